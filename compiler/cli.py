@@ -1,0 +1,115 @@
+"""The ``archc`` command line. The only module that prints or writes files.
+
+Exit codes: 0 success, 1 the model has errors, 2 usage error, 3 internal error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from compiler import pipeline
+from compiler.errors import ArchcError
+from compiler.outputs import OutputError, write_tree
+
+EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+
+
+def _display(path: Path) -> str:
+    """How a path is shown in messages and generated files: relative when possible."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    status = EXIT_OK
+    for file in args.files:
+        try:
+            arch = pipeline.load(Path(file), _display(Path(file)))
+        except ArchcError as exc:
+            _print_errors(exc)
+            status = EXIT_INVALID
+            continue
+        print(f"{_display(Path(file))}: ok ({len(arch.services)} services, {len(arch.edges)} connections)")
+    return status
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    path = Path(args.file)
+    try:
+        arch, files = pipeline.build(path, _display(path))
+    except ArchcError as exc:
+        _print_errors(exc)
+        return EXIT_INVALID
+    out = Path(args.out) if args.out else Path("generated") / arch.name
+    try:
+        write_tree(out, files)
+    except OutputError as exc:
+        print(f"archc: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    resources = sum(1 for rel in files if rel.endswith("cdk.tf.json"))
+    print(f"{_display(path)}: built {len(arch.services)} services into {_display(out)}/ ({len(files)} files, {resources} stack)")
+    return EXIT_OK
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from compiler.model import json_schema
+
+    text = json.dumps(json_schema(), indent=2, sort_keys=True) + "\n"
+    if args.out:
+        Path(args.out).write_text(text)
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
+def _print_errors(exc: ArchcError) -> None:
+    for diag in exc.diagnostics:
+        print(diag.format(), file=sys.stderr)
+
+
+def parser() -> argparse.ArgumentParser:
+    """The argument parser (also used to document the CLI)."""
+    p = argparse.ArgumentParser(prog="archc", description="Compile an AWS architecture model (YAML) into Terraform, diagrams and docs.")
+    p.add_argument("--debug", action="store_true", help="show a traceback on internal errors")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    v = sub.add_parser("validate", help="check model files; print every error as FILE:LINE:COL")
+    v.add_argument("files", nargs="+", metavar="FILE")
+    v.set_defaults(run=cmd_validate)
+
+    b = sub.add_parser("build", help="validate, then write all outputs")
+    b.add_argument("file", metavar="FILE")
+    b.add_argument("--out", metavar="DIR", help="output directory (default: generated/<name>/)")
+    b.set_defaults(run=cmd_build)
+
+    s = sub.add_parser("schema", help="print the JSON Schema of model files (for editors)")
+    s.add_argument("--out", metavar="FILE", help="write to FILE instead of standard output")
+    s.set_defaults(run=cmd_schema)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``archc`` command."""
+    args = parser().parse_args(argv)
+    run: Callable[[argparse.Namespace], int] = args.run
+    try:
+        return run(args)
+    except KeyboardInterrupt:
+        print("archc: interrupted; outputs left as they were", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the one place a bug becomes one clear line
+        if args.debug:
+            traceback.print_exc()
+        print(f"archc: internal error: {type(exc).__name__}: {exc} (run with --debug for details; please report it)", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":
+    sys.exit(main())

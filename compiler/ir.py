@@ -1,0 +1,130 @@
+"""The resolved architecture: the one plain data structure every backend reads.
+
+Produced by :mod:`compiler.resolve` from a validated model. Services have stable ids,
+connections have their port, access level and wiring decided, the network has its
+subnets laid out. Backends never look at YAML or at the input model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from modules.base import Capability, Service
+
+
+@dataclass(frozen=True)
+class ServiceNode:
+    """One service of the architecture."""
+
+    id: str  # the YAML name, unique in the model: "orders-db"
+    kind: str  # catalog kind: "rds-postgres"
+    layer: str  # the layer's name
+    title: str  # display name: the YAML title, else the kind's title
+    placement: str  # subnet tier it runs in ("public"/"private"/"isolated"), or "outside"
+    spec: Service  # the kind's validated settings; also the kind's catalog entry
+    pos: tuple[int, int] = (1, 1)  # line and column of its name in the model file
+
+    @property
+    def tf_name(self) -> str:
+        """Terraform-safe form of the id: "orders_db"."""
+        return self.id.replace("-", "_")
+
+
+@dataclass(frozen=True)
+class Edge:
+    """One connection, with its meaning decided."""
+
+    id: str  # "web->db"
+    source: str
+    target: str
+    via: Capability  # how it compiles: "network", "api", "origin", "alias", ...
+    port: int | None
+    protocol: str | None
+    access: str | None  # access level for "api" edges: "read", "write", ...
+    path: str | None  # HTTP path routed to the target (load balancers, API gateways)
+    label: str  # what flows, for figures and docs
+    step: int | None  # position in the request path (data-flow view)
+    pos: tuple[int, int] = (1, 1)  # line and column in the model file
+
+
+@dataclass(frozen=True)
+class Subnet:
+    """One subnet: a tier in one availability zone."""
+
+    tier: str  # "public" | "private" | "isolated"
+    az: str  # "eu-west-3a"
+    cidr: str
+
+    @property
+    def tf_name(self) -> str:
+        """Terraform name, e.g. "private_a"."""
+        return f"{self.tier}_{self.az[-1]}"
+
+
+@dataclass(frozen=True)
+class Network:
+    """The VPC as laid out."""
+
+    cidr: str
+    azs: tuple[str, ...]
+    subnets: tuple[Subnet, ...]
+    nat: str  # "none" | "single" | "per-az"
+    flow_logs: str | None  # None, "cloudwatch", or the id of an S3 service
+
+    @property
+    def tiers(self) -> tuple[str, ...]:
+        """Subnet tiers present, in the order public, private, isolated."""
+        present = {s.tier for s in self.subnets}
+        return tuple(t for t in ("public", "private", "isolated") if t in present)
+
+    def subnets_of(self, tier: str) -> tuple[Subnet, ...]:
+        """Subnets of one tier, one per AZ in AZ order."""
+        return tuple(s for s in self.subnets if s.tier == tier)
+
+
+@dataclass(frozen=True)
+class Layer:
+    """A layer and its services, in YAML order."""
+
+    name: str
+    title: str
+    description: str
+    services: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Backend:
+    """Where Terraform keeps state."""
+
+    type: str  # "local" | "s3"
+    bucket: str | None = None
+    key: str | None = None
+    region: str | None = None
+    lock_table: str | None = None
+
+
+@dataclass(frozen=True)
+class Architecture:
+    """The whole resolved model."""
+
+    name: str
+    title: str
+    description: str
+    region: str
+    tags: tuple[tuple[str, str], ...]
+    network: Network
+    layers: tuple[Layer, ...]
+    services: dict[str, ServiceNode]  # in layer order, then YAML order
+    edges: tuple[Edge, ...]
+    backend: Backend
+    source_file: str  # as given on the command line, for messages only
+
+    def edges_from(self, service_id: str) -> tuple[Edge, ...]:
+        """Outbound connections of a service."""
+        return tuple(e for e in self.edges if e.source == service_id)
+
+    def edges_to(self, service_id: str) -> tuple[Edge, ...]:
+        """Inbound connections of a service."""
+        return tuple(e for e in self.edges if e.target == service_id)

@@ -1,0 +1,108 @@
+"""Stage 2: the input model, as the architect writes it (pydantic, no unknown keys).
+
+This is the YAML format. It stays close to what the user typed; everything derived
+(subnet CIDRs, inferred ports, wiring) happens in :mod:`compiler.resolve`. Service
+kinds come from the catalog in :mod:`modules`, as one discriminated union on ``kind``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from modules import CATALOG
+
+Tier = Literal["public", "private", "isolated"]
+
+
+class Strict(BaseModel):
+    """Every input model refuses unknown keys: a misspelling is an error, never ignored."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class NetworkSpec(Strict):
+    """The VPC: address range, availability zones, subnet tiers and NAT."""
+
+    cidr: str = Field("10.0.0.0/16", description="VPC address range.", examples=["10.0.0.0/16"])
+    azs: int | list[str] = Field(
+        2, description="How many availability zones, or which ones (e.g. [eu-west-3a, eu-west-3b]).", examples=[2]
+    )
+    subnets: dict[Tier, int | list[str]] | None = Field(
+        None,
+        description="Subnet tiers: a prefix length per tier (24 for /24), or one CIDR per AZ. "
+        "Default: public, private and isolated, sized to fit.",
+        examples=[{"public": 24, "private": 20, "isolated": 24}],
+    )
+    nat: Literal["none", "single", "per-az"] = Field(
+        "single", description="NAT gateways for private subnets: none, a single one, or one per AZ."
+    )
+    flow_logs: bool | str = Field(
+        True, description="VPC flow logs: true (CloudWatch Logs), false, or the name of an S3 bucket service."
+    )
+
+
+ServiceSpec = Annotated[Union[tuple(CATALOG.values())], Field(discriminator="kind")]  # type: ignore[valid-type]  # noqa: UP007
+
+
+class LayerSpec(Strict):
+    """A layer of the architecture and the services in it."""
+
+    name: str = Field(description="Short name, e.g. 'data'.", examples=["data"])
+    title: str | None = Field(None, description="Display title, e.g. 'Data layer'.")
+    description: str = ""
+    services: dict[str, ServiceSpec] = Field(  # type: ignore[valid-type]
+        default_factory=dict, description="Services by name; each has a 'kind'."
+    )
+
+
+class ConnectionSpec(Strict):
+    """A connection: 'from' calls or sends to 'to'. Shorthand: '- web -> db' or '- web -> db: label'."""
+
+    source: str = Field(alias="from", description="The calling service.")
+    to: str = Field(description="The service it reaches.")
+    port: int | None = Field(None, ge=1, le=65535, description="Network port; inferred from the target's kind.")
+    protocol: Literal["tcp", "udp"] | None = Field(None, description="Network protocol; inferred.")
+    access: str | None = Field(None, description="API access level (read, write, send, invoke...); inferred.")
+    path: str | None = Field(None, description="HTTP path routed to the target, e.g. '/api/*'.")
+    label: str | None = Field(None, description="What flows, shown on the edge.")
+    step: int | None = Field(None, ge=1, description="Position in the request path (data-flow view).")
+
+
+class BackendSpec(Strict):
+    """Terraform state: local (default) or an S3 bucket with locking."""
+
+    type: Literal["local", "s3"] = "local"
+    bucket: str | None = None
+    key: str | None = None
+    region: str | None = None
+    lock_table: str | None = Field(None, description="DynamoDB table for locking; default: S3 native lock file.")
+
+
+class TerraformSpec(Strict):
+    """Terraform generation settings."""
+
+    backend: BackendSpec = Field(default_factory=BackendSpec)
+
+
+class ArchitectureSpec(Strict):
+    """An AWS architecture: the top level of a model file."""
+
+    name: str = Field(description="Short name: lowercase letters, digits and dashes.", examples=["travel-booking"])
+    title: str | None = Field(None, description="Display title.")
+    description: str = ""
+    region: str = Field(description="AWS region.", examples=["eu-west-3"])
+    tags: dict[str, str] = Field(default_factory=dict, description="Tags on every resource.")
+    network: NetworkSpec = Field(default_factory=NetworkSpec)  # type: ignore[arg-type]
+    layers: list[LayerSpec] = Field(min_length=1, description="Layers, in display order.")
+    connections: list[ConnectionSpec] = Field(default_factory=list)
+    terraform: TerraformSpec = Field(default_factory=TerraformSpec)
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of model files, for editors (``archc schema``)."""
+    schema = ArchitectureSpec.model_json_schema(by_alias=True)
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "archc architecture model"
+    return schema

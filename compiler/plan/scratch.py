@@ -1,0 +1,85 @@
+"""The scratch copy of a stack that Terraform runs in.
+
+Terraform writes `.terraform/`, lock files and state next to the configuration,
+and the user's directory must stay untouched, so every stack is copied first.
+For the stand-in provider the copy is also adjusted (never a line moved in
+cdk.tf.json, so Terraform's line numbers stay valid for the original):
+
+* backend: an override file points state at the scratch dir, so the plan is
+  a fresh one (everything to add) and no lock file is written next to the
+  user's state (cdktn writes an absolute local path there);
+* data sources: a stand-in cannot return real data, and Terraform refuses a
+  data source result holding unknown values. Every data block gets a
+  `depends_on` to a `terraform_data` resource added for the purpose; as that
+  resource is pending creation, Terraform defers the reads to apply time and
+  plans their attributes as "(known after apply)". `depends_on` cannot be set
+  from an override file, so it is spliced into the JSON on the line where the
+  block opens.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from compiler.plan import jsonpos
+
+STACK_FILE = "cdk.tf.json"
+DEFER_ADDRESS = "terraform_data.archc_plan_defer_data_reads"
+_OVERRIDE_FILE = "archc_plan_override.tf.json"
+_DEFER_FILE = "archc_plan_defer.tf.json"
+# Never copied: Terraform's working data, and (for the stand-in) a lock file
+# whose real provider hashes would not match the stand-in.
+_ALWAYS_SKIPPED = (".terraform",)
+_STANDIN_SKIPPED = (".terraform.lock.hcl", "*.tfstate", "*.tfstate.backup")
+
+
+def copy_stack(src: Path, dst: Path, *, standin: bool) -> None:
+    """Copy a stack directory into `dst` (which must not exist yet)."""
+    skipped = _ALWAYS_SKIPPED + (_STANDIN_SKIPPED if standin else ())
+    shutil.copytree(src, dst, ignore=shutil.ignore_patterns(*skipped), symlinks=True)
+
+
+def adapt_for_standin(stack_dir: Path) -> bool:
+    """Adjust a scratch copy for the stand-in; True if the defer resource was added."""
+    (stack_dir / _OVERRIDE_FILE).write_text(
+        json.dumps({"terraform": {"backend": {"local": {"path": "archc-plan.tfstate"}}}}, indent=2) + "\n"
+    )
+    stack_file = stack_dir / STACK_FILE
+    text = stack_file.read_text(encoding="utf-8")
+    try:
+        new_text = defer_data_reads(text)
+    except ValueError:
+        return False  # not JSON: Terraform reports the syntax error itself
+    if new_text == text:
+        return False
+    stack_file.write_text(new_text, encoding="utf-8")
+    (stack_dir / _DEFER_FILE).write_text(
+        json.dumps({"resource": {"terraform_data": {DEFER_ADDRESS.split(".")[1]: {}}}}, indent=2) + "\n"
+    )
+    return True
+
+
+def defer_data_reads(text: str) -> str:
+    """Add `depends_on = [DEFER_ADDRESS]` to every data block, lines unchanged."""
+    all_spans = jsonpos.spans(text)
+    ref = json.dumps(DEFER_ADDRESS)
+    inserts: list[tuple[int, str]] = []
+    for sp in all_spans:
+        if sp.member or len(sp.path) != 3 or sp.path[0] != "data" or text[sp.start] != "{":
+            continue
+        deps = jsonpos.find(all_spans, (*sp.path, "depends_on"))
+        if deps is None:
+            member = f'"depends_on": [{ref}]'
+            inserts.append((sp.start + 1, f"{member}, " if _inner(text, sp) else member))
+        elif text[deps.start] == "[":
+            inserts.append((deps.start + 1, f"{ref}, " if _inner(text, deps) else ref))
+    for pos, snippet in sorted(inserts, reverse=True):
+        text = text[:pos] + snippet + text[pos:]
+    return text
+
+
+def _inner(text: str, sp: jsonpos.Span) -> bool:
+    """True if the object or array at `sp` is not empty."""
+    return text[sp.start + 1 : sp.end - 1].strip() != ""

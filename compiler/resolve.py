@@ -1,0 +1,253 @@
+"""Stage 3: validated model -> resolved :class:`Architecture` (the IR).
+
+Checks what types cannot: names, references between services, the network layout,
+what each connection means (network port, IAM access, or a kind-specific wiring), and
+each kind's own semantic rules. Collects every problem before raising.
+"""
+
+from __future__ import annotations
+
+import re
+import typing
+from typing import Any
+
+from compiler.errors import ArchcError, Diagnostic, did_you_mean
+from compiler.ir import Architecture, Backend, Edge, Layer, ServiceNode
+from compiler.loader import Document, Path_
+from compiler.model import ArchitectureSpec, ConnectionSpec
+from compiler.netplan import plan_network
+from modules import CATALOG
+from modules.base import Facts, RefTo, Service
+
+NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+MAX_NAME = 40
+
+
+class _Resolver:
+    def __init__(self, spec: ArchitectureSpec, doc: Document) -> None:
+        self.spec = spec
+        self.doc = doc
+        self.diags: list[Diagnostic] = []
+        self.where: dict[str, Path_] = {}  # service id -> its YAML path
+
+    def err(self, code: str, message: str, path: Path_, *, key: bool = False) -> Diagnostic:
+        return self.doc.error(code, message, path, key=key)
+
+    def fail(self, code: str, message: str, path: Path_, *, key: bool = False) -> None:
+        self.diags.append(self.err(code, message, path, key=key))
+
+    # -- names --------------------------------------------------------------------
+    def check_name(self, name: str, what: str, path: Path_, *, key: bool) -> bool:
+        if NAME.match(name) and len(name) <= MAX_NAME:
+            return True
+        self.fail(
+            "name",
+            f"{what} name '{name}' must be lowercase letters, digits and single dashes, "
+            f"start with a letter, at most {MAX_NAME} characters (it becomes file names and Terraform identifiers)",
+            path,
+            key=key,
+        )
+        return False
+
+    def collect_services(self) -> dict[str, tuple[str, Service]]:
+        services: dict[str, tuple[str, Service]] = {}
+        layer_names: dict[str, int] = {}
+        for li, layer in enumerate(self.spec.layers):
+            if self.check_name(layer.name, "layer", ("layers", li, "name"), key=False):
+                if layer.name in layer_names:
+                    self.fail("duplicate-service", f"layer '{layer.name}' is defined twice", ("layers", li, "name"))
+                layer_names[layer.name] = li
+            for sid, svc in layer.services.items():
+                path: Path_ = ("layers", li, "services", sid)
+                if not self.check_name(sid, "service", path, key=True):
+                    continue
+                if sid in services:
+                    first = self.doc.pos(self.where[sid], key=True)[0]
+                    self.fail("duplicate-service", f"service '{sid}' is already defined (line {first}); service names are unique across layers", path, key=True)
+                    continue
+                services[sid] = (layer.name, svc)
+                self.where[sid] = path
+        return services
+
+    # -- references inside settings -------------------------------------------------
+    def check_refs(self, services: dict[str, tuple[str, Service]]) -> None:
+        for sid, (_, svc) in services.items():
+            for field, value, marker, path in _refs_in(svc, self.where[sid]):
+                self.check_ref(sid, field, value, marker, path, services)
+
+    def check_ref(self, sid: str, field: str, value: str, marker: RefTo, path: Path_, services: dict[str, tuple[str, Service]]) -> None:
+        if value not in services:
+            self.fail("unknown-service", f"'{field}' names service '{value}', which is not defined{did_you_mean(value, services)}", path)
+        elif value == sid:
+            self.fail("value", f"'{field}' names the service itself", path)
+        elif marker.kinds and services[value][1].kind not in marker.kinds:
+            kinds = ", ".join(marker.kinds)
+            self.fail("value", f"'{field}' must name a service of kind {kinds}; '{value}' is {services[value][1].kind}", path)
+
+    # -- connections ------------------------------------------------------------------
+    def resolve_edges(self, services: dict[str, tuple[str, Service]]) -> list[Edge]:
+        edges: list[Edge] = []
+        seen: dict[tuple[str, str, str | None], int] = {}
+        for ci, conn in enumerate(self.spec.connections):
+            edge = self.resolve_edge(ci, conn, services)
+            if edge is None:
+                continue
+            key = (edge.source, edge.target, edge.path)
+            if key in seen:
+                self.fail("connection", f"connection {edge.source} -> {edge.target} is listed twice (also connection {seen[key] + 1})", ("connections", ci))
+                continue
+            seen[key] = ci
+            edges.append(edge)
+        return edges
+
+    def resolve_edge(self, ci: int, conn: ConnectionSpec, services: dict[str, tuple[str, Service]]) -> Edge | None:
+        path: Path_ = ("connections", ci)
+        ok = True
+        for end, name in (("from", conn.source), ("to", conn.to)):
+            if name not in services:
+                self.fail("unknown-service", f"connection {end} '{name}': no such service{did_you_mean(name, services)}", (*path, end))
+                ok = False
+        if not ok:
+            return None
+        if conn.source == conn.to:
+            self.fail("connection", f"service '{conn.source}' cannot connect to itself", path)
+            return None
+        src, dst = services[conn.source][1], services[conn.to][1]
+        via = _wiring(src, dst, conn)
+        if isinstance(via, str) and via.startswith("!"):
+            self.fail("connection", f"{conn.source} ({src.kind}) -> {conn.to} ({dst.kind}): {via[1:]}", path)
+            return None
+        access = conn.access
+        if via == "api":
+            levels = list(dst.info.access)
+            access = access or levels[0]
+            if access not in levels:
+                self.fail("connection", f"access '{access}' is not one {dst.kind} offers ({', '.join(levels)}){did_you_mean(access, levels)}", (*path, "access"))
+                return None
+        elif conn.access is not None:
+            self.fail("connection", f"'access' applies to API connections; {conn.source} -> {conn.to} is a {via} connection", (*path, "access"))
+            return None
+        port = conn.port if conn.port is not None else (dst.inbound_port() if via in ("network", "lb-target") else None)
+        protocol = (conn.protocol or dst.info.protocol) if port is not None else None
+        label = conn.label if conn.label is not None else _default_label(via, port, access)
+        return Edge(
+            f"{conn.source}->{conn.to}", conn.source, conn.to, via, port, protocol, access, conn.path, label, conn.step, self.doc.pos(path)  # type: ignore[arg-type]
+        )
+
+    # -- whole -------------------------------------------------------------------------
+    def run(self) -> Architecture:
+        spec = self.spec
+        self.check_name(spec.name, "architecture", ("name",), key=False)
+        network = plan_network(spec, self.err, self.diags)
+        services = self.collect_services()
+        self.check_refs(services)
+        edges = self.resolve_edges(services)
+        if network is not None and isinstance(network.flow_logs, str) and network.flow_logs != "cloudwatch":
+            self.check_ref("", "flow_logs", network.flow_logs, RefTo(("s3",)), ("network", "flow_logs"), services)
+        nodes = self.make_nodes(services, edges, network.tiers if network else (), len(network.azs) if network else 0)
+        if self.diags or network is None:
+            raise ArchcError(self.diags)
+        layers = tuple(
+            Layer(lay.name, lay.title or lay.name.replace("-", " ").capitalize(), lay.description, tuple(lay.services))
+            for lay in spec.layers
+        )
+        b = spec.terraform.backend
+        return Architecture(
+            name=spec.name,
+            title=spec.title or spec.name.replace("-", " ").title(),
+            description=spec.description,
+            region=spec.region,
+            tags=tuple(sorted(spec.tags.items())),
+            network=network,
+            layers=layers,
+            services=nodes,
+            edges=tuple(edges),
+            backend=Backend(b.type, b.bucket, b.key, b.region or spec.region if b.type == "s3" else None, b.lock_table),
+            source_file=self.doc.file,
+        )
+
+    def make_nodes(self, services: dict[str, tuple[str, Service]], edges: list[Edge], tiers: tuple[str, ...], azs: int) -> dict[str, ServiceNode]:
+        nodes: dict[str, ServiceNode] = {}
+        for sid, (layer, svc) in services.items():
+            outs = [e for e in edges if e.source == sid]
+            reaches_vpc = any(e.via == "network" for e in outs)
+            placement = svc.placement(reaches_vpc)
+            if placement != "outside" and placement not in tiers:
+                fallback = "private" if placement == "isolated" and "private" in tiers else None
+                if fallback is None:
+                    self.fail("network", f"service '{sid}' ({svc.kind}) runs in {placement} subnets, but the network has no {placement} tier", self.where[sid], key=True)
+                    continue
+                placement = fallback
+            facts = Facts(azs=azs, tiers=tiers, inbound=sum(e.target == sid for e in edges), outbound=len(outs))
+            for problem in svc.check(facts):
+                where = (*self.where[sid], problem.field) if problem.field else self.where[sid]
+                self.fail(problem.code, problem.message, where, key=problem.field is None)
+            pos = self.doc.pos(self.where[sid], key=True)
+            nodes[sid] = ServiceNode(sid, svc.kind, layer, svc.title or svc.info.title, placement, svc, pos)
+        return nodes
+
+
+def _wiring(src: Service, dst: Service, conn: ConnectionSpec) -> str:
+    """How a connection compiles, or ``"!reason"`` when the catalog cannot honour it."""
+    needs = src.info.needs
+    if needs is None:
+        return f"!{src.kind} does not start connections; draw the connection from the caller to the service it calls"
+    if needs == "none":
+        return "none"
+    if needs != "network":
+        if needs in dst.info.offers:
+            return needs
+        able = sorted(k for k, cls in CATALOG.items() if needs in cls.info.offers)
+        return f"!{src.kind} connects only to {', '.join(able)}"
+    wants_api = conn.access is not None or conn.port is None and dst.info.port is None
+    if dst.info.access and (wants_api or dst.info.port is None):
+        if src.info.principal is None:
+            return f"!{src.kind} runs no code with an IAM role, so it cannot call {dst.kind}'s API"
+        return "api"
+    if dst.info.port is not None or "lb-target" in dst.info.offers:
+        if src.info.placement == "outside" and type(src).placement is Service.placement:
+            return f"!{src.kind} runs outside the VPC and cannot reach {dst.kind} over the network"
+        return "network"
+    able = sorted(k for k, cls in CATALOG.items() if cls.info.port is not None or cls.info.access)
+    return f"!nothing can connect to {dst.kind}; {src.kind} connects to {', '.join(able)}"
+
+
+def _default_label(via: str, port: int | None, access: str | None) -> str:
+    if access:
+        return access
+    if port is not None:
+        return {443: "HTTPS", 80: "HTTP"}.get(port, f"TCP {port}")
+    return {"origin": "origin", "alias": "DNS", "subscriber": "subscribe", "consumer": "trigger"}.get(via, "")
+
+
+def _refs_in(svc: Service, path: Path_) -> list[tuple[str, str, RefTo, Path_]]:
+    """Settings of a service that name other services (marked with RefTo)."""
+    found = []
+    for name, field in type(svc).model_fields.items():
+        marker = next((m for m in field.metadata if isinstance(m, RefTo)), None)
+        if marker is None:
+            marker = _marker_in(field.annotation)
+        value: Any = getattr(svc, name)
+        if marker is None or value is None:
+            continue
+        key = field.alias or name
+        if isinstance(value, str):
+            found.append((key, value, marker, (*path, key)))
+        elif isinstance(value, (list, tuple)):
+            found.extend((key, v, marker, (*path, key, i)) for i, v in enumerate(value) if isinstance(v, str))
+    return found
+
+
+def _marker_in(annotation: Any) -> RefTo | None:
+    for arg in typing.get_args(annotation):
+        if isinstance(arg, RefTo):
+            return arg
+        inner = _marker_in(arg)
+        if inner is not None:
+            return inner
+    return None
+
+
+def resolve(spec: ArchitectureSpec, doc: Document) -> Architecture:
+    """Resolve a validated model into the IR; raise ArchcError with every problem."""
+    return _Resolver(spec, doc).run()

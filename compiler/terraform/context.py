@@ -1,0 +1,178 @@
+"""What a service kind writes into: resources as plain dicts, and handy references.
+
+Kinds never touch cdktn. They add resources (type, name, body) to a
+:class:`StackBuilder` through a :class:`ServiceContext`; references between resources
+are Terraform expressions (``${aws_vpc.main.id}``) built from deterministic names, so
+the order in which services are emitted does not matter.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from compiler.ir import Architecture, ServiceNode, Subnet
+
+Body = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A Terraform resource address; attributes render as ``${type.name.attr}``."""
+
+    type: str
+    name: str
+
+    @property
+    def address(self) -> str:
+        """``aws_vpc.main``."""
+        return f"{self.type}.{self.name}"
+
+    def attr(self, attribute: str) -> str:
+        """An interpolation of one attribute."""
+        return f"${{{self.type}.{self.name}.{attribute}}}"
+
+    @property
+    def id(self) -> str:
+        """``${type.name.id}``."""
+        return self.attr("id")
+
+    @property
+    def arn(self) -> str:
+        """``${type.name.arn}``."""
+        return self.attr("arn")
+
+
+@dataclass
+class Resource:
+    """One Terraform resource (or data source), owned by a service or by the network."""
+
+    type: str
+    name: str
+    body: Body
+    owner: str  # a service id, or "network" / "architecture"
+    data: bool = False  # a data source rather than a managed resource
+
+
+@dataclass(frozen=True)
+class Output:
+    """A Terraform output."""
+
+    name: str
+    value: str
+    description: str
+    owner: str
+    sensitive: bool = False
+
+
+@dataclass
+class StackBuilder:
+    """All resources and outputs of one stack, keyed by address."""
+
+    arch: Architecture
+    resources: dict[str, Resource] = field(default_factory=dict)
+    outputs: dict[str, Output] = field(default_factory=dict)
+
+    def add(self, owner: str, rtype: str, name: str, body: Body, *, data: bool = False) -> Ref:
+        """Add a resource; names are unique per type (a clash is a catalog bug)."""
+        key = f"data.{rtype}.{name}" if data else f"{rtype}.{name}"
+        if key in self.resources:
+            raise ValueError(f"internal: {key} emitted twice (by {self.resources[key].owner} and {owner})")
+        self.resources[key] = Resource(rtype, name, body, owner, data)
+        return Ref(f"data.{rtype}" if data else rtype, name)
+
+    def body(self, ref: Ref) -> Body:
+        """The body of an already added resource, to extend it (e.g. a connection)."""
+        return self.resources[ref.address].body
+
+    def has(self, ref: Ref) -> bool:
+        """Whether a resource exists."""
+        return ref.address in self.resources
+
+    def output(self, owner: str, name: str, value: str, description: str, *, sensitive: bool = False) -> None:
+        """Add an output."""
+        self.outputs[name] = Output(name, value, description, owner, sensitive)
+
+
+def aws_name(*parts: str, max_len: int = 64) -> str:
+    """A physical AWS name from parts, shortened with a stable hash when too long.
+
+    >>> aws_name("travel-booking", "orders-api", max_len=32)
+    'travel-booking-orders-api'
+    >>> aws_name("a-very-long-architecture-name", "and-a-long-service", max_len=32)
+    'a-very-long-architectu-38e4f3b0'
+    """
+    name = "-".join(p for p in parts if p)
+    if len(name) <= max_len:
+        return name
+    digest = hashlib.sha256(name.encode()).hexdigest()[:8]
+    return f"{name[: max_len - 9].rstrip('-')}-{digest}"
+
+
+@dataclass
+class ServiceContext:
+    """A service's view of the stack while it emits its Terraform."""
+
+    arch: Architecture
+    node: ServiceNode
+    stack: StackBuilder
+
+    # -- naming -------------------------------------------------------------------
+    def tf(self, suffix: str = "") -> str:
+        """The Terraform name of one of this service's resources: ``orders_db_replica``."""
+        return f"{self.node.tf_name}_{suffix}" if suffix else self.node.tf_name
+
+    def aws_name(self, suffix: str = "", max_len: int = 64) -> str:
+        """The physical AWS name of one of this service's resources."""
+        return aws_name(self.arch.name, self.node.id, suffix, max_len=max_len)
+
+    # -- adding -------------------------------------------------------------------
+    def add(self, rtype: str, suffix: str, body: Body) -> Ref:
+        """Add a resource owned by this service, named ``<service>[_<suffix>]``."""
+        return self.stack.add(self.node.id, rtype, self.tf(suffix), body)
+
+    def data(self, rtype: str, suffix: str, body: Body) -> Ref:
+        """Add a data source owned by this service."""
+        return self.stack.add(self.node.id, rtype, self.tf(suffix), body, data=True)
+
+    def output(self, suffix: str, value: str, description: str) -> None:
+        """Add an output named ``<service>_<suffix>``."""
+        self.stack.output(self.node.id, self.tf(suffix), value, description)
+
+    def tags(self, suffix: str = "") -> dict[str, str]:
+        """The ``Name`` tag; architecture tags come from the provider's default_tags."""
+        return {"Name": self.aws_name(suffix)}
+
+    def stack_ref(self, rtype: str, suffix: str = "") -> Ref:
+        """Reference to one of this service's resources (it need not exist yet)."""
+        return Ref(rtype, self.tf(suffix))
+
+    def subnet_ref(self, subnet: Subnet) -> Ref:
+        """Reference to a subnet of the network."""
+        return Ref("aws_subnet", subnet.tf_name)
+
+    # -- what the framework set up ------------------------------------------------
+    @property
+    def security_group(self) -> Ref:
+        """This service's security group (kinds placed in the VPC have one)."""
+        return Ref("aws_security_group", self.node.tf_name)
+
+    @property
+    def role(self) -> Ref:
+        """This service's IAM role (kinds with a principal have one)."""
+        return Ref("aws_iam_role", self.node.tf_name)
+
+    @property
+    def vpc_id(self) -> str:
+        """``${aws_vpc.main.id}``."""
+        return Ref("aws_vpc", "main").id
+
+    def subnet_ids(self, tier: str | None = None) -> list[str]:
+        """Subnet ids of a tier (default: the tier this service is placed in), one per AZ."""
+        tier = tier or self.node.placement
+        return [Ref("aws_subnet", s.tf_name).id for s in self.arch.network.subnets_of(tier)]
+
+    def other(self, service_id: str) -> ServiceContext:
+        """The context of another service, to reference its resources."""
+        return ServiceContext(self.arch, self.arch.services[service_id], self.stack)

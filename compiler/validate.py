@@ -1,0 +1,215 @@
+"""Stage 2: plain data -> :class:`ArchitectureSpec`, with every error located.
+
+Pydantic does the checking; this module turns its errors into archc diagnostics at
+the right line and column, with "did you mean" for unknown keys and kinds.
+"""
+
+from __future__ import annotations
+
+import re
+import types
+import typing
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from compiler.errors import ArchcError, Diagnostic, did_you_mean
+from compiler.loader import Document, Path_, Pos
+from compiler.model import ArchitectureSpec
+from modules import CATALOG
+
+_ARROW = re.compile(r"\s*->\s*")
+
+
+def validate(doc: Document) -> ArchitectureSpec:
+    """Validate a parsed document; raise ArchcError with all problems found."""
+    if not isinstance(doc.data, dict):
+        found = type(doc.data).__name__ if doc.data is not None else "nothing"
+        raise ArchcError([doc.error("structure", f"a model is a mapping of keys (name, region, layers...), not a {_kind_of(doc.data)}" if found != "nothing" else "the file is empty", ())])
+    doc = _expand_shorthand(doc)
+    try:
+        return ArchitectureSpec.model_validate(doc.data)
+    except ValidationError as exc:
+        raise ArchcError(_diagnostics(exc, doc)) from None
+
+
+def _kind_of(value: Any) -> str:
+    names = {list: "list", dict: "mapping", str: "text", int: "number", float: "number", bool: "boolean", type(None): "empty value"}
+    return names.get(type(value), type(value).__name__)
+
+
+def _expand_shorthand(doc: Document) -> Document:
+    """Rewrite ``- a -> b -> c`` and ``- a -> b: label`` into connection mappings.
+
+    A chain becomes one connection per arrow; each keeps the position of its line.
+    """
+    conns = doc.data.get("connections")
+    if not isinstance(conns, list):
+        return doc
+    positions = {p: v for p, v in doc.positions.items() if p[:1] != ("connections",) or len(p) < 2}
+    expanded: list[Any] = []
+    for i, item in enumerate(conns):
+        old = ("connections", i)
+        chain, label = _arrow_parts(item)
+        entries = [item] if chain is None else [
+            {"from": a, "to": b, **({"label": label} if label else {})} for a, b in zip(chain, chain[1:], strict=False)
+        ]
+        for entry in entries:
+            new = ("connections", len(expanded))
+            for p, v in doc.positions.items():
+                if p[:2] == old:
+                    positions[new + p[2:]] = v
+            if chain is not None:
+                at = doc.positions[old]
+                for key in entry:
+                    positions[(*new, key)] = Pos(at.line, at.col, at.line, at.col)
+            expanded.append(entry)
+    data = dict(doc.data)
+    data["connections"] = expanded
+    return Document(doc.file, data, positions)
+
+
+def _arrow_parts(item: Any) -> tuple[list[str] | None, str | None]:
+    text, label = None, None
+    if isinstance(item, str) and "->" in item:
+        text = item
+    elif isinstance(item, dict) and len(item) == 1:
+        key = next(iter(item))
+        if "->" in key and (item[key] is None or isinstance(item[key], str)):
+            text, label = key, item[key]
+    if text is None:
+        return None, None
+    return [part.strip() for part in _ARROW.split(text.strip())], label
+
+
+def _diagnostics(exc: ValidationError, doc: Document) -> list[Diagnostic]:
+    found: dict[tuple[int, int, str], Diagnostic] = {}
+    for err in exc.errors(include_url=False):
+        diag = _one(err, doc)
+        # A union can report one mistake once per member; keep one per place.
+        found.setdefault((diag.line, diag.col, diag.code), diag)
+    return list(found.values())
+
+
+def _one(err: Any, doc: Document) -> Diagnostic:
+    loc = tuple(err["loc"])
+    path, model = _data_path(loc, doc.data)
+    etype: str = err["type"]
+    here = path[-1] if path else None
+    if etype == "extra_forbidden":
+        allowed = list(model.model_fields) if model else []
+        aliases = [f.alias or n for n, f in model.model_fields.items()] if model else []
+        where = _where(path[:-1], doc)
+        return doc.error("unknown-key", f"unknown key '{here}'{where}{did_you_mean(str(here), aliases or allowed)}", path, key=True)
+    if etype == "missing":
+        field = loc[-1]
+        return doc.error("missing", f"missing required key '{field}'{_where(path, doc)}", path, key=True)
+    if etype == "union_tag_invalid":
+        tag = err["ctx"]["tag"]
+        return doc.error("unknown-kind", f"unknown service kind '{tag}'{did_you_mean(tag, CATALOG)}", (*path, "kind"))
+    if etype == "union_tag_not_found":
+        return doc.error("missing", f"service '{here}' needs a 'kind' (one of the catalog's kinds, e.g. 'ecs-service')", path, key=True)
+    if etype in ("model_type", "model_attributes_type", "dict_type"):
+        return doc.error("structure", f"'{_name(path)}' must be a mapping, not {_article(_kind_of(err['input']))}", path)
+    if etype == "list_type":
+        return doc.error("structure", f"'{_name(path)}' must be a list, not {_article(_kind_of(err['input']))}", path)
+    if etype == "literal_error":
+        return doc.error("value", f"'{_name(path)}' must be {err['ctx']['expected']}, not {err['input']!r}", path)
+    if etype.endswith(("_type", "_parsing")) and etype not in ("value_error",):
+        wanted = etype.split("_")[0].replace("int", "a whole number").replace("string", "text").replace("bool", "true or false").replace("float", "a number")
+        return doc.error("type", f"'{_name(path)}' must be {wanted}, not {_article(_kind_of(err['input']))} ({err['input']!r})", path)
+    msg = str(err["msg"]).removeprefix("Value error, ")
+    return doc.error("value", f"'{_name(path)}': {msg[0].lower()}{msg[1:]}", path)
+
+
+def _article(word: str) -> str:
+    return f"an {word}" if word[:1] in "aeiou" else f"a {word}"
+
+
+def _name(path: Path_) -> str:
+    for part in reversed(path):
+        if isinstance(part, str):
+            return part
+    return "value"
+
+
+def _where(path: Path_, doc: Document) -> str:
+    """' in service 'db'' / ' in layer 'data'' context for messages."""
+    if len(path) >= 4 and path[0] == "layers" and path[2] == "services":
+        return f" in service '{path[3]}'"
+    if len(path) >= 2 and path[0] == "layers" and isinstance(path[1], int):
+        layer = doc.data["layers"][path[1]]
+        name = layer.get("name") if isinstance(layer, dict) else None
+        return f" in layer '{name}'" if name else f" in layer {path[1] + 1}"
+    if len(path) >= 2 and path[0] == "connections":
+        return f" in connection {path[1] + 1}"
+    if path:
+        return f" in '{path[0]}'"
+    return ""
+
+
+def _data_path(loc: tuple[Any, ...], data: Any) -> tuple[Path_, type[BaseModel] | None]:
+    """Follow pydantic's loc through the data, dropping parts that are not data keys
+    (such as the kind name of a union member). Also return the model class of the
+    innermost mapping that the path reaches (the one an unknown key was found in)."""
+    path: list[str | int] = []
+    node: Any = data
+    annotation: Any = ArchitectureSpec
+    model: type[BaseModel] | None = ArchitectureSpec
+    for part in loc:
+        present = (isinstance(node, dict) and part in node) or (
+            isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        )
+        if not present and isinstance(part, str) and part in CATALOG and isinstance(node, dict):
+            continue  # the discriminator tag pydantic inserts for a service
+        path.append(part)
+        current = _as_model(annotation, node)
+        if current is not None:
+            model = current
+        annotation = _step(annotation, part, node)
+        node = node[part] if present else None
+    return tuple(path), model
+
+
+def _unwrap(annotation: Any, node: Any) -> Any:
+    """Strip Annotated and pick the member of a union that fits ``node``."""
+    while True:
+        origin = typing.get_origin(annotation)
+        args = typing.get_args(annotation)
+        if origin is typing.Annotated:
+            annotation = args[0]
+        elif origin in (typing.Union, types.UnionType):
+            if isinstance(node, dict) and node.get("kind") in CATALOG:
+                return CATALOG[node["kind"]]
+            fits = [a for a in args if _fits(a, node)]
+            annotation = fits[0] if fits else args[0]
+        else:
+            return annotation
+
+
+def _fits(annotation: Any, node: Any) -> bool:
+    origin = typing.get_origin(annotation) or annotation
+    if isinstance(node, dict):
+        return origin is dict or (isinstance(origin, type) and issubclass(origin, BaseModel))
+    if isinstance(node, list):
+        return origin is list
+    return origin not in (dict, list)
+
+
+def _as_model(annotation: Any, node: Any) -> type[BaseModel] | None:
+    found = _unwrap(annotation, node)
+    return found if isinstance(found, type) and issubclass(found, BaseModel) else None
+
+
+def _step(annotation: Any, part: str | int, node: Any) -> Any:
+    """The annotation of ``node[part]`` given the annotation of ``node``."""
+    found = _unwrap(annotation, node)
+    if isinstance(found, type) and issubclass(found, BaseModel) and isinstance(part, str):
+        for name, field in found.model_fields.items():
+            if part in (name, field.alias):
+                return field.annotation
+        return None
+    args = typing.get_args(found)
+    if typing.get_origin(found) in (list, dict) and args:
+        return args[-1]
+    return None

@@ -1,0 +1,1 @@
+"""analytics family (kinds to come)."""

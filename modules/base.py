@@ -1,0 +1,129 @@
+"""The shape of a catalog entry: one class per AWS service kind.
+
+A kind is a pydantic model (its YAML settings, with secure defaults) that also carries,
+as class data, everything every backend needs to know about it (:class:`KindInfo`:
+title, family, icon, doc text, where it runs, what a connection to it means) and, as
+methods, the Terraform it compiles into. Nothing outside this class branches on the
+kind's name; adding a kind means adding one class to a family file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+if TYPE_CHECKING:
+    from compiler.ir import Edge, ServiceNode
+    from compiler.terraform.context import ServiceContext
+
+Placement = Literal["public", "private", "isolated", "outside"]
+
+# What a source asks of its target when it connects; see KindInfo.needs.
+Capability = Literal["network", "api", "origin", "alias", "lb-target", "subscriber", "consumer", "deploy-target", "none"]
+
+
+@dataclass(frozen=True)
+class KindInfo:
+    """Facts about a kind that the backends read; no backend branches on kind names."""
+
+    title: str  # "Amazon RDS for PostgreSQL"
+    family: str  # "database": the modules/ file and the docs section
+    summary: str  # one sentence for the docs: what the service does in an architecture
+    icon: str  # a diagrams node class, "aws.database.RDS"
+    placement: Placement = "outside"  # subnet tier it runs in, or outside the VPC
+    # A network connection to this kind reaches this port (None: not over the VPC).
+    port: int | None = None
+    protocol: str = "tcp"
+    # An API connection to this kind: access level -> IAM actions it grants on the
+    # target's ARN(s). The first level is the default.
+    access: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # The AWS service principal when the kind runs code under an IAM role of its own.
+    principal: str | None = None
+    # What this kind asks of a target it connects to: "network" is the generic
+    # workload calling a dependency (network port or IAM API); None means the kind
+    # never starts a connection (a database does not call anyone).
+    needs: Capability | None = None
+    # Capabilities this kind offers as a target beyond network/api (see its methods).
+    offers: tuple[Capability, ...] = ()
+
+
+@dataclass(frozen=True)
+class RefTo:
+    """Marks a setting that names another service; the resolver checks it exists and,
+    when ``kinds`` is given, that it is one of them."""
+
+    kinds: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A semantic problem a kind finds in its own settings (see Service.check)."""
+
+    code: str
+    message: str
+    field: str | None = None  # the setting to point at; None: the service itself
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What a kind may know about the rest of the model when checking itself."""
+
+    azs: int
+    tiers: tuple[str, ...]
+    inbound: int  # connections into this service
+    outbound: int
+
+
+class Service(BaseModel):
+    """Settings every service has; a kind subclasses this with its own fields."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    info: ClassVar[KindInfo]
+
+    kind: str  # each kind narrows this to its Literal name: the YAML discriminator
+    title: str | None = Field(default=None, description="Display name in figures and docs.")
+    description: str = Field(default="", description="What this service does in this architecture.")
+
+    def placement(self, reaches_vpc: bool) -> Placement:
+        """Where this service runs; ``reaches_vpc`` says a connection needs the VPC."""
+        return self.info.placement
+
+    def check(self, facts: Facts) -> list[Problem]:
+        """Semantic checks of this kind's settings against the model (beyond types)."""
+        return []
+
+    def terraform(self, node: ServiceNode, ctx: ServiceContext) -> None:
+        """Emit this service's own resources (not its connections)."""
+        raise NotImplementedError
+
+    def connect(self, edge: Edge, target: ServiceNode, ctx: ServiceContext) -> None:
+        """Emit what a connection from this service to ``target`` needs (when ``info.needs`` is special)."""
+
+    # --- capabilities a target may offer, called by the source's connect() ---------
+
+    def arns(self, node: ServiceNode, ctx: ServiceContext) -> list[str]:
+        """ARNs an API connection's policy is scoped to (kinds with ``info.access``)."""
+        raise NotImplementedError
+
+    def origin(self, node: ServiceNode, ctx: ServiceContext, source: ServiceNode) -> dict[str, object]:
+        """A CloudFront origin block pointing at this service, for distribution ``source`` ("origin")."""
+        raise NotImplementedError
+
+    def alias(self, node: ServiceNode, ctx: ServiceContext) -> dict[str, object]:
+        """A Route 53 alias block {name, zone_id, evaluate_target_health} ("alias")."""
+        raise NotImplementedError
+
+    def attach_target_group(self, node: ServiceNode, ctx: ServiceContext, target_group_arn: str, port: int) -> None:
+        """Register this service in a load balancer target group ("lb-target")."""
+        raise NotImplementedError
+
+    def inbound_port(self) -> int | None:
+        """The port a network connection (or a load balancer) reaches on this service."""
+        return self.info.port
+
+    def health_check_path(self) -> str:
+        """The HTTP path a load balancer probes ("lb-target")."""
+        return "/"

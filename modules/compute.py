@@ -1,0 +1,1 @@
+"""compute family (kinds to come)."""

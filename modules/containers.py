@@ -1,0 +1,1 @@
+"""containers family (kinds to come)."""

@@ -1,0 +1,1 @@
+"""devtools family (kinds to come)."""

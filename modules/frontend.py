@@ -1,0 +1,1 @@
+"""frontend family (kinds to come)."""

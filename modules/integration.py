@@ -1,0 +1,1 @@
+"""integration family (kinds to come)."""

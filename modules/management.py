@@ -1,0 +1,1 @@
+"""management family (kinds to come)."""

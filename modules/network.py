@@ -1,0 +1,1 @@
+"""network family (kinds to come)."""

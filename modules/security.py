@@ -1,0 +1,1 @@
+"""security family (kinds to come)."""

@@ -1,0 +1,142 @@
+"""Storage: S3 buckets and EFS file systems."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar, Literal
+
+from pydantic import Field
+
+from modules.base import KindInfo, Service
+
+if TYPE_CHECKING:
+    from compiler.ir import ServiceNode
+    from compiler.terraform.context import ServiceContext
+
+
+class S3Bucket(Service):
+    """An S3 bucket: private, encrypted, versioned, public access blocked."""
+
+    info: ClassVar[KindInfo] = KindInfo(
+        title="Amazon S3",
+        family="storage",
+        summary="Object storage for static assets, backups, logs and data lakes.",
+        icon="aws.storage.SimpleStorageServiceS3Bucket",
+        access={
+            "read": ("s3:GetObject", "s3:ListBucket"),
+            "write": ("s3:PutObject", "s3:AbortMultipartUpload"),
+            "read-write": ("s3:GetObject", "s3:ListBucket", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"),
+        },
+        offers=("origin",),
+    )
+
+    kind: Literal["s3"]
+    purpose: Literal["general", "assets", "website", "data-lake", "logs", "backups"] = Field(
+        "general", description="What the bucket holds; shown in docs, and 'logs' lets AWS log delivery write to it."
+    )
+    versioning: bool = Field(True, description="Keep previous object versions.")
+    expire_days: int | None = Field(None, ge=1, le=36500, description="Delete objects after this many days (none: keep).")
+    archive_days: int | None = Field(None, ge=1, le=36500, description="Move objects to Glacier after this many days.")
+    force_destroy: bool = Field(False, description="Let terraform destroy a non-empty bucket.")
+
+    def terraform(self, node: ServiceNode, ctx: ServiceContext) -> None:
+        """Bucket plus its encryption, versioning, ownership and public-access block."""
+        bucket = ctx.add(
+            "aws_s3_bucket",
+            "",
+            {"bucket_prefix": ctx.aws_name(max_len=37) + "-", "force_destroy": self.force_destroy, "tags": ctx.tags()},
+        )
+        ctx.add(
+            "aws_s3_bucket_public_access_block",
+            "",
+            {"bucket": bucket.id, "block_public_acls": True, "block_public_policy": True, "ignore_public_acls": True, "restrict_public_buckets": True},
+        )
+        ctx.add("aws_s3_bucket_ownership_controls", "", {"bucket": bucket.id, "rule": [{"object_ownership": "BucketOwnerEnforced"}]})
+        ctx.add(
+            "aws_s3_bucket_server_side_encryption_configuration",
+            "",
+            {"bucket": bucket.id, "rule": [{"apply_server_side_encryption_by_default": [{"sse_algorithm": "aws:kms"}], "bucket_key_enabled": True}]},
+        )
+        ctx.add(
+            "aws_s3_bucket_versioning",
+            "",
+            {"bucket": bucket.id, "versioning_configuration": [{"status": "Enabled" if self.versioning else "Suspended"}]},
+        )
+        rules = []
+        if self.archive_days:
+            rules.append({"id": "archive", "status": "Enabled", "filter": [{}], "transition": [{"days": self.archive_days, "storage_class": "GLACIER"}]})
+        if self.expire_days:
+            rules.append({"id": "expire", "status": "Enabled", "filter": [{}], "expiration": [{"days": self.expire_days}]})
+        rules.append({"id": "abort-incomplete-uploads", "status": "Enabled", "filter": [{}], "abort_incomplete_multipart_upload": [{"days_after_initiation": 7}]})
+        ctx.add("aws_s3_bucket_lifecycle_configuration", "", {"bucket": bucket.id, "rule": rules})
+        ctx.output("bucket", bucket.id, f"Name of the {node.id} bucket.")
+
+    def arns(self, node: ServiceNode, ctx: ServiceContext) -> list[str]:
+        """The bucket and its objects."""
+        arn = ctx.stack_ref("aws_s3_bucket").arn
+        return [arn, f"{arn}/*"]
+
+    def origin(self, node: ServiceNode, ctx: ServiceContext, source: ServiceNode) -> dict[str, object]:
+        """A private origin: CloudFront reads through an origin access control."""
+        bucket = ctx.stack_ref("aws_s3_bucket")
+        oac = ctx.add(
+            "aws_cloudfront_origin_access_control",
+            f"from_{source.tf_name}",
+            {"name": ctx.aws_name(source.id, max_len=64), "origin_access_control_origin_type": "s3", "signing_behavior": "always", "signing_protocol": "sigv4"},
+        )
+        distribution = ctx.other(source.id).stack_ref("aws_cloudfront_distribution")
+        policy = ctx.data(
+            "aws_iam_policy_document",
+            f"from_{source.tf_name}",
+            {
+                "statement": [
+                    {
+                        "sid": "CloudFrontReadOnly",
+                        "actions": ["s3:GetObject"],
+                        "resources": [f"{bucket.arn}/*"],
+                        "principals": [{"type": "Service", "identifiers": ["cloudfront.amazonaws.com"]}],
+                        "condition": [{"test": "StringEquals", "variable": "AWS:SourceArn", "values": [distribution.arn]}],
+                    }
+                ]
+            },
+        )
+        ctx.add("aws_s3_bucket_policy", "", {"bucket": bucket.id, "policy": policy.attr("json")})
+        return {"domain_name": bucket.attr("bucket_regional_domain_name"), "origin_id": node.id, "origin_access_control_id": oac.id}
+
+
+class EfsFileSystem(Service):
+    """An EFS file system with a mount target in each private subnet."""
+
+    info: ClassVar[KindInfo] = KindInfo(
+        title="Amazon EFS",
+        family="storage",
+        summary="A shared NFS file system that many instances mount at once.",
+        icon="aws.storage.ElasticFileSystemEFS",
+        placement="private",
+        port=2049,
+    )
+
+    kind: Literal["efs"]
+    performance_mode: Literal["generalPurpose", "maxIO"] = "generalPurpose"
+    throughput_mode: Literal["bursting", "elastic", "provisioned"] = "elastic"
+    archive_days: Literal[None, 7, 14, 30, 60, 90] = Field(30, description="Move files unused this long to Infrequent Access.")
+
+    def terraform(self, node: ServiceNode, ctx: ServiceContext) -> None:
+        """File system (encrypted), backups on, one mount target per AZ."""
+        body: dict[str, object] = {
+            "creation_token": ctx.aws_name(),
+            "encrypted": True,
+            "performance_mode": self.performance_mode,
+            "throughput_mode": self.throughput_mode,
+            "tags": ctx.tags(),
+        }
+        if self.archive_days:
+            body["lifecycle_policy"] = [{"transition_to_ia": f"AFTER_{self.archive_days}_DAYS"}]
+        fs = ctx.add("aws_efs_file_system", "", body)
+        ctx.add("aws_efs_backup_policy", "", {"file_system_id": fs.id, "backup_policy": [{"status": "ENABLED"}]})
+        for subnet in ctx.arch.network.subnets_of(node.placement):
+            ctx.add(
+                "aws_efs_mount_target",
+                subnet.az[-1],
+                {"file_system_id": fs.id, "subnet_id": ctx.subnet_ref(subnet).id, "security_groups": [ctx.security_group.id]},
+            )
+        ctx.output("file_system_id", fs.id, f"Id of the {node.id} file system.")
