@@ -53,6 +53,7 @@ class Resource:
     body: Body
     owner: str  # a service id, or "network" / "architecture"
     data: bool = False  # a data source rather than a managed resource
+    provider: str = ""  # "" for the architecture's region, else an alias such as "us_east_1"
 
 
 @dataclass(frozen=True)
@@ -73,13 +74,20 @@ class StackBuilder:
     arch: Architecture
     resources: dict[str, Resource] = field(default_factory=dict)
     outputs: dict[str, Output] = field(default_factory=dict)
+    # Files shipped next to the stack (e.g. a Lambda's placeholder zip), by path
+    # relative to the stack directory.
+    assets: dict[str, bytes] = field(default_factory=dict)
 
-    def add(self, owner: str, rtype: str, name: str, body: Body, *, data: bool = False) -> Ref:
-        """Add a resource; names are unique per type (a clash is a catalog bug)."""
+    def add(self, owner: str, rtype: str, name: str, body: Body, *, data: bool = False, provider: str = "") -> Ref:
+        """Add a resource; names are unique per type (a clash is a catalog bug).
+
+        ``provider="us_east_1"`` places it in us-east-1 (CloudFront certificates and
+        web ACLs must live there).
+        """
         key = f"data.{rtype}.{name}" if data else f"{rtype}.{name}"
         if key in self.resources:
             raise ValueError(f"internal: {key} emitted twice (by {self.resources[key].owner} and {owner})")
-        self.resources[key] = Resource(rtype, name, body, owner, data)
+        self.resources[key] = Resource(rtype, name, body, owner, data, provider)
         return Ref(f"data.{rtype}" if data else rtype, name)
 
     def body(self, ref: Ref) -> Body:
@@ -128,9 +136,18 @@ class ServiceContext:
         return aws_name(self.arch.name, self.node.id, suffix, max_len=max_len)
 
     # -- adding -------------------------------------------------------------------
-    def add(self, rtype: str, suffix: str, body: Body) -> Ref:
-        """Add a resource owned by this service, named ``<service>[_<suffix>]``."""
-        return self.stack.add(self.node.id, rtype, self.tf(suffix), body)
+    def add(self, rtype: str, suffix: str, body: Body, *, provider: str = "") -> Ref:
+        """Add a resource owned by this service, named ``<service>[_<suffix>]``.
+
+        ``provider="us_east_1"`` for global resources that AWS keeps in us-east-1.
+        """
+        return self.stack.add(self.node.id, rtype, self.tf(suffix), body, provider=provider)
+
+    def asset(self, filename: str, content: bytes) -> str:
+        """Ship a file next to the stack; returns its path as Terraform sees it."""
+        path = f"assets/{self.node.id}/{filename}"
+        self.stack.assets[path] = content
+        return path
 
     def data(self, rtype: str, suffix: str, body: Body) -> Ref:
         """Add a data source owned by this service."""

@@ -8,8 +8,19 @@ from __future__ import annotations
 
 from compiler.errors import Diagnostic
 from compiler.terraform.context import StackBuilder
+from compiler.terraform.provider_schema import load_aws_schema
 
 
 def check_stack(stack: StackBuilder) -> list[Diagnostic]:
     """Schema problems of every resource, as diagnostics located at their service."""
-    return []
+    schema = load_aws_schema()
+    arch = stack.arch
+    diags: list[Diagnostic] = []
+    for res in stack.resources.values():
+        check = schema.check_data_source if res.data else schema.check_resource
+        for problem in check(res.type, res.body):
+            node = arch.services.get(res.owner)
+            line, col = node.pos if node else (1, 1)
+            where = f"{res.type}.{res.name}" + (f".{problem.path}" if problem.path else "")
+            diags.append(Diagnostic("schema", f"{res.owner}: {where}: {problem.message}", arch.source_file, line, col))
+    return diags

@@ -37,11 +37,22 @@ def synthesize(stack: StackBuilder, model_path: str = "architecture.yaml") -> di
             tf_stack, "aws", terraform_resource_type="aws", terraform_provider_source="hashicorp/aws", terraform_generator_metadata=meta
         )
         provider.body = provider_body
+        providers = {"": provider}
+        for alias in sorted({r.provider for r in stack.resources.values() if r.provider}):
+            extra = classes["provider"](
+                tf_stack, f"aws_{alias}", terraform_resource_type="aws", terraform_provider_source="hashicorp/aws", terraform_generator_metadata=meta
+            )
+            extra.body = provider_body | {"region": alias.replace("_", "-"), "alias": alias}
+            providers[alias] = extra
         _backend(tf_stack, arch, cdktn)
         for res in stack.resources.values():
             cls = classes["data" if res.data else "resource"]
             construct = cls(
-                tf_stack, ("data_" if res.data else "") + f"{res.type}_{res.name}", terraform_resource_type=res.type, terraform_generator_metadata=meta, provider=provider
+                tf_stack,
+                ("data_" if res.data else "") + f"{res.type}_{res.name}",
+                terraform_resource_type=res.type,
+                terraform_generator_metadata=meta,
+                provider=providers[res.provider],
             )
             construct.body = res.body
             construct.override_logical_id(res.name)
@@ -53,6 +64,8 @@ def synthesize(stack: StackBuilder, model_path: str = "architecture.yaml") -> di
             for p in sorted(Path(out).rglob("*"))
             if p.is_file()
         }
+    for rel, content in stack.assets.items():
+        files[f"terraform/stacks/{arch.name}/{rel}"] = content
     files["cdktf.json"] = _cdktf_json(arch, model_path)
     return files
 
