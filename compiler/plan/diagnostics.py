@@ -41,9 +41,20 @@ class StackSource:
             self._spans = []  # not JSON: Terraform says so; we only lose names
 
     def path_at(self, byte: int) -> jsonpos.Path | None:
+        """Path of the innermost value or member at a byte offset.
+
+        A range on a block type key ("aws_vpcx": {...}) is narrowed to the one
+        block under it, when there is just one, so the diagnostic gets an address.
+        """
         offset = len(self._raw[:byte].decode("utf-8", errors="replace"))
         span = jsonpos.span_at(self._spans, offset)
-        return span.path if span else None
+        if span is None:
+            return None
+        if len(span.path) == 2 and span.path[0] in _BLOCK_KINDS:
+            names = [sp.path[2] for sp in self._spans if sp.member and sp.path[:2] == span.path and len(sp.path) == 3]
+            if len(names) == 1:
+                return (*span.path, names[0])
+        return span.path
 
 
 def json_lines(stdout: str) -> list[dict[str, Any]]:

@@ -58,9 +58,18 @@ class SchemaProblem:
 
 
 def _did_you_mean(name: str, candidates: list[str], cutoff: float) -> str:
-    """Return ``"; did you mean 'x'?"`` for the closest candidate, or ""."""
-    best = difflib.get_close_matches(name, candidates, n=1, cutoff=cutoff)
-    return f"; did you mean '{best[0]}'?" if best else ""
+    """Return ``"; did you mean 'x'?"`` for the closest candidate, or "".
+
+    Candidates holding every ``_``-separated word of ``name`` come first
+    (plain difflib prefers 'id' to 'cidr_block' for 'cidr').
+    """
+    words = set(name.split("_"))
+    containing = [c for c in candidates if words <= set(c.split("_"))]
+    if containing:
+        best = max(containing, key=lambda c: (difflib.SequenceMatcher(None, name, c).ratio(), c))
+        return f"; did you mean '{best}'?"
+    close = difflib.get_close_matches(name, candidates, n=1, cutoff=cutoff)
+    return f"; did you mean '{close[0]}'?" if close else ""
 
 
 def _is_expression(value: object) -> bool:

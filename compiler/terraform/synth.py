@@ -42,7 +42,8 @@ def synthesize(stack: StackBuilder, model_path: str = "architecture.yaml") -> di
             extra = classes["provider"](
                 tf_stack, f"aws_{alias}", terraform_resource_type="aws", terraform_provider_source="hashicorp/aws", terraform_generator_metadata=meta
             )
-            extra.body = provider_body | {"region": alias.replace("_", "-"), "alias": alias}
+            extra.alias = alias  # cdktn then renders references as "aws.<alias>"
+            extra.body = provider_body | {"region": alias.replace("_", "-")}
             providers[alias] = extra
         _backend(tf_stack, arch, cdktn)
         for res in stack.resources.values():
