@@ -61,8 +61,10 @@ Decisions and known gaps (the bindings do not carry this information):
 * Nested collection element kinds are lost for the inner level
   (``stringListList`` -> list of list of string, inner kind assumed list).
 * Attributes the generator skipped (typed ``any``, e.g. the huge quicksight
-  ``definition`` blocks) or made recursive are emitted as ``dynamic``
-  attributes, keeping their flags.
+  ``definition`` blocks and wafv2 ``rule.statement``) or made recursive are
+  emitted as ``dynamic`` attributes, keeping their flags. Terraform rejects a
+  dynamic type inside a set block (aws_wafv2_web_acl.rule,
+  aws_wafv2_rule_group.rule); whoever serves the schema must adapt those.
 * The ``alias`` attribute the generator adds to the provider config is a
   meta-argument and is dropped.
 * Ephemeral resources are included under ``ephemeral_resource_schemas``;

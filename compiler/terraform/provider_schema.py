@@ -157,7 +157,8 @@ class AwsSchema:
             body: The resource's arguments and blocks.
 
         Returns:
-            The problems found, in body order; empty when the body is valid.
+            The problems found: those of the given keys in body order, then
+            missing attributes and blocks; empty when the body is valid.
         """
         return self._check_top(self._resources, "resource type", resource_type, body)
 

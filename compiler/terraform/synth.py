@@ -9,6 +9,7 @@ but a build takes a fraction of a second and ~100 MB instead of 15 s and 1.6 GB
 from __future__ import annotations
 
 import json
+import re
 import os
 import tempfile
 from pathlib import Path
@@ -36,14 +37,13 @@ def synthesize(stack: StackBuilder, model_path: str = "architecture.yaml") -> di
         provider = classes["provider"](
             tf_stack, "aws", terraform_resource_type="aws", terraform_provider_source="hashicorp/aws", terraform_generator_metadata=meta
         )
-        provider.body = provider_body
+        _set_body(provider, provider_body)
         providers = {"": provider}
         for alias in sorted({r.provider for r in stack.resources.values() if r.provider}):
-            extra = classes["provider"](
+            extra = _aliased_provider(classes["provider"], alias)(
                 tf_stack, f"aws_{alias}", terraform_resource_type="aws", terraform_provider_source="hashicorp/aws", terraform_generator_metadata=meta
             )
-            extra.alias = alias  # cdktn then renders references as "aws.<alias>"
-            extra.body = provider_body | {"region": alias.replace("_", "-")}
+            _set_body(extra, provider_body | {"region": alias.replace("_", "-")})
             providers[alias] = extra
         _backend(tf_stack, arch, cdktn)
         for res in stack.resources.values():
@@ -55,7 +55,7 @@ def synthesize(stack: StackBuilder, model_path: str = "architecture.yaml") -> di
                 terraform_generator_metadata=meta,
                 provider=providers[res.provider],
             )
-            construct.body = res.body
+            _set_body(construct, res.body)
             construct.override_logical_id(res.name)
         for output in stack.outputs.values():
             cdktn.TerraformOutput(tf_stack, f"output_{output.name}", value=output.value, description=output.description, sensitive=output.sensitive or None).override_logical_id(output.name)
@@ -71,21 +71,48 @@ def synthesize(stack: StackBuilder, model_path: str = "architecture.yaml") -> di
     return files
 
 
+_STABLE_KEY = re.compile(r"^[a-z0-9]+(_[a-z0-9]+)*$")
+_VERBATIM_KEYS = ("tags", "environment")  # cdktn leaves keys below these as they are
+
+
 def _construct_classes(cdktn: Any) -> dict[str, Any]:
     """cdktn's core constructs, with their attributes taken from a plain dict.
 
     Overriding ``_synthesize_attributes`` (a jsii callback) instead of calling
     ``add_override`` per attribute keeps the output free of cdktn's override metadata
-    and costs one call per resource.
+    and costs one call per resource. cdktn snake-cases the keys it gets this way, so
+    an attribute holding keys that would change (map keys such as header names) goes
+    through ``add_override``, which cdktn copies verbatim.
     """
 
     def attributes(self: Any) -> dict[str, Any]:
-        return dict(self.body)
+        return {k: v for k, v in self.body.items() if _stable(v)}
 
     return {
         name: type(f"Archc{base.__name__}", (base,), {"body": {}, "_synthesize_attributes": attributes})
         for name, base in (("provider", cdktn.TerraformProvider), ("resource", cdktn.TerraformResource), ("data", cdktn.TerraformDataSource))
     }
+
+
+def _aliased_provider(base: Any, alias: str) -> Any:
+    """A provider class whose ``alias`` is fixed (cdktn reads it through a jsii callback)."""
+    return type(f"ArchcProvider_{alias}", (base,), {"alias": property(lambda self: alias)})
+
+
+def _stable(value: Any) -> bool:
+    """Whether cdktn's key snake-casing leaves ``value`` unchanged."""
+    if isinstance(value, dict):
+        return all(_STABLE_KEY.match(k) and (k in _VERBATIM_KEYS or _stable(v)) for k, v in value.items())
+    if isinstance(value, list):
+        return all(_stable(v) for v in value)
+    return True
+
+
+def _set_body(construct: Any, body: dict[str, Any]) -> None:
+    construct.body = body
+    for key, value in body.items():
+        if not _stable(value):
+            construct.add_override(key, value)
 
 
 def _backend(tf_stack: object, arch: Architecture, cdktn: object) -> None:
