@@ -29,6 +29,7 @@ _SCALAR_TAGS = {
     "tag:yaml.org,2002:bool",
     "tag:yaml.org,2002:null",
 }
+_COLLECTION_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 
@@ -94,7 +95,7 @@ def parse_bytes(raw: bytes, file: str) -> Document:
     try:
         node = yaml.compose(text, Loader=yaml.CSafeLoader)
     except yaml.MarkedYAMLError as exc:
-        raise ArchcError([_syntax_diagnostic(exc, file)]) from None
+        raise ArchcError([_syntax_diagnostic(exc, file, text)]) from None
     builder = _Builder(file)
     data = builder.build(node, (), None)
     if builder.diagnostics:
@@ -130,14 +131,15 @@ def _check_depth(text: str, file: str) -> None:
             elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
                 depth -= 1
     except yaml.MarkedYAMLError as exc:
-        raise ArchcError([_syntax_diagnostic(exc, file)]) from None
+        raise ArchcError([_syntax_diagnostic(exc, file, text)]) from None
 
 
-def _syntax_diagnostic(exc: yaml.MarkedYAMLError, file: str) -> Diagnostic:
+def _syntax_diagnostic(exc: yaml.MarkedYAMLError, file: str, text: str) -> Diagnostic:
     mark = exc.problem_mark or exc.context_mark
     line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
     problem = exc.problem or "invalid YAML"
-    if "'\\t'" in problem or "\\t" in problem:
+    lines = text.splitlines()
+    if mark and mark.line < len(lines) and lines[mark.line][mark.column : mark.column + 1] == "\t":
         problem = "a tab character; YAML indents with spaces only"
     elif exc.context:
         problem = f"{exc.context}: {problem}" if "found" not in exc.context else problem
@@ -164,6 +166,9 @@ class _Builder:
         if self.nodes > MAX_NODES:
             if self.nodes == MAX_NODES + 1:
                 self._fail("yaml-feature", f"the document expands to over {MAX_NODES:,} values through aliases", node.start_mark)
+            return None
+        if not isinstance(node, yaml.ScalarNode) and node.tag not in _COLLECTION_TAGS:
+            self._fail("yaml-feature", f"YAML tag '{node.tag.replace('tag:yaml.org,2002:', '!!')}' is not allowed in a model", node.start_mark)
             return None
         km = (key_node or node).start_mark
         self.positions[path] = Pos(node.start_mark.line + 1, node.start_mark.column + 1, km.line + 1, km.column + 1)

@@ -17,7 +17,7 @@ from compiler.loader import Document, Path_
 from compiler.model import ArchitectureSpec, ConnectionSpec
 from compiler.netplan import plan_network
 from modules import CATALOG
-from modules.base import Facts, RefTo, Service
+from modules.base import IMPLICIT_OFFERS, Facts, RefTo, Service
 
 NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 MAX_NAME = 40
@@ -172,14 +172,14 @@ class _Resolver:
             outs = [e for e in edges if e.source == sid]
             reaches_vpc = any(e.via == "network" for e in outs)
             placement = svc.placement(reaches_vpc)
-            if placement != "outside" and placement not in tiers:
+            if placement != "outside" and tiers and placement not in tiers:
                 fallback = "private" if placement == "isolated" and "private" in tiers else None
                 if fallback is None:
                     self.fail("network", f"service '{sid}' ({svc.kind}) runs in {placement} subnets, but the network has no {placement} tier", self.where[sid], key=True)
                     continue
                 placement = fallback
             facts = Facts(azs=azs, tiers=tiers, inbound=sum(e.target == sid for e in edges), outbound=len(outs))
-            for problem in svc.check(facts):
+            for problem in svc.check(facts) if azs else []:  # no network: checks would only cascade
                 where = (*self.where[sid], problem.field) if problem.field else self.where[sid]
                 self.fail(problem.code, problem.message, where, key=problem.field is None)
             pos = self.doc.pos(self.where[sid], key=True)
@@ -195,7 +195,7 @@ def _wiring(src: Service, dst: Service, conn: ConnectionSpec) -> str:
     if needs == "none":
         return "none"
     if needs != "network":
-        if needs in dst.info.offers:
+        if needs in dst.info.offers or needs in IMPLICIT_OFFERS:
             return needs
         able = sorted(k for k, cls in CATALOG.items() if needs in cls.info.offers)
         return f"!{src.kind} connects only to {', '.join(able)}"

@@ -25,7 +25,8 @@ def validate(doc: Document) -> ArchitectureSpec:
     """Validate a parsed document; raise ArchcError with all problems found."""
     if not isinstance(doc.data, dict):
         found = type(doc.data).__name__ if doc.data is not None else "nothing"
-        raise ArchcError([doc.error("structure", f"a model is a mapping of keys (name, region, layers...), not a {_kind_of(doc.data)}" if found != "nothing" else "the file is empty", ())])
+        what = _article(_kind_of(doc.data))
+        raise ArchcError([doc.error("structure", f"a model is a mapping of keys (name, region, layers...), not {what}" if found != "nothing" else "the file is empty", ())])
     doc = _expand_shorthand(doc)
     try:
         return ArchitectureSpec.model_validate(doc.data)
@@ -103,7 +104,7 @@ def _one(err: Any, doc: Document) -> Diagnostic:
         return doc.error("unknown-key", f"unknown key '{here}'{where}{did_you_mean(str(here), aliases or allowed)}", path, key=True)
     if etype == "missing":
         field = loc[-1]
-        return doc.error("missing", f"missing required key '{field}'{_where(path, doc)}", path, key=True)
+        return doc.error("missing", f"missing required key '{field}'{_where(path[:-1], doc)}", path, key=True)
     if etype == "union_tag_invalid":
         tag = err["ctx"]["tag"]
         return doc.error("unknown-kind", f"unknown service kind '{tag}'{did_you_mean(tag, CATALOG)}", (*path, "kind"))
@@ -118,11 +119,24 @@ def _one(err: Any, doc: Document) -> Diagnostic:
     if etype.endswith(("_type", "_parsing")) and etype not in ("value_error",):
         wanted = etype.split("_")[0].replace("int", "a whole number").replace("string", "text").replace("bool", "true or false").replace("float", "a number")
         return doc.error("type", f"'{_name(path)}' must be {wanted}, not {_article(_kind_of(err['input']))} ({err['input']!r})", path)
+    bound = _BOUNDS.get(etype)
+    if bound:
+        limit = next(iter(err["ctx"].values()))
+        return doc.error("value", f"'{_name(path)}' must be {bound} {limit}, not {err['input']!r}", path)
+    if etype == "too_short":
+        return doc.error("value", f"'{_name(path)}' must have at least {err['ctx']['min_length']} item(s)", path)
+    if etype == "string_pattern_mismatch":
+        return doc.error("value", f"'{_name(path)}' {err['input']!r} does not match the pattern {err['ctx']['pattern']}", path)
     msg = str(err["msg"]).removeprefix("Value error, ")
     return doc.error("value", f"'{_name(path)}': {msg[0].lower()}{msg[1:]}", path)
 
 
+_BOUNDS = {"greater_than_equal": "at least", "less_than_equal": "at most", "greater_than": "more than", "less_than": "less than"}
+
+
 def _article(word: str) -> str:
+    if word == "text":
+        return word
     return f"an {word}" if word[:1] in "aeiou" else f"a {word}"
 
 

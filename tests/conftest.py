@@ -1,0 +1,22 @@
+"""Shared test helpers: golden files with an update switch."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
+
+
+def check_golden(path: Path, actual: bytes) -> None:
+    """Compare with a golden file; with UPDATE_GOLDEN=1, (re)write it instead."""
+    if UPDATE:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(actual)
+        return
+    if not path.exists():
+        pytest.fail(f"golden file {path.relative_to(ROOT)} is missing; run with UPDATE_GOLDEN=1 and review it")
+    assert actual.decode() == path.read_bytes().decode(), f"{path.relative_to(ROOT)} differs (UPDATE_GOLDEN=1 rewrites it)"
