@@ -13,6 +13,7 @@ import typing
 from modules.base import Service
 
 FAMILIES = (
+    "general",
     "network",
     "compute",
     "containers",

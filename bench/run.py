@@ -1,0 +1,77 @@
+"""The benchmark: wall time and peak RSS (whole process tree) of archc on every example
+and on synthetic models of 10, 100 and 1,000 services, next to the usual typed-bindings
+cdktn program for the same seed. Writes bench/results.md.
+
+    make bench                       # or: .venv/bin/python bench/run.py [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from measure import Measurement, measure  # noqa: E402
+from synthetic import model  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+ARCHC = str(ROOT / ".venv" / "bin" / "archc")
+BASELINE_VENV = ROOT / "bench" / ".baseline-venv"
+BASELINE_PACKAGES = ["cdktn==0.24.0", "cdktn-provider-aws==25.8.1"]
+
+
+def row(label: str, m: Measurement) -> str:
+    status = "" if m.returncode == 0 else f" (exit {m.returncode})"
+    return f"| {label} | {m.seconds:.2f} | {m.peak_mb:.0f} |{status}"
+
+
+def best_of(cmd: list[str], runs: int, cwd: Path) -> Measurement:
+    """The fastest of a few runs (the machine is shared; the minimum is the least noisy)."""
+    results = [measure(cmd, cwd=cwd) for _ in range(runs)]
+    return min(results, key=lambda m: m.seconds)
+
+
+def baseline(tmp: Path) -> Measurement | None:
+    """The udagram seed written with typed cdktn-provider-aws classes, in its own venv."""
+    python = BASELINE_VENV / "bin" / "python"
+    if not python.exists():
+        print("installing the typed-bindings baseline (~500 MB) into bench/.baseline-venv ...", file=sys.stderr)
+        subprocess.run([sys.executable, "-m", "venv", str(BASELINE_VENV)], check=True)
+        subprocess.run([str(python), "-m", "pip", "install", "-q", *BASELINE_PACKAGES], check=True)
+    env = dict(os.environ, JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION="20")
+    return measure([str(python), str(ROOT / "bench" / "baseline_typed.py"), str(tmp / "baseline")], cwd=tmp, env=env)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true", help="one run each, no 1,000-service model, no baseline")
+    args = parser.parse_args()
+    runs = 1 if args.quick else 3
+    lines = ["| what | wall s | peak RSS MB |", "|---|---|---|"]
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        models = sorted((ROOT / "examples").glob("*.yaml")) + [ROOT / "architecture.yaml"]
+        for path in models:
+            lines.append(row(f"validate {path.name}", best_of([ARCHC, "validate", str(path)], runs, tmp)))
+            lines.append(row(f"build {path.name}", best_of([ARCHC, "build", str(path), "--out", str(tmp / path.stem)], runs, tmp)))
+        for size in (10, 100) if args.quick else (10, 100, 1000):
+            path = tmp / f"synthetic-{size}.yaml"
+            path.write_text(model(size))
+            lines.append(row(f"validate synthetic {size} services", best_of([ARCHC, "validate", str(path)], runs, tmp)))
+            lines.append(row(f"build synthetic {size} services", best_of([ARCHC, "build", str(path), "--out", str(tmp / path.stem)], 1, tmp)))
+        if not args.quick:
+            m = baseline(tmp)
+            if m is not None:
+                lines.append(row("baseline: udagram with typed cdktn-provider-aws classes", m))
+    text = "\n".join(lines) + "\n"
+    print(text)
+    if not args.quick:
+        (ROOT / "bench" / "results.md").write_text(f"# Benchmark results\n\nMachine: {os.cpu_count()} cores. `make bench`.\n\n{text}")
+
+
+if __name__ == "__main__":
+    main()

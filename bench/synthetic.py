@@ -1,0 +1,45 @@
+"""Synthetic models of any size, for the benchmark: repeated 'cells' of a typical
+web system (load balancer, containers, database, cache, queue, function, bucket)."""
+
+from __future__ import annotations
+
+import yaml
+
+CELL = 10  # services per cell
+
+
+def model(services: int) -> str:
+    """A valid model text with about ``services`` services."""
+    cells = max(1, services // CELL)
+    layers: dict[str, dict[str, object]] = {"edge": {}, "app": {}, "data": {}, "async": {}}
+    connections: list[str] = []
+    layers["edge"]["users"] = {"kind": "users"}
+    for i in range(cells):
+        c = f"c{i}"
+        layers["edge"][f"{c}-lb"] = {"kind": "alb"}
+        layers["app"][f"{c}-cluster"] = {"kind": "ecs-cluster"}
+        layers["app"][f"{c}-web"] = {"kind": "ecs-service", "cluster": f"{c}-cluster", "port": 8080}
+        layers["app"][f"{c}-api"] = {"kind": "ecs-service", "cluster": f"{c}-cluster", "port": 8081}
+        layers["app"][f"{c}-worker"] = {"kind": "lambda"}
+        layers["data"][f"{c}-db"] = {"kind": "rds"}
+        layers["data"][f"{c}-table"] = {"kind": "dynamodb", "hash_key": "id"}
+        layers["data"][f"{c}-files"] = {"kind": "s3"}
+        layers["async"][f"{c}-jobs"] = {"kind": "sqs"}
+        connections += [
+            f"users -> {c}-lb",
+            f"{c}-lb -> {c}-web",
+            f"{c}-api -> {c}-db",
+            f"{c}-web -> {c}-files",
+            f"{c}-api -> {c}-table",
+            f"{c}-api -> {c}-jobs",
+            f"{c}-jobs -> {c}-worker",
+        ]
+        connections.append(f"{c}-web -> {c}-api")
+    doc = {
+        "name": f"synthetic-{services}",
+        "region": "us-east-1",
+        "network": {"azs": 3, "cidr": "10.0.0.0/16"},
+        "layers": [{"name": name, "services": svcs} for name, svcs in layers.items()],
+        "connections": connections,
+    }
+    return yaml.safe_dump(doc, sort_keys=False)
