@@ -50,6 +50,10 @@ def plan_stacks(
 ) -> list[StackPlan]:
     """Init, validate and (unless `validate_only`) plan every stack, in name order.
 
+    A stack is `ok` when Terraform reported no error; its change counts are 0
+    unless its plan ran and succeeded. `seconds` is the time of its Terraform
+    commands (the shared start-up, ~0.3 s, is not attributed to any stack).
+
     `provider_schema` (a `terraform providers schema -json` document, or a
     .json / .json.gz file holding one) replaces the bundled AWS schema; it is
     ignored with `terraform_binary`. Files under `terraform_dir` are only read.
@@ -62,13 +66,13 @@ def plan_stacks(
         _check_installed()
     with tempfile.TemporaryDirectory(prefix="archc-plan-") as tmp:
         workdir = Path(tmp)
-        jobs, deferred = _prepare(stacks, workdir, standin=standin, validate_only=validate_only)
+        jobs, deferred, used = _prepare(stacks, workdir, standin=standin, validate_only=validate_only)
         timeout = _TIMEOUT_BASE + _TIMEOUT_PER_STACK * len(stacks)
         if terraform_binary is not None:
             env = processes.base_env(isolated_home=None)
             results = processes.run_binary(Path(terraform_binary), jobs, env, timeout)
         else:
-            address, schema_bytes = _schema_bytes(provider_schema)
+            address, schema_bytes = _schema_bytes(provider_schema, used)
             (workdir / "schema.pb").write_bytes(schema_bytes)
             env = processes.base_env(isolated_home=workdir / "home")
             with processes.StandinProvider(workdir / "schema.pb", workdir, address, env) as provider:
@@ -95,19 +99,21 @@ def _check_installed() -> None:
 
 def _prepare(
     stacks: dict[str, Path], workdir: Path, *, standin: bool, validate_only: bool
-) -> tuple[list[processes.Job], dict[str, bool]]:
+) -> tuple[list[processes.Job], dict[str, bool], set[str]]:
+    """Scratch copies, the commands to run, and the resource types in use."""
     plan = _PLAN + (["-refresh=false"] if standin else [])
     steps = [_INIT, _VALIDATE] if validate_only else [_INIT, _VALIDATE, plan]
-    jobs, deferred = [], {}
+    jobs, deferred, used = [], {}, set()
     for name, src in stacks.items():
         dst = workdir / "stacks" / name
         scratch.copy_stack(src, dst, standin=standin)
+        used |= scratch.used_types(dst)
         deferred[name] = scratch.adapt_for_standin(dst) if standin else False
         jobs.append({"stack": name, "dir": str(dst), "steps": steps})
-    return jobs, deferred
+    return jobs, deferred, used
 
 
-def _schema_bytes(source: SchemaSource) -> tuple[str, bytes]:
+def _schema_bytes(source: SchemaSource, used: set[str]) -> tuple[str, bytes]:
     from compiler.plan.schema_convert import pick_provider, schema_response_bytes
 
     doc = _load_schema(source)
@@ -115,7 +121,7 @@ def _schema_bytes(source: SchemaSource) -> tuple[str, bytes]:
         address, provider = pick_provider(doc)
     except ValueError as err:
         raise PlanEngineUnavailable(f"unusable AWS provider schema: {err}") from err
-    return address, schema_response_bytes(provider)[0]
+    return address, schema_response_bytes(provider, used)[0]
 
 
 def _load_schema(source: SchemaSource) -> Mapping[str, Any]:
@@ -125,12 +131,13 @@ def _load_schema(source: SchemaSource) -> Mapping[str, Any]:
         raw = source.read_bytes()
         return dict(json.loads(gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw))
     try:
-        from compiler.terraform.provider_schema import terraform_schema_json  # type: ignore[import-not-found,unused-ignore]
-    except ImportError as err:
+        from compiler.terraform.provider_schema import terraform_schema_json
+
+        return dict(terraform_schema_json())
+    except (ImportError, OSError) as err:
         raise PlanEngineUnavailable(
             "the AWS provider schema (compiler/terraform/aws_provider_schema.json.gz) is missing: reinstall archc"
         ) from err
-    return dict(terraform_schema_json())
 
 
 def _stack_plan(job: processes.Job, src: Path, results: list[dict[str, Any]], deferred: bool) -> StackPlan:
@@ -141,7 +148,7 @@ def _stack_plan(job: processes.Job, src: Path, results: list[dict[str, Any]], de
     for step in results:
         command, stdout = step["argv"][0], step["stdout"]
         raw = validate_diagnostics(stdout) if command == "validate" else stream_diagnostics(stdout)
-        found = [to_diagnostic(d, source) for d in raw]
+        found = [to_diagnostic(d, source) for d in raw if not _is_preamble(d)]
         if step["rc"] != 0:
             ok = False
             if not any(d.severity == "error" for d in found):
@@ -149,7 +156,9 @@ def _stack_plan(job: processes.Job, src: Path, results: list[dict[str, Any]], de
         diags.extend(found)
         if command == "plan" and step["rc"] == 0:
             changes = change_summary(stdout)
-    unique = tuple(dict.fromkeys(diags))  # validate and plan repeat warnings
+    # validate and plan repeat warnings; Terraform's walk is concurrent, so its
+    # order is not stable: sort by position in the file.
+    unique = tuple(sorted(dict.fromkeys(diags), key=_position))
     ok = ok and not any(d.severity == "error" for d in unique)
     add = change = destroy = 0
     if ok and changes is not None:
@@ -159,3 +168,13 @@ def _stack_plan(job: processes.Job, src: Path, results: list[dict[str, Any]], de
         stack=job["stack"], ok=ok, to_add=add, to_change=change, to_destroy=destroy,
         diagnostics=unique, seconds=round(sum(s["seconds"] for s in results), 3),
     )
+
+
+def _is_preamble(diag: Mapping[str, Any]) -> bool:
+    # init -json wraps config errors in an extra "error" that only says there
+    # are errors; the real ones follow it.
+    return str(diag.get("summary", "")).startswith("Terraform encountered problems during initiali")
+
+
+def _position(d: TfDiagnostic) -> tuple[bool, int, str, str, str, str]:
+    return (d.json_line is None, d.json_line or 0, d.address or "", d.attribute or "", d.summary, d.detail)

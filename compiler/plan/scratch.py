@@ -20,6 +20,7 @@ cdk.tf.json, so Terraform's line numbers stay valid for the original):
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -33,6 +34,7 @@ _DEFER_FILE = "archc_plan_defer.tf.json"
 # whose real provider hashes would not match the stand-in.
 _ALWAYS_SKIPPED = (".terraform",)
 _STANDIN_SKIPPED = (".terraform.lock.hcl", "*.tfstate", "*.tfstate.backup")
+_HCL_BLOCK = re.compile(r'^\s*(?:resource|data)\s+"([A-Za-z0-9_-]+)"', re.MULTILINE)
 
 
 def copy_stack(src: Path, dst: Path, *, standin: bool) -> None:
@@ -59,6 +61,25 @@ def adapt_for_standin(stack_dir: Path) -> bool:
         json.dumps({"resource": {"terraform_data": {DEFER_ADDRESS.split(".")[1]: {}}}}, indent=2) + "\n"
     )
     return True
+
+
+def used_types(stack_dir: Path) -> set[str]:
+    """Resource and data source types a stack's configuration files declare."""
+    found: set[str] = set()
+    for path in sorted(stack_dir.rglob("*.tf*")):
+        if ".terraform" in path.parts:
+            continue
+        if path.name.endswith(".tf.json"):
+            try:
+                doc = json.loads(path.read_text(encoding="utf-8"))
+            except (ValueError, UnicodeDecodeError):
+                continue
+            for kind in ("resource", "data"):
+                blocks = doc.get(kind) if isinstance(doc, dict) else None
+                found.update(blocks if isinstance(blocks, dict) else ())
+        elif path.name.endswith(".tf"):
+            found.update(_HCL_BLOCK.findall(path.read_text(encoding="utf-8", errors="replace")))
+    return found
 
 
 def defer_data_reads(text: str) -> str:

