@@ -40,22 +40,50 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return status
 
 
-def cmd_build(args: argparse.Namespace) -> int:
+def _build_and_write(args: argparse.Namespace) -> tuple[pipeline.BuildResult, Path] | int:
+    """Build and write the outputs; an exit code on failure."""
     path = Path(args.file)
     try:
-        arch, files = pipeline.build(path, _display(path))
+        result = pipeline.build(path, _display(path))
     except ArchcError as exc:
         _print_errors(exc)
         return EXIT_INVALID
-    out = Path(args.out) if args.out else Path("generated") / arch.name
+    out = Path(args.out) if args.out else Path("generated") / result.arch.name
     try:
-        write_tree(out, files)
+        write_tree(out, result.files)
     except OutputError as exc:
         print(f"archc: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    resources = sum(1 for rel in files if rel.endswith("cdk.tf.json"))
-    print(f"{_display(path)}: built {len(arch.services)} services into {_display(out)}/ ({len(files)} files, {resources} stack)")
+    return result, out
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    built = _build_and_write(args)
+    if isinstance(built, int):
+        return built
+    result, out = built
+    resources = len(result.owners)
+    print(f"{_display(Path(args.file))}: built {len(result.arch.services)} services, {resources} resources into {_display(out)}/")
     return EXIT_OK
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    from compiler.plan import PlanEngineUnavailable, plan_stacks
+    from compiler.plan_report import report
+
+    built = _build_and_write(args)
+    if isinstance(built, int):
+        return built
+    result, out = built
+    try:
+        plans = plan_stacks(out / "terraform", validate_only=args.validate_only, terraform_binary=Path(args.terraform) if args.terraform else None)
+    except PlanEngineUnavailable as exc:
+        print(f"archc: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    lines, errors = report(result, plans)
+    for line in lines:
+        print(line, file=sys.stderr if "error[" in line else sys.stdout)
+    return EXIT_INVALID if errors else EXIT_OK
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
@@ -88,6 +116,13 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("file", metavar="FILE")
     b.add_argument("--out", metavar="DIR", help="output directory (default: generated/<name>/)")
     b.set_defaults(run=cmd_build)
+
+    pl = sub.add_parser("plan", help="build, then run Terraform core offline: init, validate and plan every stack")
+    pl.add_argument("file", metavar="FILE")
+    pl.add_argument("--out", metavar="DIR", help="output directory (default: generated/<name>/)")
+    pl.add_argument("--validate-only", action="store_true", help="stop after terraform validate")
+    pl.add_argument("--terraform", metavar="PATH", help="use this terraform binary with the real providers (needs network and credentials)")
+    pl.set_defaults(run=cmd_plan)
 
     s = sub.add_parser("schema", help="print the JSON Schema of model files (for editors)")
     s.add_argument("--out", metavar="FILE", help="write to FILE instead of standard output")

@@ -6,6 +6,7 @@ Each stage hands the next one plain data:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from compiler.errors import ArchcError
@@ -25,16 +26,31 @@ def load(path: Path, display_name: str | None = None) -> Architecture:
     return resolve(spec, doc)
 
 
+@dataclass(frozen=True)
+class BuildResult:
+    """Everything a build produced: the IR, the files, and who owns each resource."""
+
+    arch: Architecture
+    files: dict[str, bytes]  # relative path -> content
+    owners: dict[str, str]  # Terraform address ("aws_vpc.main") -> service id or "network"
+
+
 def compile_terraform(arch: Architecture, model_path: str) -> dict[str, bytes]:
     """The Terraform outputs of an architecture, checked against the provider schema."""
+    return _terraform(arch, model_path)[0]
+
+
+def _terraform(arch: Architecture, model_path: str) -> tuple[dict[str, bytes], dict[str, str]]:
     stack = emit(arch)
     problems = check_stack(stack)
     if problems:
         raise ArchcError(problems)
-    return synthesize(stack, model_path)
+    owners = {(f"data.{r.type}.{r.name}" if r.data else f"{r.type}.{r.name}"): r.owner for r in stack.resources.values()}
+    return synthesize(stack, model_path), owners
 
 
-def build(path: Path, display_name: str | None = None) -> tuple[Architecture, dict[str, bytes]]:
-    """Everything ``archc build`` writes, as ``{relative path: bytes}``."""
+def build(path: Path, display_name: str | None = None) -> BuildResult:
+    """Everything ``archc build`` writes, as ``{relative path: bytes}``, plus ownership."""
     arch = load(path, display_name)
-    return arch, compile_terraform(arch, display_name or path.as_posix())
+    files, owners = _terraform(arch, display_name or path.as_posix())
+    return BuildResult(arch, files, owners)

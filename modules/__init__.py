@@ -33,8 +33,11 @@ def _collect() -> dict[str, type[Service]]:
     for family in FAMILIES:
         module = importlib.import_module(f"modules.{family}")
         for obj in vars(module).values():
-            if isinstance(obj, type) and issubclass(obj, Service) and obj.__module__ == module.__name__ and "kind" in obj.model_fields:
-                (kind,) = typing.get_args(obj.model_fields["kind"].annotation)
+            if isinstance(obj, type) and issubclass(obj, Service) and obj.__module__ == module.__name__:
+                literal = typing.get_args(obj.model_fields["kind"].annotation)
+                if len(literal) != 1:
+                    continue  # a shared base class of a family, not a kind
+                (kind,) = literal
                 if kind in catalog:
                     raise RuntimeError(f"kind {kind!r} defined twice")
                 catalog[kind] = obj

@@ -1,0 +1,40 @@
+"""Turns Terraform's plan results into archc output lines, located in the model file.
+
+A diagnostic on resource ``aws_db_instance.db`` is reported at the line of service
+``db`` in the YAML (the service that owns the resource), so the user fixes the model,
+not the generated JSON.
+"""
+
+from __future__ import annotations
+
+from compiler.errors import Diagnostic
+from compiler.pipeline import BuildResult
+from compiler.plan import StackPlan, TfDiagnostic
+
+
+def report(result: BuildResult, plans: list[StackPlan]) -> tuple[list[str], int]:
+    """Output lines (summaries and located diagnostics) and the number of errors."""
+    lines: list[str] = []
+    errors = 0
+    for plan in plans:
+        for diag in plan.diagnostics:
+            lines.append(locate(result, diag).format())
+            errors += diag.severity == "error"
+        if plan.ok:
+            lines.append(
+                f"{plan.stack}: plan ok: {plan.to_add} to add, {plan.to_change} to change, {plan.to_destroy} to destroy ({plan.seconds:.1f} s)"
+            )
+    return lines, errors
+
+
+def locate(result: BuildResult, diag: TfDiagnostic) -> Diagnostic:
+    """A Terraform diagnostic as an archc diagnostic at the owning service's line."""
+    arch = result.arch
+    owner = result.owners.get(diag.address or "", "")
+    node = arch.services.get(owner)
+    line, col = node.pos if node else (1, 1)
+    who = f"{owner}: " if owner else ""
+    where = f"{diag.address}" + (f".{diag.attribute}" if diag.attribute else "") + ": " if diag.address else ""
+    detail = f" ({diag.detail.splitlines()[0]})" if diag.detail else ""
+    severity = "error" if diag.severity == "error" else "warning"
+    return Diagnostic("terraform", f"{who}{where}{diag.summary}{detail}", arch.source_file, line, col, severity)

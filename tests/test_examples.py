@@ -1,0 +1,83 @@
+"""The five seed systems and the default model: they build, their Terraform holds what
+their documents name, and every generated file equals the committed golden copy under
+generated/ (UPDATE_GOLDEN=1 rewrites them)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from compiler import pipeline
+from compiler.outputs import MARKER
+from tests.conftest import ROOT, UPDATE, check_golden
+
+MODELS = sorted((ROOT / "examples").glob("*.yaml")) + [ROOT / "architecture.yaml"]
+
+# What each seed document names, as Terraform resource types that must be present.
+EXPECTED: dict[str, set[str]] = {
+    "road-warrior": {
+        "aws_vpc", "aws_subnet", "aws_nat_gateway", "aws_instance", "aws_db_instance", "aws_emr_cluster",
+        "aws_amplify_app", "aws_s3_bucket", "aws_lb", "aws_lb_target_group", "aws_apigatewayv2_api", "aws_cloudwatch_metric_alarm",
+    },
+    "udagram": {"aws_s3_bucket", "aws_db_instance", "aws_elastic_beanstalk_application", "aws_elastic_beanstalk_environment"},
+    "springfield-carshare": {
+        "aws_vpc", "aws_nat_gateway", "aws_autoscaling_group", "aws_launch_template", "aws_lb", "aws_cognito_user_pool",
+        "aws_ssm_document", "aws_rds_cluster", "aws_efs_file_system", "aws_flow_log", "aws_kinesis_firehose_delivery_stream",
+        "aws_athena_workgroup", "aws_codepipeline", "aws_codecommit_repository", "aws_codedeploy_deployment_group",
+    },
+    "travel-booking": {
+        "aws_route53_zone", "aws_route53_record", "aws_cloudfront_distribution", "aws_wafv2_web_acl", "aws_lb", "aws_ecs_cluster",
+        "aws_ecs_service", "aws_apigatewayv2_api", "aws_lambda_function", "aws_db_instance", "aws_dynamodb_table",
+        "aws_elasticache_replication_group", "aws_s3_bucket", "aws_cloudtrail", "aws_sns_topic", "aws_sqs_queue",
+        "aws_iam_role", "aws_cloudwatch_dashboard", "aws_appautoscaling_target",
+    },
+    "intrusion-detection": {
+        "aws_lb", "aws_lb_listener", "aws_lb_listener_rule", "aws_lb_target_group", "aws_ecs_cluster", "aws_ecs_service",
+        "aws_ecs_task_definition", "aws_ecr_repository", "aws_autoscaling_group", "aws_db_instance",
+        "aws_elasticache_replication_group", "aws_security_group", "aws_vpc_security_group_ingress_rule",
+    },
+    "web-shop": {"aws_cloudfront_distribution", "aws_lb", "aws_ecs_service", "aws_db_instance", "aws_s3_bucket", "aws_sqs_queue", "aws_lambda_function"},
+}
+
+
+def _build(path: Path) -> tuple[str, dict[str, bytes]]:
+    result = pipeline.build(path, path.relative_to(ROOT).as_posix())
+    return result.arch.name, result.files
+
+
+@pytest.fixture(scope="module", params=MODELS, ids=[p.stem for p in MODELS])
+def built(request: pytest.FixtureRequest) -> tuple[str, dict[str, bytes]]:
+    return _build(request.param)
+
+
+def _stack(name: str, files: dict[str, bytes]) -> dict[str, Any]:
+    stack: dict[str, Any] = json.loads(files[f"terraform/stacks/{name}/cdk.tf.json"])
+    return stack
+
+
+def test_holds_what_the_document_names(built: tuple[str, dict[str, bytes]]) -> None:
+    name, files = built
+    present = set(_stack(name, files)["resource"])
+    assert EXPECTED[name] - present == set()
+
+
+def test_matches_golden_outputs(built: tuple[str, dict[str, bytes]]) -> None:
+    name, files = built
+    golden = ROOT / "generated" / name
+    for rel, content in files.items():
+        check_golden(golden / rel, content)
+    if not UPDATE:
+        on_disk = {p.relative_to(golden).as_posix() for p in golden.rglob("*") if p.is_file() and p.name != MARKER}
+        assert on_disk == set(files), "generated/ holds files the build no longer writes, or lacks some"
+
+
+def test_no_machine_specific_content(built: tuple[str, dict[str, bytes]]) -> None:
+    _, files = built
+    for rel, content in files.items():
+        if rel.endswith(".json"):
+            text = content.decode()
+            for needle in ("/root/", "/home/", "/tmp/", "/work/", "site-packages"):
+                assert needle not in text, f"{rel} contains {needle}"
