@@ -35,7 +35,13 @@ def main(outdir: str) -> None:
     ]
     bucket = s3_bucket.S3Bucket(stack, "frontend", bucket_prefix="udagram-frontend-")
     s3_bucket_public_access_block.S3BucketPublicAccessBlock(
-        stack, "frontend_pab", bucket=bucket.id, block_public_acls=True, block_public_policy=True, ignore_public_acls=True, restrict_public_buckets=True
+        stack,
+        "frontend_pab",
+        bucket=bucket.id,
+        block_public_acls=True,
+        block_public_policy=True,
+        ignore_public_acls=True,
+        restrict_public_buckets=True,
     )
     app_sg = security_group.SecurityGroup(stack, "backend", vpc_id=net.id, name="udagram-backend")
     db_sg = security_group.SecurityGroup(stack, "db", vpc_id=net.id, name="udagram-db")

@@ -15,8 +15,8 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from measure import Measurement, measure  # noqa: E402
-from synthetic import model  # noqa: E402
+from measure import Measurement, measure
+from synthetic import model
 
 ROOT = Path(__file__).resolve().parent.parent
 ARCHC = str(ROOT / ".venv" / "bin" / "archc")
@@ -54,7 +54,7 @@ def main() -> None:
     lines = ["| what | wall s | peak RSS MB |", "|---|---|---|"]
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
-        models = sorted((ROOT / "examples").glob("*.yaml")) + [ROOT / "architecture.yaml"]
+        models = [*sorted((ROOT / "examples").glob("*.yaml")), ROOT / "architecture.yaml"]
         for path in models:
             lines.append(row(f"validate {path.name}", best_of([ARCHC, "validate", str(path)], runs, tmp)))
             lines.append(row(f"build {path.name}", best_of([ARCHC, "build", str(path), "--out", str(tmp / path.stem)], runs, tmp)))
@@ -62,7 +62,9 @@ def main() -> None:
             path = tmp / f"synthetic-{size}.yaml"
             path.write_text(model(size))
             lines.append(row(f"validate synthetic {size} services", best_of([ARCHC, "validate", str(path)], runs, tmp)))
-            lines.append(row(f"build synthetic {size} services", best_of([ARCHC, "build", str(path), "--out", str(tmp / path.stem)], 1, tmp)))
+            lines.append(
+                row(f"build synthetic {size} services", best_of([ARCHC, "build", str(path), "--out", str(tmp / path.stem)], 1, tmp))
+            )
         if not args.quick:
             m = baseline(tmp)
             if m is not None:

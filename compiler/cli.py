@@ -76,7 +76,9 @@ def cmd_plan(args: argparse.Namespace) -> int:
         return built
     result, out = built
     try:
-        plans = plan_stacks(out / "terraform", validate_only=args.validate_only, terraform_binary=Path(args.terraform) if args.terraform else None)
+        plans = plan_stacks(
+            out / "terraform", validate_only=args.validate_only, terraform_binary=Path(args.terraform) if args.terraform else None
+        )
     except PlanEngineUnavailable as exc:
         print(f"archc: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -139,7 +141,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("archc: interrupted; outputs left as they were", file=sys.stderr)
         return 130
-    except Exception as exc:  # noqa: BLE001 - the one place a bug becomes one clear line
+    except Exception as exc:
         if args.debug:
             traceback.print_exc()
         print(f"archc: internal error: {type(exc).__name__}: {exc} (run with --debug for details; please report it)", file=sys.stderr)

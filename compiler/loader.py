@@ -125,9 +125,8 @@ def _check_depth(text: str, file: str) -> None:
                 depth += 1
                 if depth > MAX_DEPTH:
                     m = event.start_mark
-                    raise ArchcError(
-                        [Diagnostic("yaml-feature", f"nesting deeper than {MAX_DEPTH} levels", file, m.line + 1, m.column + 1)]
-                    )
+                    line, col = (m.line + 1, m.column + 1) if m else (1, 1)
+                    raise ArchcError([Diagnostic("yaml-feature", f"nesting deeper than {MAX_DEPTH} levels", file, line, col)])
             elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
                 depth -= 1
     except yaml.MarkedYAMLError as exc:
@@ -168,7 +167,9 @@ class _Builder:
                 self._fail("yaml-feature", f"the document expands to over {MAX_NODES:,} values through aliases", node.start_mark)
             return None
         if not isinstance(node, yaml.ScalarNode) and node.tag not in _COLLECTION_TAGS:
-            self._fail("yaml-feature", f"YAML tag '{node.tag.replace('tag:yaml.org,2002:', '!!')}' is not allowed in a model", node.start_mark)
+            self._fail(
+                "yaml-feature", f"YAML tag '{node.tag.replace('tag:yaml.org,2002:', '!!')}' is not allowed in a model", node.start_mark
+            )
             return None
         km = (key_node or node).start_mark
         self.positions[path] = Pos(node.start_mark.line + 1, node.start_mark.column + 1, km.line + 1, km.column + 1)
@@ -182,7 +183,9 @@ class _Builder:
         if node.tag == _TIMESTAMP_TAG:  # a date in a description is just text to us
             return str(node.value)
         if node.tag not in _SCALAR_TAGS:
-            self._fail("yaml-feature", f"YAML tag '{node.tag.replace('tag:yaml.org,2002:', '!!')}' is not allowed in a model", node.start_mark)
+            self._fail(
+                "yaml-feature", f"YAML tag '{node.tag.replace('tag:yaml.org,2002:', '!!')}' is not allowed in a model", node.start_mark
+            )
             return None
         return self._resolver.construct_object(node, deep=True)
 

@@ -26,9 +26,7 @@ class NetworkSpec(Strict):
     """The VPC: address range, availability zones, subnet tiers and NAT."""
 
     cidr: str = Field("10.0.0.0/16", description="VPC address range.", examples=["10.0.0.0/16"])
-    azs: int | list[str] = Field(
-        2, description="How many availability zones, or which ones (e.g. [eu-west-3a, eu-west-3b]).", examples=[2]
-    )
+    azs: int | list[str] = Field(2, description="How many availability zones, or which ones (e.g. [eu-west-3a, eu-west-3b]).", examples=[2])
     subnets: dict[Tier, int | list[str]] | None = Field(
         None,
         description="Subnet tiers: a prefix length per tier (24 for /24), or one CIDR per AZ. "
@@ -38,9 +36,7 @@ class NetworkSpec(Strict):
     nat: Literal["none", "single", "per-az"] = Field(
         "single", description="NAT gateways for private subnets: none, a single one, or one per AZ."
     )
-    flow_logs: bool | str = Field(
-        True, description="VPC flow logs: true (CloudWatch Logs), false, or the name of an S3 bucket service."
-    )
+    flow_logs: bool | str = Field(True, description="VPC flow logs: true (CloudWatch Logs), false, or the name of an S3 bucket service.")
 
 
 ServiceSpec = Annotated[Union[tuple(CATALOG.values())], Field(discriminator="kind")]  # type: ignore[valid-type]  # noqa: UP007
@@ -94,7 +90,7 @@ class ArchitectureSpec(Strict):
     description: str = ""
     region: str = Field(description="AWS region.", examples=["eu-west-3"])
     tags: dict[str, str] = Field(default_factory=dict, description="Tags on every resource.")
-    network: NetworkSpec = Field(default_factory=NetworkSpec)  # type: ignore[arg-type]
+    network: NetworkSpec = Field(default_factory=NetworkSpec)
     layers: list[LayerSpec] = Field(min_length=1, description="Layers, in display order.")
     connections: list[ConnectionSpec] = Field(default_factory=list)
     terraform: TerraformSpec = Field(default_factory=TerraformSpec)

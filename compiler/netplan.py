@@ -35,7 +35,9 @@ def plan_network(spec: ArchitectureSpec, err: Err, diags: list[Diagnostic]) -> N
         return None
     if azs is None:
         return None
-    tiers = dict(net.subnets) if net.subnets is not None else dict.fromkeys(TIERS, 0)
+    tiers: dict[str, int | list[str]] = dict.fromkeys(TIERS, 0)
+    if net.subnets is not None:
+        tiers = {str(k): v for k, v in net.subnets.items()}
     subnets = _subnets(vpc, azs, tiers, err, diags)
     if subnets is None:
         return None
@@ -55,9 +57,7 @@ def _zones(spec: ArchitectureSpec, err: Err, diags: list[Diagnostic]) -> list[st
     wanted = spec.network.azs
     if isinstance(wanted, int):
         if not 1 <= wanted <= len(available):
-            diags.append(
-                err("network", f"{region} has {len(available)} availability zones; 'azs' asks for {wanted}", ("network", "azs"))
-            )
+            diags.append(err("network", f"{region} has {len(available)} availability zones; 'azs' asks for {wanted}", ("network", "azs")))
             return None
         return available[:wanted]
     for i, az in enumerate(wanted):
@@ -93,7 +93,9 @@ def _subnets(
         else:
             prefix = value or auto_prefix
             if not vpc.prefixlen < prefix <= 28:
-                diags.append(err("network", f"a /{prefix} subnet does not fit a /{vpc.prefixlen} VPC (use /{vpc.prefixlen + 1} to /28)", where))
+                diags.append(
+                    err("network", f"a /{prefix} subnet does not fit a /{vpc.prefixlen} VPC (use /{vpc.prefixlen + 1} to /28)", where)
+                )
                 continue
             nets = _carve(vpc, prefix, TIERS.index(tier), len(azs), per_tier_bits)
             if nets is None:

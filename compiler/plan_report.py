@@ -21,9 +21,8 @@ def report(result: BuildResult, plans: list[StackPlan]) -> tuple[list[str], int]
             lines.append(locate(result, diag).format())
             errors += diag.severity == "error"
         if plan.ok:
-            lines.append(
-                f"{plan.stack}: plan ok: {plan.to_add} to add, {plan.to_change} to change, {plan.to_destroy} to destroy ({plan.seconds:.1f} s)"
-            )
+            counts = f"{plan.to_add} to add, {plan.to_change} to change, {plan.to_destroy} to destroy"
+            lines.append(f"{plan.stack}: plan ok: {counts} ({plan.seconds:.1f} s)")
     return lines, errors
 
 

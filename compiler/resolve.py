@@ -17,7 +17,7 @@ from compiler.loader import Document, Path_
 from compiler.model import ArchitectureSpec, ConnectionSpec
 from compiler.netplan import plan_network
 from modules import CATALOG
-from modules.base import IMPLICIT_OFFERS, Facts, RefTo, Service
+from modules.base import IMPLICIT_OFFERS, Capability, Facts, RefTo, Service
 
 NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 MAX_NAME = 40
@@ -63,7 +63,12 @@ class _Resolver:
                     continue
                 if sid in services:
                     first = self.doc.pos(self.where[sid], key=True)[0]
-                    self.fail("duplicate-service", f"service '{sid}' is already defined (line {first}); service names are unique across layers", path, key=True)
+                    self.fail(
+                        "duplicate-service",
+                        f"service '{sid}' is already defined (line {first}); service names are unique across layers",
+                        path,
+                        key=True,
+                    )
                     continue
                 services[sid] = (layer.name, svc)
                 self.where[sid] = path
@@ -94,7 +99,11 @@ class _Resolver:
                 continue
             key = (edge.source, edge.target, edge.path)
             if key in seen:
-                self.fail("connection", f"connection {edge.source} -> {edge.target} is listed twice (also connection {seen[key] + 1})", ("connections", ci))
+                self.fail(
+                    "connection",
+                    f"connection {edge.source} -> {edge.target} is listed twice (also connection {seen[key] + 1})",
+                    ("connections", ci),
+                )
                 continue
             seen[key] = ci
             edges.append(edge)
@@ -122,16 +131,32 @@ class _Resolver:
             levels = list(dst.info.access)
             access = access or levels[0]
             if access not in levels:
-                self.fail("connection", f"access '{access}' is not one {dst.kind} offers ({', '.join(levels)}){did_you_mean(access, levels)}", (*path, "access"))
+                self.fail(
+                    "connection",
+                    f"access '{access}' is not one {dst.kind} offers ({', '.join(levels)}){did_you_mean(access, levels)}",
+                    (*path, "access"),
+                )
                 return None
         elif conn.access is not None:
-            self.fail("connection", f"'access' applies to API connections; {conn.source} -> {conn.to} is a {via} connection", (*path, "access"))
+            self.fail(
+                "connection", f"'access' applies to API connections; {conn.source} -> {conn.to} is a {via} connection", (*path, "access")
+            )
             return None
         port = conn.port if conn.port is not None else (dst.inbound_port() if via in ("network", "lb-target") else None)
         protocol = (conn.protocol or dst.info.protocol) if port is not None else None
         label = conn.label if conn.label is not None else _default_label(via, port, access)
         return Edge(
-            f"{conn.source}->{conn.to}", conn.source, conn.to, via, port, protocol, access, conn.path, label, conn.step, self.doc.pos(path)  # type: ignore[arg-type]
+            f"{conn.source}->{conn.to}",
+            conn.source,
+            conn.to,
+            typing.cast("Capability", via),
+            port,
+            protocol,
+            access,
+            conn.path,
+            label,
+            conn.step,
+            self.doc.pos(path),
         )
 
     # -- whole -------------------------------------------------------------------------
@@ -166,19 +191,27 @@ class _Resolver:
             source_file=self.doc.file,
         )
 
-    def make_nodes(self, services: dict[str, tuple[str, Service]], edges: list[Edge], tiers: tuple[str, ...], azs: int) -> dict[str, ServiceNode]:
+    def make_nodes(
+        self, services: dict[str, tuple[str, Service]], edges: list[Edge], tiers: tuple[str, ...], azs: int
+    ) -> dict[str, ServiceNode]:
         nodes: dict[str, ServiceNode] = {}
         for sid, (layer, svc) in services.items():
             outs = [e for e in edges if e.source == sid]
             reaches_vpc = any(e.via == "network" for e in outs)
-            placement = svc.placement(reaches_vpc)
+            placement: str = svc.placement(reaches_vpc)
             if placement != "outside" and tiers and placement not in tiers:
                 fallback = "private" if placement == "isolated" and "private" in tiers else None
                 if fallback is None:
-                    self.fail("network", f"service '{sid}' ({svc.kind}) runs in {placement} subnets, but the network has no {placement} tier", self.where[sid], key=True)
+                    self.fail(
+                        "network",
+                        f"service '{sid}' ({svc.kind}) runs in {placement} subnets, but the network has no {placement} tier",
+                        self.where[sid],
+                        key=True,
+                    )
                     continue
                 placement = fallback
-            facts = Facts(azs=azs, tiers=tiers, inbound=sum(e.target == sid for e in edges), outbound=len(outs))
+            routes = tuple(e.path for e in outs if e.via == svc.info.needs)
+            facts = Facts(azs=azs, tiers=tiers, inbound=sum(e.target == sid for e in edges), outbound=len(outs), routes=routes)
             for problem in svc.check(facts) if azs else []:  # no network: checks would only cascade
                 where = (*self.where[sid], problem.field) if problem.field else self.where[sid]
                 self.fail(problem.code, problem.message, where, key=problem.field is None)
@@ -192,14 +225,16 @@ def _wiring(src: Service, dst: Service, conn: ConnectionSpec) -> str:
     needs = src.info.needs
     if needs is None:
         return f"!{src.kind} does not start connections; draw the connection from the caller to the service it calls"
-    if needs == "none":
+    if needs == "none" or "none" in dst.info.offers:
+        # Drawn only: the source runs nothing that calls out (e.g. a front end in
+        # browsers), or the target inspects traffic in line (a WAF) without a wiring.
         return "none"
     if needs != "network":
         if needs in dst.info.offers or needs in IMPLICIT_OFFERS:
             return needs
         able = sorted(k for k, cls in CATALOG.items() if needs in cls.info.offers)
         return f"!{src.kind} connects only to {', '.join(able)}"
-    wants_api = conn.access is not None or conn.port is None and dst.info.port is None
+    wants_api = conn.access is not None or (conn.port is None and dst.info.port is None)
     if dst.info.access and (wants_api or dst.info.port is None):
         if src.info.principal is None:
             return f"!{src.kind} runs no code with an IAM role, so it cannot call {dst.kind}'s API"

@@ -6,6 +6,7 @@ the right line and column, with "did you mean" for unknown keys and kinds.
 
 from __future__ import annotations
 
+import itertools
 import re
 import types
 import typing
@@ -26,7 +27,15 @@ def validate(doc: Document) -> ArchitectureSpec:
     if not isinstance(doc.data, dict):
         found = type(doc.data).__name__ if doc.data is not None else "nothing"
         what = _article(_kind_of(doc.data))
-        raise ArchcError([doc.error("structure", f"a model is a mapping of keys (name, region, layers...), not {what}" if found != "nothing" else "the file is empty", ())])
+        raise ArchcError(
+            [
+                doc.error(
+                    "structure",
+                    f"a model is a mapping of keys (name, region, layers...), not {what}" if found != "nothing" else "the file is empty",
+                    (),
+                )
+            ]
+        )
     doc = _expand_shorthand(doc)
     try:
         return ArchitectureSpec.model_validate(doc.data)
@@ -52,9 +61,9 @@ def _expand_shorthand(doc: Document) -> Document:
     for i, item in enumerate(conns):
         old = ("connections", i)
         chain, label = _arrow_parts(item)
-        entries = [item] if chain is None else [
-            {"from": a, "to": b, **({"label": label} if label else {})} for a, b in zip(chain, chain[1:], strict=False)
-        ]
+        entries = (
+            [item] if chain is None else [{"from": a, "to": b, **({"label": label} if label else {})} for a, b in itertools.pairwise(chain)]
+        )
         for entry in entries:
             new = ("connections", len(expanded))
             for p, v in doc.positions.items():
@@ -117,7 +126,13 @@ def _one(err: Any, doc: Document) -> Diagnostic:
     if etype == "literal_error":
         return doc.error("value", f"'{_name(path)}' must be {err['ctx']['expected']}, not {err['input']!r}", path)
     if etype.endswith(("_type", "_parsing")) and etype not in ("value_error",):
-        wanted = etype.split("_")[0].replace("int", "a whole number").replace("string", "text").replace("bool", "true or false").replace("float", "a number")
+        wanted = (
+            etype.split("_")[0]
+            .replace("int", "a whole number")
+            .replace("string", "text")
+            .replace("bool", "true or false")
+            .replace("float", "a number")
+        )
         return doc.error("type", f"'{_name(path)}' must be {wanted}, not {_article(_kind_of(err['input']))} ({err['input']!r})", path)
     bound = _BOUNDS.get(etype)
     if bound:
@@ -156,7 +171,7 @@ def _where(path: Path_, doc: Document) -> str:
         name = layer.get("name") if isinstance(layer, dict) else None
         return f" in layer '{name}'" if name else f" in layer {path[1] + 1}"
     if len(path) >= 2 and path[0] == "connections":
-        return f" in connection {path[1] + 1}"
+        return f" in connection {int(path[1]) + 1}"
     if path:
         return f" in '{path[0]}'"
     return ""
@@ -171,9 +186,7 @@ def _data_path(loc: tuple[Any, ...], data: Any) -> tuple[Path_, type[BaseModel] 
     annotation: Any = ArchitectureSpec
     model: type[BaseModel] | None = ArchitectureSpec
     for part in loc:
-        present = (isinstance(node, dict) and part in node) or (
-            isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
-        )
+        present = (isinstance(node, dict) and part in node) or (isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node))
         if not present and isinstance(part, str) and part in CATALOG and isinstance(node, dict):
             continue  # the discriminator tag pydantic inserts for a service
         path.append(part)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar, Literal
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from modules.base import Facts, KindInfo, Problem, Service
 
@@ -37,7 +37,11 @@ class RdsDatabase(Service):
     read_replicas: int = Field(0, ge=0, le=15, description="Read replicas (asynchronous).")
     backup_retention_days: int = Field(7, ge=1, le=35)
     database_name: str = Field("app", pattern=r"^[A-Za-z][A-Za-z0-9_]{0,62}$")
-    username: str = Field("app_admin", pattern=r"^[A-Za-z][A-Za-z0-9_]{0,15}$", description="Master user; its password is generated and kept in Secrets Manager.")
+    username: str = Field(
+        "app_admin",
+        pattern=r"^[A-Za-z][A-Za-z0-9_]{0,15}$",
+        description="Master user; its password is generated and kept in Secrets Manager.",
+    )
     deletion_protection: bool = True
 
     def inbound_port(self) -> int:
@@ -81,7 +85,9 @@ class RdsDatabase(Service):
                 "iam_database_authentication_enabled": True,
                 "performance_insights_enabled": True,
                 "monitoring_interval": 0,
-                "enabled_cloudwatch_logs_exports": ["postgresql", "upgrade"] if self.engine == "postgres" else ["error", "general", "slowquery"],
+                "enabled_cloudwatch_logs_exports": ["postgresql", "upgrade"]
+                if self.engine == "postgres"
+                else ["error", "general", "slowquery"],
                 "tags": ctx.tags(),
             },
         )
@@ -104,3 +110,263 @@ class RdsDatabase(Service):
             )
         ctx.output("endpoint", primary.attr("address"), f"Hostname of the {node.id} database.")
         ctx.output("secret_arn", primary.attr("master_user_secret[0].secret_arn"), "Secrets Manager secret holding the master password.")
+
+
+# Aurora engines: default version, port and the logs worth exporting to CloudWatch.
+AURORA_VERSIONS = {"aurora-postgresql": "16.6", "aurora-mysql": "8.0.mysql_aurora.3.08.0"}
+AURORA_PORTS = {"aurora-postgresql": 5432, "aurora-mysql": 3306}
+AURORA_LOGS = {"aurora-postgresql": ["postgresql"], "aurora-mysql": ["audit", "error", "slowquery"]}
+
+
+class AuroraServerless(BaseModel):
+    """Aurora Serverless v2 capacity range, in Aurora capacity units (ACU)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    min_acu: float = Field(0.5, ge=0, le=256, multiple_of=0.5, description="Lowest capacity (0 lets idle instances pause).")
+    max_acu: float = Field(4, ge=1, le=256, multiple_of=0.5, description="Highest capacity.")
+
+
+class AuroraCluster(Service):
+    """An Aurora cluster in isolated subnets: a writer and readers spread over the AZs."""
+
+    info: ClassVar[KindInfo] = KindInfo(
+        title="Amazon Aurora",
+        family="database",
+        summary="A MySQL- and PostgreSQL-compatible relational database cluster with a writer, readers and shared storage.",
+        icon="aws.database.Aurora",
+        placement="isolated",
+        port=5432,
+    )
+
+    kind: Literal["aurora"]
+    engine: Literal["aurora-postgresql", "aurora-mysql"] = "aurora-postgresql"
+    engine_version: str | None = Field(
+        None, description="Exact engine version (default: 16.6 for PostgreSQL, 8.0.mysql_aurora.3.08.0 for MySQL)."
+    )
+    instances: int = Field(2, ge=1, le=16, description="Instances: one writer, the rest readers, spread across the AZs.")
+    instance_class: str = Field("db.t4g.medium", description="Instance class of provisioned instances, e.g. db.r7g.large.")
+    serverless: AuroraServerless | None = Field(None, description="Run Serverless v2 instances (db.serverless) in this capacity range.")
+    backup_retention_days: int = Field(7, ge=1, le=35)
+    database_name: str = Field("app", pattern=r"^[A-Za-z][A-Za-z0-9_]{0,62}$")
+    username: str = Field(
+        "app_admin",
+        pattern=r"^[A-Za-z][A-Za-z0-9_]{0,15}$",
+        description="Master user; its password is generated and kept in Secrets Manager.",
+    )
+    deletion_protection: bool = True
+
+    def inbound_port(self) -> int:
+        """The engine's port."""
+        return AURORA_PORTS[self.engine]
+
+    def check(self, facts: Facts) -> list[Problem]:
+        """A DB subnet group needs two zones; serverless instances have no instance class."""
+        problems = []
+        if facts.azs < 2:
+            problems.append(Problem("conflict", "Aurora needs subnets in at least 2 availability zones (set network.azs: 2 or more)"))
+        if self.serverless is not None and "instance_class" in self.model_fields_set:
+            problems.append(
+                Problem("conflict", "'instance_class' does not apply to serverless instances (they are db.serverless)", "instance_class")
+            )
+        if self.serverless is not None and self.serverless.min_acu > self.serverless.max_acu:
+            problems.append(Problem("value", "serverless min_acu must not exceed max_acu", "serverless"))
+        return problems
+
+    def terraform(self, node: ServiceNode, ctx: ServiceContext) -> None:
+        """Subnet group, encrypted cluster with a managed password, instances across AZs."""
+        group = ctx.add("aws_db_subnet_group", "", {"name": ctx.aws_name(), "subnet_ids": ctx.subnet_ids(), "tags": ctx.tags()})
+        cluster = ctx.add("aws_rds_cluster", "", self._cluster(ctx, group.id))
+        azs = ctx.arch.network.azs
+        mysql_t = self.engine == "aurora-mysql" and self.instance_class.startswith("db.t")
+        for i in range(1, self.instances + 1):
+            ctx.add(
+                "aws_rds_cluster_instance",
+                str(i),
+                {
+                    "identifier": ctx.aws_name(str(i), max_len=63),
+                    "cluster_identifier": cluster.id,
+                    "engine": self.engine,
+                    "engine_version": cluster.attr("engine_version"),
+                    "instance_class": "db.serverless" if self.serverless else self.instance_class,
+                    "availability_zone": azs[(i - 1) % len(azs)],
+                    "db_subnet_group_name": group.id,
+                    "publicly_accessible": False,
+                    "auto_minor_version_upgrade": True,
+                    "copy_tags_to_snapshot": True,
+                    # Aurora MySQL has no Performance Insights on burstable (db.t*) classes.
+                    "performance_insights_enabled": not mysql_t,
+                    "tags": ctx.tags(str(i)),
+                },
+            )
+        ctx.output("endpoint", cluster.attr("endpoint"), f"Writer endpoint of the {node.id} cluster.")
+        ctx.output("reader_endpoint", cluster.attr("reader_endpoint"), f"Reader endpoint of the {node.id} cluster.")
+        ctx.output("secret_arn", cluster.attr("master_user_secret[0].secret_arn"), "Secrets Manager secret holding the master password.")
+
+    def _cluster(self, ctx: ServiceContext, subnet_group: str) -> dict[str, object]:
+        body: dict[str, object] = {
+            "cluster_identifier": ctx.aws_name(max_len=63),
+            "engine": self.engine,
+            "engine_mode": "provisioned",
+            "engine_version": self.engine_version or AURORA_VERSIONS[self.engine],
+            "database_name": self.database_name,
+            "master_username": self.username,
+            "manage_master_user_password": True,
+            "port": self.inbound_port(),
+            "db_subnet_group_name": subnet_group,
+            "vpc_security_group_ids": [ctx.security_group.id],
+            "storage_encrypted": True,
+            "backup_retention_period": self.backup_retention_days,
+            "copy_tags_to_snapshot": True,
+            "deletion_protection": self.deletion_protection,
+            "skip_final_snapshot": False,
+            "final_snapshot_identifier": ctx.aws_name("final", max_len=63),
+            "iam_database_authentication_enabled": True,
+            "enabled_cloudwatch_logs_exports": AURORA_LOGS[self.engine],
+            "tags": ctx.tags(),
+        }
+        if self.serverless:
+            body["serverlessv2_scaling_configuration"] = [
+                {"min_capacity": self.serverless.min_acu, "max_capacity": self.serverless.max_acu}
+            ]
+        return body
+
+
+DYNAMODB_READ = ("dynamodb:BatchGetItem", "dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:Query", "dynamodb:Scan")
+DYNAMODB_WRITE = ("dynamodb:BatchWriteItem", "dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
+ATTRIBUTE = r"^[A-Za-z0-9_.-]{1,255}$"
+
+
+class DynamoDbTable(Service):
+    """A DynamoDB table: encrypted with KMS, point-in-time recovery, deletion protection."""
+
+    info: ClassVar[KindInfo] = KindInfo(
+        title="Amazon DynamoDB",
+        family="database",
+        summary="A serverless key-value and document database with single-digit millisecond reads and writes at any scale.",
+        icon="aws.database.Dynamodb",
+        access={"read": DYNAMODB_READ, "write": DYNAMODB_WRITE, "read-write": DYNAMODB_READ + DYNAMODB_WRITE},
+    )
+
+    kind: Literal["dynamodb"]
+    hash_key: str = Field(pattern=ATTRIBUTE, description="Partition key attribute.")
+    hash_key_type: Literal["S", "N", "B"] = Field("S", description="Partition key type: S (string), N (number), B (binary).")
+    range_key: str | None = Field(None, pattern=ATTRIBUTE, description="Sort key attribute (none: partition key only).")
+    range_key_type: Literal["S", "N", "B"] = Field("S", description="Sort key type.")
+    billing: Literal["on-demand", "provisioned"] = Field("on-demand", description="Pay per request, or provisioned capacity.")
+    read_capacity: int = Field(5, ge=1, le=40000, description="Read capacity units (provisioned billing only).")
+    write_capacity: int = Field(5, ge=1, le=40000, description="Write capacity units (provisioned billing only).")
+    ttl_attribute: str | None = Field(None, pattern=ATTRIBUTE, description="Attribute holding an expiry epoch time (none: no TTL).")
+    stream: Literal["KEYS_ONLY", "NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES"] | None = Field(
+        None, description="Change stream view type (none: no stream)."
+    )
+    deletion_protection: bool = True
+
+    def check(self, facts: Facts) -> list[Problem]:
+        """Keys must differ; capacities only mean something when provisioned."""
+        problems = []
+        if self.range_key is not None and self.range_key == self.hash_key:
+            problems.append(Problem("conflict", "'range_key' must differ from 'hash_key'", "range_key"))
+        if self.billing == "on-demand":
+            for name in sorted({"read_capacity", "write_capacity"} & self.model_fields_set):
+                problems.append(Problem("conflict", f"'{name}' applies to billing: provisioned; this table is on-demand", name))
+        return problems
+
+    def terraform(self, node: ServiceNode, ctx: ServiceContext) -> None:
+        """The table with its keys, encryption, recovery, optional TTL and stream."""
+        attributes = [{"name": self.hash_key, "type": self.hash_key_type}]
+        if self.range_key:
+            attributes.append({"name": self.range_key, "type": self.range_key_type})
+        body: dict[str, object] = {
+            "name": ctx.aws_name(max_len=255),
+            "billing_mode": "PAY_PER_REQUEST" if self.billing == "on-demand" else "PROVISIONED",
+            "hash_key": self.hash_key,
+            **({"range_key": self.range_key} if self.range_key else {}),
+            "attribute": attributes,
+            # No kms_key_arn: the AWS-managed aws/dynamodb key, so callers need no KMS grants.
+            "server_side_encryption": [{"enabled": True}],
+            "point_in_time_recovery": [{"enabled": True}],
+            "deletion_protection_enabled": self.deletion_protection,
+            "tags": ctx.tags(),
+        }
+        if self.billing == "provisioned":
+            body.update({"read_capacity": self.read_capacity, "write_capacity": self.write_capacity})
+        if self.ttl_attribute:
+            body["ttl"] = [{"attribute_name": self.ttl_attribute, "enabled": True}]
+        if self.stream:
+            body.update({"stream_enabled": True, "stream_view_type": self.stream})
+        table = ctx.add("aws_dynamodb_table", "", body)
+        ctx.output("table_name", table.id, f"Name of the {node.id} table.")
+
+    def arns(self, node: ServiceNode, ctx: ServiceContext) -> list[str]:
+        """The table and its indexes."""
+        arn = ctx.stack_ref("aws_dynamodb_table").arn
+        return [arn, f"{arn}/index/*"]
+
+
+CACHE_VERSIONS = {"redis": "7.1", "valkey": "8.0"}
+
+
+class ElastiCacheCluster(Service):
+    """A Redis (or Valkey) replication group in isolated subnets, encrypted at rest and in transit."""
+
+    info: ClassVar[KindInfo] = KindInfo(
+        title="Amazon ElastiCache",
+        family="database",
+        summary="An in-memory Redis/Valkey cache for sessions, hot data and queues, with replicas and failover.",
+        icon="aws.database.ElastiCache",
+        placement="isolated",
+        port=6379,
+    )
+
+    kind: Literal["elasticache"]
+    engine: Literal["redis", "valkey"] = "redis"
+    engine_version: str | None = Field(None, description="Engine version (default: 7.1 for Redis, 8.0 for Valkey).")
+    node_type: str = Field("cache.t4g.small", description="Node type, e.g. cache.r7g.large.")
+    replicas: int = Field(1, ge=0, le=5, description="Read replicas; with 1 or more (and 2 AZs) failover is automatic and Multi-AZ.")
+    snapshot_retention_days: int = Field(7, ge=0, le=35, description="Daily snapshots kept (0: none).")
+
+    def terraform(self, node: ServiceNode, ctx: ServiceContext) -> None:
+        """Subnet group, slow-log group, replication group with nodes spread across AZs."""
+        group = ctx.add(
+            "aws_elasticache_subnet_group",
+            "",
+            {"name": ctx.aws_name(max_len=255), "description": f"archc: {node.id}", "subnet_ids": ctx.subnet_ids(), "tags": ctx.tags()},
+        )
+        logs = ctx.add(
+            "aws_cloudwatch_log_group",
+            "slow_log",
+            {"name": f"/aws/elasticache/{ctx.aws_name()}/slow-log", "retention_in_days": 365, "tags": ctx.tags("slow-log")},
+        )
+        azs = ctx.arch.network.azs
+        nodes = 1 + self.replicas
+        failover = self.replicas >= 1 and len(azs) >= 2
+        cache = ctx.add(
+            "aws_elasticache_replication_group",
+            "",
+            {
+                "replication_group_id": ctx.aws_name(max_len=40),
+                "description": f"archc: {node.id}",
+                "engine": self.engine,
+                "engine_version": self.engine_version or CACHE_VERSIONS[self.engine],
+                "node_type": self.node_type,
+                "port": self.info.port,
+                "num_cache_clusters": nodes,
+                "preferred_cache_cluster_azs": [azs[i % len(azs)] for i in range(nodes)],
+                "automatic_failover_enabled": failover,
+                "multi_az_enabled": failover,
+                "subnet_group_name": group.id,
+                "security_group_ids": [ctx.security_group.id],
+                "at_rest_encryption_enabled": "true",
+                # TLS for every client; no AUTH token: a secret would end up in the state and the YAML.
+                "transit_encryption_enabled": True,
+                "auto_minor_version_upgrade": "true",
+                "snapshot_retention_limit": self.snapshot_retention_days,
+                **({"final_snapshot_identifier": ctx.aws_name("final", max_len=255)} if self.snapshot_retention_days else {}),
+                "log_delivery_configuration": [
+                    {"destination": logs.attr("name"), "destination_type": "cloudwatch-logs", "log_format": "json", "log_type": "slow-log"}
+                ],
+                "tags": ctx.tags(),
+            },
+        )
+        ctx.output("endpoint", cache.attr("primary_endpoint_address"), f"Primary endpoint of the {node.id} cache (TLS).")

@@ -48,13 +48,22 @@ class S3Bucket(Service):
         ctx.add(
             "aws_s3_bucket_public_access_block",
             "",
-            {"bucket": bucket.id, "block_public_acls": True, "block_public_policy": True, "ignore_public_acls": True, "restrict_public_buckets": True},
+            {
+                "bucket": bucket.id,
+                "block_public_acls": True,
+                "block_public_policy": True,
+                "ignore_public_acls": True,
+                "restrict_public_buckets": True,
+            },
         )
         ctx.add("aws_s3_bucket_ownership_controls", "", {"bucket": bucket.id, "rule": [{"object_ownership": "BucketOwnerEnforced"}]})
         ctx.add(
             "aws_s3_bucket_server_side_encryption_configuration",
             "",
-            {"bucket": bucket.id, "rule": [{"apply_server_side_encryption_by_default": [{"sse_algorithm": "aws:kms"}], "bucket_key_enabled": True}]},
+            {
+                "bucket": bucket.id,
+                "rule": [{"apply_server_side_encryption_by_default": [{"sse_algorithm": "aws:kms"}], "bucket_key_enabled": True}],
+            },
         )
         ctx.add(
             "aws_s3_bucket_versioning",
@@ -63,10 +72,24 @@ class S3Bucket(Service):
         )
         rules = []
         if self.archive_days:
-            rules.append({"id": "archive", "status": "Enabled", "filter": [{}], "transition": [{"days": self.archive_days, "storage_class": "GLACIER"}]})
+            rules.append(
+                {
+                    "id": "archive",
+                    "status": "Enabled",
+                    "filter": [{}],
+                    "transition": [{"days": self.archive_days, "storage_class": "GLACIER"}],
+                }
+            )
         if self.expire_days:
             rules.append({"id": "expire", "status": "Enabled", "filter": [{}], "expiration": [{"days": self.expire_days}]})
-        rules.append({"id": "abort-incomplete-uploads", "status": "Enabled", "filter": [{}], "abort_incomplete_multipart_upload": [{"days_after_initiation": 7}]})
+        rules.append(
+            {
+                "id": "abort-incomplete-uploads",
+                "status": "Enabled",
+                "filter": [{}],
+                "abort_incomplete_multipart_upload": [{"days_after_initiation": 7}],
+            }
+        )
         ctx.add("aws_s3_bucket_lifecycle_configuration", "", {"bucket": bucket.id, "rule": rules})
         ctx.output("bucket", bucket.id, f"Name of the {node.id} bucket.")
 
@@ -81,7 +104,12 @@ class S3Bucket(Service):
         oac = ctx.add(
             "aws_cloudfront_origin_access_control",
             f"from_{source.tf_name}",
-            {"name": ctx.aws_name(source.id, max_len=64), "origin_access_control_origin_type": "s3", "signing_behavior": "always", "signing_protocol": "sigv4"},
+            {
+                "name": ctx.aws_name(source.id, max_len=64),
+                "origin_access_control_origin_type": "s3",
+                "signing_behavior": "always",
+                "signing_protocol": "sigv4",
+            },
         )
         distribution = ctx.other(source.id).stack_ref("aws_cloudfront_distribution")
         policy = ctx.data(

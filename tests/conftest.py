@@ -19,4 +19,9 @@ def check_golden(path: Path, actual: bytes) -> None:
         return
     if not path.exists():
         pytest.fail(f"golden file {path.relative_to(ROOT)} is missing; run with UPDATE_GOLDEN=1 and review it")
-    assert actual.decode() == path.read_bytes().decode(), f"{path.relative_to(ROOT)} differs (UPDATE_GOLDEN=1 rewrites it)"
+    expected = path.read_bytes()
+    message = f"{path.relative_to(ROOT)} differs (UPDATE_GOLDEN=1 rewrites it)"
+    try:
+        assert actual.decode() == expected.decode(), message  # text: pytest shows a diff
+    except UnicodeDecodeError:
+        assert actual == expected, message

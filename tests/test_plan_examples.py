@@ -13,7 +13,7 @@ from compiler.plan import TfDiagnostic
 from compiler.plan_report import locate
 from tests.conftest import ROOT
 
-MODELS = sorted((ROOT / "examples").glob("*.yaml")) + [ROOT / "architecture.yaml"]
+MODELS = [*sorted((ROOT / "examples").glob("*.yaml")), ROOT / "architecture.yaml"]
 
 
 @pytest.mark.parametrize("model", MODELS, ids=[p.stem for p in MODELS])
@@ -29,7 +29,7 @@ def test_diagnostic_points_at_owning_service(tmp_path: Path) -> None:
     model = tmp_path / "m.yaml"
     model.write_text("name: m\nregion: eu-west-3\nlayers:\n  - name: data\n    services:\n      files: {kind: s3}\n")
     result = build(model, "m.yaml")
-    diag = TfDiagnostic("error", "Unsupported argument", "An argument named \"x\" is not expected here.", "aws_s3_bucket.files", "x", 10)
+    diag = TfDiagnostic("error", "Unsupported argument", 'An argument named "x" is not expected here.', "aws_s3_bucket.files", "x", 10)
     assert locate(result, diag).format() == (
         'm.yaml:6:7: error[terraform]: files: aws_s3_bucket.files.x: Unsupported argument (An argument named "x" is not expected here.)'
     )

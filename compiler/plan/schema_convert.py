@@ -38,9 +38,7 @@ def pick_provider(doc: Mapping[str, Any]) -> tuple[str, Mapping[str, Any]]:
     raise ValueError(f"schema document has no {AWS_PROVIDER} entry")
 
 
-def schema_response_bytes(
-    provider: Mapping[str, Any], used: Collection[str] | None = None
-) -> tuple[bytes, list[str]]:
+def schema_response_bytes(provider: Mapping[str, Any], used: Collection[str] | None = None) -> tuple[bytes, list[str]]:
     """Serialized GetProviderSchema.Response for one provider, plus sanitizer notes.
 
     With `used` (resource and data source type names), only those types get
@@ -53,8 +51,7 @@ def schema_response_bytes(
     resp = pb.GetProviderSchema.Response()
     san.schema(resp.provider, provider.get("provider") or {}, "provider")
     resp.provider_meta.block.SetInParent()
-    for kind, field in (("resource_schemas", resp.resource_schemas),
-                        ("data_source_schemas", resp.data_source_schemas)):
+    for kind, field in (("resource_schemas", resp.resource_schemas), ("data_source_schemas", resp.data_source_schemas)):
         for name, schema in (provider.get(kind) or {}).items():
             if used is None or name in used:
                 san.schema(field[name], schema, name)

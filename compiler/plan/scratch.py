@@ -57,9 +57,7 @@ def adapt_for_standin(stack_dir: Path) -> bool:
     if new_text == text:
         return False
     stack_file.write_text(new_text, encoding="utf-8")
-    (stack_dir / _DEFER_FILE).write_text(
-        json.dumps({"resource": {"terraform_data": {DEFER_ADDRESS.split(".")[1]: {}}}}, indent=2) + "\n"
-    )
+    (stack_dir / _DEFER_FILE).write_text(json.dumps({"resource": {"terraform_data": {DEFER_ADDRESS.split(".")[1]: {}}}}, indent=2) + "\n")
     return True
 
 

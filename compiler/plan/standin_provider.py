@@ -82,7 +82,8 @@ def plan_object(attributes: Any, block_types: Any, value: Any) -> Any:
     for nb in block_types:
         blk = nb.block
         out[nb.type_name] = _each(
-            nb.nesting, out.get(nb.type_name),
+            nb.nesting,
+            out.get(nb.type_name),
             lambda v, blk=blk: plan_object(blk.attributes, blk.block_types, v),
         )
     return out
@@ -159,10 +160,19 @@ class StandinProvider:
 # RPCs served; the others answer UNIMPLEMENTED, which Terraform tolerates for
 # the optional ones (identity schemas, list resources, actions, ...).
 _METHODS = (
-    "GetMetadata", "GetProviderSchema", "ValidateProviderConfig", "ConfigureProvider",
-    "ValidateResourceConfig", "ValidateDataResourceConfig", "UpgradeResourceState",
-    "ReadResource", "PlanResourceChange", "ApplyResourceChange", "ReadDataSource",
-    "GetFunctions", "StopProvider",
+    "GetMetadata",
+    "GetProviderSchema",
+    "ValidateProviderConfig",
+    "ConfigureProvider",
+    "ValidateResourceConfig",
+    "ValidateDataResourceConfig",
+    "UpgradeResourceState",
+    "ReadResource",
+    "PlanResourceChange",
+    "ApplyResourceChange",
+    "ReadDataSource",
+    "GetFunctions",
+    "StopProvider",
 )
 
 
@@ -194,9 +204,7 @@ def serve(schema_file: Path, socket_path: str) -> None:
     provider = StandinProvider(schema_file.read_bytes())
     # Terraform sends whole resource configurations: lift gRPC's 4 MB cap.
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=8), options=[("grpc.max_receive_message_length", 1 << 30)])
-    server.add_generic_rpc_handlers(
-        (grpc.method_handlers_generic_handler("tfplugin6.Provider", _provider_handlers(provider)),)
-    )
+    server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler("tfplugin6.Provider", _provider_handlers(provider)),))
     ctl_rpc.add_GRPCControllerServicer_to_server(_Controller(), server)
     stdio_rpc.add_GRPCStdioServicer_to_server(_Stdio(), server)
     server.add_insecure_port(f"unix://{socket_path}")

@@ -30,10 +30,15 @@ def run_jobs(jobs: list[dict[str, Any]], results_file: str) -> None:
             for argv in job["steps"]:
                 started = time.perf_counter()
                 rc, stdout, stderr = TerraformCommand.run(argv, chdir=job["dir"], backend="thread")
-                results.append({
-                    "argv": argv, "rc": rc, "stdout": stdout, "stderr": stderr,
-                    "seconds": time.perf_counter() - started,
-                })
+                results.append(
+                    {
+                        "argv": argv,
+                        "rc": rc,
+                        "stdout": stdout,
+                        "stderr": stderr,
+                        "seconds": time.perf_counter() - started,
+                    }
+                )
                 if rc != 0:
                     break
             out.write(json.dumps({"stack": job["stack"], "results": results}) + "\n")

@@ -71,13 +71,23 @@ def _network_rules(edge: Edge, source: ServiceContext, target: ServiceContext) -
         edge.target,
         "aws_vpc_security_group_ingress_rule",
         f"{target.node.tf_name}_from_{source.node.tf_name}",
-        {"security_group_id": target.security_group.id, "referenced_security_group_id": source.security_group.id, "description": description, **common},
+        {
+            "security_group_id": target.security_group.id,
+            "referenced_security_group_id": source.security_group.id,
+            "description": description,
+            **common,
+        },
     )
     source.stack.add(
         edge.source,
         "aws_vpc_security_group_egress_rule",
         f"{source.node.tf_name}_to_{target.node.tf_name}",
-        {"security_group_id": source.security_group.id, "referenced_security_group_id": target.security_group.id, "description": description, **common},
+        {
+            "security_group_id": source.security_group.id,
+            "referenced_security_group_id": target.security_group.id,
+            "description": description,
+            **common,
+        },
     )
 
 

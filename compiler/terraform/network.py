@@ -131,10 +131,16 @@ def _flow_logs(arch: Architecture, stack: StackBuilder, vpc: Ref) -> None:
             OWNER,
             "aws_iam_policy_document",
             "flow_logs_assume",
-            {"statement": [{"actions": ["sts:AssumeRole"], "principals": [{"type": "Service", "identifiers": ["vpc-flow-logs.amazonaws.com"]}]}]},
+            {
+                "statement": [
+                    {"actions": ["sts:AssumeRole"], "principals": [{"type": "Service", "identifiers": ["vpc-flow-logs.amazonaws.com"]}]}
+                ]
+            },
             data=True,
         )
-        role = stack.add(OWNER, "aws_iam_role", "flow_logs", {"name": aws_name(arch.name, "flow-logs"), "assume_role_policy": assume.attr("json")})
+        role = stack.add(
+            OWNER, "aws_iam_role", "flow_logs", {"name": aws_name(arch.name, "flow-logs"), "assume_role_policy": assume.attr("json")}
+        )
         write = stack.add(
             OWNER,
             "aws_iam_policy_document",

@@ -9,8 +9,8 @@ but a build takes a fraction of a second and ~100 MB instead of 15 s and 1.6 GB
 from __future__ import annotations
 
 import json
-import re
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -41,7 +41,11 @@ def synthesize(stack: StackBuilder, model_path: str = "architecture.yaml") -> di
         providers = {"": provider}
         for alias in sorted({r.provider for r in stack.resources.values() if r.provider}):
             extra = _aliased_provider(classes["provider"], alias)(
-                tf_stack, f"aws_{alias}", terraform_resource_type="aws", terraform_provider_source="hashicorp/aws", terraform_generator_metadata=meta
+                tf_stack,
+                f"aws_{alias}",
+                terraform_resource_type="aws",
+                terraform_provider_source="hashicorp/aws",
+                terraform_generator_metadata=meta,
             )
             _set_body(extra, provider_body | {"region": alias.replace("_", "-")})
             providers[alias] = extra
@@ -58,13 +62,11 @@ def synthesize(stack: StackBuilder, model_path: str = "architecture.yaml") -> di
             _set_body(construct, res.body)
             construct.override_logical_id(res.name)
         for output in stack.outputs.values():
-            cdktn.TerraformOutput(tf_stack, f"output_{output.name}", value=output.value, description=output.description, sensitive=output.sensitive or None).override_logical_id(output.name)
+            cdktn.TerraformOutput(
+                tf_stack, f"output_{output.name}", value=output.value, description=output.description, sensitive=output.sensitive or None
+            ).override_logical_id(output.name)
         app.synth()
-        files = {
-            f"terraform/{p.relative_to(out).as_posix()}": p.read_bytes()
-            for p in sorted(Path(out).rglob("*"))
-            if p.is_file()
-        }
+        files = {f"terraform/{p.relative_to(out).as_posix()}": p.read_bytes() for p in sorted(Path(out).rglob("*")) if p.is_file()}
     for rel, content in stack.assets.items():
         files[f"terraform/stacks/{arch.name}/{rel}"] = content
     files["cdktf.json"] = _cdktf_json(arch, model_path)
@@ -73,6 +75,9 @@ def synthesize(stack: StackBuilder, model_path: str = "architecture.yaml") -> di
 
 _STABLE_KEY = re.compile(r"^[a-z0-9]+(_[a-z0-9]+)*$")
 _VERBATIM_KEYS = ("tags", "environment")  # cdktn leaves keys below these as they are
+# Meta-arguments cdktn owns: its merge drops them from attributes unless they were set
+# through its API, so a body's count/depends_on/lifecycle go through overrides.
+_META_KEYS = frozenset({"count", "depends_on", "for_each", "lifecycle"})
 
 
 def _construct_classes(cdktn: Any) -> dict[str, Any]:
@@ -86,11 +91,15 @@ def _construct_classes(cdktn: Any) -> dict[str, Any]:
     """
 
     def attributes(self: Any) -> dict[str, Any]:
-        return {k: v for k, v in self.body.items() if _stable(v)}
+        return {k: v for k, v in self.body.items() if _stable(v) and k not in _META_KEYS}
 
     return {
         name: type(f"Archc{base.__name__}", (base,), {"body": {}, "_synthesize_attributes": attributes})
-        for name, base in (("provider", cdktn.TerraformProvider), ("resource", cdktn.TerraformResource), ("data", cdktn.TerraformDataSource))
+        for name, base in (
+            ("provider", cdktn.TerraformProvider),
+            ("resource", cdktn.TerraformResource),
+            ("data", cdktn.TerraformDataSource),
+        )
     }
 
 
@@ -111,14 +120,19 @@ def _stable(value: Any) -> bool:
 def _set_body(construct: Any, body: dict[str, Any]) -> None:
     construct.body = body
     for key, value in body.items():
-        if not _stable(value):
+        if key in _META_KEYS or not _stable(value):
             construct.add_override(key, value)
 
 
 def _backend(tf_stack: object, arch: Architecture, cdktn: object) -> None:
     b = arch.backend
     if b.type == "s3":
-        kwargs: dict[str, object] = {"bucket": b.bucket, "key": b.key or f"archc/{arch.name}/terraform.tfstate", "region": b.region, "encrypt": True}
+        kwargs: dict[str, object] = {
+            "bucket": b.bucket,
+            "key": b.key or f"archc/{arch.name}/terraform.tfstate",
+            "region": b.region,
+            "encrypt": True,
+        }
         if b.lock_table:
             kwargs["dynamodb_table"] = b.lock_table
         else:
