@@ -18,8 +18,18 @@ def model(services: int) -> str:
         c = f"c{i}"
         layers["edge"][f"{c}-lb"] = {"kind": "alb"}
         layers["app"][f"{c}-cluster"] = {"kind": "ecs-cluster"}
-        layers["app"][f"{c}-web"] = {"kind": "ecs-service", "cluster": f"{c}-cluster", "port": 8080}
-        layers["app"][f"{c}-api"] = {"kind": "ecs-service", "cluster": f"{c}-cluster", "port": 8081}
+        layers["app"][f"{c}-web"] = {
+            "kind": "ecs-service",
+            "cluster": f"{c}-cluster",
+            "image": "public.ecr.aws/nginx/nginx:stable",
+            "port": 8080,
+        }
+        layers["app"][f"{c}-api"] = {
+            "kind": "ecs-service",
+            "cluster": f"{c}-cluster",
+            "image": "public.ecr.aws/nginx/nginx:stable",
+            "port": 8081,
+        }
         layers["app"][f"{c}-worker"] = {"kind": "lambda"}
         layers["data"][f"{c}-db"] = {"kind": "rds"}
         layers["data"][f"{c}-table"] = {"kind": "dynamodb", "hash_key": "id"}

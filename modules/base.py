@@ -21,7 +21,23 @@ if TYPE_CHECKING:
 Placement = Literal["public", "private", "isolated", "outside"]
 
 # What a source asks of its target when it connects; see KindInfo.needs.
-Capability = Literal["network", "api", "origin", "alias", "lb-target", "subscriber", "consumer", "deploy-target", "none"]
+Capability = Literal[
+    "network",
+    "api",
+    "origin",
+    "alias",
+    "lb-target",
+    "subscriber",
+    "consumer",
+    "deploy-target",
+    "monitor",
+    "pipeline-stage",
+    "api-target",
+    "none",
+]
+# Capabilities every kind offers without listing them: any service can be monitored
+# (CloudWatch falls back to generic metrics of its resources when it has no alarms()).
+IMPLICIT_OFFERS: tuple[Capability, ...] = ("monitor",)
 
 
 @dataclass(frozen=True)
@@ -74,6 +90,9 @@ class Facts:
     tiers: tuple[str, ...]
     inbound: int  # connections into this service
     outbound: int
+    # The ``path`` of each outbound connection wired by this kind's own capability
+    # (``via == info.needs``), in model order: routes of load balancers, APIs, CDNs.
+    routes: tuple[str | None, ...] = ()
 
 
 class Service(BaseModel):
@@ -120,6 +139,16 @@ class Service(BaseModel):
         """Register this service in a load balancer target group ("lb-target")."""
         raise NotImplementedError
 
+    def subscribe(self, node: ServiceNode, ctx: ServiceContext, topic_arn: str) -> dict[str, object]:
+        """Let topic ``topic_arn`` deliver to this service ("subscriber"): returns the
+        subscription's {protocol, endpoint} and adds what the target needs (e.g. a queue policy)."""
+        raise NotImplementedError
+
+    def consume(self, node: ServiceNode, ctx: ServiceContext, queue_arn: str) -> None:
+        """Consume messages from queue ``queue_arn`` ("consumer"): the event source mapping
+        and the receive permissions on that queue only."""
+        raise NotImplementedError
+
     def inbound_port(self) -> int | None:
         """The port a network connection (or a load balancer) reaches on this service."""
         return self.info.port
@@ -127,3 +156,30 @@ class Service(BaseModel):
     def health_check_path(self) -> str:
         """The HTTP path a load balancer probes ("lb-target")."""
         return "/"
+
+    def target_type(self) -> str:
+        """How a load balancer registers this service ("lb-target"): "instance", "ip" or "lambda"."""
+        return "instance"
+
+    def api_integration(self, node: ServiceNode, ctx: ServiceContext, source: ServiceNode) -> dict[str, object]:
+        """An API Gateway HTTP API integration body (integration_type, integration_uri...) for API
+        ``source`` ("api-target"); adds what the target needs, e.g. a permission to invoke it."""
+        raise NotImplementedError
+
+    def dns_names(self) -> tuple[str, ...]:
+        """Host names this service answers to (custom domains, CloudFront aliases): the names a
+        Route 53 zone aliases to it ("alias"); empty when it has none of its own."""
+        return ()
+
+    def alarms(self, node: ServiceNode, ctx: ServiceContext) -> list[dict[str, object]]:
+        """Alarm specs for a monitoring service ("monitor"): metric_name, namespace, dimensions,
+        statistic, threshold, comparison_operator, period, evaluation_periods. Empty: generic metrics."""
+        return []
+
+    def deployment_target(self, node: ServiceNode, ctx: ServiceContext) -> dict[str, object]:
+        """Deployment group settings for CodeDeploy ("deploy-target"), e.g. {"autoscaling_groups": [...]}."""
+        raise NotImplementedError
+
+    def pipeline_stage(self, node: ServiceNode, ctx: ServiceContext, pipeline: ServiceNode) -> dict[str, object]:
+        """A CodePipeline stage block acting on this service ("pipeline-stage")."""
+        raise NotImplementedError

@@ -1,1 +1,587 @@
-"""compute family (kinds to come)."""
+"""Compute: EC2 instances, Auto Scaling groups, Lambda functions, Elastic Beanstalk.
+
+Instances share one secure baseline (IMDSv2 only, encrypted gp3 root volume, no public
+IP, Session Manager instead of SSH), built in :mod:`modules.compute_kit`.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
+
+from pydantic import Field
+
+from modules.base import Facts, KindInfo, Placement, Problem, Service
+from modules.compute_kit import (
+    HTTP_PATH,
+    INSTANCE_TYPE,
+    LOG_RETENTION_DAYS,
+    NOT_EBS_OPTIMIZABLE,
+    SSM_POLICY,
+    Environment,
+    alarm,
+    ami,
+    attach_policies,
+    autoscaling_group,
+    codedeploy_agent,
+    extra_role,
+    https_egress,
+    inline_policy,
+    instance_profile,
+    is_arm64,
+    launch_template,
+    literal,
+    placeholder_server,
+    placeholder_zip,
+    ref_name,
+    size_problems,
+)
+from modules.network_kit import lambda_proxy_integration
+
+if TYPE_CHECKING:
+    from compiler.ir import ServiceNode
+    from compiler.terraform.context import Ref, ServiceContext
+
+AL2023_AMI = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-{arch}"
+
+
+class _Instances(Service):
+    """Settings and user data shared by ec2 and asg."""
+
+    instance_type: str = Field(
+        "t3.micro", pattern=INSTANCE_TYPE, description="Instance type; Graviton types (t4g, m7g...) get the arm64 AMI."
+    )
+    port: int = Field(80, ge=1, le=65535, description="Port the application listens on; load balancers and callers reach it there.")
+    health_path: str = Field("/", alias="health_check_path", pattern=HTTP_PATH, description="HTTP path load balancers probe.")
+    volume_gb: int = Field(20, ge=8, le=16384, description="Root volume size in GiB (encrypted gp3).")
+    user_data: str | None = Field(
+        None,
+        description="Boot script (plain text). Default: a placeholder web server answering the health check when a load "
+        "balancer targets the service, and the CodeDeploy agent when CodeDeploy deploys to it.",
+    )
+    egress_https: bool = Field(True, description="Allow outbound HTTPS (Systems Manager, AWS APIs, package repositories) through NAT.")
+
+    def inbound_port(self) -> int:
+        """The application's port."""
+        return self.port
+
+    def health_check_path(self) -> str:
+        """The path load balancers probe."""
+        return self.health_path
+
+    def target_type(self) -> str:
+        """Load balancers register instances."""
+        return "instance"
+
+    def _boot_script(self, node: ServiceNode, ctx: ServiceContext) -> str:
+        if self.user_data is not None:
+            return self.user_data
+        vias = {e.via for e in ctx.arch.edges_to(node.id)}
+        parts = [
+            "lb-target" in vias and placeholder_server(self.port, self.health_path),
+            "deploy-target" in vias and codedeploy_agent(ctx.arch.region),
+        ]
+        body = "".join(p for p in parts if p)
+        return "#!/bin/bash\nset -euo pipefail\n" + body if body else ""
+
+    def _baseline(self, ctx: ServiceContext) -> tuple[str, Ref]:
+        """The AMI and an instance profile for the service's role (with SSM access)."""
+        image = ami(ctx, AL2023_AMI.format(arch="arm64" if is_arm64(self.instance_type) else "x86_64"))
+        attach_policies(ctx, ctx.role, SSM_POLICY)
+        if self.egress_https:
+            https_egress(ctx)
+        return image, instance_profile(ctx, ctx.role)
+
+
+class Ec2Instance(_Instances):
+    """EC2 instances spread over the private subnets, managed through Session Manager."""
+
+    info: ClassVar[KindInfo] = KindInfo(
+        title="Amazon EC2",
+        family="compute",
+        summary="Virtual machines in private subnets, administered through Systems Manager instead of SSH.",
+        icon="aws.compute.EC2",
+        placement="private",
+        port=80,
+        principal="ec2.amazonaws.com",
+        needs="network",
+        offers=("lb-target", "deploy-target"),
+    )
+
+    kind: Literal["ec2"]
+    count: int = Field(1, ge=1, le=50, description="Number of instances, spread round-robin over the AZs.")
+
+    def terraform(self, node: ServiceNode, ctx: ServiceContext) -> None:
+        """Instances (count) with IMDSv2, encrypted root volume, monitoring, no public IP."""
+        image, profile = self._baseline(ctx)
+        subnets = ", ".join(f"aws_subnet.{s.tf_name}.id" for s in ctx.arch.network.subnets_of(node.placement))
+        body: dict[str, Any] = {
+            "count": self.count,
+            "ami": image,
+            "instance_type": self.instance_type,
+            "subnet_id": f"${{element([{subnets}], count.index)}}",
+            "vpc_security_group_ids": [ctx.security_group.id],
+            "iam_instance_profile": profile.attr("name"),
+            "associate_public_ip_address": False,
+            "monitoring": True,
+            "metadata_options": [{"http_endpoint": "enabled", "http_tokens": "required", "http_put_response_hop_limit": 1}],
+            "root_block_device": [{"volume_size": self.volume_gb, "volume_type": "gp3", "encrypted": True, "delete_on_termination": True}],
+            "volume_tags": ctx.tags("volume"),
+            "tags": {**ctx.tags(), "Name": ctx.aws_name() + "-${count.index + 1}", "archc:service": node.id},
+        }
+        if not self.instance_type.startswith(NOT_EBS_OPTIMIZABLE):
+            body["ebs_optimized"] = True
+        script = self._boot_script(node, ctx)
+        if script:
+            body["user_data_base64"] = base64.b64encode(script.encode()).decode()
+            body["user_data_replace_on_change"] = True
+        instances = ctx.add("aws_instance", "", body)
+        ctx.output("instance_ids", f"${{{instances.address}[*].id}}", f"Ids of the {node.id} instances (for aws ssm start-session).")
+
+    def attach_target_group(self, node: ServiceNode, ctx: ServiceContext, target_group_arn: str, port: int) -> None:
+        """Register every instance on the application's port."""
+        ctx.add(
+            "aws_lb_target_group_attachment",
+            ref_name(target_group_arn),
+            {
+                "count": self.count,
+                "target_group_arn": target_group_arn,
+                "target_id": f"${{aws_instance.{node.tf_name}[count.index].id}}",
+                "port": port,
+            },
+        )
+
+    def deployment_target(self, node: ServiceNode, ctx: ServiceContext) -> dict[str, object]:
+        """CodeDeploy finds the instances by their archc:service tag."""
+        return {"ec2_tag_set": [{"ec2_tag_filter": [{"key": "archc:service", "type": "KEY_AND_VALUE", "value": node.id}]}]}
+
+    def alarms(self, node: ServiceNode, ctx: ServiceContext) -> list[dict[str, object]]:
+        """A failed status check on any instance."""
+        return [
+            alarm("StatusCheckFailed", "AWS/EC2", {"InstanceId": f"${{aws_instance.{node.tf_name}[{i}].id}}"}, 0, "Maximum")
+            for i in range(self.count)
+        ]
+
+
+class AutoScalingGroup(_Instances):
+    """An Auto Scaling group of instances from a launch template, scaling on CPU."""
+
+    info: ClassVar[KindInfo] = KindInfo(
+        title="Amazon EC2 Auto Scaling",
+        family="compute",
+        summary="A self-healing group of EC2 instances across AZs that grows and shrinks with load.",
+        icon="aws.compute.EC2AutoScaling",
+        placement="private",
+        port=80,
+        principal="ec2.amazonaws.com",
+        needs="network",
+        offers=("lb-target", "deploy-target"),
+    )
+
+    kind: Literal["asg"]
+    min: int = Field(2, ge=0, le=1000, description="Fewest instances.")
+    max: int = Field(4, ge=1, le=1000, description="Most instances.")
+    desired: int = Field(2, ge=0, le=1000, description="Instances at creation; scaling moves it afterwards.")
+    cpu_target: int = Field(60, ge=10, le=90, description="Average CPU utilisation (%) the group scales to hold.")
+
+    def check(self, facts: Facts) -> list[Problem]:
+        """min <= desired <= max."""
+        return size_problems(self.min, self.desired, self.max)
+
+    def terraform(self, node: ServiceNode, ctx: ServiceContext) -> None:
+        """Launch template, group over all private subnets, target tracking on CPU."""
+        image, profile = self._baseline(ctx)
+        template = launch_template(ctx, image, self.instance_type, profile, self._boot_script(node, ctx), self.volume_gb)
+        group = autoscaling_group(ctx, template, (self.min, self.max, self.desired), {})
+        ctx.add(
+            "aws_autoscaling_policy",
+            "cpu",
+            {
+                "name": "cpu-target-tracking",
+                "autoscaling_group_name": group.attr("name"),
+                "policy_type": "TargetTrackingScaling",
+                "target_tracking_configuration": [
+                    {
+                        "predefined_metric_specification": [{"predefined_metric_type": "ASGAverageCPUUtilization"}],
+                        "target_value": self.cpu_target,
+                    }
+                ],
+            },
+        )
+        ctx.output("group_name", group.attr("name"), f"Name of the {node.id} Auto Scaling group.")
+
+    def attach_target_group(self, node: ServiceNode, ctx: ServiceContext, target_group_arn: str, port: int) -> None:
+        """The group registers the instances it launches."""
+        ctx.add(
+            "aws_autoscaling_attachment",
+            ref_name(target_group_arn),
+            {"autoscaling_group_name": ctx.stack_ref("aws_autoscaling_group").attr("name"), "lb_target_group_arn": target_group_arn},
+        )
+
+    def deployment_target(self, node: ServiceNode, ctx: ServiceContext) -> dict[str, object]:
+        """CodeDeploy deploys to the group (and to instances it launches later)."""
+        return {"autoscaling_groups": [ctx.stack_ref("aws_autoscaling_group").attr("name")]}
+
+    def alarms(self, node: ServiceNode, ctx: ServiceContext) -> list[dict[str, object]]:
+        """CPU pinned high although the group scales."""
+        name = ctx.stack_ref("aws_autoscaling_group").attr("name")
+        return [alarm("CPUUtilization", "AWS/EC2", {"AutoScalingGroupName": name}, 90, "Average")]
+
+
+# --- Lambda ---------------------------------------------------------------------------
+Runtime = Literal["nodejs20.x", "nodejs22.x", "python3.11", "python3.12", "python3.13", "ruby3.3"]
+HANDLER = r"^[A-Za-z0-9_][A-Za-z0-9_/-]*\.[A-Za-z_][A-Za-z0-9_]*$"
+
+
+class LambdaFunction(Service):
+    """A Lambda function with its own log group, X-Ray tracing and a dead-letter queue."""
+
+    info: ClassVar[KindInfo] = KindInfo(
+        title="AWS Lambda",
+        family="compute",
+        summary="Functions that run on demand (HTTP requests, queue messages, events) without servers to manage.",
+        icon="aws.compute.Lambda",
+        access={"invoke": ("lambda:InvokeFunction",)},
+        principal="lambda.amazonaws.com",
+        needs="network",
+        offers=("lb-target", "consumer", "subscriber", "api-target"),
+    )
+
+    kind: Literal["lambda"]
+    runtime: Runtime = Field("nodejs20.x", description="Language runtime.")
+    handler: str = Field("index.handler", pattern=HANDLER, description="Entry point, file.function (e.g. index.handler).")
+    memory_mb: int = Field(256, ge=128, le=10240, description="Memory in MB (CPU grows with it).")
+    timeout_s: int = Field(30, ge=1, le=900, description="Longest run in seconds.")
+    architecture: Literal["arm64", "x86_64"] = Field("arm64", description="CPU architecture (arm64: Graviton, cheaper).")
+    reserved_concurrency: int | None = Field(None, ge=0, le=10000, description="Cap on concurrent runs (none: the account's pool).")
+    environment: Environment = Field(
+        default_factory=dict, description="Environment variables (no secrets: read them from Secrets Manager)."
+    )
+    vpc: bool = Field(
+        False, description="Run in the private subnets even without network connections (it joins them anyway to reach VPC services)."
+    )
+    dead_letter_queue: bool = Field(True, description="Keep events of failed asynchronous runs in an encrypted SQS queue (14 days).")
+    egress_https: bool = Field(True, description="In the VPC: allow outbound HTTPS to AWS APIs through NAT.")
+
+    def placement(self, reaches_vpc: bool) -> Placement:
+        """Private subnets when asked or when a connection needs the VPC, else outside it."""
+        return "private" if self.vpc or reaches_vpc else "outside"
+
+    def target_type(self) -> str:
+        """Load balancers invoke the function."""
+        return "lambda"
+
+    def terraform(self, node: ServiceNode, ctx: ServiceContext) -> None:
+        """Log group, least-privilege role policies, the function with a placeholder zip."""
+        name = ctx.aws_name(max_len=64)
+        logs = ctx.add(
+            "aws_cloudwatch_log_group", "", {"name": f"/aws/lambda/{name}", "retention_in_days": LOG_RETENTION_DAYS, "tags": ctx.tags()}
+        )
+        # Scoped to its own log group instead of AWSLambdaBasicExecutionRole (all groups).
+        write_logs = {"actions": ["logs:CreateLogStream", "logs:PutLogEvents"], "resources": [f"{logs.arn}:*"]}
+        deps = [
+            inline_policy(ctx, "logs", ctx.role, [write_logs]).address,
+            *attach_policies(ctx, ctx.role, {"xray": "AWSXRayDaemonWriteAccess"}),
+        ]
+        code = placeholder_zip(self.runtime, self.handler)
+        body: dict[str, Any] = {
+            "function_name": name,
+            "description": literal((self.description or node.title)[:200]),
+            "role": ctx.role.arn,
+            "runtime": self.runtime,
+            "handler": self.handler,
+            "architectures": [self.architecture],
+            "memory_size": self.memory_mb,
+            "timeout": self.timeout_s,
+            "filename": ctx.asset("function.zip", code),
+            "source_code_hash": base64.b64encode(hashlib.sha256(code).digest()).decode(),
+            "tracing_config": [{"mode": "Active"}],
+            "logging_config": [{"log_format": "Text", "log_group": logs.attr("name")}],
+            "tags": ctx.tags(),
+        }
+        if self.environment:
+            body["environment"] = [{"variables": {k: literal(v) for k, v in sorted(self.environment.items())}}]
+        if self.reserved_concurrency is not None:
+            body["reserved_concurrent_executions"] = self.reserved_concurrency
+        deps += self._vpc(node, ctx, body) + self._dead_letters(ctx, body)
+        # The service checks the role's permissions when the function is created.
+        body["depends_on"] = sorted(deps)
+        ctx.add("aws_lambda_function", "", body)
+        ctx.output(
+            "function_name",
+            ctx.stack_ref("aws_lambda_function").attr("function_name"),
+            f"Name of the {node.id} function (replace its placeholder code with yours).",
+        )
+
+    def _vpc(self, node: ServiceNode, ctx: ServiceContext, body: dict[str, Any]) -> list[str]:
+        if node.placement == "outside":
+            return []
+        body["vpc_config"] = [{"subnet_ids": ctx.subnet_ids(), "security_group_ids": [ctx.security_group.id]}]
+        if self.egress_https:
+            https_egress(ctx)
+        return attach_policies(ctx, ctx.role, {"vpc": "service-role/AWSLambdaVPCAccessExecutionRole"})
+
+    def _dead_letters(self, ctx: ServiceContext, body: dict[str, Any]) -> list[str]:
+        if not self.dead_letter_queue:
+            return []
+        dlq = ctx.add(
+            "aws_sqs_queue",
+            "dlq",
+            {
+                "name": ctx.aws_name("dlq", max_len=80),
+                "sqs_managed_sse_enabled": True,
+                "message_retention_seconds": 1209600,
+                "tags": ctx.tags("dlq"),
+            },
+        )
+        body["dead_letter_config"] = [{"target_arn": dlq.arn}]
+        return [inline_policy(ctx, "dlq", ctx.role, [{"actions": ["sqs:SendMessage"], "resources": [dlq.arn]}]).address]
+
+    def arns(self, node: ServiceNode, ctx: ServiceContext) -> list[str]:
+        """The function."""
+        return [ctx.stack_ref("aws_lambda_function").arn]
+
+    def attach_target_group(self, node: ServiceNode, ctx: ServiceContext, target_group_arn: str, port: int) -> None:
+        """Let the load balancer invoke the function, then register it."""
+        tg = ref_name(target_group_arn)
+        perm = self._permission(ctx, f"from_lb_{tg}", "elasticloadbalancing.amazonaws.com", target_group_arn)
+        ctx.add(
+            "aws_lb_target_group_attachment",
+            tg,
+            {"target_group_arn": target_group_arn, "target_id": ctx.stack_ref("aws_lambda_function").arn, "depends_on": [perm.address]},
+        )
+
+    def subscribe(self, node: ServiceNode, ctx: ServiceContext, topic_arn: str) -> dict[str, object]:
+        """SNS invokes the function; only that topic may."""
+        self._permission(ctx, f"from_sns_{ref_name(topic_arn)}", "sns.amazonaws.com", topic_arn)
+        return {"protocol": "lambda", "endpoint": ctx.stack_ref("aws_lambda_function").arn}
+
+    def consume(self, node: ServiceNode, ctx: ServiceContext, queue_arn: str) -> None:
+        """Poll the queue (batches of 10) with receive/delete rights on that queue only."""
+        queue = ref_name(queue_arn)
+        actions = ["sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"]
+        policy = inline_policy(ctx, f"consume_{queue}", ctx.role, [{"actions": actions, "resources": [queue_arn]}])
+        ctx.add(
+            "aws_lambda_event_source_mapping",
+            f"from_{queue}",
+            {
+                "event_source_arn": queue_arn,
+                "function_name": ctx.stack_ref("aws_lambda_function").arn,
+                "batch_size": 10,
+                "enabled": True,
+                # Lambda checks the role can read the queue when the mapping is created.
+                "depends_on": [policy.address],
+            },
+        )
+
+    def api_integration(self, node: ServiceNode, ctx: ServiceContext, source: ServiceNode) -> dict[str, object]:
+        """API Gateway proxies requests to the function (only that API may invoke it)."""
+        return lambda_proxy_integration(node, ctx, source)
+
+    def _permission(self, ctx: ServiceContext, suffix: str, principal: str, source_arn: str) -> Ref:
+        return ctx.add(
+            "aws_lambda_permission",
+            suffix,
+            {
+                "statement_id": f"archc-{suffix}"[:100],
+                "action": "lambda:InvokeFunction",
+                "function_name": ctx.stack_ref("aws_lambda_function").attr("function_name"),
+                "principal": principal,
+                "source_arn": source_arn,
+            },
+        )
+
+    def alarms(self, node: ServiceNode, ctx: ServiceContext) -> list[dict[str, object]]:
+        """Any error or throttle."""
+        dims = {"FunctionName": ctx.stack_ref("aws_lambda_function").attr("function_name")}
+        return [alarm("Errors", "AWS/Lambda", dims, 0, "Sum"), alarm("Throttles", "AWS/Lambda", dims, 0, "Sum")]
+
+
+# --- Elastic Beanstalk ------------------------------------------------------------------
+# Platform -> (the language as AWS names it in solution stacks, default version).
+PLATFORMS = {
+    "nodejs": ("Node.js", "20"),
+    "python": ("Python", "3.12"),
+    "docker": ("Docker", ""),
+    "java": ("Corretto", "21"),
+    "go": ("Go", "1"),
+    "php": ("PHP", "8.3"),
+}
+TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+
+
+class Beanstalk(Service):
+    """An Elastic Beanstalk application and load-balanced environment in the VPC."""
+
+    info: ClassVar[KindInfo] = KindInfo(
+        title="AWS Elastic Beanstalk",
+        family="compute",
+        summary="A managed web application platform: load balancer, scaling instances, deployments and platform updates.",
+        icon="aws.compute.ElasticBeanstalk",
+        placement="private",
+        principal="ec2.amazonaws.com",
+        needs="network",
+        offers=("origin", "alias"),
+    )
+
+    kind: Literal["beanstalk"]
+    platform: Literal["nodejs", "python", "docker", "java", "go", "php"] = Field(
+        "nodejs", description="Application platform (Amazon Linux 2023)."
+    )
+    platform_version: str | None = Field(
+        None, pattern=r"^[0-9][0-9.]*$", description="Language version (default: Node.js 20, Python 3.12, Corretto 21, Go 1, PHP 8.3)."
+    )
+    instance_type: str = Field("t3.micro", pattern=INSTANCE_TYPE, description="Instance type of the environment.")
+    min: int = Field(2, ge=1, le=100, description="Fewest instances.")
+    max: int = Field(4, ge=1, le=100, description="Most instances.")
+    health_path: str = Field("/", alias="health_check_path", pattern=HTTP_PATH, description="HTTP path the load balancer probes.")
+    environment: Environment = Field(
+        default_factory=dict, description="Environment properties (no secrets: read them from Secrets Manager)."
+    )
+    public: bool = Field(
+        True, description="Its load balancer faces the internet from the public subnets (false: internal, private subnets)."
+    )
+    certificate_arn: str | None = Field(
+        None,
+        pattern=r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]+$",
+        description="ACM certificate for an HTTPS listener on the load balancer (none: HTTP only, e.g. behind CloudFront).",
+    )
+    domain: str | None = Field(
+        None,
+        pattern=r"^([a-z0-9-]+\.)+[a-z]{2,}$",
+        description="Domain the certificate covers, pointing at the environment: CloudFront then reaches it over HTTPS "
+        "(none: CloudFront uses HTTP to the environment's CNAME).",
+    )
+
+    def health_check_path(self) -> str:
+        """The path the load balancer probes."""
+        return self.health_path
+
+    def dns_names(self) -> tuple[str, ...]:
+        """The domain, when set: Route 53 aliases it to the environment."""
+        return (self.domain,) if self.domain else ()
+
+    def check(self, facts: Facts) -> list[Problem]:
+        """Sizes in order; a public load balancer needs public subnets; a domain needs a certificate."""
+        problems = size_problems(self.min, None, self.max)
+        if self.public and "public" not in facts.tiers:
+            where = "public" if "public" in self.model_fields_set else None
+            problems.append(Problem("network", "a public Beanstalk load balancer needs a public subnet tier (or set public: false)", where))
+        if self.domain and not self.certificate_arn:
+            problems.append(Problem("conflict", "'domain' needs 'certificate_arn': CloudFront reaches the domain over HTTPS", "domain"))
+        return problems
+
+    def terraform(self, node: ServiceNode, ctx: ServiceContext) -> None:
+        """Roles and instance profile, the application, the environment on the latest platform."""
+        service_role = extra_role(ctx, "service", "elasticbeanstalk.amazonaws.com")
+        deps = attach_policies(
+            ctx,
+            service_role,
+            {
+                "service_health": "service-role/AWSElasticBeanstalkEnhancedHealth",
+                "service_updates": "AWSElasticBeanstalkManagedUpdatesCustomerRolePolicy",
+            },
+        )
+        deps += attach_policies(ctx, ctx.role, {"web_tier": "AWSElasticBeanstalkWebTier", **SSM_POLICY})
+        profile = instance_profile(ctx, ctx.role)
+        language, default = PLATFORMS[self.platform]
+        version = self.platform_version or default
+        regex = f"^64bit Amazon Linux 2023 (.*) running {language}{' ' + re.escape(version) if version else ''}(.*)$"
+        stack = ctx.data("aws_elastic_beanstalk_solution_stack", "platform", {"most_recent": True, "name_regex": regex})
+        app = ctx.add(
+            "aws_elastic_beanstalk_application",
+            "app",
+            {
+                "name": ctx.aws_name(max_len=100),
+                "description": literal((self.description or node.title)[:200]),
+                "appversion_lifecycle": [{"service_role": service_role.arn, "max_count": 50, "delete_source_from_s3": True}],
+                "tags": ctx.tags(),
+            },
+        )
+        settings = self._settings(ctx, service_role, profile)
+        env = ctx.add(
+            "aws_elastic_beanstalk_environment",
+            "",
+            {
+                "name": ctx.aws_name(max_len=40),
+                "application": app.attr("name"),
+                "solution_stack_name": stack.attr("name"),
+                "tier": "WebServer",
+                "setting": [{"namespace": ns, "name": k, "value": v} for ns, k, v in settings],
+                "tags": ctx.tags(),
+                "depends_on": sorted(deps),
+            },
+        )
+        ctx.output("url", env.attr("endpoint_url"), f"Load balancer address of the {node.id} environment.")
+        ctx.output("cname", env.attr("cname"), f"CNAME of the {node.id} environment.")
+
+    def _settings(self, ctx: ServiceContext, service_role: Ref, profile: Ref) -> list[tuple[str, str, str]]:
+        lb_tier = "public" if self.public else "private"
+        asg, lc, env = "aws:autoscaling:asg", "aws:autoscaling:launchconfiguration", "aws:elasticbeanstalk:environment"
+        settings = [
+            ("aws:ec2:vpc", "VPCId", ctx.vpc_id),
+            ("aws:ec2:vpc", "Subnets", ",".join(ctx.subnet_ids())),
+            ("aws:ec2:vpc", "ELBSubnets", ",".join(ctx.subnet_ids(lb_tier))),
+            ("aws:ec2:vpc", "ELBScheme", "public" if self.public else "internal"),
+            ("aws:ec2:vpc", "AssociatePublicIpAddress", "false"),
+            (env, "EnvironmentType", "LoadBalanced"),
+            (env, "LoadBalancerType", "application"),
+            (env, "ServiceRole", service_role.arn),
+            ("aws:ec2:instances", "InstanceTypes", self.instance_type),
+            (lc, "IamInstanceProfile", profile.attr("name")),
+            # The framework's security group: connections (eb -> db) open their rules on it.
+            (lc, "SecurityGroups", ctx.security_group.id),
+            (lc, "DisableIMDSv1", "true"),
+            (lc, "RootVolumeType", "gp3"),
+            (lc, "MonitoringInterval", "1 minute"),
+            (asg, "MinSize", str(self.min)),
+            (asg, "MaxSize", str(self.max)),
+            ("aws:elasticbeanstalk:environment:process:default", "HealthCheckPath", self.health_path),
+            ("aws:elasticbeanstalk:healthreporting:system", "SystemType", "enhanced"),
+            ("aws:elasticbeanstalk:managedactions", "ManagedActionsEnabled", "true"),
+            ("aws:elasticbeanstalk:managedactions", "PreferredStartTime", "Sun:02:00"),
+            ("aws:elasticbeanstalk:managedactions:platformupdate", "UpdateLevel", "minor"),
+            ("aws:elasticbeanstalk:cloudwatch:logs", "StreamLogs", "true"),
+            ("aws:elasticbeanstalk:cloudwatch:logs", "RetentionInDays", str(LOG_RETENTION_DAYS)),
+            ("aws:elasticbeanstalk:cloudwatch:logs", "DeleteOnTerminate", "false"),
+            ("aws:elasticbeanstalk:cloudwatch:logs:health", "HealthStreamingEnabled", "true"),
+            ("aws:elasticbeanstalk:cloudwatch:logs:health", "RetentionInDays", str(LOG_RETENTION_DAYS)),
+        ]
+        if self.certificate_arn:
+            listener = "aws:elbv2:listener:443"
+            settings += [
+                (listener, "Protocol", "HTTPS"),
+                (listener, "SSLCertificateArns", self.certificate_arn),
+                (listener, "SSLPolicy", TLS_POLICY),
+            ]
+        settings += [("aws:elasticbeanstalk:application:environment", k, literal(v)) for k, v in sorted(self.environment.items())]
+        return settings
+
+    def origin(self, node: ServiceNode, ctx: ServiceContext, source: ServiceNode) -> dict[str, object]:
+        """A custom origin: HTTPS to ``domain`` when set, else HTTP to the environment's CNAME."""
+        https = self.domain is not None
+        return {
+            "domain_name": self.domain or ctx.stack_ref("aws_elastic_beanstalk_environment").attr("cname"),
+            "origin_id": node.id,
+            "custom_origin_config": [
+                {
+                    "http_port": 80,
+                    "https_port": 443,
+                    "origin_protocol_policy": "https-only" if https else "http-only",
+                    "origin_ssl_protocols": ["TLSv1.2"],
+                }
+            ],
+        }
+
+    def alias(self, node: ServiceNode, ctx: ServiceContext) -> dict[str, object]:
+        """The environment's CNAME in Elastic Beanstalk's hosted zone for the region."""
+        zone = ctx.stack_ref("data.aws_elastic_beanstalk_hosted_zone", "zone")
+        if not ctx.stack.has(zone):
+            ctx.data("aws_elastic_beanstalk_hosted_zone", "zone", {})
+        return {
+            "name": ctx.stack_ref("aws_elastic_beanstalk_environment").attr("cname"),
+            "zone_id": zone.id,
+            "evaluate_target_health": True,
+        }

@@ -1,1 +1,571 @@
-"""containers family (kinds to come)."""
+"""Containers: ECR repositories, ECS clusters and services, EKS clusters.
+
+An ECS service names its cluster (``cluster: <ecs-cluster service>``); the cluster's
+capacity (Fargate, or EC2 instances of its own Auto Scaling group) decides how the
+service's tasks launch. Tasks always use awsvpc networking, so each service has its
+own security group and connections open rules on it.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
+
+from pydantic import Field
+
+from modules.base import Facts, KindInfo, Placement, Problem, RefTo, Service
+from modules.compute_kit import (
+    HTTP_PATH,
+    INSTANCE_TYPE,
+    LOG_RETENTION_DAYS,
+    SSM_POLICY,
+    Environment,
+    alarm,
+    ami,
+    attach_policies,
+    autoscaling_group,
+    extra_role,
+    https_egress,
+    inline_policy,
+    instance_profile,
+    is_arm64,
+    launch_template,
+    literal,
+    size_problems,
+)
+
+if TYPE_CHECKING:
+    from compiler.ir import ServiceNode
+    from compiler.terraform.context import ServiceContext
+
+ECS_AMI = "/aws/service/ecs/optimized-ami/amazon-linux-2023/{arch}recommended/image_id"
+IMAGE = r"^[a-z0-9][a-z0-9._/:@-]*$"
+# Fargate task sizes: CPU units -> allowed memory (MiB) as (lowest, highest, step).
+FARGATE_MEMORY = {
+    256: (512, 2048, 512),
+    512: (1024, 4096, 1024),
+    1024: (2048, 8192, 1024),
+    2048: (4096, 16384, 1024),
+    4096: (8192, 30720, 1024),
+    8192: (16384, 61440, 4096),
+    16384: (32768, 122880, 8192),
+}
+
+
+class EcrRepository(Service):
+    """A private container registry: scanned on push, immutable tags, KMS-encrypted."""
+
+    info: ClassVar[KindInfo] = KindInfo(
+        title="Amazon ECR",
+        family="containers",
+        summary="A private registry for container images, scanned for vulnerabilities on push.",
+        icon="aws.compute.EC2ContainerRegistry",
+        access={
+            "pull": ("ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"),
+            "push": (
+                "ecr:BatchCheckLayerAvailability",
+                "ecr:BatchGetImage",
+                "ecr:CompleteLayerUpload",
+                "ecr:GetDownloadUrlForLayer",
+                "ecr:InitiateLayerUpload",
+                "ecr:PutImage",
+                "ecr:UploadLayerPart",
+            ),
+        },
+    )
+
+    kind: Literal["ecr"]
+    keep_images: int = Field(30, ge=1, le=10000, description="Images kept; older ones expire (untagged ones after 7 days).")
+    mutable_tags: list[Annotated[str, Field(pattern=r"^[A-Za-z0-9._*-]{1,128}$")]] = Field(
+        default_factory=lambda: ["latest"],
+        max_length=5,
+        description="Tags that may be pushed again (wildcards allowed), e.g. latest; every other tag is immutable. [] makes all immutable.",
+    )
+    force_delete: bool = Field(False, description="Let terraform destroy the repository with its images.")
+
+    def terraform(self, node: ServiceNode, ctx: ServiceContext) -> None:
+        """Repository and its lifecycle policy."""
+        body: dict[str, Any] = {
+            "name": ctx.aws_name(max_len=256),
+            "image_tag_mutability": "IMMUTABLE_WITH_EXCLUSION" if self.mutable_tags else "IMMUTABLE",
+            "image_scanning_configuration": [{"scan_on_push": True}],
+            "encryption_configuration": [{"encryption_type": "KMS"}],
+            "force_delete": self.force_delete,
+            "tags": ctx.tags(),
+        }
+        if self.mutable_tags:
+            body["image_tag_mutability_exclusion_filter"] = [{"filter": t, "filter_type": "WILDCARD"} for t in self.mutable_tags]
+        repo = ctx.add("aws_ecr_repository", "", body)
+        rules = [
+            {
+                "rulePriority": 1,
+                "description": "Expire untagged images after 7 days",
+                "selection": {"tagStatus": "untagged", "countType": "sinceImagePushed", "countUnit": "days", "countNumber": 7},
+                "action": {"type": "expire"},
+            },
+            {
+                "rulePriority": 2,
+                "description": f"Keep the last {self.keep_images} images",
+                "selection": {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": self.keep_images},
+                "action": {"type": "expire"},
+            },
+        ]
+        ctx.add("aws_ecr_lifecycle_policy", "", {"repository": repo.attr("name"), "policy": json.dumps({"rules": rules}, sort_keys=True)})
+        ctx.output("repository_url", repo.attr("repository_url"), f"URL to push {node.id} images to.")
+
+    def arns(self, node: ServiceNode, ctx: ServiceContext) -> list[str]:
+        """The repository (ecr:GetAuthorizationToken is account-wide: callers add it themselves)."""
+        return [ctx.stack_ref("aws_ecr_repository").arn]
+
+
+class EcsCluster(Service):
+    """An ECS cluster with Container Insights, on Fargate or on its own EC2 instances."""
+
+    info: ClassVar[KindInfo] = KindInfo(
+        title="Amazon ECS cluster",
+        family="containers",
+        summary="Where ECS services run: serverless Fargate capacity or a managed group of EC2 container instances.",
+        icon="aws.compute.ECS",
+    )
+
+    kind: Literal["ecs-cluster"]
+    capacity: Literal["fargate", "ec2"] = Field(
+        "fargate", description="Fargate (serverless) or EC2 container instances in the private subnets."
+    )
+    instance_type: str = Field(
+        "t3.small", pattern=INSTANCE_TYPE, description="EC2 capacity: instance type (ECS-optimized Amazon Linux 2023)."
+    )
+    min: int = Field(2, ge=0, le=1000, description="EC2 capacity: fewest instances.")
+    max: int = Field(4, ge=1, le=1000, description="EC2 capacity: most instances (ECS scales between them to fit the tasks).")
+    volume_gb: int = Field(30, ge=30, le=16384, description="EC2 capacity: root volume size in GiB (encrypted gp3).")
+    egress_https: bool = Field(True, description="EC2 capacity: allow outbound HTTPS (ECS, ECR, Systems Manager) through NAT.")
+
+    def placement(self, reaches_vpc: bool) -> Placement:
+        """EC2 capacity runs in the private subnets; a Fargate cluster is only a name."""
+        return "private" if self.capacity == "ec2" else "outside"
+
+    def check(self, facts: Facts) -> list[Problem]:
+        """Instance settings belong to EC2 capacity; sizes in order."""
+        ec2_only = sorted({"instance_type", "min", "max", "volume_gb"} & self.model_fields_set)
+        if self.capacity == "fargate" and ec2_only:
+            return [Problem("conflict", f"'{ec2_only[0]}' applies to EC2 capacity; set capacity: ec2 or remove it", ec2_only[0])]
+        return size_problems(self.min, None, self.max)
+
+    def terraform(self, node: ServiceNode, ctx: ServiceContext) -> None:
+        """The cluster and its capacity providers."""
+        cluster = ctx.add(
+            "aws_ecs_cluster",
+            "",
+            {"name": ctx.aws_name(max_len=255), "setting": [{"name": "containerInsights", "value": "enabled"}], "tags": ctx.tags()},
+        )
+        if self.capacity == "fargate":
+            providers, default = ["FARGATE", "FARGATE_SPOT"], "FARGATE"
+        else:
+            default = self._ec2_capacity(ctx)
+            providers = [default]
+        ctx.add(
+            "aws_ecs_cluster_capacity_providers",
+            "",
+            {
+                "cluster_name": cluster.attr("name"),
+                "capacity_providers": providers,
+                "default_capacity_provider_strategy": [{"capacity_provider": default, "weight": 1}],
+            },
+        )
+        ctx.output("cluster_name", cluster.attr("name"), f"Name of the {node.id} cluster.")
+
+    def _ec2_capacity(self, ctx: ServiceContext) -> str:
+        """Container instances in an Auto Scaling group that ECS scales; returns the provider's name."""
+        role = extra_role(ctx, "instance", "ec2.amazonaws.com")
+        attach_policies(ctx, role, {"instance_ecs": "service-role/AmazonEC2ContainerServiceforEC2Role", "instance_ssm": SSM_POLICY["ssm"]})
+        profile = instance_profile(ctx, role)
+        image = ami(ctx, ECS_AMI.format(arch="arm64/" if is_arm64(self.instance_type) else ""))
+        # Tasks (awsvpc) must not reach the instance metadata, hence the instance role.
+        script = (
+            "#!/bin/bash\ncat >> /etc/ecs/ecs.config <<'CONFIG'\n"
+            f"ECS_CLUSTER={ctx.aws_name(max_len=255)}\nECS_AWSVPC_BLOCK_IMDS=true\nECS_ENABLE_TASK_IAM_ROLE=true\nCONFIG\n"
+        )
+        template = launch_template(ctx, image, self.instance_type, profile, script, self.volume_gb)
+        group = autoscaling_group(ctx, template, (self.min, self.max, None), {"AmazonECSManaged": ""})
+        if self.egress_https:
+            https_egress(ctx)
+        provider = ctx.add(
+            "aws_ecs_capacity_provider",
+            "",
+            {
+                # Names may not start with aws, ecs or fargate.
+                "name": "cp-" + ctx.aws_name(max_len=252),
+                "auto_scaling_group_provider": [
+                    {
+                        "auto_scaling_group_arn": group.arn,
+                        "managed_termination_protection": "DISABLED",
+                        "managed_draining": "ENABLED",
+                        "managed_scaling": [{"status": "ENABLED", "target_capacity": 100}],
+                    }
+                ],
+                "tags": ctx.tags(),
+            },
+        )
+        return provider.attr("name")
+
+    def compatibility(self) -> str:
+        """The task definition compatibility its services need."""
+        return "FARGATE" if self.capacity == "fargate" else "EC2"
+
+    def launch(self, ctx: ServiceContext) -> dict[str, Any]:
+        """How a service in this cluster launches its tasks (``ctx`` is the cluster's)."""
+        if self.capacity == "fargate":
+            return {"launch_type": "FARGATE", "platform_version": "LATEST"}
+        provider = ctx.stack_ref("aws_ecs_capacity_provider").attr("name")
+        return {"capacity_provider_strategy": [{"capacity_provider": provider, "weight": 1}]}
+
+
+class EcsService(Service):
+    """A long-running ECS service: task definition, service and CPU target tracking."""
+
+    info: ClassVar[KindInfo] = KindInfo(
+        title="Amazon ECS service",
+        family="containers",
+        summary="A containerized application kept running at the desired count, spread over AZs and scaled on CPU.",
+        icon="aws.compute.ElasticContainerServiceService",
+        placement="private",
+        port=8080,
+        principal="ecs-tasks.amazonaws.com",
+        needs="network",
+        offers=("lb-target",),
+    )
+
+    kind: Literal["ecs-service"]
+    cluster: Annotated[str, RefTo(("ecs-cluster",))] = Field(description="The ecs-cluster service its tasks run in.")
+    image: str | None = Field(None, pattern=IMAGE, description="Container image, e.g. public.ecr.aws/nginx/nginx:1.27 (or set repository).")
+    repository: Annotated[str | None, RefTo(("ecr",))] = Field(
+        None, description="An ecr service to run the image from (pull rights are added)."
+    )
+    tag: str = Field("latest", pattern=r"^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$", description="Image tag when 'repository' is set.")
+    cpu: Literal[256, 512, 1024, 2048, 4096, 8192, 16384] = Field(256, description="CPU units per task (1024 = 1 vCPU).")
+    memory: int = Field(512, ge=512, le=122880, description="Memory per task in MiB (Fargate allows 2 to 8 times the CPU units).")
+    architecture: Literal["x86_64", "arm64"] = Field("x86_64", description="CPU architecture the image is built for.")
+    port: int = Field(8080, ge=1, le=65535, description="Container port; load balancers and callers reach the task there.")
+    health_path: str = Field("/", alias="health_check_path", pattern=HTTP_PATH, description="HTTP path load balancers probe.")
+    desired: int = Field(2, ge=0, le=1000, description="Tasks at creation; scaling moves it afterwards.")
+    min: int = Field(2, ge=0, le=1000, description="Fewest tasks.")
+    max: int = Field(4, ge=1, le=1000, description="Most tasks (CPU target tracking between min and max).")
+    cpu_target: int = Field(60, ge=10, le=90, description="Average CPU utilisation (%) the service scales to hold.")
+    environment: Environment = Field(
+        default_factory=dict, description="Environment variables (no secrets: read them from Secrets Manager)."
+    )
+    read_only_root: bool = Field(True, description="Read-only root file system (a writable /tmp is mounted).")
+    egress_https: bool = Field(True, description="Allow outbound HTTPS (ECR image pulls, CloudWatch Logs, AWS APIs) through NAT.")
+
+    def inbound_port(self) -> int:
+        """The container port."""
+        return self.port
+
+    def health_check_path(self) -> str:
+        """The path load balancers probe."""
+        return self.health_path
+
+    def target_type(self) -> str:
+        """awsvpc tasks register by IP."""
+        return "ip"
+
+    def check(self, facts: Facts) -> list[Problem]:
+        """One image source; a memory size that fits the CPU; sizes in order."""
+        if self.image is None and self.repository is None:
+            return [
+                Problem("missing", "an ecs-service needs 'image' (e.g. public.ecr.aws/nginx/nginx:1.27) or 'repository' (an ecr service)")
+            ]
+        if self.image is not None and self.repository is not None:
+            return [Problem("conflict", "set either 'image' or 'repository', not both", "repository")]
+        low, high, step = FARGATE_MEMORY[self.cpu]
+        if not (low <= self.memory <= high and (self.memory - low) % step == 0):
+            return [
+                Problem("value", f"memory {self.memory} does not fit cpu {self.cpu}: use {low} to {high} MiB in steps of {step}", "memory")
+            ]
+        return size_problems(self.min, self.desired, self.max)
+
+    def terraform(self, node: ServiceNode, ctx: ServiceContext) -> None:
+        """Log group, execution role, task definition, service, autoscaling."""
+        cluster_ctx = ctx.other(self.cluster)
+        cluster = cluster_ctx.node.spec
+        assert isinstance(cluster, EcsCluster)  # resolve checked the reference's kind
+        logs = ctx.add(
+            "aws_cloudwatch_log_group",
+            "",
+            {"name": f"/ecs/{ctx.arch.name}/{node.id}", "retention_in_days": LOG_RETENTION_DAYS, "tags": ctx.tags()},
+        )
+        task = ctx.add("aws_ecs_task_definition", "", self._task(ctx, cluster.compatibility(), logs.attr("name"), logs.arn))
+        cluster_ref = cluster_ctx.stack_ref("aws_ecs_cluster")
+        service = ctx.add(
+            "aws_ecs_service",
+            "",
+            {
+                "name": ctx.aws_name(max_len=255),
+                "cluster": cluster_ref.id,
+                "task_definition": task.arn,
+                "desired_count": self.desired,
+                **cluster.launch(cluster_ctx),
+                "network_configuration": [
+                    {"subnets": ctx.subnet_ids(), "security_groups": [ctx.security_group.id], "assign_public_ip": False}
+                ],
+                "deployment_circuit_breaker": [{"enable": True, "rollback": True}],
+                "deployment_minimum_healthy_percent": 100,
+                "deployment_maximum_percent": 200,
+                "enable_execute_command": False,
+                "enable_ecs_managed_tags": True,
+                "propagate_tags": "SERVICE",
+                "wait_for_steady_state": False,
+                "tags": ctx.tags(),
+                "lifecycle": {"ignore_changes": ["desired_count"]},  # scaling owns it
+                "depends_on": [cluster_ctx.stack_ref("aws_ecs_cluster_capacity_providers").address],
+            },
+        )
+        if self.egress_https:
+            https_egress(ctx)
+        if self.max > self.min:
+            self._scaling(ctx, f"service/{cluster_ref.attr('name')}/{service.attr('name')}")
+        ctx.output("service_name", service.attr("name"), f"Name of the {node.id} ECS service.")
+
+    def _task(self, ctx: ServiceContext, compatibility: str, log_group: str, log_group_arn: str) -> dict[str, Any]:
+        """The task definition; its execution role may write its logs and pull its image only."""
+        execution = extra_role(ctx, "execution", "ecs-tasks.amazonaws.com")
+        statements: list[dict[str, Any]] = [{"actions": ["logs:CreateLogStream", "logs:PutLogEvents"], "resources": [f"{log_group_arn}:*"]}]
+        image = self.image or ""
+        if self.repository:
+            repo = ctx.other(self.repository).stack_ref("aws_ecr_repository")
+            image = f"{repo.attr('repository_url')}:{self.tag}"
+            statements += [
+                {"sid": "EcrLogin", "actions": ["ecr:GetAuthorizationToken"], "resources": ["*"]},  # has no resource scope
+                {"sid": "EcrPull", "actions": sorted(EcrRepository.info.access["pull"]), "resources": [repo.arn]},
+            ]
+        inline_policy(ctx, "execution", execution, statements)
+        container: dict[str, Any] = {
+            "name": ctx.node.id,
+            "image": image,
+            "essential": True,
+            "portMappings": [{"containerPort": self.port, "protocol": "tcp"}],
+            "readonlyRootFilesystem": self.read_only_root,
+            "logConfiguration": {
+                "logDriver": "awslogs",
+                "options": {"awslogs-group": log_group, "awslogs-region": ctx.arch.region, "awslogs-stream-prefix": "ecs"},
+            },
+        }
+        body: dict[str, Any] = {
+            "family": ctx.aws_name(max_len=255),
+            "requires_compatibilities": [compatibility],
+            "network_mode": "awsvpc",
+            "cpu": str(self.cpu),
+            "memory": str(self.memory),
+            "execution_role_arn": execution.arn,
+            "task_role_arn": ctx.role.arn,
+            "runtime_platform": [{"operating_system_family": "LINUX", "cpu_architecture": self.architecture.upper()}],
+            "tags": ctx.tags(),
+        }
+        if self.environment:
+            container["environment"] = [{"name": k, "value": literal(v)} for k, v in sorted(self.environment.items())]
+        if self.read_only_root:
+            container["mountPoints"] = [{"sourceVolume": "tmp", "containerPath": "/tmp", "readOnly": False}]
+            body["volume"] = [{"name": "tmp"}]
+        body["container_definitions"] = json.dumps([container], sort_keys=True)
+        return body
+
+    def _scaling(self, ctx: ServiceContext, resource_id: str) -> None:
+        target = ctx.add(
+            "aws_appautoscaling_target",
+            "",
+            {
+                "service_namespace": "ecs",
+                "resource_id": resource_id,
+                "scalable_dimension": "ecs:service:DesiredCount",
+                "min_capacity": self.min,
+                "max_capacity": self.max,
+                "tags": ctx.tags(),
+            },
+        )
+        ctx.add(
+            "aws_appautoscaling_policy",
+            "cpu",
+            {
+                "name": "cpu-target-tracking",
+                "policy_type": "TargetTrackingScaling",
+                "service_namespace": target.attr("service_namespace"),
+                "resource_id": target.attr("resource_id"),
+                "scalable_dimension": target.attr("scalable_dimension"),
+                "target_tracking_scaling_policy_configuration": [
+                    {
+                        "predefined_metric_specification": [{"predefined_metric_type": "ECSServiceAverageCPUUtilization"}],
+                        "target_value": self.cpu_target,
+                        "scale_in_cooldown": 300,
+                        "scale_out_cooldown": 60,
+                    }
+                ],
+            },
+        )
+
+    def attach_target_group(self, node: ServiceNode, ctx: ServiceContext, target_group_arn: str, port: int) -> None:
+        """The service registers its tasks' IPs on the container port."""
+        body = ctx.stack.body(ctx.stack_ref("aws_ecs_service"))
+        body.setdefault("load_balancer", []).append(
+            {"target_group_arn": target_group_arn, "container_name": node.id, "container_port": self.port}
+        )
+        body["health_check_grace_period_seconds"] = 60
+        # ECS refuses a target group no listener uses yet: wait for the load balancers'
+        # listeners (path rules come later; the provider retries while they are created).
+        sources = {e.source for e in ctx.arch.edges_to(node.id) if e.via == "lb-target"}
+        listeners = [
+            f"{r.type}.{r.name}" for r in ctx.stack.resources.values() if r.owner in sources and r.type == "aws_lb_listener" and not r.data
+        ]
+        body["depends_on"] = sorted(set(body["depends_on"]) | set(listeners))
+
+    def alarms(self, node: ServiceNode, ctx: ServiceContext) -> list[dict[str, object]]:
+        """CPU or memory pinned high although the service scales."""
+        dims = {
+            "ClusterName": ctx.other(self.cluster).stack_ref("aws_ecs_cluster").attr("name"),
+            "ServiceName": ctx.stack_ref("aws_ecs_service").attr("name"),
+        }
+        return [alarm("CPUUtilization", "AWS/ECS", dims, 90, "Average"), alarm("MemoryUtilization", "AWS/ECS", dims, 90, "Average")]
+
+
+EKS_LOGS = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
+
+
+class EksCluster(Service):
+    """An EKS cluster with a private API endpoint, encrypted secrets and a managed node group."""
+
+    info: ClassVar[KindInfo] = KindInfo(
+        title="Amazon EKS",
+        family="containers",
+        summary="Managed Kubernetes: a private control plane and a managed node group in the private subnets.",
+        icon="aws.compute.EKS",
+        placement="private",
+        principal="ec2.amazonaws.com",
+        needs="network",
+    )
+
+    kind: Literal["eks"]
+    version: str = Field("1.33", pattern=r"^1\.\d{2}$", description="Kubernetes version.")
+    instance_types: list[Annotated[str, Field(pattern=INSTANCE_TYPE)]] = Field(
+        default_factory=lambda: ["t3.medium"], min_length=1, max_length=10, description="Node instance types (one architecture)."
+    )
+    min: int = Field(2, ge=0, le=450, description="Fewest nodes.")
+    max: int = Field(4, ge=1, le=450, description="Most nodes.")
+    desired: int = Field(2, ge=0, le=450, description="Nodes at creation (a cluster autoscaler moves it afterwards).")
+    volume_gb: int = Field(20, ge=20, le=16384, description="Node root volume size in GiB (encrypted gp3).")
+    public_access_cidrs: list[Annotated[str, Field(pattern=r"^\d{1,3}(\.\d{1,3}){3}/\d{1,2}$")]] = Field(
+        default_factory=list,
+        max_length=40,
+        description="Networks that may reach the API endpoint from the internet (default none: private endpoint only, "
+        "kubectl runs from the VPC).",
+    )
+
+    def check(self, facts: Facts) -> list[Problem]:
+        """Sizes in order, one architecture, no API endpoint open to the world."""
+        if "0.0.0.0/0" in self.public_access_cidrs:
+            return [
+                Problem(
+                    "value", "public_access_cidrs must not contain 0.0.0.0/0: list the networks of your operators", "public_access_cidrs"
+                )
+            ]
+        if len({is_arm64(t) for t in self.instance_types}) > 1:
+            return [
+                Problem(
+                    "conflict",
+                    "instance_types mixes arm64 (Graviton) and x86_64 types; a node group has one architecture",
+                    "instance_types",
+                )
+            ]
+        return size_problems(self.min, self.desired, self.max)
+
+    def terraform(self, node: ServiceNode, ctx: ServiceContext) -> None:
+        """KMS key, log group, cluster role and cluster, node launch template and node group."""
+        name = ctx.aws_name(max_len=100)
+        key = ctx.add(
+            "aws_kms_key",
+            "",
+            {"description": f"EKS secrets of {name}", "enable_key_rotation": True, "deletion_window_in_days": 30, "tags": ctx.tags()},
+        )
+        logs = ctx.add(
+            "aws_cloudwatch_log_group",
+            "",
+            {"name": f"/aws/eks/{name}/cluster", "retention_in_days": LOG_RETENTION_DAYS, "tags": ctx.tags()},
+        )
+        role = extra_role(ctx, "cluster", "eks.amazonaws.com")
+        kms = {"actions": ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:ListGrants"], "resources": [key.arn]}
+        deps = [
+            *attach_policies(ctx, role, {"cluster_policy": "AmazonEKSClusterPolicy"}),
+            inline_policy(ctx, "cluster_kms", role, [kms]).address,
+        ]
+        vpc: dict[str, Any] = {
+            "subnet_ids": ctx.subnet_ids(),
+            "security_group_ids": [ctx.security_group.id],
+            "endpoint_private_access": True,
+            "endpoint_public_access": bool(self.public_access_cidrs),
+        }
+        if self.public_access_cidrs:
+            vpc["public_access_cidrs"] = self.public_access_cidrs
+        cluster = ctx.add(
+            "aws_eks_cluster",
+            "",
+            {
+                "name": name,
+                "role_arn": role.arn,
+                "version": self.version,
+                "vpc_config": [vpc],
+                "encryption_config": [{"resources": ["secrets"], "provider": [{"key_arn": key.arn}]}],
+                "enabled_cluster_log_types": EKS_LOGS,
+                "access_config": [{"authentication_mode": "API", "bootstrap_cluster_creator_admin_permissions": True}],
+                "tags": ctx.tags(),
+                "depends_on": sorted([*deps, logs.address]),
+            },
+        )
+        self._nodes(ctx, cluster.attr("name"), cluster.attr("vpc_config[0].cluster_security_group_id"))
+        ctx.output("cluster_name", cluster.attr("name"), f"Name of the {node.id} cluster (aws eks update-kubeconfig --name ...).")
+        ctx.output("endpoint", cluster.attr("endpoint"), f"Private API endpoint of the {node.id} cluster.")
+
+    def _nodes(self, ctx: ServiceContext, cluster_name: str, cluster_sg: str) -> None:
+        """Nodes carry the cluster's security group and the service's (for its connections)."""
+        node_policies = {
+            "node_worker": "AmazonEKSWorkerNodePolicy",
+            "node_cni": "AmazonEKS_CNI_Policy",
+            "node_ecr": "AmazonEC2ContainerRegistryPullOnly",
+            **SSM_POLICY,
+        }
+        deps = attach_policies(ctx, ctx.role, node_policies)
+        template = ctx.add(
+            "aws_launch_template",
+            "",
+            {
+                "name": ctx.aws_name("nodes", max_len=128),
+                "update_default_version": True,
+                "vpc_security_group_ids": [cluster_sg, ctx.security_group.id],
+                # Hop limit 1: pods cannot borrow the node's role (use EKS Pod Identity).
+                "metadata_options": [{"http_endpoint": "enabled", "http_tokens": "required", "http_put_response_hop_limit": 1}],
+                "block_device_mappings": [
+                    {"device_name": "/dev/xvda", "ebs": [{"volume_size": self.volume_gb, "volume_type": "gp3", "encrypted": "true"}]}
+                ],
+                "tag_specifications": [
+                    {"resource_type": "instance", "tags": ctx.tags("node")},
+                    {"resource_type": "volume", "tags": ctx.tags("node")},
+                ],
+                "tags": ctx.tags("nodes"),
+            },
+        )
+        ctx.add(
+            "aws_eks_node_group",
+            "",
+            {
+                "cluster_name": cluster_name,
+                "node_group_name": ctx.aws_name("nodes", max_len=63),
+                "node_role_arn": ctx.role.arn,
+                "subnet_ids": ctx.subnet_ids(),
+                "instance_types": self.instance_types,
+                "ami_type": "AL2023_ARM_64_STANDARD" if is_arm64(self.instance_types[0]) else "AL2023_x86_64_STANDARD",
+                "capacity_type": "ON_DEMAND",
+                "scaling_config": [{"min_size": self.min, "max_size": self.max, "desired_size": self.desired}],
+                "update_config": [{"max_unavailable": 1}],
+                "launch_template": [{"id": template.id, "version": template.attr("latest_version")}],
+                "tags": ctx.tags("nodes"),
+                "lifecycle": {"ignore_changes": ["scaling_config[0].desired_size"]},
+                "depends_on": sorted(deps),
+            },
+        )

@@ -112,6 +112,9 @@ class RdsDatabase(Service):
         ctx.output("secret_arn", primary.attr("master_user_secret[0].secret_arn"), "Secrets Manager secret holding the master password.")
 
 
+# Free-text settings end up in Terraform strings: patterns keep "${" out of them.
+VERSION = r"^[0-9][0-9A-Za-z._-]*$"
+
 # Aurora engines: default version, port and the logs worth exporting to CloudWatch.
 AURORA_VERSIONS = {"aurora-postgresql": "16.6", "aurora-mysql": "8.0.mysql_aurora.3.08.0"}
 AURORA_PORTS = {"aurora-postgresql": 5432, "aurora-mysql": 3306}
@@ -142,10 +145,12 @@ class AuroraCluster(Service):
     kind: Literal["aurora"]
     engine: Literal["aurora-postgresql", "aurora-mysql"] = "aurora-postgresql"
     engine_version: str | None = Field(
-        None, description="Exact engine version (default: 16.6 for PostgreSQL, 8.0.mysql_aurora.3.08.0 for MySQL)."
+        None, pattern=VERSION, description="Exact engine version (default: 16.6 for PostgreSQL, 8.0.mysql_aurora.3.08.0 for MySQL)."
     )
     instances: int = Field(2, ge=1, le=16, description="Instances: one writer, the rest readers, spread across the AZs.")
-    instance_class: str = Field("db.t4g.medium", description="Instance class of provisioned instances, e.g. db.r7g.large.")
+    instance_class: str = Field(
+        "db.t4g.medium", pattern=r"^db\.[a-z0-9]+\.[a-z0-9]+$", description="Instance class of provisioned instances, e.g. db.r7g.large."
+    )
     serverless: AuroraServerless | None = Field(None, description="Run Serverless v2 instances (db.serverless) in this capacity range.")
     backup_retention_days: int = Field(7, ge=1, le=35)
     database_name: str = Field("app", pattern=r"^[A-Za-z][A-Za-z0-9_]{0,62}$")
@@ -321,8 +326,8 @@ class ElastiCacheCluster(Service):
 
     kind: Literal["elasticache"]
     engine: Literal["redis", "valkey"] = "redis"
-    engine_version: str | None = Field(None, description="Engine version (default: 7.1 for Redis, 8.0 for Valkey).")
-    node_type: str = Field("cache.t4g.small", description="Node type, e.g. cache.r7g.large.")
+    engine_version: str | None = Field(None, pattern=VERSION, description="Engine version (default: 7.1 for Redis, 8.0 for Valkey).")
+    node_type: str = Field("cache.t4g.small", pattern=r"^cache\.[a-z0-9]+\.[a-z0-9]+$", description="Node type, e.g. cache.r7g.large.")
     replicas: int = Field(1, ge=0, le=5, description="Read replicas; with 1 or more (and 2 AZs) failover is automatic and Multi-AZ.")
     snapshot_retention_days: int = Field(7, ge=0, le=35, description="Daily snapshots kept (0: none).")
 

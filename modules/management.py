@@ -1,1 +1,431 @@
-"""management family (kinds to come)."""
+"""Management and governance: CloudWatch monitoring, CloudTrail auditing, Systems Manager access."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
+
+from pydantic import Field
+
+from modules import monitoring, support
+from modules.base import Facts, KindInfo, Problem, RefTo, Service
+
+if TYPE_CHECKING:
+    from compiler.ir import Edge, ServiceNode
+    from compiler.terraform.context import Ref, ServiceContext
+
+Email = Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")]
+
+
+class CloudWatch(Service):
+    """A dashboard, alarms and an encrypted alarm topic for the services it monitors."""
+
+    info: ClassVar[KindInfo] = KindInfo(
+        title="Amazon CloudWatch",
+        family="management",
+        summary="Metrics, dashboards and alarms: one dashboard for the architecture, alarms on the services it monitors "
+        "(its connections, or every service with monitor_all), notifications by email through an encrypted SNS topic.",
+        icon="aws.management.Cloudwatch",
+        needs="monitor",
+    )
+
+    kind: Literal["cloudwatch"]
+    alarm_emails: list[Email] = Field(
+        default_factory=list, description="Addresses notified when an alarm fires or recovers (each confirms the subscription by email)."
+    )
+    monitor_all: bool = Field(False, description="Monitor every service of the architecture, not only the ones it connects to.")
+
+    def check(self, facts: Facts) -> list[Problem]:
+        """A monitor with nothing to monitor is a modelling mistake."""
+        if facts.outbound == 0 and not self.monitor_all:
+            return [
+                Problem(
+                    "connection",
+                    "cloudwatch monitors nothing: connect it to the services to watch (cloudwatch -> service) or set monitor_all: true",
+                )
+            ]
+        return []
+
+    def terraform(self, node: ServiceNode, ctx: ServiceContext) -> None:
+        """Alarm topic and dashboard; with ``monitor_all``, every unconnected service too."""
+        self._topic(ctx, "")
+        title = node.title if node.title != self.info.title else ctx.arch.title
+        header = {
+            "type": "text",
+            "width": 24,
+            "height": 2,
+            "properties": {"markdown": f"# {title}\n{self.description or ctx.arch.description}"},
+        }
+        dashboard = ctx.add(
+            "aws_cloudwatch_dashboard",
+            "",
+            {"dashboard_name": ctx.aws_name(max_len=255), "dashboard_body": monitoring.dashboard_body([header])},
+        )
+        ctx.output("dashboard", dashboard.attr("dashboard_arn"), f"ARN of the {node.id} dashboard.")
+        if self.monitor_all:
+            # Connected services are watched by connect(); emit.py emits services in model
+            # order, so the ones before this monitor have their resources in the stack.
+            connected = {e.target for e in ctx.arch.edges_from(node.id)}
+            emitted = True
+            for other in ctx.arch.services.values():
+                if other.id == node.id:
+                    emitted = False
+                elif other.id not in connected and other.spec.info.needs != "monitor":
+                    self._watch(other, ctx, emitted=emitted)
+
+    def connect(self, edge: Edge, target: ServiceNode, ctx: ServiceContext) -> None:
+        """Alarms and a dashboard widget for one monitored service."""
+        self._watch(target, ctx)
+
+    def _watch(self, target: ServiceNode, ctx: ServiceContext, *, emitted: bool = True) -> None:
+        specs = monitoring.specs_for(target, ctx, emitted=emitted)
+        if not specs:
+            return
+        for spec in specs:
+            if spec.get("threshold") is not None:
+                self._alarm(target, spec, ctx)
+        body = ctx.stack.body(ctx.stack_ref("aws_cloudwatch_dashboard"))
+        widgets = json.loads(body["dashboard_body"])["widgets"]
+        widgets.append(monitoring.widget(target, specs, ctx.arch.region))
+        body["dashboard_body"] = monitoring.dashboard_body(widgets)
+
+    def _alarm(self, target: ServiceNode, spec: dict[str, object], ctx: ServiceContext) -> None:
+        provider = str(spec.get("provider", ""))
+        suffix, body = monitoring.alarm(target, spec, ctx, self._topic(ctx, provider).arn)
+        ctx.add("aws_cloudwatch_metric_alarm", suffix, body, provider=provider)
+
+    def _topic(self, ctx: ServiceContext, provider: str) -> Ref:
+        """The alarm topic of a region, created on first use; CloudFront alarms live in us-east-1."""
+        suffix = f"alarms_{provider}" if provider else "alarms"
+        topic = ctx.stack_ref("aws_sns_topic", suffix)
+        if ctx.stack.has(topic):
+            return topic
+        # CloudWatch cannot publish to a topic under the AWS managed aws/sns key (its key
+        # policy cannot name cloudwatch.amazonaws.com), so the topic gets a key of its own.
+        allow: dict[str, object] = {
+            "sid": "CloudWatchAlarms",
+            "actions": ["kms:Decrypt", "kms:GenerateDataKey*"],
+            "resources": ["*"],
+            "principals": [{"type": "Service", "identifiers": ["cloudwatch.amazonaws.com"]}],
+        }
+        key = support.kms_key(ctx, suffix, f"archc: {ctx.node.id} alarm notifications", [allow], provider=provider)
+        topic = ctx.add(
+            "aws_sns_topic",
+            suffix,
+            {
+                "name": ctx.aws_name(support.dashed(suffix), max_len=256),
+                "kms_master_key_id": key.arn,
+                "tags": ctx.tags(support.dashed(suffix)),
+            },
+            provider=provider,
+        )
+        for i, email in enumerate(self.alarm_emails, 1):
+            ctx.add(
+                "aws_sns_topic_subscription",
+                f"{suffix}_email_{i}",
+                {"topic_arn": topic.arn, "protocol": "email", "endpoint": email},
+                provider=provider,
+            )
+        if not provider:
+            ctx.output("alarm_topic_arn", topic.arn, f"SNS topic the {ctx.node.id} alarms notify.")
+        return topic
+
+
+class CloudTrail(Service):
+    """A multi-region trail: validated, KMS-encrypted log files in S3, streamed to CloudWatch Logs."""
+
+    info: ClassVar[KindInfo] = KindInfo(
+        title="AWS CloudTrail",
+        family="management",
+        summary="An audit log of every API call in the account: a multi-region trail with integrity validation, "
+        "encrypted log files in S3 and a copy in CloudWatch Logs for searching and alerting.",
+        icon="aws.management.Cloudtrail",
+        # CloudTrail assumes this role to deliver events to CloudWatch Logs.
+        principal="cloudtrail.amazonaws.com",
+    )
+
+    kind: Literal["cloudtrail"]
+    bucket: Annotated[str | None, RefTo(("s3",))] = Field(
+        None,
+        description="The s3 service receiving the log files; the trail adds the bucket policy CloudTrail needs "
+        "(so that bucket must have no other policy, e.g. not be a CloudFront origin). Default: a dedicated logs bucket.",
+    )
+    multi_region: bool = Field(True, description="Record API calls in every region, not only the architecture's.")
+    s3_data_events: Literal["off", "write", "all"] = Field(
+        "off", description="Also record object-level S3 calls (data events, billed per event) on every bucket: writes only, or all."
+    )
+    archive_days: int = Field(90, ge=1, le=36500, description="Move log files of the dedicated bucket to Glacier after this many days.")
+
+    def terraform(self, node: ServiceNode, ctx: ServiceContext) -> None:
+        """Key, log group and delivery role, bucket (or policy on the given one), then the trail."""
+        name = ctx.aws_name(max_len=128)
+        trail_arn = support.arn(ctx, "cloudtrail", f"trail/{name}")
+        log_name = f"/aws/cloudtrail/{name}"
+        key = support.kms_key(
+            ctx,
+            "",
+            f"archc: {node.id} CloudTrail log files",
+            [*_trail_key_statements(ctx, trail_arn), support.logs_statement(ctx, log_name)],
+        )
+        logs = support.log_group(ctx, "", log_name, key.arn)
+        deliver = support.role_policy(
+            ctx,
+            "logs",
+            ctx.role,
+            [
+                {
+                    "sid": "DeliverToLogGroup",
+                    "actions": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                    "resources": [f"{logs.arn}:log-stream:*"],
+                }
+            ],
+            "cloudtrail-to-logs",
+        )
+        bucket, policy = self._bucket(ctx, trail_arn)
+        trail = ctx.add(
+            "aws_cloudtrail",
+            "",
+            {
+                "name": name,
+                "s3_bucket_name": bucket.id,
+                "is_multi_region_trail": self.multi_region,
+                "include_global_service_events": True,
+                "enable_log_file_validation": True,
+                "enable_logging": True,
+                "kms_key_id": key.arn,
+                "cloud_watch_logs_group_arn": f"{logs.arn}:*",
+                "cloud_watch_logs_role_arn": ctx.role.arn,
+                "event_selector": [self._selector(ctx)],
+                "tags": ctx.tags(),
+                # CloudTrail checks the bucket policy when the trail is created.
+                "depends_on": [policy.address, deliver.address],
+            },
+        )
+        ctx.output("trail_arn", trail.arn, f"ARN of the {node.id} trail.")
+        ctx.output("log_bucket", bucket.id, f"Bucket receiving the {node.id} log files.")
+
+    def _bucket(self, ctx: ServiceContext, trail_arn: str) -> tuple[Ref, Ref]:
+        """The log bucket (given or dedicated) and the bucket policy letting this trail write."""
+        if self.bucket:
+            bucket = ctx.other(self.bucket).stack_ref("aws_s3_bucket")
+        else:
+            bucket = support.private_bucket(ctx, "", archive_days=self.archive_days)
+        _, account_id = support.account(ctx)
+        source = [{"test": "StringEquals", "variable": "aws:SourceArn", "values": [trail_arn]}]
+        cloudtrail = [{"type": "Service", "identifiers": ["cloudtrail.amazonaws.com"]}]
+        doc = ctx.data(
+            "aws_iam_policy_document",
+            "bucket",
+            {
+                "statement": [
+                    {
+                        "sid": "CloudTrailAclCheck",
+                        "actions": ["s3:GetBucketAcl"],
+                        "resources": [bucket.arn],
+                        "principals": cloudtrail,
+                        "condition": source,
+                    },
+                    {
+                        "sid": "CloudTrailWrite",
+                        "actions": ["s3:PutObject"],
+                        "resources": [f"{bucket.arn}/AWSLogs/{account_id}/*"],
+                        "principals": cloudtrail,
+                        "condition": [
+                            *source,
+                            {"test": "StringEquals", "variable": "s3:x-amz-acl", "values": ["bucket-owner-full-control"]},
+                        ],
+                    },
+                    support.deny_insecure_transport(bucket),
+                ]
+            },
+        )
+        policy = ctx.add("aws_s3_bucket_policy", "bucket" if self.bucket else "", {"bucket": bucket.id, "policy": doc.attr("json")})
+        return bucket, policy
+
+    def _selector(self, ctx: ServiceContext) -> dict[str, object]:
+        selector: dict[str, object] = {"read_write_type": "All", "include_management_events": True}
+        if self.s3_data_events != "off":
+            partition, _ = support.account(ctx)
+            selector["read_write_type"] = "WriteOnly" if self.s3_data_events == "write" else "All"
+            selector["data_resource"] = [{"type": "AWS::S3::Object", "values": [f"arn:{partition}:s3"]}]
+        return selector
+
+
+def _trail_key_statements(ctx: ServiceContext, trail_arn: str) -> list[dict[str, object]]:
+    """Key policy statements CloudTrail needs: encrypt this trail's files, describe the key."""
+    _, account_id = support.account(ctx)
+    principal = [{"type": "Service", "identifiers": ["cloudtrail.amazonaws.com"]}]
+    source = {"test": "StringEquals", "variable": "aws:SourceArn", "values": [trail_arn]}
+    context = {
+        "test": "StringLike",
+        "variable": "kms:EncryptionContext:aws:cloudtrail:arn",
+        "values": [f"arn:*:cloudtrail:*:{account_id}:trail/*"],
+    }
+    return [
+        {
+            "sid": "CloudTrailEncrypt",
+            "actions": ["kms:GenerateDataKey*"],
+            "resources": ["*"],
+            "principals": principal,
+            "condition": [source, context],
+        },
+        {
+            "sid": "CloudTrailDescribeKey",
+            "actions": ["kms:DescribeKey"],
+            "resources": ["*"],
+            "principals": principal,
+            "condition": [source],
+        },
+    ]
+
+
+SESSION_ENDPOINTS = ("ssm", "ssmmessages", "ec2messages")
+
+
+class SessionManager(Service):
+    """Systems Manager Session Manager: browser and CLI shells on instances, without SSH or bastions."""
+
+    info: ClassVar[KindInfo] = KindInfo(
+        title="AWS Systems Manager",
+        family="management",
+        summary="Session Manager: interactive shells on EC2 instances (and ECS Exec) from the console or CLI, "
+        "with no inbound SSH, sessions encrypted with KMS and logged to CloudWatch Logs; "
+        "VPC endpoints keep the traffic inside the VPC.",
+        icon="aws.management.SystemsManager",
+        placement="private",
+        # Instances reach the Session Manager endpoints over HTTPS: a connection
+        # instance -> ssm opens that path (security group rules) and grants the session permissions.
+        port=443,
+    )
+
+    kind: Literal["ssm"]
+    endpoints: bool = Field(
+        True,
+        description="Interface VPC endpoints for ssm, ssmmessages and ec2messages in the private subnets "
+        "(false: instances reach Session Manager through NAT).",
+    )
+    idle_timeout_minutes: int = Field(20, ge=1, le=60, description="End a session after this long without input.")
+    max_session_minutes: int = Field(60, ge=1, le=1440, description="End any session after this long.")
+
+    def placement(self, reaches_vpc: bool) -> Literal["private", "outside"]:
+        """In the private subnets when it has endpoints there."""
+        return "private" if self.endpoints else "outside"
+
+    def terraform(self, node: ServiceNode, ctx: ServiceContext) -> None:
+        """Session preferences (encrypted, logged), endpoints, and session permissions for connected instances."""
+        log_name = f"/aws/ssm/{ctx.aws_name('sessions')}"
+        key = support.kms_key(ctx, "", f"archc: {node.id} Session Manager sessions", [support.logs_statement(ctx, log_name)])
+        logs = support.log_group(ctx, "sessions", log_name, key.arn)
+        ctx.add(
+            "aws_ssm_document",
+            "preferences",
+            {
+                # Session Manager reads its preferences from this fixed name (one per account and region).
+                "name": "SSM-SessionManagerRunShell",
+                "document_type": "Session",
+                "document_format": "JSON",
+                "content": json.dumps(self._preferences(key, logs), sort_keys=True),
+                "tags": ctx.tags("preferences"),
+            },
+        )
+        if self.endpoints:
+            self._endpoints(ctx)
+        for edge in ctx.arch.edges_to(node.id):
+            source = ctx.arch.services[edge.source]
+            if source.spec.info.principal:
+                self._grant(ctx, source, key, logs)
+        ctx.output("session_key_arn", key.arn, f"KMS key encrypting {node.id} sessions.")
+
+    def arns(self, node: ServiceNode, ctx: ServiceContext) -> list[str]:
+        """The session encryption key and the session log group."""
+        logs = ctx.stack_ref("aws_cloudwatch_log_group", "sessions").arn
+        return [ctx.stack_ref("aws_kms_key").arn, logs, f"{logs}:log-stream:*"]
+
+    def _preferences(self, key: Ref, logs: Ref) -> dict[str, object]:
+        return {
+            "schemaVersion": "1.0",
+            "description": "archc: Session Manager preferences (encrypted, logged sessions)",
+            "sessionType": "Standard_Stream",
+            "inputs": {
+                "s3BucketName": "",
+                "s3KeyPrefix": "",
+                "s3EncryptionEnabled": True,
+                "cloudWatchLogGroupName": logs.attr("name"),
+                "cloudWatchEncryptionEnabled": True,
+                "cloudWatchStreamingEnabled": True,
+                "kmsKeyId": key.id,
+                "runAsEnabled": False,
+                "runAsDefaultUser": "",
+                "idleSessionTimeout": str(self.idle_timeout_minutes),
+                "maxSessionDuration": str(self.max_session_minutes),
+                "shellProfile": {"linux": "", "windows": ""},
+            },
+        }
+
+    def _endpoints(self, ctx: ServiceContext) -> None:
+        # Private DNS makes every resource of the VPC resolve the Session Manager service
+        # names to these endpoints, so they must accept HTTPS from the whole VPC, not only
+        # from connected services: the one CIDR-based rule archc writes.
+        ctx.add(
+            "aws_vpc_security_group_ingress_rule",
+            "from_vpc",
+            {
+                "security_group_id": ctx.security_group.id,
+                "cidr_ipv4": ctx.arch.network.cidr,
+                "from_port": 443,
+                "to_port": 443,
+                "ip_protocol": "tcp",
+                "description": "HTTPS to the Session Manager endpoints from the VPC",
+            },
+        )
+        for service in SESSION_ENDPOINTS:
+            ctx.add(
+                "aws_vpc_endpoint",
+                service,
+                {
+                    "vpc_id": ctx.vpc_id,
+                    "service_name": f"com.amazonaws.{ctx.arch.region}.{service}",
+                    "vpc_endpoint_type": "Interface",
+                    "private_dns_enabled": True,
+                    "subnet_ids": ctx.subnet_ids(),
+                    "security_group_ids": [ctx.security_group.id],
+                    "tags": ctx.tags(service),
+                },
+            )
+
+    def _grant(self, ctx: ServiceContext, source: ServiceNode, key: Ref, logs: Ref) -> None:
+        """Session permissions on a connected instance role: the channel and agent calls
+        support no resource scoping (AWS documents them on "*"); key and logs are scoped."""
+        statements: list[dict[str, object]] = [
+            {
+                "sid": "SessionChannels",
+                "actions": [
+                    "ssm:UpdateInstanceInformation",
+                    "ssmmessages:CreateControlChannel",
+                    "ssmmessages:CreateDataChannel",
+                    "ssmmessages:OpenControlChannel",
+                    "ssmmessages:OpenDataChannel",
+                ],
+                "resources": ["*"],
+            },
+            {
+                "sid": "AgentMessages",
+                "actions": [
+                    "ec2messages:AcknowledgeMessage",
+                    "ec2messages:DeleteMessage",
+                    "ec2messages:FailMessage",
+                    "ec2messages:GetEndpoint",
+                    "ec2messages:GetMessages",
+                    "ec2messages:SendReply",
+                ],
+                "resources": ["*"],
+            },
+            {"sid": "SessionEncryption", "actions": ["kms:Decrypt", "kms:GenerateDataKey"], "resources": [key.arn]},
+            {
+                "sid": "SessionLogs",
+                "actions": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                "resources": [logs.arn, f"{logs.arn}:log-stream:*"],
+            },
+            {"sid": "SessionLogGroups", "actions": ["logs:DescribeLogGroups"], "resources": ["*"]},
+        ]
+        support.role_policy(ctx, f"session_{source.tf_name}", ctx.other(source.id).role, statements, f"session-{ctx.node.id}")

@@ -1,1 +1,624 @@
-"""network family (kinds to come)."""
+"""Network and content delivery: load balancers, HTTP APIs, the CDN and DNS.
+
+These kinds sit on the request path. Their outbound connections are their routes
+(a load balancer's target groups, an API's integrations, a distribution's origins, a
+zone's alias records), compiled by their ``connect()`` through the target's capability
+methods (``attach_target_group``, ``api_integration``, ``origin``, ``alias``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
+
+from pydantic import Field
+
+from modules.base import Facts, KindInfo, Problem, RefTo, Service
+from modules.network_kit import (
+    ACM_ARN,
+    CLOUDFRONT_ACM_ARN,
+    DOMAIN,
+    LOG_RETENTION_DAYS,
+    ROUTE_KEY,
+    cloudfront_logging,
+    custom_origin,
+    elb_log_bucket,
+    fail,
+    free_suffix,
+    path_problems,
+    route_key,
+    routes_via,
+    vpc_link,
+    web_acl_arn,
+    zone_dnssec,
+    zone_query_logs,
+)
+from modules.network_kit import lambda_proxy_integration as lambda_proxy_integration  # re-export: lambda kinds call it
+
+if TYPE_CHECKING:
+    from compiler.ir import Edge, ServiceNode
+    from compiler.terraform.context import Ref, ServiceContext
+
+TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"  # TLS 1.3 and 1.2 only
+CLOUDFRONT_ZONE_ID = "Z2FDTNDATAQYW2"  # the hosted zone of every CloudFront distribution
+ALL_METHODS = ["DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"]
+READ_METHODS = ["GET", "HEAD", "OPTIONS"]
+# API Gateway access log fields; "$context..." are API Gateway variables, not Terraform's.
+ACCESS_LOG = {
+    "requestId": "$context.requestId",
+    "ip": "$context.identity.sourceIp",
+    "requestTime": "$context.requestTime",
+    "routeKey": "$context.routeKey",
+    "status": "$context.status",
+    "protocol": "$context.protocol",
+    "responseLength": "$context.responseLength",
+    "integrationError": "$context.integrationErrorMessage",
+}
+
+
+class LoadBalancer(Service):
+    """An Application Load Balancer routing by URL path to target groups, one per target."""
+
+    info: ClassVar[KindInfo] = KindInfo(
+        title="Application Load Balancer",
+        family="network",
+        summary="Spreads HTTP(S) requests over targets in several availability zones, routing by URL path.",
+        icon="aws.network.ElbApplicationLoadBalancer",
+        placement="public",
+        port=443,
+        needs="lb-target",
+        offers=("origin", "alias", "api-target"),
+    )
+    waf_scope: ClassVar[str] = "REGIONAL"
+
+    kind: Literal["alb"]
+    internal: bool = Field(
+        False, description="Reachable from inside the VPC only (private subnets); default: internet-facing (public subnets)."
+    )
+    certificate_arn: str | None = Field(
+        None, pattern=ACM_ARN, description="ACM certificate (in the architecture's region) for HTTPS; none: plain HTTP on port 80."
+    )
+    listeners: Literal["https", "https-only", "http"] | None = Field(
+        None,
+        description="https: HTTPS on 443 plus port 80 redirecting to it; https-only: 443 alone; http: HTTP on 80. "
+        "Default: https with a certificate_arn, else http.",
+    )
+    domain: str | None = Field(
+        None,
+        pattern=DOMAIN,
+        max_length=253,
+        description="Host name clients use, covered by the certificate: CloudFront and API Gateway then reach the ALB by this "
+        "name (HTTPS needs it: the certificate does not cover the *.elb.amazonaws.com name), and Route 53 aliases it.",
+    )
+    ssl_policy: str = Field(TLS_POLICY, description="TLS policy of the HTTPS listener.")
+    idle_timeout: int = Field(60, ge=1, le=4000, description="Seconds a connection may stay idle.")
+    access_logs: Annotated[str | None, RefTo(("s3",))] = Field(
+        None, description="An s3 service receiving access logs (it must use SSE-S3 encryption; the ALB adds the bucket policy)."
+    )
+    deletion_protection: bool = Field(True, description="Refuse to delete the load balancer until this is turned off.")
+
+    def _mode(self) -> str:
+        return self.listeners or ("https" if self.certificate_arn else "http")
+
+    def placement(self, reaches_vpc: bool) -> Literal["public", "private"]:
+        """Public subnets when internet-facing, private ones when internal."""
+        return "private" if self.internal else "public"
+
+    def inbound_port(self) -> int:
+        """443 with HTTPS, 80 without."""
+        return 80 if self._mode() == "http" else 443
+
+    def check(self, facts: Facts) -> list[Problem]:
+        """Two zones, a certificate for HTTPS, one default route, path patterns."""
+        problems = []
+        if facts.azs < 2:
+            problems.append(Problem("conflict", "an ALB needs subnets in at least 2 availability zones (set network.azs: 2 or more)"))
+        if self._mode() != "http" and not self.certificate_arn:
+            problems.append(
+                Problem(
+                    "conflict",
+                    f"listeners: {self._mode()} needs certificate_arn (an ACM certificate in the architecture's region)",
+                    "listeners",
+                )
+            )
+        if self._mode() == "http" and self.certificate_arn:
+            problems.append(
+                Problem("conflict", "listeners: http serves no certificate; use https or https-only with certificate_arn", "listeners")
+            )
+        return problems + path_problems(facts, "an ALB", re.compile(r"^/\S{0,127}$").match, "'/api/*'")
+
+    def terraform(self, node: ServiceNode, ctx: ServiceContext) -> None:
+        """The load balancer, its listeners, and its ingress from the internet."""
+        body: dict[str, object] = {
+            "name": ctx.aws_name(max_len=32),
+            "load_balancer_type": "application",
+            "internal": self.internal,
+            "subnets": ctx.subnet_ids(),
+            "security_groups": [ctx.security_group.id],
+            "drop_invalid_header_fields": True,
+            "enable_deletion_protection": self.deletion_protection,
+            "enable_http2": True,
+            "idle_timeout": self.idle_timeout,
+            "tags": ctx.tags(),
+        }
+        if self.access_logs:
+            body["access_logs"] = [{"bucket": elb_log_bucket(ctx, self.access_logs), "prefix": node.id, "enabled": True}]
+        lb = ctx.add("aws_lb", "", body)
+        self._listeners(ctx, lb)
+        if not self.internal:
+            self._internet_ingress(node, ctx)
+        ctx.output("dns_name", lb.attr("dns_name"), f"DNS name of the {node.id} load balancer.")
+
+    def _listeners(self, ctx: ServiceContext, lb: Ref) -> None:
+        mode = self._mode()
+        # No default connection: unmatched paths get a 404 rather than a random target.
+        not_found = [
+            {
+                "type": "fixed-response",
+                "fixed_response": [{"content_type": "text/plain", "message_body": "Not found", "status_code": "404"}],
+            }
+        ]
+        if mode != "http":
+            ctx.add(
+                "aws_lb_listener",
+                "https",
+                {
+                    "load_balancer_arn": lb.arn,
+                    "port": 443,
+                    "protocol": "HTTPS",
+                    "ssl_policy": self.ssl_policy,
+                    "certificate_arn": self.certificate_arn,
+                    "default_action": not_found,
+                    "tags": ctx.tags("https"),
+                },
+            )
+        if mode != "https-only":
+            redirect = [{"type": "redirect", "redirect": [{"port": "443", "protocol": "HTTPS", "status_code": "HTTP_301"}]}]
+            action = redirect if mode == "https" else not_found
+            ctx.add(
+                "aws_lb_listener",
+                "http",
+                {"load_balancer_arn": lb.arn, "port": 80, "protocol": "HTTP", "default_action": action, "tags": ctx.tags("http")},
+            )
+
+    def _listener(self, ctx: ServiceContext) -> Ref:
+        """The listener that forwards to targets."""
+        return ctx.stack_ref("aws_lb_listener", "http" if self._mode() == "http" else "https")
+
+    def _internet_ingress(self, node: ServiceNode, ctx: ServiceContext) -> None:
+        """Ingress on the listener ports: from anywhere, or from CloudFront only when it is the only way in."""
+        ports = {"https": [443, 80], "https-only": [443], "http": [80]}[self._mode()]
+        entries = [e for e in ctx.arch.edges_to(node.id) if e.via not in ("none", "network")]
+        source: dict[str, str] = {"cidr_ipv4": "0.0.0.0/0"}
+        who = "internet"
+        if entries and all(e.via == "origin" for e in entries):
+            prefix_list = ctx.data("aws_ec2_managed_prefix_list", "cloudfront", {"name": "com.amazonaws.global.cloudfront.origin-facing"})
+            source, who, ports = {"prefix_list_id": prefix_list.id}, "cloudfront", [self.inbound_port()]
+        for port in ports:
+            ctx.add(
+                "aws_vpc_security_group_ingress_rule",
+                f"from_{who}_{port}",
+                {
+                    "security_group_id": ctx.security_group.id,
+                    "ip_protocol": "tcp",
+                    "from_port": port,
+                    "to_port": port,
+                    "description": f"{who} -> {node.id}: {'HTTPS' if port == 443 else 'HTTP'}",
+                    **source,
+                },
+            )
+
+    def connect(self, edge: Edge, target: ServiceNode, ctx: ServiceContext) -> None:
+        """A target group for ``target``, and the listener's default action or a path rule to it."""
+        group = self._target_group(edge, target, ctx)
+        action = [{"type": "forward", "target_group_arn": group.arn}]
+        listener = self._listener(ctx)
+        if edge.path is None:
+            ctx.stack.body(listener)["default_action"] = action
+            return
+        ruled = [e for e in routes_via(ctx, "lb-target") if e.path is not None]
+        ctx.add(
+            "aws_lb_listener_rule",
+            free_suffix(ctx, "aws_lb_listener_rule", target.tf_name),
+            {
+                "listener_arn": listener.arn,
+                # Model order decides: list more specific paths first.
+                "priority": 10 * (ruled.index(edge) + 1),
+                "action": action,
+                "condition": [{"path_pattern": [{"values": [edge.path]}]}],
+                "tags": ctx.tags(target.id),
+            },
+        )
+
+    def _target_group(self, edge: Edge, target: ServiceNode, ctx: ServiceContext) -> Ref:
+        """One target group per target and port; the target registers itself in it."""
+        port = edge.port or 80
+        suffix, name = target.tf_name, target.id
+        existing = ctx.stack_ref("aws_lb_target_group", suffix)
+        if ctx.stack.has(existing):
+            if ctx.stack.body(existing).get("port", port) == port:
+                return existing
+            suffix, name = f"{suffix}_{port}", f"{name}-{port}"
+        kind = target.spec.target_type()
+        body: dict[str, object] = {"name": ctx.aws_name(name, max_len=32), "target_type": kind, "tags": ctx.tags(name)}
+        if kind != "lambda":  # a Lambda target has no port, protocol or VPC
+            health = {"enabled": True, "path": target.spec.health_check_path(), "matcher": "200-399", "protocol": "HTTP", "interval": 30}
+            body |= {"port": port, "protocol": "HTTP", "protocol_version": "HTTP1", "vpc_id": ctx.vpc_id, "health_check": [health]}
+        group = ctx.add("aws_lb_target_group", suffix, body)
+        target.spec.attach_target_group(target, ctx.other(target.id), group.arn, port)
+        return group
+
+    # --- as a target ---------------------------------------------------------------
+
+    def origin(self, node: ServiceNode, ctx: ServiceContext, source: ServiceNode) -> dict[str, object]:
+        """A custom origin: HTTPS to ``domain`` when there is a certificate, else HTTP to the DNS name."""
+        if self.internal:
+            fail(ctx, f"alb '{node.id}' is internal, so CloudFront '{source.id}' cannot reach it; set internal: false")
+        return custom_origin(self._public_host(node, ctx, source), node.id, self._mode() != "http")
+
+    def _public_host(self, node: ServiceNode, ctx: ServiceContext, source: ServiceNode) -> str:
+        """The name a service outside the VPC reaches it by; over HTTPS it must be one the certificate covers."""
+        if self._mode() != "http" and not self.domain:
+            fail(ctx, f"{source.id} reaches alb '{node.id}' over HTTPS, so the ALB needs a domain its certificate covers (set domain)")
+        return self.domain or ctx.stack_ref("aws_lb").attr("dns_name")
+
+    def alias(self, node: ServiceNode, ctx: ServiceContext) -> dict[str, object]:
+        """The load balancer's DNS name and zone."""
+        lb = ctx.stack_ref("aws_lb")
+        return {"name": lb.attr("dns_name"), "zone_id": lb.attr("zone_id"), "evaluate_target_health": True}
+
+    def dns_names(self) -> tuple[str, ...]:
+        """The ``domain`` setting."""
+        return (self.domain,) if self.domain else ()
+
+    def waf_resource_arn(self, node: ServiceNode, ctx: ServiceContext) -> str:
+        """What a regional web ACL is associated with."""
+        return ctx.stack_ref("aws_lb").arn
+
+    def api_integration(self, node: ServiceNode, ctx: ServiceContext, source: ServiceNode) -> dict[str, object]:
+        """HTTP proxy to the listener: through a VPC link when internal, else to the public name."""
+        https = self._mode() != "http"
+        body: dict[str, object] = {
+            "integration_type": "HTTP_PROXY",
+            "integration_method": "ANY",
+            "payload_format_version": "1.0",
+            "request_parameters": {"overwrite:path": "$request.path"},  # keep the client's path
+        }
+        if not self.internal:
+            return body | {"integration_uri": f"{'https' if https else 'http'}://{self._public_host(node, ctx, source)}"}
+        link = vpc_link(ctx.other(source.id), ctx, self.inbound_port())
+        body |= {"connection_type": "VPC_LINK", "connection_id": link.id, "integration_uri": self._listener(ctx).arn}
+        if https and self.domain:
+            body["tls_config"] = [{"server_name_to_verify": self.domain}]
+        return body
+
+
+class HttpApi(Service):
+    """An API Gateway HTTP API with a $default stage, throttling and access logs."""
+
+    info: ClassVar[KindInfo] = KindInfo(
+        title="Amazon API Gateway",
+        family="network",
+        summary="A managed HTTP API front door: routes requests to functions or load balancers, with throttling, JWT auth and access logs.",
+        icon="aws.network.APIGateway",
+        access={"invoke": ("execute-api:Invoke",)},
+        needs="api-target",
+        offers=("origin", "alias"),
+    )
+
+    kind: Literal["api-gateway"]
+    throttle_rate: int = Field(100, ge=1, le=10000, description="Steady requests per second across all routes.")
+    throttle_burst: int = Field(200, ge=1, le=5000, description="Requests allowed in a burst above the steady rate.")
+    cors_origins: list[str] = Field(
+        default_factory=list, description="Web origins allowed to call the API from browsers (CORS); none: CORS off."
+    )
+    authorizer: Annotated[str | None, RefTo(("cognito",))] = Field(
+        None, description="A cognito service whose sign-in tokens (JWT) every route requires; none: routes are open."
+    )
+    domain: str | None = Field(
+        None, pattern=DOMAIN, max_length=253, description="Custom domain name, e.g. api.example.com (needs certificate_arn)."
+    )
+    certificate_arn: str | None = Field(None, pattern=ACM_ARN, description="ACM certificate covering domain, in the architecture's region.")
+
+    def check(self, facts: Facts) -> list[Problem]:
+        """Domain and certificate go together; routes are valid and distinct."""
+        problems = []
+        if bool(self.domain) != bool(self.certificate_arn):
+            problems.append(Problem("conflict", "domain and certificate_arn go together (a custom domain needs a certificate)", "domain"))
+        keys = [route_key(p) for p in facts.routes]
+        problems += [Problem("connection", f"two connections use the route '{k}'") for k in sorted({k for k in keys if keys.count(k) > 1})]
+        return problems + path_problems(
+            facts, "an API gateway", lambda p: ROUTE_KEY.match(route_key(p)), "'/orders/*' or 'GET /orders/{id}'"
+        )
+
+    def terraform(self, node: ServiceNode, ctx: ServiceContext) -> None:
+        """The API, its logged and throttled $default stage, JWT authorizer and custom domain."""
+        body: dict[str, object] = {
+            "name": ctx.aws_name(max_len=128),
+            "protocol_type": "HTTP",
+            "description": f"archc: {node.id}",
+            "tags": ctx.tags(),
+        }
+        if self.cors_origins:
+            body["cors_configuration"] = [
+                {"allow_origins": self.cors_origins, "allow_methods": ["*"], "allow_headers": ["authorization", "content-type"]}
+            ]
+        api = ctx.add("aws_apigatewayv2_api", "", body)
+        logs = ctx.add(
+            "aws_cloudwatch_log_group",
+            "access",
+            {"name": f"/aws/apigateway/{ctx.aws_name()}", "retention_in_days": LOG_RETENTION_DAYS, "tags": ctx.tags("access")},
+        )
+        settings = {
+            "throttling_rate_limit": self.throttle_rate,
+            "throttling_burst_limit": self.throttle_burst,
+            "detailed_metrics_enabled": True,
+        }
+        stage = ctx.add(
+            "aws_apigatewayv2_stage",
+            "",
+            {
+                "api_id": api.id,
+                "name": "$default",
+                "auto_deploy": True,
+                "access_log_settings": [{"destination_arn": logs.arn, "format": json.dumps(ACCESS_LOG, sort_keys=True)}],
+                "default_route_settings": [settings],
+                "tags": ctx.tags("default"),
+            },
+        )
+        if self.authorizer:
+            cognito = ctx.arch.services[self.authorizer]
+            jwt = cognito.spec.jwt(cognito, ctx.other(cognito.id))  # type: ignore[attr-defined]
+            ctx.add(
+                "aws_apigatewayv2_authorizer",
+                "",
+                {
+                    "api_id": api.id,
+                    "name": ctx.aws_name("jwt", max_len=128),
+                    "authorizer_type": "JWT",
+                    "identity_sources": ["$request.header.Authorization"],
+                    "jwt_configuration": [jwt],
+                },
+            )
+        if self.domain:
+            self._domain(ctx, api, stage)
+        ctx.output("endpoint", api.attr("api_endpoint"), f"Invoke URL of the {node.id} API.")
+
+    def _domain(self, ctx: ServiceContext, api: Ref, stage: Ref) -> None:
+        config = {"certificate_arn": self.certificate_arn, "endpoint_type": "REGIONAL", "security_policy": "TLS_1_2"}
+        name = ctx.add(
+            "aws_apigatewayv2_domain_name",
+            "",
+            {"domain_name": self.domain, "domain_name_configuration": [config], "tags": ctx.tags("domain")},
+        )
+        ctx.add("aws_apigatewayv2_api_mapping", "", {"api_id": api.id, "domain_name": name.id, "stage": stage.id})
+
+    def connect(self, edge: Edge, target: ServiceNode, ctx: ServiceContext) -> None:
+        """A route (``edge.path``) to an integration with ``target`` (one per target)."""
+        api = ctx.stack_ref("aws_apigatewayv2_api")
+        integration = ctx.stack_ref("aws_apigatewayv2_integration", target.tf_name)
+        if not ctx.stack.has(integration):
+            body = target.spec.api_integration(target, ctx.other(target.id), ctx.node)
+            ctx.add(
+                "aws_apigatewayv2_integration", target.tf_name, {"api_id": api.id, "description": f"{ctx.node.id} -> {target.id}", **body}
+            )
+        route: dict[str, object] = {"api_id": api.id, "route_key": route_key(edge.path), "target": f"integrations/{integration.id}"}
+        if self.authorizer:
+            route |= {"authorization_type": "JWT", "authorizer_id": ctx.stack_ref("aws_apigatewayv2_authorizer").id}
+        ctx.add("aws_apigatewayv2_route", free_suffix(ctx, "aws_apigatewayv2_route", target.tf_name), route)
+
+    # --- as a target ---------------------------------------------------------------
+
+    def arns(self, node: ServiceNode, ctx: ServiceContext) -> list[str]:
+        """Every route of every stage."""
+        return [f"{ctx.stack_ref('aws_apigatewayv2_api').attr('execution_arn')}/*"]
+
+    def origin(self, node: ServiceNode, ctx: ServiceContext, source: ServiceNode) -> dict[str, object]:
+        """The execute-api host name, over HTTPS."""
+        return custom_origin(f"{ctx.stack_ref('aws_apigatewayv2_api').id}.execute-api.{ctx.arch.region}.amazonaws.com", node.id)
+
+    def alias(self, node: ServiceNode, ctx: ServiceContext) -> dict[str, object]:
+        """The custom domain's regional endpoint."""
+        if not self.domain:
+            fail(ctx, f"api-gateway '{node.id}' needs a custom domain to be aliased in Route 53: set domain and certificate_arn")
+        name = ctx.stack_ref("aws_apigatewayv2_domain_name")
+        config = "domain_name_configuration[0]"
+        return {
+            "name": name.attr(f"{config}.target_domain_name"),
+            "zone_id": name.attr(f"{config}.hosted_zone_id"),
+            "evaluate_target_health": False,
+        }
+
+    def dns_names(self) -> tuple[str, ...]:
+        """The custom domain."""
+        return (self.domain,) if self.domain else ()
+
+
+class Distribution(Service):
+    """A CloudFront distribution: one origin per connection, HTTPS to viewers, managed cache policies."""
+
+    info: ClassVar[KindInfo] = KindInfo(
+        title="Amazon CloudFront",
+        family="network",
+        summary="A global CDN in front of buckets, load balancers and APIs: caches static content and forwards dynamic requests.",
+        icon="aws.network.CloudFront",
+        needs="origin",
+        offers=("alias",),
+    )
+    waf_scope: ClassVar[str] = "CLOUDFRONT"
+
+    kind: Literal["cloudfront"]
+    price_class: Literal["PriceClass_100", "PriceClass_200", "PriceClass_All"] = Field(
+        "PriceClass_100", description="Edge locations used: 100 (North America, Europe), 200 (most), All."
+    )
+    certificate_arn: str | None = Field(
+        None,
+        pattern=CLOUDFRONT_ACM_ARN,
+        description="ACM certificate in us-east-1 covering aliases; none: the *.cloudfront.net certificate.",
+    )
+    aliases: list[Annotated[str, Field(pattern=DOMAIN, max_length=253)]] = Field(
+        default_factory=list, description="Custom host names, e.g. www.example.com (need certificate_arn)."
+    )
+    default_root_object: str | None = Field(
+        None, description="Object served for '/'; default: index.html when the default origin is a website bucket."
+    )
+    spa: bool = Field(False, description="Answer 403/404 with /index.html and 200 (single-page apps with client-side routing).")
+    access_logs: Annotated[str | None, RefTo(("s3",))] = Field(
+        None, description="An s3 service receiving access logs (standard logging v2; CloudWatch Logs adds its bucket policy statement)."
+    )
+
+    def check(self, facts: Facts) -> list[Problem]:
+        """Aliases need a certificate; at least one origin; one default; valid path patterns."""
+        problems = []
+        if self.aliases and not self.certificate_arn:
+            problems.append(Problem("conflict", "aliases need certificate_arn (an ACM certificate in us-east-1 covering them)", "aliases"))
+        if not facts.routes:
+            problems.append(
+                Problem("connection", "a cloudfront distribution needs an origin: connect it to an s3, alb or api-gateway service")
+            )
+        return problems + path_problems(facts, "a CloudFront distribution", re.compile(r"^\S{1,255}$").match, "'/api/*'")
+
+    def terraform(self, node: ServiceNode, ctx: ServiceContext) -> None:
+        """The distribution; its origins and cache behaviours come from its connections."""
+        certificate: dict[str, object] = {"cloudfront_default_certificate": True}
+        if self.certificate_arn:
+            certificate = {
+                "acm_certificate_arn": self.certificate_arn,
+                "ssl_support_method": "sni-only",
+                "minimum_protocol_version": "TLSv1.2_2021",
+            }
+        body: dict[str, object] = {
+            "enabled": True,
+            "comment": f"archc: {ctx.arch.name} {node.id}"[:128],
+            "is_ipv6_enabled": True,
+            "http_version": "http2and3",
+            "price_class": self.price_class,
+            "origin": [],
+            "restrictions": [{"geo_restriction": [{"restriction_type": "none"}]}],
+            "viewer_certificate": [certificate],
+            "tags": ctx.tags(),
+        }
+        if self.aliases:
+            body["aliases"] = self.aliases
+        if self.spa:
+            body["custom_error_response"] = [
+                {"error_code": c, "response_code": 200, "response_page_path": "/index.html"} for c in (403, 404)
+            ]
+        acl = web_acl_arn(ctx)
+        if acl:
+            body["web_acl_id"] = acl
+        distribution = ctx.add("aws_cloudfront_distribution", "", body)
+        if self.access_logs:
+            cloudfront_logging(ctx, distribution, self.access_logs)
+        ctx.output("domain_name", distribution.attr("domain_name"), f"Host name of the {node.id} distribution.")
+
+    def connect(self, edge: Edge, target: ServiceNode, ctx: ServiceContext) -> None:
+        """The origin of ``target`` (once) and the cache behaviour for ``edge``'s path."""
+        body = ctx.stack.body(ctx.stack_ref("aws_cloudfront_distribution"))
+        origin = next((o for o in body["origin"] if o["origin_id"] == target.id), None)
+        if origin is None:
+            origin = target.spec.origin(target, ctx.other(target.id), ctx.node)
+            body["origin"].append(origin)
+        behaviour = self._behaviour(ctx, origin)
+        routes = routes_via(ctx, "origin")
+        if edge is next((e for e in routes if e.path is None), routes[0]):
+            body["default_cache_behavior"] = [behaviour]
+            root = self.default_root_object or ("index.html" if getattr(target.spec, "purpose", None) == "website" else None)
+            if root:
+                body["default_root_object"] = root
+        else:
+            body.setdefault("ordered_cache_behavior", []).append({"path_pattern": edge.path, **behaviour})
+
+    def _behaviour(self, ctx: ServiceContext, origin: dict[str, Any]) -> dict[str, object]:
+        """Cached reads for buckets; all methods, no caching, viewer headers for dynamic origins."""
+        dynamic = "custom_origin_config" in origin
+        behaviour: dict[str, object] = {
+            "target_origin_id": origin["origin_id"],
+            "viewer_protocol_policy": "redirect-to-https",
+            "compress": True,
+            "allowed_methods": ALL_METHODS if dynamic else READ_METHODS,
+            "cached_methods": ["GET", "HEAD"],
+            "cache_policy_id": self._policy(ctx, "cache", "Managed-CachingDisabled" if dynamic else "Managed-CachingOptimized"),
+            "response_headers_policy_id": self._policy(ctx, "response_headers", "Managed-SecurityHeadersPolicy"),
+        }
+        if dynamic:  # the origin checks its own Host name (API Gateway, ALB certificates)
+            behaviour["origin_request_policy_id"] = self._policy(ctx, "origin_request", "Managed-AllViewerExceptHostHeader")
+        return behaviour
+
+    @staticmethod
+    def _policy(ctx: ServiceContext, what: str, name: str) -> str:
+        """The id of an AWS managed policy (a data source, added once)."""
+        suffix = name.removeprefix("Managed-").lower()
+        ref = ctx.stack_ref(f"data.aws_cloudfront_{what}_policy", suffix)
+        if not ctx.stack.has(ref):
+            ref = ctx.data(f"aws_cloudfront_{what}_policy", suffix, {"name": name})
+        return ref.id
+
+    # --- as a target ---------------------------------------------------------------
+
+    def alias(self, node: ServiceNode, ctx: ServiceContext) -> dict[str, object]:
+        """The distribution's host name in CloudFront's zone."""
+        distribution = ctx.stack_ref("aws_cloudfront_distribution")
+        return {"name": distribution.attr("domain_name"), "zone_id": CLOUDFRONT_ZONE_ID, "evaluate_target_health": False}
+
+    def dns_names(self) -> tuple[str, ...]:
+        """The aliases."""
+        return tuple(self.aliases)
+
+    def waf_resource_arn(self, node: ServiceNode, ctx: ServiceContext) -> str:
+        """The distribution (CloudFront takes its web ACL in ``web_acl_id``, not by association)."""
+        return ctx.stack_ref("aws_cloudfront_distribution").arn
+
+
+class HostedZone(Service):
+    """A Route 53 public hosted zone with alias records to its connections' targets."""
+
+    info: ClassVar[KindInfo] = KindInfo(
+        title="Amazon Route 53",
+        family="network",
+        summary="DNS for the architecture's domain: alias records pointing at its CDN, load balancers and APIs.",
+        icon="aws.network.Route53",
+        needs="alias",
+    )
+
+    kind: Literal["route53"]
+    domain: str = Field(pattern=DOMAIN, max_length=253, description="The zone's domain, e.g. example.com.")
+    zone_id: str | None = Field(
+        None,
+        pattern=r"^Z[A-Z0-9]{1,31}$",
+        description="Id of an existing hosted zone for domain; none: archc creates the zone (then delegate to its name servers).",
+    )
+    query_logs: bool = Field(True, description="Log DNS queries to CloudWatch Logs (us-east-1, 365 days); zones archc creates only.")
+    dnssec: bool = Field(
+        True,
+        description="Sign the zone with DNSSEC (a KMS key in us-east-1); zones archc creates only. Add the DS record at your registrar.",
+    )
+
+    def terraform(self, node: ServiceNode, ctx: ServiceContext) -> None:
+        """The zone (or a lookup of an existing one), with query logs and DNSSEC."""
+        if self.zone_id:
+            ctx.data("aws_route53_zone", "", {"zone_id": self.zone_id})
+            return
+        zone = ctx.add("aws_route53_zone", "", {"name": self.domain, "comment": f"archc: {ctx.arch.name} {node.id}", "tags": ctx.tags()})
+        ctx.output("name_servers", zone.attr("name_servers"), f"Name servers of {self.domain}: set them at the registrar.")
+        if self.query_logs:
+            zone_query_logs(ctx, zone, self.domain)
+        if self.dnssec:
+            zone_dnssec(ctx, zone, self.domain)
+
+    def connect(self, edge: Edge, target: ServiceNode, ctx: ServiceContext) -> None:
+        """A and AAAA alias records to ``target``: for its own host names in this zone, else for the
+        apex (the first connection) or ``<target>.<domain>``."""
+        alias = target.spec.alias(target, ctx.other(target.id))
+        names = [n for n in target.spec.dns_names() if n == self.domain or n.endswith(f".{self.domain}")]
+        if not names:
+            names = [self.domain if edge is routes_via(ctx, "alias")[0] else f"{target.id}.{self.domain}"]
+        zone = ctx.stack_ref("data.aws_route53_zone" if self.zone_id else "aws_route53_zone").attr("zone_id")
+        for name in names:
+            label = "apex" if name == self.domain else name.removesuffix(f".{self.domain}").replace(".", "_").replace("-", "_")
+            for rtype in ("A", "AAAA"):
+                suffix = f"{label}_{rtype.lower()}"
+                if ctx.stack.has(ctx.stack_ref("aws_route53_record", suffix)):
+                    fail(ctx, f"route53 '{ctx.node.id}': {name} is aliased by two connections")
+                ctx.add("aws_route53_record", suffix, {"zone_id": zone, "name": name, "type": rtype, "alias": [alias]})

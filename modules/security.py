@@ -1,1 +1,274 @@
-"""security family (kinds to come)."""
+"""Security: a web application firewall and user sign-in.
+
+A WAF names what it protects (``protects``) rather than sitting on connections:
+traffic passes through it in line, so connections drawn to or from it only document
+the request path (they compile to nothing). A protected kind says how it is protected
+with ``waf_scope`` ("CLOUDFRONT": the distribution takes the ACL itself; "REGIONAL": an
+association) and ``waf_resource_arn()``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
+
+from pydantic import Field
+
+from modules.base import Facts, KindInfo, Problem, RefTo, Service
+from modules.network_kit import LOG_RETENTION_DAYS, fail
+
+if TYPE_CHECKING:
+    from compiler.ir import ServiceNode
+    from compiler.terraform.context import ServiceContext
+
+# AWS managed rule groups every web ACL starts with, in evaluation order.
+MANAGED_RULE_GROUPS = ("AWSManagedRulesAmazonIpReputationList", "AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet")
+CALLBACK_URL = re.compile(r"^(https://[^\s]+|http://localhost(:\d+)?(/[^\s]*)?)$")
+
+
+def _visibility(metric: str) -> list[dict[str, object]]:
+    return [
+        {"cloudwatch_metrics_enabled": True, "metric_name": re.sub(r"[^A-Za-z0-9_-]", "-", metric)[:128], "sampled_requests_enabled": True}
+    ]
+
+
+class WebAcl(Service):
+    """A WAFv2 web ACL: managed rule groups and a rate limit per client IP, with metrics and logs."""
+
+    info: ClassVar[KindInfo] = KindInfo(
+        title="AWS WAF",
+        family="security",
+        summary="A web application firewall in front of CloudFront, load balancers or Cognito: managed rules and a rate limit.",
+        icon="aws.security.WAF",
+        needs="none",
+        offers=("none",),
+    )
+
+    kind: Literal["waf"]
+    protects: list[Annotated[str, RefTo(("cloudfront", "alb", "cognito"))]] = Field(
+        min_length=1,
+        description="Services whose requests it inspects: cloudfront distributions, or regional alb and cognito services (not both).",
+    )
+    rate_limit: int = Field(
+        2000, ge=10, le=2_000_000_000, description="Requests one client IP may make in any 5 minutes before it is blocked."
+    )
+    logs: bool = Field(True, description="Log requests to CloudWatch Logs (kept 365 days).")
+
+    def check(self, facts: Facts) -> list[Problem]:
+        """Each protected service once."""
+        twice = sorted({s for s in self.protects if self.protects.count(s) > 1})
+        return [Problem("value", f"protects lists '{s}' twice", "protects") for s in twice]
+
+    def terraform(self, node: ServiceNode, ctx: ServiceContext) -> None:
+        """The web ACL (in us-east-1 for CloudFront), its logs, and regional associations."""
+        scope = self._scope(node, ctx)
+        provider = "us_east_1" if scope == "CLOUDFRONT" else ""
+        rate = {
+            "name": "rate-limit-per-ip",
+            "priority": 0,
+            "action": [{"block": [{}]}],
+            "statement": [{"rate_based_statement": [{"limit": self.rate_limit, "aggregate_key_type": "IP", "evaluation_window_sec": 300}]}],
+            "visibility_config": _visibility(f"{ctx.aws_name()}-rate-limit"),
+        }
+        managed = [
+            {
+                "name": group,
+                "priority": i,
+                "override_action": [{"none": [{}]}],
+                "statement": [{"managed_rule_group_statement": [{"name": group, "vendor_name": "AWS"}]}],
+                "visibility_config": _visibility(f"{ctx.aws_name()}-{group}"),
+            }
+            for i, group in enumerate(MANAGED_RULE_GROUPS, 1)
+        ]
+        acl = ctx.add(
+            "aws_wafv2_web_acl",
+            "",
+            {
+                "name": ctx.aws_name(max_len=128),
+                "description": f"archc: {node.id}",
+                "scope": scope,
+                "default_action": [{"allow": [{}]}],
+                "rule": [rate, *managed],
+                "visibility_config": _visibility(ctx.aws_name()),
+                "tags": ctx.tags(),
+            },
+            provider=provider,
+        )
+        if self.logs:
+            # WAF only delivers to log groups whose name starts with "aws-waf-logs-".
+            group = ctx.add(
+                "aws_cloudwatch_log_group",
+                "logs",
+                {"name": f"aws-waf-logs-{ctx.aws_name()}", "retention_in_days": LOG_RETENTION_DAYS, "tags": ctx.tags("logs")},
+                provider=provider,
+            )
+            ctx.add(
+                "aws_wafv2_web_acl_logging_configuration",
+                "",
+                {"resource_arn": acl.arn, "log_destination_configs": [group.arn]},
+                provider=provider,
+            )
+        if scope == "REGIONAL":
+            for sid in self.protects:
+                target = ctx.arch.services[sid]
+                arn = target.spec.waf_resource_arn(target, ctx.other(sid))  # type: ignore[attr-defined]
+                ctx.add("aws_wafv2_web_acl_association", target.tf_name, {"resource_arn": arn, "web_acl_arn": acl.arn})
+        ctx.output("web_acl_arn", acl.arn, f"ARN of the {node.id} web ACL.")
+
+    def _scope(self, node: ServiceNode, ctx: ServiceContext) -> str:
+        """CLOUDFRONT or REGIONAL, from what it protects; each service has one WAF at most."""
+        scopes = {getattr(ctx.arch.services[s].spec, "waf_scope", "REGIONAL") for s in self.protects}
+        if len(scopes) > 1:
+            fail(ctx, f"waf '{node.id}' protects both CloudFront (a global web ACL) and regional services; use one waf for each")
+        for other in ctx.arch.services.values():
+            shared = sorted(set(self.protects) & set(other.spec.protects)) if isinstance(other.spec, WebAcl) and other.id != node.id else []
+            if shared:
+                fail(ctx, f"'{shared[0]}' is protected by both waf '{node.id}' and waf '{other.id}'; a service takes one web ACL")
+        return scopes.pop()
+
+    def web_acl_arn_for(self, node: ServiceNode, ctx: ServiceContext, service_id: str) -> str | None:
+        """The web ACL's ARN when this WAF protects ``service_id`` (CloudFront sets it itself)."""
+        return ctx.stack_ref("aws_wafv2_web_acl").arn if service_id in self.protects else None
+
+
+class UserPool(Service):
+    """A Cognito user pool with an app client: e-mail sign-in, strong passwords, MFA, threat protection."""
+
+    info: ClassVar[KindInfo] = KindInfo(
+        title="Amazon Cognito",
+        family="security",
+        summary="User sign-up and sign-in for web and mobile apps: a user pool with MFA and an app client.",
+        icon="aws.security.Cognito",
+        access={
+            "read": ("cognito-idp:AdminGetUser", "cognito-idp:AdminListGroupsForUser", "cognito-idp:ListUsers"),
+            "admin": ("cognito-idp:Admin*", "cognito-idp:ListUsers", "cognito-idp:ListGroups"),
+        },
+    )
+    waf_scope: ClassVar[str] = "REGIONAL"
+
+    kind: Literal["cognito"]
+    self_sign_up: bool = Field(True, description="Users create their own accounts; false: administrators create them.")
+    mfa: Literal["off", "optional", "required"] = Field("optional", description="Multi-factor sign-in with an authenticator app (TOTP).")
+    password_min_length: int = Field(
+        12, ge=8, le=99, description="Minimum password length; lower, upper case, digits and symbols are always required."
+    )
+    tier: Literal["lite", "essentials", "plus"] = Field("plus", description="Feature plan; threat protection needs plus.")
+    threat_protection: Literal["off", "audit", "enforced"] = Field(
+        "enforced", description="Block sign-ins with compromised credentials or risky context (needs tier: plus)."
+    )
+    client_secret: bool = Field(
+        False, description="Give the app client a secret: server-side apps only; browser and mobile apps cannot keep one."
+    )
+    callback_urls: list[str] = Field(
+        default_factory=list, description="Hosted sign-in redirects here (https, or http://localhost); needs domain_prefix."
+    )
+    logout_urls: list[str] = Field(default_factory=list, description="Hosted sign-out redirects here.")
+    domain_prefix: str | None = Field(
+        None,
+        pattern=r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$",
+        description="Hosted sign-in at https://<prefix>.auth.<region>.amazoncognito.com.",
+    )
+    deletion_protection: bool = Field(True, description="Refuse to delete the user pool until this is turned off.")
+
+    def check(self, facts: Facts) -> list[Problem]:
+        """Threat protection needs the plus plan; hosted sign-in needs a domain and safe URLs."""
+        problems = []
+        if self.threat_protection != "off" and self.tier != "plus":
+            problems.append(
+                Problem(
+                    "conflict",
+                    f"threat_protection: {self.threat_protection} needs tier: plus (or set threat_protection: off)",
+                    "threat_protection",
+                )
+            )
+        if (self.callback_urls or self.logout_urls) and not self.domain_prefix:
+            problems.append(
+                Problem("conflict", "callback_urls and logout_urls need domain_prefix (the hosted sign-in pages)", "callback_urls")
+            )
+        for field, urls in (("callback_urls", self.callback_urls), ("logout_urls", self.logout_urls)):
+            problems += [
+                Problem("value", f"{field}: '{u}' must be an https URL (or http://localhost)", field)
+                for u in urls
+                if not CALLBACK_URL.match(u)
+            ]
+        return problems
+
+    def terraform(self, node: ServiceNode, ctx: ServiceContext) -> None:
+        """The user pool, its app client and the optional hosted sign-in domain."""
+        pool = ctx.add("aws_cognito_user_pool", "", self._pool_body(ctx))
+        client: dict[str, object] = {
+            "name": ctx.aws_name("client", max_len=128),
+            "user_pool_id": pool.id,
+            "generate_secret": self.client_secret,
+            "explicit_auth_flows": ["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],  # no plain-password flow
+            "prevent_user_existence_errors": "ENABLED",
+            "enable_token_revocation": True,
+            "access_token_validity": 60,
+            "id_token_validity": 60,
+            "refresh_token_validity": 30,
+            "token_validity_units": [{"access_token": "minutes", "id_token": "minutes", "refresh_token": "days"}],
+            "supported_identity_providers": ["COGNITO"],
+        }
+        if self.callback_urls:
+            client |= {
+                "allowed_oauth_flows_user_pool_client": True,
+                "allowed_oauth_flows": ["code"],
+                "allowed_oauth_scopes": ["openid", "email", "profile"],
+                "callback_urls": self.callback_urls,
+                "logout_urls": self.logout_urls,
+            }
+        app = ctx.add("aws_cognito_user_pool_client", "", client)
+        if self.domain_prefix:
+            ctx.add("aws_cognito_user_pool_domain", "", {"domain": self.domain_prefix, "user_pool_id": pool.id})
+        ctx.output("user_pool_id", pool.id, f"Id of the {node.id} user pool.")
+        ctx.output("client_id", app.id, f"App client id of the {node.id} user pool (public, not a secret).")
+
+    def _pool_body(self, ctx: ServiceContext) -> dict[str, object]:
+        password: dict[str, object] = {
+            "minimum_length": self.password_min_length,
+            "require_lowercase": True,
+            "require_uppercase": True,
+            "require_numbers": True,
+            "require_symbols": True,
+            "temporary_password_validity_days": 3,
+        }
+        if self.tier != "lite":
+            password["password_history_size"] = 5  # not in the lite plan
+        body: dict[str, object] = {
+            "name": ctx.aws_name(max_len=128),
+            "user_pool_tier": self.tier.upper(),
+            "username_attributes": ["email"],
+            "auto_verified_attributes": ["email"],
+            "username_configuration": [{"case_sensitive": False}],
+            "user_attribute_update_settings": [{"attributes_require_verification_before_update": ["email"]}],
+            "verification_message_template": [{"default_email_option": "CONFIRM_WITH_CODE"}],
+            "account_recovery_setting": [{"recovery_mechanism": [{"name": "verified_email", "priority": 1}]}],
+            "admin_create_user_config": [{"allow_admin_create_user_only": not self.self_sign_up}],
+            "password_policy": [password],
+            "mfa_configuration": {"off": "OFF", "optional": "OPTIONAL", "required": "ON"}[self.mfa],
+            "deletion_protection": "ACTIVE" if self.deletion_protection else "INACTIVE",
+            "tags": ctx.tags(),
+        }
+        if self.mfa != "off":
+            body["software_token_mfa_configuration"] = [{"enabled": True}]
+        if self.threat_protection != "off":
+            body["user_pool_add_ons"] = [{"advanced_security_mode": self.threat_protection.upper()}]
+        return body
+
+    # --- as a target ---------------------------------------------------------------
+
+    def arns(self, node: ServiceNode, ctx: ServiceContext) -> list[str]:
+        """The user pool."""
+        return [ctx.stack_ref("aws_cognito_user_pool").arn]
+
+    def waf_resource_arn(self, node: ServiceNode, ctx: ServiceContext) -> str:
+        """The user pool (WAF inspects its sign-in endpoints)."""
+        return ctx.stack_ref("aws_cognito_user_pool").arn
+
+    def jwt(self, node: ServiceNode, ctx: ServiceContext) -> dict[str, object]:
+        """A JWT authorizer's configuration accepting this pool's tokens for its app client."""
+        pool = ctx.stack_ref("aws_cognito_user_pool")
+        return {
+            "issuer": f"https://cognito-idp.{ctx.arch.region}.amazonaws.com/{pool.id}",
+            "audience": [ctx.stack_ref("aws_cognito_user_pool_client").id],
+        }

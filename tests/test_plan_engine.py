@@ -29,8 +29,7 @@ MINI_SCHEMA = FIXTURES / "mini_schema.json"
 
 
 def _tree_digest(root: Path) -> dict[str, str]:
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file()}
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 @pytest.fixture(scope="module")
@@ -125,15 +124,25 @@ def _big_stack(n_resources: int) -> dict[str, Any]:
         res.setdefault("aws_subnet", {})[sn] = {"vpc_id": f"${{aws_vpc.{vpc}.id}}", "cidr_block": f"10.{i % 256}.1.0/24"}
         res.setdefault("aws_security_group", {})[sg] = {"vpc_id": f"${{aws_vpc.{vpc}.id}}", "name": sg}
         res.setdefault("aws_vpc_security_group_ingress_rule", {})[f"in{i}"] = {
-            "security_group_id": f"${{aws_security_group.{sg}.id}}", "ip_protocol": "tcp",
-            "from_port": 443, "to_port": 443, "cidr_ipv4": "0.0.0.0/0"}
+            "security_group_id": f"${{aws_security_group.{sg}.id}}",
+            "ip_protocol": "tcp",
+            "from_port": 443,
+            "to_port": 443,
+            "cidr_ipv4": "0.0.0.0/0",
+        }
         res.setdefault("aws_instance", {})[f"vm{i}"] = {
-            "ami": "ami-12345678", "instance_type": "t3.micro", "subnet_id": f"${{aws_subnet.{sn}.id}}",
+            "ami": "ami-12345678",
+            "instance_type": "t3.micro",
+            "subnet_id": f"${{aws_subnet.{sn}.id}}",
             "vpc_security_group_ids": [f"${{aws_security_group.{sg}.id}}"],
             "root_block_device": [{"volume_size": 20, "encrypted": True}],
-            "ebs_block_device": [{"device_name": "/dev/sdf", "volume_size": 10}]}
-    return {"provider": {"aws": [{"region": "eu-west-1"}]}, "resource": res,
-            "terraform": {"required_providers": {"aws": {"source": "hashicorp/aws", "version": "6.69.1"}}}}
+            "ebs_block_device": [{"device_name": "/dev/sdf", "volume_size": 10}],
+        }
+    return {
+        "provider": {"aws": [{"region": "eu-west-1"}]},
+        "resource": res,
+        "terraform": {"required_providers": {"aws": {"source": "hashicorp/aws", "version": "6.69.1"}}},
+    }
 
 
 def test_generated_300_resource_stack(tmp_path: Path) -> None:
@@ -163,8 +172,7 @@ def test_no_home_or_tmp_litter(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
 def test_validate_only_skips_plan(fixture_plans: dict[str, StackPlan]) -> None:
     plans = {p.stack: p for p in plan_stacks(TERRAFORM_DIR, validate_only=True, provider_schema=MINI_SCHEMA)}
     assert plans["valid"].ok and plans["valid"].to_add == 0
-    assert [d.summary for d in plans["wrong_attribute"].diagnostics] == \
-        [d.summary for d in fixture_plans["wrong_attribute"].diagnostics]
+    assert [d.summary for d in plans["wrong_attribute"].diagnostics] == [d.summary for d in fixture_plans["wrong_attribute"].diagnostics]
 
 
 def test_missing_stacks_dir_is_an_error(tmp_path: Path) -> None:
@@ -210,23 +218,40 @@ def test_plan_object_marks_unset_computed_unknown() -> None:
     doc = json.loads(MINI_SCHEMA.read_text())
     schema, _ = schema_response_bytes(doc["provider_schemas"]["registry.terraform.io/hashicorp/aws"])
     block = StandinProvider(schema)._resources["aws_instance"].block
-    planned = plan_object(block.attributes, block.block_types, {
-        "ami": "ami-1", "arn": None, "instance_type": None, "tags": None,
-        "root_block_device": [{"volume_size": 20, "volume_type": None, "delete_on_termination": None,
-                               "encrypted": True, "volume_id": None}],
-        "ebs_block_device": [], "timeouts": None,
-    })
+    planned = plan_object(
+        block.attributes,
+        block.block_types,
+        {
+            "ami": "ami-1",
+            "arn": None,
+            "instance_type": None,
+            "tags": None,
+            "root_block_device": [
+                {"volume_size": 20, "volume_type": None, "delete_on_termination": None, "encrypted": True, "volume_id": None}
+            ],
+            "ebs_block_device": [],
+            "timeouts": None,
+        },
+    )
     assert planned["ami"] == "ami-1" and planned["arn"] is UNKNOWN and planned["instance_type"] is UNKNOWN
     assert planned["tags"] is None  # optional, not computed: stays null
-    assert planned["root_block_device"] == [{"volume_size": 20, "volume_type": UNKNOWN, "delete_on_termination": None,
-                                             "encrypted": True, "volume_id": UNKNOWN}]
+    assert planned["root_block_device"] == [
+        {"volume_size": 20, "volume_type": UNKNOWN, "delete_on_termination": None, "encrypted": True, "volume_id": UNKNOWN}
+    ]
 
 
 def test_dynamic_inside_set_block_is_served_as_list() -> None:
     from tf.gen import tfplugin_pb2 as pb
 
-    provider = {"resource_schemas": {"aws_x": {"block": {"block_types": {"rule": {
-        "nesting_mode": "set", "block": {"attributes": {"v": {"type": "dynamic", "optional": True}}}}}}}}}
+    provider = {
+        "resource_schemas": {
+            "aws_x": {
+                "block": {
+                    "block_types": {"rule": {"nesting_mode": "set", "block": {"attributes": {"v": {"type": "dynamic", "optional": True}}}}}
+                }
+            }
+        }
+    }
     raw, notes = schema_response_bytes(provider)
     rule = pb.GetProviderSchema.Response.FromString(raw).resource_schemas["aws_x"].block.block_types[0]
     assert rule.nesting == pb.Schema.NestedBlock.LIST

@@ -1,0 +1,252 @@
+"""Building blocks shared by the compute and containers families (not a family itself).
+
+The secure instance baseline (IMDSv2 only, encrypted gp3 root volume, no public IP,
+an instance profile that lets Systems Manager Session Manager in instead of SSH), IAM
+roles and least-privilege inline policies, Auto Scaling groups, boot scripts, and the
+escaping of user strings that Terraform would otherwise read as templates.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import re
+import zipfile
+from typing import TYPE_CHECKING, Annotated, Any
+
+from pydantic import StringConstraints
+
+from modules.base import Problem
+
+if TYPE_CHECKING:
+    from compiler.terraform.context import Ref, ServiceContext
+
+MANAGED_POLICY = "arn:aws:iam::aws:policy/"
+SSM_POLICY = {"ssm": "AmazonSSMManagedInstanceCore"}
+INSTANCE_TYPE = r"^[a-z][a-z0-9-]*\.[a-z0-9]+$"
+HTTP_PATH = r"^/[A-Za-z0-9._~/-]*$"
+# Families without EBS optimization: asking for it fails the launch.
+NOT_EBS_OPTIMIZABLE = ("t1.", "t2.", "m1.small", "m1.medium", "c1.medium")
+LOG_RETENTION_DAYS = 365
+# Runtime family -> (file extension, handler answering 200; FUNCTION is its name).
+PLACEHOLDER_CODE = {
+    "nodejs": (
+        "mjs",
+        'export const FUNCTION = async () => ({ statusCode: 200, headers: { "content-type": "text/plain" }, body: "ok" });\n',
+    ),
+    "python": (
+        "py",
+        'def FUNCTION(event, context):\n    return {"statusCode": 200, "headers": {"content-type": "text/plain"}, "body": "ok"}\n',
+    ),
+    "ruby": ("rb", 'def FUNCTION(event:, context:)\n  { statusCode: 200, headers: { "content-type" => "text/plain" }, body: "ok" }\nend\n'),
+}
+
+EnvName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", max_length=256)]
+Environment = dict[EnvName, str]
+
+
+def is_arm64(instance_type: str) -> bool:
+    """Graviton types have a ``g`` after the generation digit: t4g, m7gd, c6gn.
+
+    >>> [is_arm64(t) for t in ("t4g.micro", "m7gd.large", "g5.xlarge", "t2.micro", "m7i-flex.large")]
+    [True, True, False, False, False]
+    """
+    match = re.match(r"^[a-z-]+?\d+([a-z-]*)\.", instance_type)
+    return bool(match and "g" in match.group(1))
+
+
+def ami(ctx: ServiceContext, path: str) -> str:
+    """The AMI id behind a public SSM parameter (always the latest patched image)."""
+    return ctx.data("aws_ssm_parameter", "ami", {"name": path}).attr("insecure_value")
+
+
+def literal(text: str) -> str:
+    """A user's string as Terraform must see it: ``${`` and ``%{`` are not templates.
+
+    >>> literal("${HOME} is %{x}")
+    '$${HOME} is %%{x}'
+    """
+    return text.replace("${", "$${").replace("%{", "%%{")
+
+
+def ref_name(expression: str) -> str:
+    """A short, stable name for what an expression points at, to name resources after it.
+
+    >>> ref_name("${aws_lb_target_group.alb_web.arn}")
+    'alb_web'
+    """
+    match = re.match(r"^\$\{(?:data\.)?[a-z0-9_]+\.([a-z0-9_]+)\.[a-z0-9_]+\}$", expression)
+    return match.group(1) if match else hashlib.sha256(expression.encode()).hexdigest()[:8]
+
+
+def extra_role(ctx: ServiceContext, suffix: str, principal: str) -> Ref:
+    """An IAM role beyond the service's own (ECS execution role, Beanstalk service role)."""
+    assume = ctx.data(
+        "aws_iam_policy_document",
+        f"{suffix}_assume",
+        {"statement": [{"actions": ["sts:AssumeRole"], "principals": [{"type": "Service", "identifiers": [principal]}]}]},
+    )
+    body = {"name": ctx.aws_name(suffix, max_len=64), "assume_role_policy": assume.attr("json"), "tags": ctx.tags(suffix)}
+    return ctx.add("aws_iam_role", suffix, body)
+
+
+def attach_policies(ctx: ServiceContext, role: Ref, policies: dict[str, str]) -> list[str]:
+    """Attach AWS managed policies ({suffix: name}); returns addresses for ``depends_on``."""
+    refs = [
+        ctx.add("aws_iam_role_policy_attachment", suffix, {"role": role.attr("name"), "policy_arn": MANAGED_POLICY + name})
+        for suffix, name in policies.items()
+    ]
+    return [r.address for r in refs]
+
+
+def inline_policy(ctx: ServiceContext, suffix: str, role: Ref, statements: list[dict[str, Any]]) -> Ref:
+    """A policy scoped to this service's own resources, on one of its roles."""
+    doc = ctx.data("aws_iam_policy_document", suffix, {"statement": statements})
+    return ctx.add("aws_iam_role_policy", suffix, {"name": suffix.replace("_", "-"), "role": role.id, "policy": doc.attr("json")})
+
+
+def instance_profile(ctx: ServiceContext, role: Ref, suffix: str = "") -> Ref:
+    """The instance profile that hands ``role`` to EC2 instances."""
+    return ctx.add("aws_iam_instance_profile", suffix, {"name": ctx.aws_name(suffix, max_len=128), "role": role.attr("name")})
+
+
+def https_egress(ctx: ServiceContext) -> None:
+    """Outbound HTTPS: SSM, ECR, CloudWatch Logs and package repositories, through NAT."""
+    ctx.add(
+        "aws_vpc_security_group_egress_rule",
+        "https",
+        {
+            "security_group_id": ctx.security_group.id,
+            "cidr_ipv4": "0.0.0.0/0",
+            "from_port": 443,
+            "to_port": 443,
+            "ip_protocol": "tcp",
+            "description": f"{ctx.node.id}: HTTPS to AWS APIs and package repositories",
+        },
+    )
+
+
+def launch_template(ctx: ServiceContext, image_id: str, instance_type: str, profile: Ref, user_data: str, volume_gb: int) -> Ref:
+    """A launch template with the secure instance baseline; ``user_data`` is a script."""
+    body: dict[str, Any] = {
+        "name": ctx.aws_name(max_len=128),
+        "image_id": image_id,
+        "instance_type": instance_type,
+        "update_default_version": True,
+        "iam_instance_profile": [{"arn": profile.arn}],
+        "metadata_options": [{"http_endpoint": "enabled", "http_tokens": "required", "http_put_response_hop_limit": 1}],
+        "monitoring": [{"enabled": True}],
+        "network_interfaces": [
+            {
+                "device_index": 0,
+                "associate_public_ip_address": "false",
+                "delete_on_termination": "true",
+                "security_groups": [ctx.security_group.id],
+            }
+        ],
+        "block_device_mappings": [
+            {
+                "device_name": "/dev/xvda",
+                "ebs": [{"volume_size": volume_gb, "volume_type": "gp3", "encrypted": "true", "delete_on_termination": "true"}],
+            }
+        ],
+        "tag_specifications": [{"resource_type": "volume", "tags": ctx.tags()}],
+        "tags": ctx.tags(),
+    }
+    if not instance_type.startswith(NOT_EBS_OPTIMIZABLE):
+        body["ebs_optimized"] = "true"
+    if user_data:
+        body["user_data"] = base64.b64encode(user_data.encode()).decode()
+    return ctx.add("aws_launch_template", "", body)
+
+
+def autoscaling_group(ctx: ServiceContext, template: Ref, size: tuple[int, int, int | None], extra_tags: dict[str, str]) -> Ref:
+    """An Auto Scaling group over the private subnets of every AZ; size is (min, max, desired)."""
+    low, high, desired = size
+    tags = {"Name": ctx.aws_name(), "archc:service": ctx.node.id, **dict(ctx.arch.tags), **extra_tags}
+    lb_target = any(e.via == "lb-target" for e in ctx.arch.edges_to(ctx.node.id))
+    body: dict[str, Any] = {
+        "name": ctx.aws_name(max_len=255),
+        "min_size": low,
+        "max_size": high,
+        "vpc_zone_identifier": ctx.subnet_ids(),
+        "launch_template": [{"id": template.id, "version": template.attr("latest_version")}],
+        "health_check_type": "ELB" if lb_target else "EC2",
+        "health_check_grace_period": 300,
+        "metrics_granularity": "1Minute",
+        "enabled_metrics": ["GroupDesiredCapacity", "GroupInServiceInstances", "GroupMaxSize", "GroupMinSize", "GroupTotalInstances"],
+        "instance_refresh": [{"strategy": "Rolling", "preferences": [{"min_healthy_percentage": 50}]}],
+        # Default tags do not reach instances: the group propagates them at launch.
+        "tag": [{"key": k, "value": v, "propagate_at_launch": True} for k, v in sorted(tags.items())],
+        # Scaling moves the desired count and attachments add target groups.
+        "lifecycle": {"ignore_changes": ["desired_capacity", "target_group_arns", "load_balancers"]},
+    }
+    if desired is not None:
+        body["desired_capacity"] = desired
+    return ctx.add("aws_autoscaling_group", "", body)
+
+
+def placeholder_server(port: int, path: str) -> str:
+    """Shell lines serving 200 on ``path`` until the real application is deployed,
+    so load balancer health checks pass (and the group does not cycle instances)."""
+    file = path + "index.html" if path.endswith("/") else path
+    return (
+        f"mkdir -p /opt/archc-placeholder{file.rsplit('/', 1)[0]}\n"
+        f"echo ok > /opt/archc-placeholder{file}\n"
+        "cat > /etc/systemd/system/archc-placeholder.service <<'UNIT'\n"
+        "[Unit]\nDescription=archc placeholder; replace with your application\nAfter=network-online.target\n"
+        f"[Service]\nExecStart=/usr/bin/python3 -m http.server {port} --directory /opt/archc-placeholder\n"
+        "DynamicUser=yes\nAmbientCapabilities=CAP_NET_BIND_SERVICE\nRestart=always\n"
+        "[Install]\nWantedBy=multi-user.target\nUNIT\n"
+        "systemctl daemon-reload\nsystemctl enable --now archc-placeholder.service\n"
+    )
+
+
+def codedeploy_agent(region: str) -> str:
+    """Shell lines installing the CodeDeploy agent (Amazon Linux 2023)."""
+    return (
+        "dnf install -y ruby wget\n"
+        f"wget -q -O /tmp/codedeploy-install https://aws-codedeploy-{region}.s3.{region}.amazonaws.com/latest/install\n"
+        "chmod +x /tmp/codedeploy-install\n/tmp/codedeploy-install auto\n"
+    )
+
+
+def size_problems(low: int, desired: int | None, high: int) -> list[Problem]:
+    """The ordering every scalable kind needs: min <= desired <= max."""
+    if low > high:
+        return [Problem("conflict", f"min ({low}) must not exceed max ({high})", "min")]
+    if desired is not None and not low <= desired <= high:
+        return [Problem("conflict", f"desired ({desired}) must lie between min ({low}) and max ({high})", "desired")]
+    return []
+
+
+def alarm(metric: str, namespace: str, dimensions: dict[str, str], threshold: float, statistic: str) -> dict[str, object]:
+    return {
+        "metric_name": metric,
+        "namespace": namespace,
+        "dimensions": dimensions,
+        "statistic": statistic,
+        "threshold": threshold,
+        "comparison_operator": "GreaterThanThreshold",
+        "period": 300,
+        "evaluation_periods": 2,
+    }
+
+
+def placeholder_zip(runtime: str, handler: str) -> bytes:
+    """A deterministic zip whose handler answers 200, so the first apply works as is.
+
+    >>> import zipfile, io; zipfile.ZipFile(io.BytesIO(placeholder_zip("python3.12", "app.main"))).namelist()
+    ['app.py']
+    """
+    module, function = handler.rsplit(".", 1)
+    ext, template = PLACEHOLDER_CODE[runtime.rstrip("0123456789.x")]
+    name, code = f"{module}.{ext}", template.replace("FUNCTION", function)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as zf:
+        entry = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+        entry.create_system = 3  # unix, so the permissions below are read as such
+        entry.external_attr = 0o644 << 16
+        zf.writestr(entry, code)
+    return buf.getvalue()

@@ -1,0 +1,259 @@
+"""Analytics kinds: firehose, athena and emr: their Terraform, connections and bad settings."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from tests.kinds_helpers import assert_plans, build, error
+
+LAKE = "kind: s3, purpose: data-lake"
+
+
+def _statements(stack: dict[str, Any], name: str) -> list[dict[str, Any]]:
+    """The statements of one of the stack's policy documents."""
+    statements: list[dict[str, Any]] = stack["data"]["aws_iam_policy_document"][name]["statement"]
+    return statements
+
+
+# --- firehose ----------------------------------------------------------------------------
+
+
+def test_firehose_delivers_to_its_bucket(tmp_path: Path) -> None:
+    stack = build(tmp_path, {"lake": LAKE, "ingest": "kind: firehose, destination: lake"})
+    stream = stack["resource"]["aws_kinesis_firehose_delivery_stream"]["ingest"]
+    assert stream["name"] == "t-ingest"
+    assert stream["destination"] == "extended_s3"
+    assert stream["server_side_encryption"] == [{"enabled": True, "key_type": "AWS_OWNED_CMK"}]
+    assert stream["depends_on"] == ["aws_iam_role_policy.ingest_delivery"]
+    (s3,) = stream["extended_s3_configuration"]
+    assert s3["bucket_arn"] == "${aws_s3_bucket.lake.arn}"
+    assert s3["role_arn"] == "${aws_iam_role.ingest.arn}"
+    assert (s3["buffering_size"], s3["buffering_interval"], s3["compression_format"]) == (5, 300, "GZIP")
+    assert s3["prefix"] == "data/!{timestamp:yyyy/MM/dd}/"
+    assert s3["error_output_prefix"] == "errors/!{firehose:error-output-type}/!{timestamp:yyyy/MM/dd}/"
+    assert s3["cloudwatch_logging_options"] == [
+        {
+            "enabled": True,
+            "log_group_name": "${aws_cloudwatch_log_group.ingest_logs.name}",
+            "log_stream_name": "${aws_cloudwatch_log_stream.ingest_delivery.name}",
+        }
+    ]
+    group = stack["resource"]["aws_cloudwatch_log_group"]["ingest_logs"]
+    assert (group["name"], group["retention_in_days"]) == ("/aws/kinesisfirehose/t-ingest", 365)
+    assume = _statements(stack, "ingest_assume")
+    assert assume[0]["principals"] == [{"type": "Service", "identifiers": ["firehose.amazonaws.com"]}]
+    deliver, logs = _statements(stack, "ingest_delivery")
+    assert deliver["resources"] == ["${aws_s3_bucket.lake.arn}", "${aws_s3_bucket.lake.arn}/*"]
+    assert "s3:PutObject" in deliver["actions"]
+    assert logs["resources"] == ["${aws_cloudwatch_log_group.ingest_logs.arn}:*"]
+    policy = stack["resource"]["aws_iam_role_policy"]["ingest_delivery"]
+    assert policy["role"] == "${aws_iam_role.ingest.id}"
+
+
+def test_firehose_connections(tmp_path: Path) -> None:
+    services = {"lake": LAKE, "ingest": "kind: firehose, destination: lake", "batch": "kind: emr"}
+    stack = build(tmp_path, services, "batch -> ingest", "{from: ingest, to: lake, access: write}")
+    (put,) = _statements(stack, "batch_to_ingest")
+    assert put["actions"] == ["firehose:PutRecord", "firehose:PutRecordBatch"]
+    assert put["resources"] == ["${aws_kinesis_firehose_delivery_stream.ingest.arn}"]
+    (write,) = _statements(stack, "ingest_to_lake")
+    assert write["actions"] == ["s3:AbortMultipartUpload", "s3:PutObject"]
+    assert stack["resource"]["aws_iam_role_policy"]["ingest_to_lake"]["role"] == "${aws_iam_role.ingest.id}"
+
+
+def test_firehose_destination_must_be_a_bucket(tmp_path: Path) -> None:
+    assert error(tmp_path, {"jobs": "kind: sqs", "ingest": "kind: firehose, destination: jobs"}) == (
+        "model.yaml:8:45: error[value]: 'destination' must name a service of kind s3; 'jobs' is sqs"
+    )
+
+
+def test_firehose_needs_a_destination(tmp_path: Path) -> None:
+    assert error(tmp_path, {"ingest": "kind: firehose"}) == (
+        "model.yaml:7:7: error[missing]: missing required key 'destination' in service 'ingest'"
+    )
+
+
+# --- athena ------------------------------------------------------------------------------
+
+
+def test_athena_workgroup_and_glue_database(tmp_path: Path) -> None:
+    services = {"lake": LAKE, "results": "kind: s3", "query": "kind: athena, results: results, data: lake"}
+    stack = build(tmp_path, services)
+    group = stack["resource"]["aws_athena_workgroup"]["query"]
+    assert group["name"] == "t-query"
+    (config,) = group["configuration"]
+    assert config["enforce_workgroup_configuration"] is True
+    assert config["publish_cloudwatch_metrics_enabled"] is True
+    assert "bytes_scanned_cutoff_per_query" not in config
+    (result,) = config["result_configuration"]
+    assert result["output_location"] == "s3://${aws_s3_bucket.results.id}/athena/query/"
+    assert result["encryption_configuration"] == [
+        {"encryption_option": "SSE_KMS", "kms_key_arn": "${data.aws_kms_alias.query_s3.target_key_arn}"}
+    ]
+    assert stack["data"]["aws_kms_alias"]["query_s3"]["name"] == "alias/aws/s3"
+    database = stack["resource"]["aws_glue_catalog_database"]["query"]
+    assert (database["name"], database["location_uri"]) == ("t_query", "s3://${aws_s3_bucket.lake.id}/")
+
+
+def test_athena_without_database(tmp_path: Path) -> None:
+    services = {"results": "kind: s3", "query": "kind: athena, results: results, scan_limit_gb: 10", "batch": "kind: emr"}
+    stack = build(tmp_path, services, "batch -> query")
+    assert "aws_glue_catalog_database" not in stack["resource"]
+    (config,) = stack["resource"]["aws_athena_workgroup"]["query"]["configuration"]
+    assert config["bytes_scanned_cutoff_per_query"] == 10 * 1024**3
+    (statement,) = _statements(stack, "batch_to_query")
+    assert statement["resources"] == ["${aws_athena_workgroup.query.arn}"]
+
+
+def test_athena_query_connection_reaches_the_catalog(tmp_path: Path) -> None:
+    services = {"results": "kind: s3", "query": "kind: athena, results: results, database: sales", "batch": "kind: emr"}
+    stack = build(tmp_path, services, "batch -> query")
+    assert "location_uri" not in stack["resource"]["aws_glue_catalog_database"]["query"]
+    (statement,) = _statements(stack, "batch_to_query")
+    assert "athena:StartQueryExecution" in statement["actions"]
+    assert "glue:GetTable" in statement["actions"]
+    glue = "arn:aws:glue:eu-west-3:${aws_glue_catalog_database.query.catalog_id}"
+    assert statement["resources"] == [
+        "${aws_athena_workgroup.query.arn}",
+        f"{glue}:catalog",
+        f"{glue}:database/sales",
+        f"{glue}:table/sales/*",
+    ]
+
+
+def test_athena_results_must_exist(tmp_path: Path) -> None:
+    assert error(tmp_path, {"lake": LAKE, "query": "kind: athena, results: lak"}) == (
+        "model.yaml:8:38: error[unknown-service]: 'results' names service 'lak', which is not defined; did you mean 'lake'?"
+    )
+
+
+def test_athena_bad_database_name(tmp_path: Path) -> None:
+    assert error(tmp_path, {"lake": LAKE, "query": "kind: athena, results: lake, database: Sales-DB"}) == (
+        "model.yaml:8:54: error[value]: 'database' 'Sales-DB' does not match the pattern ^[a-z][a-z0-9_]{0,254}$"
+    )
+
+
+# --- emr ---------------------------------------------------------------------------------
+
+
+def test_emr_cluster(tmp_path: Path) -> None:
+    services = {"logs": "kind: s3, purpose: logs", "batch": "kind: emr, logs: logs"}
+    stack = build(tmp_path, services)
+    cluster = stack["resource"]["aws_emr_cluster"]["batch"]
+    assert cluster["release_label"] == "emr-7.5.0"
+    assert cluster["applications"] == ["Flink", "Hadoop"]
+    assert cluster["termination_protection"] is True
+    assert cluster["keep_job_flow_alive_when_no_steps"] is True
+    assert cluster["auto_termination_policy"] == [{"idle_timeout": 3600}]
+    assert cluster["service_role"] == "${aws_iam_role.batch_service.arn}"
+    assert cluster["security_configuration"] == "${aws_emr_security_configuration.batch.name}"
+    assert cluster["tags"]["for-use-with-amazon-emr-managed-policies"] == "true"
+    assert cluster["log_uri"] == "s3://${aws_s3_bucket.logs.id}/emr/batch/"
+    assert cluster["log_encryption_kms_key_id"] == "${aws_kms_key.batch.arn}"
+    assert cluster["depends_on"] == [
+        "aws_iam_role_policy_attachment.batch_service",
+        "aws_iam_role_policy.batch_service",
+        "aws_iam_role_policy.batch_logs",
+    ]
+    (ec2,) = cluster["ec2_attributes"]
+    assert ec2 == {
+        "subnet_id": "${aws_subnet.private_a.id}",
+        "instance_profile": "${aws_iam_instance_profile.batch.arn}",
+        "emr_managed_master_security_group": "${aws_security_group.batch_master.id}",
+        "emr_managed_slave_security_group": "${aws_security_group.batch_core.id}",
+        "service_access_security_group": "${aws_security_group.batch_service_access.id}",
+        "additional_master_security_groups": "${aws_security_group.batch.id}",
+        "additional_slave_security_groups": "${aws_security_group.batch.id}",
+    }
+    (master,) = cluster["master_instance_group"]
+    (core,) = cluster["core_instance_group"]
+    assert (master["instance_type"], master["instance_count"]) == ("m5.xlarge", 1)
+    assert (core["instance_type"], core["instance_count"]) == ("m5.xlarge", 2)
+    for name in ("batch_master", "batch_core", "batch_service_access"):
+        group = stack["resource"]["aws_security_group"][name]
+        assert group["revoke_rules_on_delete"] is True
+        assert group["tags"]["for-use-with-amazon-emr-managed-policies"] == "true"
+        assert "ingress" not in group
+    profile = stack["resource"]["aws_iam_instance_profile"]["batch"]
+    assert profile["role"] == "${aws_iam_role.batch.id}"
+    (logs,) = _statements(stack, "batch_logs")
+    assert logs["resources"] == ["${aws_s3_bucket.logs.arn}/emr/batch/*"]
+
+
+def test_emr_roles_and_encryption(tmp_path: Path) -> None:
+    stack = build(tmp_path, {"batch": "kind: emr"})
+    assert _statements(stack, "batch_assume")[0]["principals"] == [{"type": "Service", "identifiers": ["ec2.amazonaws.com"]}]
+    service_assume = _statements(stack, "batch_service_assume")[0]
+    assert service_assume["principals"] == [{"type": "Service", "identifiers": ["elasticmapreduce.amazonaws.com"]}]
+    attachment = stack["resource"]["aws_iam_role_policy_attachment"]["batch_service"]
+    assert attachment["policy_arn"] == "arn:aws:iam::aws:policy/service-role/AmazonEMRServicePolicy_v2"
+    launch, pass_role = _statements(stack, "batch_service")
+    assert launch["resources"] == ["${aws_subnet.private_a.arn}", "${aws_subnet.private_b.arn}", "${aws_security_group.batch.arn}"]
+    assert pass_role["actions"] == ["iam:PassRole"]
+    assert pass_role["resources"] == ["${aws_iam_role.batch.arn}"]
+    key = stack["resource"]["aws_kms_key"]["batch"]
+    assert key["enable_key_rotation"] is True
+    assert key["policy"] == "${data.aws_iam_policy_document.batch_key.json}"
+    _, uses, _ = _statements(stack, "batch_key")
+    assert uses["principals"] == [{"type": "AWS", "identifiers": ["${aws_iam_role.batch.arn}", "${aws_iam_role.batch_service.arn}"]}]
+    config = json.loads(stack["resource"]["aws_emr_security_configuration"]["batch"]["configuration"])
+    encryption = config["EncryptionConfiguration"]
+    assert encryption["EnableAtRestEncryption"] is True
+    disks = encryption["AtRestEncryptionConfiguration"]["LocalDiskEncryptionConfiguration"]
+    assert disks == {"EncryptionKeyProviderType": "AwsKms", "AwsKmsKey": "${aws_kms_key.batch.arn}", "EnableEbsEncryption": True}
+    assert config["InstanceMetadataServiceConfiguration"]["MinimumInstanceMetadataServiceVersion"] == 2
+    cluster = stack["resource"]["aws_emr_cluster"]["batch"]
+    assert "log_uri" not in cluster
+    assert len(cluster["depends_on"]) == 2
+
+
+def test_emr_connections(tmp_path: Path) -> None:
+    services = {"lake": LAKE, "db": "kind: rds", "batch": "kind: emr, applications: [Spark, Hive], idle_timeout_s: null"}
+    stack = build(tmp_path, services, "{from: batch, to: lake, access: read-write}", "batch -> db")
+    cluster = stack["resource"]["aws_emr_cluster"]["batch"]
+    assert cluster["applications"] == ["Hive", "Spark"]
+    assert "auto_termination_policy" not in cluster
+    (statement,) = _statements(stack, "batch_to_lake")
+    assert statement["resources"] == ["${aws_s3_bucket.lake.arn}", "${aws_s3_bucket.lake.arn}/*"]
+    assert stack["resource"]["aws_iam_role_policy"]["batch_to_lake"]["role"] == "${aws_iam_role.batch.id}"
+    egress = stack["resource"]["aws_vpc_security_group_egress_rule"]["batch_to_db"]
+    assert (egress["security_group_id"], egress["from_port"]) == ("${aws_security_group.batch.id}", 5432)
+
+
+def test_emr_unknown_application(tmp_path: Path) -> None:
+    message = error(tmp_path, {"batch": "kind: emr, applications: [Flink, Spork]"})
+    assert message.startswith("model.yaml:7:48: error[value]: 'applications' must be 'Flink', 'Hadoop', ")
+    assert message.endswith(", not 'Spork'")
+
+
+def test_emr_application_listed_twice(tmp_path: Path) -> None:
+    assert error(tmp_path, {"batch": "kind: emr, applications: [Flink, Flink]"}) == (
+        "model.yaml:7:40: error[value]: application 'Flink' is listed twice"
+    )
+
+
+def test_emr_needs_private_subnets(tmp_path: Path) -> None:
+    assert error(tmp_path, {"batch": "kind: emr"}, network="subnets: {public: 24, isolated: 24}") == (
+        "model.yaml:7:7: error[network]: service 'batch' (emr) runs in private subnets, but the network has no private tier"
+    )
+
+
+def test_analytics_models_plan(tmp_path: Path) -> None:
+    services = {
+        "lake": LAKE,
+        "results": "kind: s3",
+        "logs": "kind: s3, purpose: logs",
+        "ingest": "kind: firehose, destination: lake",
+        "query": "kind: athena, results: results, data: lake",
+        "batch": "kind: emr, logs: logs",
+        "db": "kind: rds",
+    }
+    connections = (
+        "{from: ingest, to: lake, access: write}",
+        "{from: batch, to: lake, access: read-write}",
+        "batch -> query",
+        "batch -> db",
+    )
+    assert_plans(tmp_path, services, *connections)

@@ -1,0 +1,425 @@
+"""Compute kinds: ec2, asg, lambda, beanstalk: their Terraform, connections and bad settings."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import json
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from compiler import pipeline
+from tests.kinds_helpers import assert_plans, build, error
+
+DB = "kind: rds"
+ALB = "kind: alb"
+
+
+def _files(tmp_path: Path, service: str) -> dict[str, bytes]:
+    """Every file a one-service model compiles into (the stack and its assets)."""
+    model = tmp_path / "model.yaml"
+    model.write_text(f"name: t\nregion: eu-west-3\nlayers:\n  - name: app\n    services:\n      fn: {{{service}}}\n")
+    return pipeline.compile_terraform(pipeline.load(model, "model.yaml"), "model.yaml")
+
+
+def _user_data(body: dict[str, Any], key: str) -> str:
+    return base64.b64decode(body[key]).decode()
+
+
+def _policy(stack: dict[str, Any], name: str) -> list[dict[str, Any]]:
+    statements: list[dict[str, Any]] = stack["data"]["aws_iam_policy_document"][name]["statement"]
+    return statements
+
+
+def _attachments(stack: dict[str, Any], role: str) -> set[str]:
+    found = stack["resource"]["aws_iam_role_policy_attachment"].values()
+    return {a["policy_arn"].rsplit("/", 1)[1] for a in found if a["role"] == f"${{aws_iam_role.{role}.name}}"}
+
+
+# --- ec2 ---------------------------------------------------------------------------------
+
+
+def test_ec2_defaults_are_secure(tmp_path: Path) -> None:
+    stack = build(tmp_path, {"web": "kind: ec2"})
+    vm = stack["resource"]["aws_instance"]["web"]
+    assert vm["count"] == 1
+    assert vm["instance_type"] == "t3.micro"
+    assert vm["ami"] == "${data.aws_ssm_parameter.web_ami.insecure_value}"
+    assert stack["data"]["aws_ssm_parameter"]["web_ami"]["name"] == (
+        "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
+    )
+    assert vm["metadata_options"] == [{"http_endpoint": "enabled", "http_tokens": "required", "http_put_response_hop_limit": 1}]
+    assert vm["root_block_device"] == [{"volume_size": 20, "volume_type": "gp3", "encrypted": True, "delete_on_termination": True}]
+    assert vm["associate_public_ip_address"] is False
+    assert vm["ebs_optimized"] is True
+    assert vm["monitoring"] is True
+    assert vm["subnet_id"] == "${element([aws_subnet.private_a.id, aws_subnet.private_b.id], count.index)}"
+    assert vm["vpc_security_group_ids"] == ["${aws_security_group.web.id}"]
+    assert vm["iam_instance_profile"] == "${aws_iam_instance_profile.web.name}"
+    assert "user_data_base64" not in vm  # nothing to serve, nothing to install
+    assert stack["resource"]["aws_iam_instance_profile"]["web"]["role"] == "${aws_iam_role.web.name}"
+    assert _attachments(stack, "web") == {"AmazonSSMManagedInstanceCore"}
+    https = stack["resource"]["aws_vpc_security_group_egress_rule"]["web_https"]
+    assert (https["from_port"], https["to_port"], https["cidr_ipv4"]) == (443, 443, "0.0.0.0/0")
+    assert "aws_vpc_security_group_ingress_rule" not in stack["resource"]
+
+
+def test_ec2_t2_is_not_ebs_optimized_and_graviton_gets_arm64(tmp_path: Path) -> None:
+    stack = build(tmp_path, {"old": "kind: ec2, instance_type: t2.micro", "arm": "kind: ec2, instance_type: t4g.small, count: 3"})
+    assert "ebs_optimized" not in stack["resource"]["aws_instance"]["old"]
+    assert stack["data"]["aws_ssm_parameter"]["arm_ami"]["name"].endswith("-arm64")
+    arm = stack["resource"]["aws_instance"]["arm"]
+    assert arm["count"] == 3
+    assert arm["tags"]["Name"] == "t-arm-${count.index + 1}"
+    assert arm["tags"]["archc:service"] == "arm"
+
+
+def test_ec2_user_data_is_kept_literally(tmp_path: Path) -> None:
+    stack = build(tmp_path, {"web": 'kind: ec2, user_data: "#!/bin/bash\\necho ${HOME}"'})
+    assert _user_data(stack["resource"]["aws_instance"]["web"], "user_data_base64") == "#!/bin/bash\necho ${HOME}"
+
+
+def test_ec2_behind_alb_registers_every_instance(tmp_path: Path) -> None:
+    stack = build(tmp_path, {"lb": ALB, "web": "kind: ec2, count: 2, port: 8080, health_check_path: /health"}, "lb -> web")
+    group = stack["resource"]["aws_lb_target_group"]["lb_web"]
+    assert (group["target_type"], group["port"]) == ("instance", 8080)
+    assert group["health_check"][0]["path"] == "/health"
+    attachment = stack["resource"]["aws_lb_target_group_attachment"]["web_lb_web"]
+    assert attachment == {
+        "count": 2,
+        "port": 8080,
+        "provider": "aws",
+        "target_group_arn": "${aws_lb_target_group.lb_web.arn}",
+        "target_id": "${aws_instance.web[count.index].id}",
+    }
+    ingress = stack["resource"]["aws_vpc_security_group_ingress_rule"]["web_from_lb"]
+    assert ingress["referenced_security_group_id"] == "${aws_security_group.lb.id}"
+    assert ingress["from_port"] == 8080
+    # Until the application is deployed, a placeholder answers the health check.
+    script = _user_data(stack["resource"]["aws_instance"]["web"], "user_data_base64")
+    assert "python3 -m http.server 8080" in script
+    assert "echo ok > /opt/archc-placeholder/health" in script
+
+
+def test_ec2_reaches_a_database(tmp_path: Path) -> None:
+    stack = build(tmp_path, {"web": "kind: ec2", "db": DB}, "web -> db")
+    egress = stack["resource"]["aws_vpc_security_group_egress_rule"]["web_to_db"]
+    assert egress["referenced_security_group_id"] == "${aws_security_group.db.id}"
+    assert egress["from_port"] == 5432
+
+
+def test_ec2_as_codedeploy_target(tmp_path: Path) -> None:
+    stack = build(tmp_path, {"deploy": "kind: codedeploy", "web": "kind: ec2"}, "deploy -> web")
+    group = stack["resource"]["aws_codedeploy_deployment_group"]["deploy"]
+    assert group["ec2_tag_set"] == [{"ec2_tag_filter": [{"key": "archc:service", "type": "KEY_AND_VALUE", "value": "web"}]}]
+    assert "/latest/install" in _user_data(stack["resource"]["aws_instance"]["web"], "user_data_base64")
+
+
+def test_ec2_bad_instance_type(tmp_path: Path) -> None:
+    assert error(tmp_path, {"web": "kind: ec2, instance_type: huge"}) == (
+        r"model.yaml:7:39: error[value]: 'instance_type' 'huge' does not match the pattern ^[a-z][a-z0-9-]*\.[a-z0-9]+$"
+    )
+
+
+# --- asg ---------------------------------------------------------------------------------
+
+
+def test_asg_defaults(tmp_path: Path) -> None:
+    stack = build(tmp_path, {"fleet": "kind: asg"})
+    template = stack["resource"]["aws_launch_template"]["fleet"]
+    assert template["metadata_options"][0]["http_tokens"] == "required"
+    assert template["block_device_mappings"][0]["ebs"] == [
+        {"volume_size": 20, "volume_type": "gp3", "encrypted": "true", "delete_on_termination": "true"}
+    ]
+    assert template["network_interfaces"][0]["associate_public_ip_address"] == "false"
+    assert template["network_interfaces"][0]["security_groups"] == ["${aws_security_group.fleet.id}"]
+    assert template["iam_instance_profile"] == [{"arn": "${aws_iam_instance_profile.fleet.arn}"}]
+    assert template["monitoring"] == [{"enabled": True}]
+    group = stack["resource"]["aws_autoscaling_group"]["fleet"]
+    assert (group["min_size"], group["max_size"], group["desired_capacity"]) == (2, 4, 2)
+    assert group["vpc_zone_identifier"] == ["${aws_subnet.private_a.id}", "${aws_subnet.private_b.id}"]
+    assert group["launch_template"] == [{"id": "${aws_launch_template.fleet.id}", "version": "${aws_launch_template.fleet.latest_version}"}]
+    assert group["health_check_type"] == "EC2"
+    assert {"key": "Name", "value": "t-fleet", "propagate_at_launch": True} in group["tag"]
+    assert "tags" not in group
+    assert "desired_capacity" in group["lifecycle"]["ignore_changes"]
+    policy = stack["resource"]["aws_autoscaling_policy"]["fleet_cpu"]
+    assert policy["autoscaling_group_name"] == "${aws_autoscaling_group.fleet.name}"
+    assert policy["target_tracking_configuration"][0]["target_value"] == 60
+    assert _attachments(stack, "fleet") == {"AmazonSSMManagedInstanceCore"}
+
+
+def test_asg_behind_alb_uses_elb_health_checks(tmp_path: Path) -> None:
+    stack = build(tmp_path, {"lb": ALB, "fleet": "kind: asg, min: 1, max: 6, desired: 3"}, "lb -> fleet")
+    assert stack["resource"]["aws_autoscaling_attachment"]["fleet_lb_fleet"] == {
+        "autoscaling_group_name": "${aws_autoscaling_group.fleet.name}",
+        "lb_target_group_arn": "${aws_lb_target_group.lb_fleet.arn}",
+        "provider": "aws",
+    }
+    group = stack["resource"]["aws_autoscaling_group"]["fleet"]
+    assert group["health_check_type"] == "ELB"
+    assert (group["min_size"], group["max_size"], group["desired_capacity"]) == (1, 6, 3)
+    assert "http.server 80" in _user_data(stack["resource"]["aws_launch_template"]["fleet"], "user_data")
+
+
+def test_asg_as_codedeploy_target(tmp_path: Path) -> None:
+    stack = build(tmp_path, {"deploy": "kind: codedeploy", "fleet": "kind: asg"}, "deploy -> fleet")
+    group = stack["resource"]["aws_codedeploy_deployment_group"]["deploy"]
+    assert group["autoscaling_groups"] == ["${aws_autoscaling_group.fleet.name}"]
+    assert "codedeploy" in _user_data(stack["resource"]["aws_launch_template"]["fleet"], "user_data")
+
+
+def test_asg_sizes_out_of_order(tmp_path: Path) -> None:
+    assert error(tmp_path, {"fleet": "kind: asg, min: 3, max: 2"}) == "model.yaml:7:31: error[conflict]: min (3) must not exceed max (2)"
+    assert error(tmp_path, {"fleet": "kind: asg, desired: 9"}) == (
+        "model.yaml:7:35: error[conflict]: desired (9) must lie between min (2) and max (4)"
+    )
+
+
+# --- lambda ------------------------------------------------------------------------------
+
+
+def test_lambda_defaults(tmp_path: Path) -> None:
+    files = _files(tmp_path, "kind: lambda")
+    stack = json.loads(files["terraform/stacks/t/cdk.tf.json"])
+    res = stack["resource"]
+    fn = res["aws_lambda_function"]["fn"]
+    assert (fn["runtime"], fn["handler"], fn["architectures"]) == ("nodejs20.x", "index.handler", ["arm64"])
+    assert (fn["memory_size"], fn["timeout"]) == (256, 30)
+    assert fn["role"] == "${aws_iam_role.fn.arn}"
+    assert fn["tracing_config"] == [{"mode": "Active"}]
+    assert fn["logging_config"] == [{"log_format": "Text", "log_group": "${aws_cloudwatch_log_group.fn.name}"}]
+    assert "vpc_config" not in fn and "aws_security_group" not in res  # no connection needs the VPC
+    logs = res["aws_cloudwatch_log_group"]["fn"]
+    assert (logs["name"], logs["retention_in_days"]) == ("/aws/lambda/t-fn", 365)
+    # Its logs only, not AWSLambdaBasicExecutionRole's every log group.
+    assert _policy(stack, "fn_logs") == [
+        {"actions": ["logs:CreateLogStream", "logs:PutLogEvents"], "resources": ["${aws_cloudwatch_log_group.fn.arn}:*"]}
+    ]
+    dlq = res["aws_sqs_queue"]["fn_dlq"]
+    assert dlq["sqs_managed_sse_enabled"] is True
+    assert fn["dead_letter_config"] == [{"target_arn": "${aws_sqs_queue.fn_dlq.arn}"}]
+    assert _policy(stack, "fn_dlq") == [{"actions": ["sqs:SendMessage"], "resources": ["${aws_sqs_queue.fn_dlq.arn}"]}]
+    assert "aws_iam_role_policy.fn_logs" in fn["depends_on"]
+    # The placeholder code ships with the stack, and the hash is the zip's.
+    code = files["terraform/stacks/t/assets/fn/function.zip"]
+    assert fn["filename"] == "assets/fn/function.zip"
+    assert fn["source_code_hash"] == base64.b64encode(hashlib.sha256(code).digest()).decode()
+    entry = zipfile.ZipFile(io.BytesIO(code)).infolist()[0]
+    assert (entry.filename, entry.date_time) == ("index.mjs", (1980, 1, 1, 0, 0, 0))
+    assert b"statusCode: 200" in zipfile.ZipFile(io.BytesIO(code)).read("index.mjs")
+
+
+def test_lambda_placeholder_follows_runtime_and_handler(tmp_path: Path) -> None:
+    files = _files(tmp_path, "kind: lambda, runtime: python3.12, handler: app.main, dead_letter_queue: false")
+    code = zipfile.ZipFile(io.BytesIO(files["terraform/stacks/t/assets/fn/function.zip"])).read("app.py").decode()
+    assert code.startswith("def main(event, context):")
+    fn = json.loads(files["terraform/stacks/t/cdk.tf.json"])["resource"]["aws_lambda_function"]["fn"]
+    assert "dead_letter_config" not in fn
+
+
+def test_lambda_environment_is_not_a_template(tmp_path: Path) -> None:
+    stack = build(tmp_path, {"fn": 'kind: lambda, environment: {GREETING: "hi ${USER}", LEVEL: info}'})
+    variables = stack["resource"]["aws_lambda_function"]["fn"]["environment"][0]["variables"]
+    assert variables == {"GREETING": "hi $${USER}", "LEVEL": "info"}
+
+
+def test_lambda_joins_the_vpc_to_reach_a_database(tmp_path: Path) -> None:
+    stack = build(tmp_path, {"fn": "kind: lambda", "db": DB}, "fn -> db")
+    fn = stack["resource"]["aws_lambda_function"]["fn"]
+    assert fn["vpc_config"] == [
+        {"subnet_ids": ["${aws_subnet.private_a.id}", "${aws_subnet.private_b.id}"], "security_group_ids": ["${aws_security_group.fn.id}"]}
+    ]
+    assert _attachments(stack, "fn") == {"AWSXRayDaemonWriteAccess", "AWSLambdaVPCAccessExecutionRole"}
+    assert "aws_iam_role_policy_attachment.fn_vpc" in fn["depends_on"]
+    ingress = stack["resource"]["aws_vpc_security_group_ingress_rule"]["db_from_fn"]
+    assert ingress["referenced_security_group_id"] == "${aws_security_group.fn.id}"
+
+
+def test_lambda_vpc_setting(tmp_path: Path) -> None:
+    stack = build(tmp_path, {"fn": "kind: lambda, vpc: true, egress_https: false"})
+    assert "vpc_config" in stack["resource"]["aws_lambda_function"]["fn"]
+    assert "aws_vpc_security_group_egress_rule" not in stack["resource"]
+
+
+def test_lambda_invoked_through_iam(tmp_path: Path) -> None:
+    stack = build(tmp_path, {"web": "kind: ec2", "fn": "kind: lambda"}, "web -> fn")
+    assert _policy(stack, "web_to_fn") == [
+        {"sid": "archcInvoke", "actions": ["lambda:InvokeFunction"], "resources": ["${aws_lambda_function.fn.arn}"]}
+    ]
+
+
+def test_lambda_behind_alb(tmp_path: Path) -> None:
+    stack = build(tmp_path, {"lb": ALB, "fn": "kind: lambda"}, "lb -> fn")
+    assert stack["resource"]["aws_lb_target_group"]["lb_fn"]["target_type"] == "lambda"
+    permission = stack["resource"]["aws_lambda_permission"]["fn_from_lb_lb_fn"]
+    assert permission["principal"] == "elasticloadbalancing.amazonaws.com"
+    assert permission["source_arn"] == "${aws_lb_target_group.lb_fn.arn}"
+    assert stack["resource"]["aws_lb_target_group_attachment"]["fn_lb_fn"] == {
+        "target_group_arn": "${aws_lb_target_group.lb_fn.arn}",
+        "target_id": "${aws_lambda_function.fn.arn}",
+        "depends_on": ["aws_lambda_permission.fn_from_lb_lb_fn"],
+        "provider": "aws",
+    }
+
+
+def test_lambda_consumes_a_queue(tmp_path: Path) -> None:
+    stack = build(tmp_path, {"jobs": "kind: sqs", "fn": "kind: lambda"}, "jobs -> fn")
+    mapping = stack["resource"]["aws_lambda_event_source_mapping"]["fn_from_jobs"]
+    assert mapping["event_source_arn"] == "${aws_sqs_queue.jobs.arn}"
+    assert mapping["function_name"] == "${aws_lambda_function.fn.arn}"
+    assert mapping["batch_size"] == 10
+    assert mapping["depends_on"] == ["aws_iam_role_policy.fn_consume_jobs"]
+    assert _policy(stack, "fn_consume_jobs") == [
+        {
+            "actions": ["sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"],
+            "resources": ["${aws_sqs_queue.jobs.arn}"],
+        }
+    ]
+
+
+def test_lambda_subscribes_to_a_topic(tmp_path: Path) -> None:
+    stack = build(tmp_path, {"events": "kind: sns", "fn": "kind: lambda"}, "events -> fn")
+    subscription = stack["resource"]["aws_sns_topic_subscription"]["events_to_fn"]
+    assert (subscription["protocol"], subscription["endpoint"]) == ("lambda", "${aws_lambda_function.fn.arn}")
+    permission = stack["resource"]["aws_lambda_permission"]["fn_from_sns_events"]
+    assert (permission["principal"], permission["source_arn"]) == ("sns.amazonaws.com", "${aws_sns_topic.events.arn}")
+
+
+def test_lambda_behind_api_gateway(tmp_path: Path) -> None:
+    stack = build(tmp_path, {"api": "kind: api-gateway", "fn": "kind: lambda"}, "api -> fn")
+    integration = stack["resource"]["aws_apigatewayv2_integration"]["api_fn"]
+    assert (integration["integration_type"], integration["integration_uri"]) == ("AWS_PROXY", "${aws_lambda_function.fn.invoke_arn}")
+    assert stack["resource"]["aws_lambda_permission"]["fn_from_api"]["principal"] == "apigateway.amazonaws.com"
+
+
+def test_lambda_bad_settings(tmp_path: Path) -> None:
+    assert error(tmp_path, {"fn": "kind: lambda, runtime: java21"}) == (
+        "model.yaml:7:35: error[value]: 'runtime' must be 'nodejs20.x', 'nodejs22.x', 'python3.11', 'python3.12', "
+        "'python3.13' or 'ruby3.3', not 'java21'"
+    )
+    assert error(tmp_path, {"fn": "kind: lambda, handler: index"}) == (
+        r"model.yaml:7:35: error[value]: 'handler' 'index' does not match the pattern ^[A-Za-z0-9_][A-Za-z0-9_/-]*\.[A-Za-z_][A-Za-z0-9_]*$"
+    )
+
+
+# --- beanstalk -----------------------------------------------------------------------------
+
+
+def _settings(stack: dict[str, Any], name: str) -> dict[tuple[str, str], str]:
+    env = stack["resource"]["aws_elastic_beanstalk_environment"][name]
+    return {(s["namespace"], s["name"]): s["value"] for s in env["setting"]}
+
+
+def test_beanstalk_defaults(tmp_path: Path) -> None:
+    stack = build(tmp_path, {"api": "kind: beanstalk, environment: {NODE_ENV: production}"})
+    platform = stack["data"]["aws_elastic_beanstalk_solution_stack"]["api_platform"]
+    assert platform == {"most_recent": True, "name_regex": "^64bit Amazon Linux 2023 (.*) running Node.js 20(.*)$", "provider": "aws"}
+    env = stack["resource"]["aws_elastic_beanstalk_environment"]["api"]
+    assert env["solution_stack_name"] == "${data.aws_elastic_beanstalk_solution_stack.api_platform.name}"
+    assert env["application"] == "${aws_elastic_beanstalk_application.api_app.name}"
+    settings = _settings(stack, "api")
+    assert settings[("aws:ec2:vpc", "VPCId")] == "${aws_vpc.main.id}"
+    assert settings[("aws:ec2:vpc", "Subnets")] == "${aws_subnet.private_a.id},${aws_subnet.private_b.id}"
+    assert settings[("aws:ec2:vpc", "ELBSubnets")] == "${aws_subnet.public_a.id},${aws_subnet.public_b.id}"
+    assert settings[("aws:ec2:vpc", "AssociatePublicIpAddress")] == "false"
+    assert settings[("aws:elasticbeanstalk:environment", "LoadBalancerType")] == "application"
+    assert settings[("aws:elasticbeanstalk:environment", "ServiceRole")] == "${aws_iam_role.api_service.arn}"
+    assert settings[("aws:autoscaling:launchconfiguration", "IamInstanceProfile")] == "${aws_iam_instance_profile.api.name}"
+    assert settings[("aws:autoscaling:launchconfiguration", "SecurityGroups")] == "${aws_security_group.api.id}"
+    assert settings[("aws:autoscaling:launchconfiguration", "DisableIMDSv1")] == "true"
+    assert settings[("aws:ec2:instances", "InstanceTypes")] == "t3.micro"
+    assert (settings[("aws:autoscaling:asg", "MinSize")], settings[("aws:autoscaling:asg", "MaxSize")]) == ("2", "4")
+    assert settings[("aws:elasticbeanstalk:healthreporting:system", "SystemType")] == "enhanced"
+    assert settings[("aws:elasticbeanstalk:managedactions", "ManagedActionsEnabled")] == "true"
+    assert settings[("aws:elasticbeanstalk:cloudwatch:logs", "RetentionInDays")] == "365"
+    assert settings[("aws:elasticbeanstalk:application:environment", "NODE_ENV")] == "production"
+    assert not any(ns == "aws:elbv2:listener:443" for ns, _ in settings)
+    assert _attachments(stack, "api") == {"AWSElasticBeanstalkWebTier", "AmazonSSMManagedInstanceCore"}
+    assert _attachments(stack, "api_service") == {
+        "AWSElasticBeanstalkEnhancedHealth",
+        "AWSElasticBeanstalkManagedUpdatesCustomerRolePolicy",
+    }
+
+
+def test_beanstalk_python_with_https(tmp_path: Path) -> None:
+    cert = "arn:aws:acm:eu-west-3:123456789012:certificate/0f6c2b4e-1111-2222-3333-444455556666"
+    stack = build(tmp_path, {"api": f"kind: beanstalk, platform: python, platform_version: '3.13', certificate_arn: '{cert}'"})
+    regex = stack["data"]["aws_elastic_beanstalk_solution_stack"]["api_platform"]["name_regex"]
+    assert regex == r"^64bit Amazon Linux 2023 (.*) running Python 3\.13(.*)$"
+    settings = _settings(stack, "api")
+    assert settings[("aws:elbv2:listener:443", "Protocol")] == "HTTPS"
+    assert settings[("aws:elbv2:listener:443", "SSLCertificateArns")] == cert
+
+
+def test_beanstalk_reaches_a_database(tmp_path: Path) -> None:
+    """Udagram: the Node.js backend on Elastic Beanstalk talks to PostgreSQL on RDS."""
+    stack = build(tmp_path, {"api": "kind: beanstalk", "db": DB}, "api -> db")
+    ingress = stack["resource"]["aws_vpc_security_group_ingress_rule"]["db_from_api"]
+    assert ingress["referenced_security_group_id"] == "${aws_security_group.api.id}"
+    assert ingress["from_port"] == 5432
+
+
+def test_beanstalk_as_cloudfront_origin_and_alias(tmp_path: Path) -> None:
+    stack = build(
+        tmp_path,
+        {"cdn": "kind: cloudfront", "dns": "kind: route53, domain: example.com", "api": "kind: beanstalk"},
+        "cdn -> api",
+        "dns -> api",
+    )
+    origin = stack["resource"]["aws_cloudfront_distribution"]["cdn"]["origin"][0]
+    assert origin["domain_name"] == "${aws_elastic_beanstalk_environment.api.cname}"
+    assert origin["custom_origin_config"][0]["origin_protocol_policy"] == "http-only"
+    record = stack["resource"]["aws_route53_record"]["dns_apex_a"]
+    assert record["alias"] == [
+        {
+            "name": "${aws_elastic_beanstalk_environment.api.cname}",
+            "zone_id": "${data.aws_elastic_beanstalk_hosted_zone.api_zone.id}",
+            "evaluate_target_health": True,
+        }
+    ]
+
+
+def test_beanstalk_domain_needs_a_certificate(tmp_path: Path) -> None:
+    assert error(tmp_path, {"api": "kind: beanstalk, domain: app.example.com"}) == (
+        "model.yaml:7:38: error[conflict]: 'domain' needs 'certificate_arn': CloudFront reaches the domain over HTTPS"
+    )
+
+
+def test_beanstalk_public_load_balancer_needs_public_subnets(tmp_path: Path) -> None:
+    network = "azs: 2, subnets: {private: 24, isolated: 24}, nat: none"
+    assert error(tmp_path, {"api": "kind: beanstalk"}, network=network) == (
+        "model.yaml:7:7: error[network]: a public Beanstalk load balancer needs a public subnet tier (or set public: false)"
+    )
+    stack = build(tmp_path, {"api": "kind: beanstalk, public: false"}, network=network)
+    settings = _settings(stack, "api")
+    assert settings[("aws:ec2:vpc", "ELBScheme")] == "internal"
+    assert settings[("aws:ec2:vpc", "ELBSubnets")] == "${aws_subnet.private_a.id},${aws_subnet.private_b.id}"
+
+
+# --- all together, through Terraform core ------------------------------------------------
+
+
+def test_compute_kinds_plan(tmp_path: Path) -> None:
+    assert_plans(
+        tmp_path,
+        {
+            "lb": ALB,
+            "web": "kind: ec2, count: 2",
+            "fleet": "kind: asg",
+            "fn": "kind: lambda",
+            "api": "kind: beanstalk",
+            "jobs": "kind: sqs",
+            "db": DB,
+            "deploy": "kind: codedeploy",
+        },
+        "lb -> web",
+        "{from: lb, to: fleet, path: '/fleet/*'}",
+        "{from: lb, to: fn, path: '/fn/*'}",
+        "jobs -> fn",
+        "fn -> db",
+        "api -> db",
+        "deploy -> fleet",
+    )

@@ -1,0 +1,335 @@
+"""Container kinds: ecr, ecs-cluster, ecs-service, eks: their Terraform, connections and bad settings."""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+from typing import Any
+
+from tests.kinds_helpers import assert_plans, build, error
+
+CLUSTER = "kind: ecs-cluster"
+IMAGE = "public.ecr.aws/nginx/nginx:1.27"
+
+
+def _policy(stack: dict[str, Any], name: str) -> list[dict[str, Any]]:
+    statements: list[dict[str, Any]] = stack["data"]["aws_iam_policy_document"][name]["statement"]
+    return statements
+
+
+def _attachments(stack: dict[str, Any], role: str) -> set[str]:
+    found = stack["resource"]["aws_iam_role_policy_attachment"].values()
+    return {a["policy_arn"].rsplit("/", 1)[1] for a in found if a["role"] == f"${{aws_iam_role.{role}.name}}"}
+
+
+def _container(stack: dict[str, Any], name: str) -> dict[str, Any]:
+    (container,) = json.loads(stack["resource"]["aws_ecs_task_definition"][name]["container_definitions"])
+    return dict(container)
+
+
+# --- ecr ---------------------------------------------------------------------------------
+
+
+def test_ecr_defaults(tmp_path: Path) -> None:
+    stack = build(tmp_path, {"images": "kind: ecr"})
+    repo = stack["resource"]["aws_ecr_repository"]["images"]
+    assert repo["image_scanning_configuration"] == [{"scan_on_push": True}]
+    assert repo["encryption_configuration"] == [{"encryption_type": "KMS"}]
+    assert repo["image_tag_mutability"] == "IMMUTABLE_WITH_EXCLUSION"
+    assert repo["image_tag_mutability_exclusion_filter"] == [{"filter": "latest", "filter_type": "WILDCARD"}]
+    assert repo["force_delete"] is False
+    lifecycle = stack["resource"]["aws_ecr_lifecycle_policy"]["images"]
+    assert lifecycle["repository"] == "${aws_ecr_repository.images.name}"
+    rules = json.loads(lifecycle["policy"])["rules"]
+    assert rules[-1]["selection"] == {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": 30}
+
+
+def test_ecr_all_tags_immutable(tmp_path: Path) -> None:
+    repo = build(tmp_path, {"images": "kind: ecr, mutable_tags: []"})["resource"]["aws_ecr_repository"]["images"]
+    assert repo["image_tag_mutability"] == "IMMUTABLE"
+    assert "image_tag_mutability_exclusion_filter" not in repo
+
+
+def test_ecr_push_from_a_workload(tmp_path: Path) -> None:
+    stack = build(tmp_path, {"images": "kind: ecr", "fn": "kind: lambda"}, "{from: fn, to: images, access: push}")
+    (statement,) = _policy(stack, "fn_to_images")
+    assert statement["resources"] == ["${aws_ecr_repository.images.arn}"]
+    assert "ecr:PutImage" in statement["actions"]
+
+
+def test_ecr_bad_settings(tmp_path: Path) -> None:
+    assert error(tmp_path, {"images": "kind: ecr, keep_images: 0"}) == (
+        "model.yaml:7:40: error[value]: 'keep_images' must be at least 1, not 0"
+    )
+    assert error(tmp_path, {"images": "kind: ecr", "fn": "kind: lambda"}, "images -> fn") == (
+        "model.yaml:10:5: error[connection]: images (ecr) -> fn (lambda): ecr does not start connections; "
+        "draw the connection from the caller to the service it calls"
+    )
+
+
+# --- ecs-cluster -------------------------------------------------------------------------
+
+
+def test_ecs_cluster_on_fargate(tmp_path: Path) -> None:
+    stack = build(tmp_path, {"apps": CLUSTER})
+    cluster = stack["resource"]["aws_ecs_cluster"]["apps"]
+    assert cluster["setting"] == [{"name": "containerInsights", "value": "enabled"}]
+    providers = stack["resource"]["aws_ecs_cluster_capacity_providers"]["apps"]
+    assert providers["cluster_name"] == "${aws_ecs_cluster.apps.name}"
+    assert providers["capacity_providers"] == ["FARGATE", "FARGATE_SPOT"]
+    assert "aws_security_group" not in stack["resource"]  # nothing of it runs in the VPC
+    assert "aws_autoscaling_group" not in stack["resource"]
+
+
+def test_ecs_cluster_on_ec2(tmp_path: Path) -> None:
+    stack = build(tmp_path, {"apps": "kind: ecs-cluster, capacity: ec2, instance_type: t2.micro, min: 2, max: 4"})
+    res = stack["resource"]
+    assert stack["data"]["aws_ssm_parameter"]["apps_ami"]["name"] == "/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id"
+    template = res["aws_launch_template"]["apps"]
+    assert template["instance_type"] == "t2.micro"
+    assert "ebs_optimized" not in template  # t2 cannot
+    assert template["metadata_options"][0]["http_tokens"] == "required"
+    assert template["network_interfaces"][0]["security_groups"] == ["${aws_security_group.apps.id}"]
+    assert template["iam_instance_profile"] == [{"arn": "${aws_iam_instance_profile.apps.arn}"}]
+    script = base64.b64decode(template["user_data"]).decode()
+    assert "ECS_CLUSTER=t-apps\n" in script and "ECS_AWSVPC_BLOCK_IMDS=true" in script
+    assert res["aws_iam_instance_profile"]["apps"]["role"] == "${aws_iam_role.apps_instance.name}"
+    assert _attachments(stack, "apps_instance") == {"AmazonEC2ContainerServiceforEC2Role", "AmazonSSMManagedInstanceCore"}
+    group = res["aws_autoscaling_group"]["apps"]
+    assert (group["min_size"], group["max_size"]) == (2, 4)
+    assert "desired_capacity" not in group  # ECS managed scaling owns it
+    assert {"key": "AmazonECSManaged", "value": "", "propagate_at_launch": True} in group["tag"]
+    provider = res["aws_ecs_capacity_provider"]["apps"]
+    assert provider["name"] == "cp-t-apps"
+    assert provider["auto_scaling_group_provider"][0]["auto_scaling_group_arn"] == "${aws_autoscaling_group.apps.arn}"
+    assert provider["auto_scaling_group_provider"][0]["managed_scaling"] == [{"status": "ENABLED", "target_capacity": 100}]
+    providers = res["aws_ecs_cluster_capacity_providers"]["apps"]
+    assert providers["capacity_providers"] == ["${aws_ecs_capacity_provider.apps.name}"]
+
+
+def test_ecs_cluster_bad_settings(tmp_path: Path) -> None:
+    assert error(tmp_path, {"apps": "kind: ecs-cluster, instance_type: t3.small"}) == (
+        "model.yaml:7:48: error[conflict]: 'instance_type' applies to EC2 capacity; set capacity: ec2 or remove it"
+    )
+    assert error(tmp_path, {"apps": CLUSTER, "fn": "kind: lambda"}, "apps -> fn") == (
+        "model.yaml:10:5: error[connection]: apps (ecs-cluster) -> fn (lambda): ecs-cluster does not start connections; "
+        "draw the connection from the caller to the service it calls"
+    )
+
+
+# --- ecs-service -------------------------------------------------------------------------
+
+
+def test_ecs_service_defaults(tmp_path: Path) -> None:
+    stack = build(
+        tmp_path, {"apps": CLUSTER, "api": f"kind: ecs-service, cluster: apps, image: '{IMAGE}', environment: {{MODE: '${{x}}'}}"}
+    )
+    res = stack["resource"]
+    task = res["aws_ecs_task_definition"]["api"]
+    assert (task["network_mode"], task["requires_compatibilities"], task["cpu"], task["memory"]) == ("awsvpc", ["FARGATE"], "256", "512")
+    assert task["task_role_arn"] == "${aws_iam_role.api.arn}"
+    assert task["execution_role_arn"] == "${aws_iam_role.api_execution.arn}"
+    assert task["volume"] == [{"name": "tmp"}]
+    container = _container(stack, "api")
+    assert container["image"] == IMAGE
+    assert container["readonlyRootFilesystem"] is True
+    assert container["mountPoints"] == [{"containerPath": "/tmp", "readOnly": False, "sourceVolume": "tmp"}]
+    assert container["portMappings"] == [{"containerPort": 8080, "protocol": "tcp"}]
+    assert container["environment"] == [{"name": "MODE", "value": "$${x}"}]
+    assert container["logConfiguration"]["options"]["awslogs-group"] == "${aws_cloudwatch_log_group.api.name}"
+    assert res["aws_cloudwatch_log_group"]["api"]["retention_in_days"] == 365
+    # The execution role writes its own logs and nothing else (a public image needs no ECR rights).
+    assert _policy(stack, "api_execution") == [
+        {"actions": ["logs:CreateLogStream", "logs:PutLogEvents"], "resources": ["${aws_cloudwatch_log_group.api.arn}:*"]}
+    ]
+    service = res["aws_ecs_service"]["api"]
+    assert service["cluster"] == "${aws_ecs_cluster.apps.id}"
+    assert service["launch_type"] == "FARGATE"
+    assert service["network_configuration"] == [
+        {
+            "subnets": ["${aws_subnet.private_a.id}", "${aws_subnet.private_b.id}"],
+            "security_groups": ["${aws_security_group.api.id}"],
+            "assign_public_ip": False,
+        }
+    ]
+    assert service["deployment_circuit_breaker"] == [{"enable": True, "rollback": True}]
+    assert service["desired_count"] == 2
+    assert service["depends_on"] == ["aws_ecs_cluster_capacity_providers.apps"]
+    target = res["aws_appautoscaling_target"]["api"]
+    assert target["resource_id"] == "service/${aws_ecs_cluster.apps.name}/${aws_ecs_service.api.name}"
+    assert (target["min_capacity"], target["max_capacity"]) == (2, 4)
+    policy = res["aws_appautoscaling_policy"]["api_cpu"]["target_tracking_scaling_policy_configuration"][0]
+    assert policy["target_value"] == 60
+    https = res["aws_vpc_security_group_egress_rule"]["api_https"]
+    assert (https["from_port"], https["security_group_id"]) == (443, "${aws_security_group.api.id}")
+
+
+def test_ecs_service_from_ecr_repository(tmp_path: Path) -> None:
+    stack = build(
+        tmp_path, {"apps": CLUSTER, "images": "kind: ecr", "api": "kind: ecs-service, cluster: apps, repository: images, tag: v1"}
+    )
+    assert _container(stack, "api")["image"] == "${aws_ecr_repository.images.repository_url}:v1"
+    login, pull = _policy(stack, "api_execution")[1:]
+    assert login == {"sid": "EcrLogin", "actions": ["ecr:GetAuthorizationToken"], "resources": ["*"]}
+    assert pull == {
+        "sid": "EcrPull",
+        "actions": ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+        "resources": ["${aws_ecr_repository.images.arn}"],
+    }
+
+
+def test_ecs_service_on_ec2_capacity(tmp_path: Path) -> None:
+    stack = build(
+        tmp_path,
+        {
+            "apps": "kind: ecs-cluster, capacity: ec2",
+            "ui": f"kind: ecs-service, cluster: apps, image: '{IMAGE}', min: 1, max: 1, desired: 1",
+        },
+    )
+    assert stack["resource"]["aws_ecs_task_definition"]["ui"]["requires_compatibilities"] == ["EC2"]
+    service = stack["resource"]["aws_ecs_service"]["ui"]
+    assert "launch_type" not in service
+    assert service["capacity_provider_strategy"] == [{"capacity_provider": "${aws_ecs_capacity_provider.apps.name}", "weight": 1}]
+    assert "aws_appautoscaling_target" not in stack["resource"]  # min == max: nothing to scale
+
+
+def test_ecs_service_behind_alb(tmp_path: Path) -> None:
+    stack = build(
+        tmp_path,
+        {"lb": "kind: alb", "apps": CLUSTER, "api": f"kind: ecs-service, cluster: apps, image: '{IMAGE}', health_check_path: /health"},
+        "{from: lb, to: api, path: '/api/*'}",
+    )
+    group = stack["resource"]["aws_lb_target_group"]["lb_api"]
+    assert (group["target_type"], group["port"], group["health_check"][0]["path"]) == ("ip", 8080, "/health")
+    service = stack["resource"]["aws_ecs_service"]["api"]
+    assert service["load_balancer"] == [
+        {"target_group_arn": "${aws_lb_target_group.lb_api.arn}", "container_name": "api", "container_port": 8080}
+    ]
+    assert service["health_check_grace_period_seconds"] == 60
+    assert "aws_lb_listener.lb_http" in service["depends_on"]
+    ingress = stack["resource"]["aws_vpc_security_group_ingress_rule"]["api_from_lb"]
+    assert (ingress["from_port"], ingress["referenced_security_group_id"]) == (8080, "${aws_security_group.lb.id}")
+
+
+def test_ecs_services_call_each_other(tmp_path: Path) -> None:
+    stack = build(
+        tmp_path,
+        {
+            "apps": CLUSTER,
+            "ui": f"kind: ecs-service, cluster: apps, image: '{IMAGE}'",
+            "api": f"kind: ecs-service, cluster: apps, image: '{IMAGE}', port: 9000",
+            "db": "kind: rds",
+        },
+        "ui -> api",
+        "api -> db",
+    )
+    ingress = stack["resource"]["aws_vpc_security_group_ingress_rule"]
+    assert (ingress["api_from_ui"]["from_port"], ingress["api_from_ui"]["referenced_security_group_id"]) == (
+        9000,
+        "${aws_security_group.ui.id}",
+    )
+    assert ingress["db_from_api"]["from_port"] == 5432
+
+
+def test_ecs_service_bad_settings(tmp_path: Path) -> None:
+    assert error(tmp_path, {"apps": CLUSTER, "api": "kind: ecs-service, cluster: apps"}) == (
+        "model.yaml:8:7: error[missing]: an ecs-service needs 'image' (e.g. public.ecr.aws/nginx/nginx:1.27) "
+        "or 'repository' (an ecr service)"
+    )
+    assert error(tmp_path, {"apps": CLUSTER, "api": "kind: ecs-service, cluster: apps, image: nginx, memory: 4096"}) == (
+        "model.yaml:8:69: error[value]: memory 4096 does not fit cpu 256: use 512 to 2048 MiB in steps of 512"
+    )
+    assert error(tmp_path, {"images": "kind: ecr", "api": "kind: ecs-service, cluster: images, image: nginx"}) == (
+        "model.yaml:8:41: error[value]: 'cluster' must name a service of kind ecs-cluster; 'images' is ecr"
+    )
+    assert error(tmp_path, {"api": "kind: ecs-service, image: nginx"}) == (
+        "model.yaml:7:7: error[missing]: missing required key 'cluster' in service 'api'"
+    )
+
+
+# --- eks ---------------------------------------------------------------------------------
+
+
+def test_eks_defaults(tmp_path: Path) -> None:
+    stack = build(tmp_path, {"k8s": "kind: eks"})
+    res = stack["resource"]
+    cluster = res["aws_eks_cluster"]["k8s"]
+    assert cluster["vpc_config"] == [
+        {
+            "subnet_ids": ["${aws_subnet.private_a.id}", "${aws_subnet.private_b.id}"],
+            "security_group_ids": ["${aws_security_group.k8s.id}"],
+            "endpoint_private_access": True,
+            "endpoint_public_access": False,
+        }
+    ]
+    assert cluster["encryption_config"] == [{"resources": ["secrets"], "provider": [{"key_arn": "${aws_kms_key.k8s.arn}"}]}]
+    assert res["aws_kms_key"]["k8s"]["enable_key_rotation"] is True
+    assert cluster["enabled_cluster_log_types"] == ["api", "audit", "authenticator", "controllerManager", "scheduler"]
+    assert res["aws_cloudwatch_log_group"]["k8s"]["name"] == "/aws/eks/t-k8s/cluster"
+    assert "aws_cloudwatch_log_group.k8s" in cluster["depends_on"]
+    assert cluster["role_arn"] == "${aws_iam_role.k8s_cluster.arn}"
+    assert _attachments(stack, "k8s_cluster") == {"AmazonEKSClusterPolicy"}
+    assert _attachments(stack, "k8s") == {
+        "AmazonEKSWorkerNodePolicy",
+        "AmazonEKS_CNI_Policy",
+        "AmazonEC2ContainerRegistryPullOnly",
+        "AmazonSSMManagedInstanceCore",
+    }
+    nodes = res["aws_eks_node_group"]["k8s"]
+    assert nodes["node_role_arn"] == "${aws_iam_role.k8s.arn}"
+    assert nodes["ami_type"] == "AL2023_x86_64_STANDARD"
+    assert nodes["scaling_config"] == [{"min_size": 2, "max_size": 4, "desired_size": 2}]
+    template = res["aws_launch_template"]["k8s"]
+    assert template["metadata_options"][0]["http_tokens"] == "required"
+    assert template["vpc_security_group_ids"] == [
+        "${aws_eks_cluster.k8s.vpc_config[0].cluster_security_group_id}",
+        "${aws_security_group.k8s.id}",
+    ]
+    assert template["block_device_mappings"][0]["ebs"][0]["encrypted"] == "true"
+
+
+def test_eks_public_endpoint_for_listed_networks(tmp_path: Path) -> None:
+    stack = build(tmp_path, {"k8s": "kind: eks, instance_types: [m7g.large], public_access_cidrs: [203.0.113.0/24]"})
+    vpc = stack["resource"]["aws_eks_cluster"]["k8s"]["vpc_config"][0]
+    assert (vpc["endpoint_public_access"], vpc["public_access_cidrs"]) == (True, ["203.0.113.0/24"])
+    assert stack["resource"]["aws_eks_node_group"]["k8s"]["ami_type"] == "AL2023_ARM_64_STANDARD"
+
+
+def test_eks_nodes_reach_a_database(tmp_path: Path) -> None:
+    stack = build(tmp_path, {"k8s": "kind: eks", "db": "kind: rds"}, "k8s -> db")
+    ingress = stack["resource"]["aws_vpc_security_group_ingress_rule"]["db_from_k8s"]
+    assert ingress["referenced_security_group_id"] == "${aws_security_group.k8s.id}"
+
+
+def test_eks_bad_settings(tmp_path: Path) -> None:
+    assert error(tmp_path, {"k8s": "kind: eks, public_access_cidrs: [0.0.0.0/0]"}) == (
+        "model.yaml:7:45: error[value]: public_access_cidrs must not contain 0.0.0.0/0: list the networks of your operators"
+    )
+    assert error(tmp_path, {"k8s": "kind: eks, instance_types: [t3.medium, t4g.medium]"}) == (
+        "model.yaml:7:40: error[conflict]: instance_types mixes arm64 (Graviton) and x86_64 types; a node group has one architecture"
+    )
+
+
+# --- all together, through Terraform core ------------------------------------------------
+
+
+def test_container_kinds_plan(tmp_path: Path) -> None:
+    assert_plans(
+        tmp_path,
+        {
+            "lb": "kind: alb",
+            "images": "kind: ecr",
+            "fargate": CLUSTER,
+            "ec2": "kind: ecs-cluster, capacity: ec2, instance_type: t2.micro",
+            "api": "kind: ecs-service, cluster: fargate, repository: images",
+            "ui": f"kind: ecs-service, cluster: ec2, image: '{IMAGE}', port: 80, read_only_root: false",
+            "k8s": "kind: eks",
+            "db": "kind: rds",
+        },
+        "lb -> ui",
+        "{from: lb, to: api, path: '/api/*'}",
+        "ui -> api",
+        "api -> db",
+        "k8s -> db",
+    )

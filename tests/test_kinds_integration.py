@@ -1,0 +1,175 @@
+"""Integration kinds: sns and sqs: their Terraform, subscriptions, consumers and bad settings."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from modules import CATALOG
+from tests.kinds_helpers import assert_plans, build, error
+
+EMR = "kind: emr"  # a workload with an IAM role, to connect from
+needs_lambda = pytest.mark.skipif("lambda" not in CATALOG, reason="the lambda kind is not in the catalog")
+
+
+def _offering(capability: str) -> str:
+    return ", ".join(sorted(k for k, cls in CATALOG.items() if capability in cls.info.offers))
+
+
+# --- sns ---------------------------------------------------------------------------------
+
+
+def test_sns_topic_is_encrypted_and_mails(tmp_path: Path) -> None:
+    stack = build(tmp_path, {"alerts": "kind: sns, display_name: Alerts, emails: [ops@example.com, dev@example.com]"})
+    topic = stack["resource"]["aws_sns_topic"]["alerts"]
+    assert topic["name"] == "t-alerts"
+    assert topic["kms_master_key_id"] == "alias/aws/sns"
+    assert topic["display_name"] == "Alerts"
+    subscriptions = stack["resource"]["aws_sns_topic_subscription"]
+    assert subscriptions["alerts_email_1"] == {
+        "topic_arn": "${aws_sns_topic.alerts.arn}",
+        "protocol": "email",
+        "endpoint": "ops@example.com",
+        "provider": "aws",
+    }
+    assert subscriptions["alerts_email_2"]["endpoint"] == "dev@example.com"
+
+
+def test_sns_publish_connection(tmp_path: Path) -> None:
+    stack = build(tmp_path, {"batch": EMR, "alerts": "kind: sns"}, "batch -> alerts")
+    (statement,) = stack["data"]["aws_iam_policy_document"]["batch_to_alerts"]["statement"]
+    assert statement["actions"] == ["sns:Publish"]
+    assert statement["resources"] == ["${aws_sns_topic.alerts.arn}"]
+
+
+def test_sns_bad_email(tmp_path: Path) -> None:
+    assert error(tmp_path, {"alerts": "kind: sns, emails: [ops@example.com, ops.example.com]"}) == (
+        "model.yaml:7:53: error[value]: 'emails': 'ops.example.com' is not an e-mail address"
+    )
+
+
+# --- sqs ---------------------------------------------------------------------------------
+
+
+def test_sqs_queue_with_dead_letter_queue(tmp_path: Path) -> None:
+    stack = build(tmp_path, {"jobs": "kind: sqs"})
+    queues = stack["resource"]["aws_sqs_queue"]
+    queue, dlq = queues["jobs"], queues["jobs_dlq"]
+    assert queue["name"] == "t-jobs"
+    assert queue["sqs_managed_sse_enabled"] is True
+    assert queue["visibility_timeout_seconds"] == 60
+    assert queue["message_retention_seconds"] == 4 * 86400
+    assert json.loads(queue["redrive_policy"]) == {"deadLetterTargetArn": "${aws_sqs_queue.jobs_dlq.arn}", "maxReceiveCount": 5}
+    assert dlq["name"] == "t-jobs-dlq"
+    assert dlq["sqs_managed_sse_enabled"] is True
+    assert dlq["message_retention_seconds"] == 14 * 86400
+    allow = stack["resource"]["aws_sqs_queue_redrive_allow_policy"]["jobs_dlq"]
+    assert allow["queue_url"] == "${aws_sqs_queue.jobs_dlq.id}"
+    assert json.loads(allow["redrive_allow_policy"]) == {"redrivePermission": "byQueue", "sourceQueueArns": ["${aws_sqs_queue.jobs.arn}"]}
+
+
+def test_sqs_fifo_without_dead_letter_queue(tmp_path: Path) -> None:
+    stack = build(tmp_path, {"audit": "kind: sqs, fifo: true, dead_letter_queue: false"})
+    queues = stack["resource"]["aws_sqs_queue"]
+    assert list(queues) == ["audit"]
+    queue = queues["audit"]
+    assert queue["name"] == "t-audit.fifo"
+    assert (queue["fifo_queue"], queue["content_based_deduplication"]) == (True, True)
+    assert "redrive_policy" not in queue
+    assert "aws_sqs_queue_redrive_allow_policy" not in stack["resource"]
+
+
+def test_sqs_fifo_dead_letter_queue_is_fifo(tmp_path: Path) -> None:
+    dlq = build(tmp_path, {"audit": "kind: sqs, fifo: true"})["resource"]["aws_sqs_queue"]["audit_dlq"]
+    assert (dlq["name"], dlq["fifo_queue"]) == ("t-audit-dlq.fifo", True)
+
+
+@pytest.mark.parametrize(
+    ("access", "actions"),
+    [
+        ("send", ["sqs:GetQueueAttributes", "sqs:SendMessage"]),
+        ("consume", ["sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"]),
+    ],
+)
+def test_sqs_api_connection(tmp_path: Path, access: str, actions: list[str]) -> None:
+    stack = build(tmp_path, {"batch": EMR, "jobs": "kind: sqs"}, f"{{from: batch, to: jobs, access: {access}}}")
+    (statement,) = stack["data"]["aws_iam_policy_document"]["batch_to_jobs"]["statement"]
+    assert statement["actions"] == actions
+    assert statement["resources"] == ["${aws_sqs_queue.jobs.arn}"]
+
+
+def test_sqs_bad_access_level(tmp_path: Path) -> None:
+    assert error(tmp_path, {"batch": EMR, "jobs": "kind: sqs"}, "{from: batch, to: jobs, access: publish}") == (
+        "model.yaml:10:37: error[connection]: access 'publish' is not one sqs offers (send, consume)"
+    )
+
+
+def test_sqs_bad_retention(tmp_path: Path) -> None:
+    assert error(tmp_path, {"jobs": "kind: sqs, retention_days: 30"}) == (
+        "model.yaml:7:41: error[value]: 'retention_days' must be at most 14, not 30"
+    )
+
+
+# --- subscriptions and consumers ---------------------------------------------------------
+
+
+def test_sns_to_sqs_subscription_and_one_queue_policy(tmp_path: Path) -> None:
+    services = {"orders": "kind: sns", "refunds": "kind: sns", "jobs": "kind: sqs"}
+    stack = build(tmp_path, services, "orders -> jobs", "refunds -> jobs")
+    subscription = stack["resource"]["aws_sns_topic_subscription"]["orders_to_jobs"]
+    assert (subscription["protocol"], subscription["endpoint"]) == ("sqs", "${aws_sqs_queue.jobs.arn}")
+    assert subscription["topic_arn"] == "${aws_sns_topic.orders.arn}"
+    assert stack["resource"]["aws_sns_topic_subscription"]["refunds_to_jobs"]["topic_arn"] == "${aws_sns_topic.refunds.arn}"
+    (policy,) = stack["resource"]["aws_sqs_queue_policy"].values()
+    assert policy == {
+        "queue_url": "${aws_sqs_queue.jobs.id}",
+        "policy": "${data.aws_iam_policy_document.jobs_subscriptions.json}",
+        "provider": "aws",
+    }
+    statements = stack["data"]["aws_iam_policy_document"]["jobs_subscriptions"]["statement"]
+    assert [s["sid"] for s in statements] == ["FromTopic1", "FromTopic2"]
+    for statement, topic in zip(statements, ("orders", "refunds"), strict=True):
+        assert statement["actions"] == ["sqs:SendMessage"]
+        assert statement["resources"] == ["${aws_sqs_queue.jobs.arn}"]
+        assert statement["principals"] == [{"type": "Service", "identifiers": ["sns.amazonaws.com"]}]
+        assert statement["condition"] == [{"test": "ArnEquals", "variable": "aws:SourceArn", "values": [f"${{aws_sns_topic.{topic}.arn}}"]}]
+
+
+@needs_lambda
+def test_sns_to_lambda_subscription(tmp_path: Path) -> None:
+    stack = build(tmp_path, {"orders": "kind: sns", "fn": "kind: lambda"}, "orders -> fn")
+    subscription = stack["resource"]["aws_sns_topic_subscription"]["orders_to_fn"]
+    assert (subscription["protocol"], subscription["endpoint"]) == ("lambda", "${aws_lambda_function.fn.arn}")
+    permissions = [p for p in stack["resource"]["aws_lambda_permission"].values() if p["principal"] == "sns.amazonaws.com"]
+    assert [p["source_arn"] for p in permissions] == ["${aws_sns_topic.orders.arn}"]
+
+
+@needs_lambda
+def test_sqs_to_lambda_is_an_event_source_mapping(tmp_path: Path) -> None:
+    stack = build(tmp_path, {"jobs": "kind: sqs", "fn": "kind: lambda"}, "jobs -> fn")
+    (mapping,) = stack["resource"]["aws_lambda_event_source_mapping"].values()
+    assert mapping["event_source_arn"] == "${aws_sqs_queue.jobs.arn}"
+    assert mapping["function_name"] == "${aws_lambda_function.fn.arn}"
+
+
+def test_sns_connects_only_to_subscribers(tmp_path: Path) -> None:
+    assert error(tmp_path, {"orders": "kind: sns", "batch": EMR}, "orders -> batch") == (
+        f"model.yaml:10:5: error[connection]: orders (sns) -> batch (emr): sns connects only to {_offering('subscriber')}"
+    )
+
+
+def test_sqs_connects_only_to_consumers(tmp_path: Path) -> None:
+    assert error(tmp_path, {"jobs": "kind: sqs", "other": "kind: sqs"}, "jobs -> other") == (
+        f"model.yaml:10:5: error[connection]: jobs (sqs) -> other (sqs): sqs connects only to {_offering('consumer')}"
+    )
+
+
+def test_integration_models_plan(tmp_path: Path) -> None:
+    services = {"batch": EMR, "orders": "kind: sns, emails: [ops@example.com]", "jobs": "kind: sqs", "audit": "kind: sqs, fifo: true"}
+    connections = ["orders -> jobs", "batch -> orders", "{from: batch, to: audit, access: send}"]
+    if "lambda" in CATALOG:
+        services["fn"] = "kind: lambda"
+        connections += ["orders -> fn", "jobs -> fn"]
+    assert_plans(tmp_path, services, *connections)

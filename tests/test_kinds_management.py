@@ -1,0 +1,286 @@
+"""The management kinds: cloudwatch, cloudtrail, ssm."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from compiler import pipeline
+from compiler.errors import ArchcError
+from modules.storage import S3Bucket
+
+HEAD = "name: t\nregion: eu-west-3\nnetwork: {azs: 2}\n"
+
+
+def build(tmp_path: Path, body: str) -> dict[str, Any]:
+    """Compile a model (HEAD + body) and return the stack's Terraform JSON."""
+    path = tmp_path / "model.yaml"
+    path.write_text(HEAD + body)
+    files = pipeline.compile_terraform(pipeline.load(path, "model.yaml"), "model.yaml")
+    return json.loads(files["terraform/stacks/t/cdk.tf.json"])  # type: ignore[no-any-return]
+
+
+def error(tmp_path: Path, body: str) -> str:
+    """The first diagnostic of a model that must fail."""
+    path = tmp_path / "model.yaml"
+    path.write_text(HEAD + body)
+    with pytest.raises(ArchcError) as exc:
+        pipeline.compile_terraform(pipeline.load(path, "model.yaml"), "model.yaml")
+    return exc.value.diagnostics[0].format()
+
+
+def plan_errors(tmp_path: Path, body: str) -> list[str]:
+    """Terraform core's errors on the compiled model (``validate`` + offline ``plan``)."""
+    from compiler.plan import PlanEngineUnavailable, plan_stacks
+
+    path = tmp_path / "model.yaml"
+    path.write_text(HEAD + body)
+    files = pipeline.compile_terraform(pipeline.load(path, "model.yaml"), "model.yaml")
+    for rel, content in files.items():
+        (tmp_path / "out" / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "out" / rel).write_bytes(content)
+    try:
+        plans = plan_stacks(tmp_path / "out" / "terraform")
+    except PlanEngineUnavailable as err:
+        pytest.skip(str(err))
+    return [f"{d.address}: {d.summary}" for p in plans for d in p.diagnostics if d.severity == "error"] + [
+        p.stack for p in plans if not p.ok
+    ]
+
+
+def statements(tf: dict[str, Any], name: str) -> list[dict[str, Any]]:
+    return tf["data"]["aws_iam_policy_document"][name]["statement"]  # type: ignore[no-any-return]
+
+
+def widgets(tf: dict[str, Any], name: str = "mon") -> list[dict[str, Any]]:
+    return json.loads(tf["resource"]["aws_cloudwatch_dashboard"][name]["dashboard_body"])["widgets"]  # type: ignore[no-any-return]
+
+
+# --- cloudwatch ------------------------------------------------------------------------
+MONITORED = """layers:
+  - name: data
+    services:
+      db: {kind: rds}
+      assets: {kind: s3}
+  - name: ops
+    services:
+      mon: {kind: cloudwatch, alarm_emails: [ops@example.com]}
+connections:
+  - mon -> db
+"""
+
+
+def test_cloudwatch_alarms_on_a_connected_service(tmp_path: Path) -> None:
+    tf = build(tmp_path, MONITORED)
+    res = tf["resource"]
+    alarms = res["aws_cloudwatch_metric_alarm"]
+    assert sorted(alarms) == ["mon_db_cpuutilization", "mon_db_freestoragespace"]
+    cpu = alarms["mon_db_cpuutilization"]
+    assert cpu["namespace"] == "AWS/RDS"
+    assert cpu["dimensions"] == {"DBInstanceIdentifier": "${aws_db_instance.db.identifier}"}
+    assert cpu["alarm_actions"] == cpu["ok_actions"] == ["${aws_sns_topic.mon_alarms.arn}"]
+    assert alarms["mon_db_freestoragespace"]["comparison_operator"] == "LessThanThreshold"
+    # The topic is encrypted with a key of its own that CloudWatch may use.
+    assert res["aws_sns_topic"]["mon_alarms"]["kms_master_key_id"] == "${aws_kms_key.mon_alarms.arn}"
+    assert res["aws_kms_key"]["mon_alarms"]["enable_key_rotation"] is True
+    key_policy = statements(tf, "mon_alarms_key")
+    assert {"type": "Service", "identifiers": ["cloudwatch.amazonaws.com"]} in key_policy[1]["principals"]
+    sub = res["aws_sns_topic_subscription"]["mon_alarms_email_1"]
+    assert (sub["protocol"], sub["endpoint"]) == ("email", "ops@example.com")
+    # The unconnected bucket is not monitored.
+    graphs = widgets(tf)
+    assert graphs[0]["type"] == "text"
+    assert [w["properties"]["title"] for w in graphs[1:]] == ["db: Amazon RDS"]
+    assert graphs[1]["properties"]["metrics"][0][:4] == [
+        "AWS/RDS",
+        "CPUUtilization",
+        "DBInstanceIdentifier",
+        "${aws_db_instance.db.identifier}",
+    ]
+
+
+def test_cloudwatch_monitor_all_sees_services_before_and_after_it(tmp_path: Path) -> None:
+    tf = build(
+        tmp_path,
+        """layers:
+  - name: data
+    services:
+      db: {kind: rds}
+  - name: ops
+    services:
+      mon: {kind: cloudwatch, monitor_all: true}
+  - name: app
+    services:
+      assets: {kind: s3}
+""",
+    )
+    titles = [w["properties"]["title"] for w in widgets(tf)[1:]]
+    assert titles == ["db: Amazon RDS", "assets: Amazon S3"]
+    # Daily storage metrics are graphed, not alarmed.
+    assert sorted(tf["resource"]["aws_cloudwatch_metric_alarm"]) == ["mon_db_cpuutilization", "mon_db_freestoragespace"]
+    assert [(w["x"], w["y"]) for w in widgets(tf)] == [(0, 0), (0, 2), (12, 2)]
+
+
+def test_cloudwatch_uses_a_kinds_own_alarms_and_global_metrics_in_us_east_1(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def alarms(self: S3Bucket, node: Any, ctx: Any) -> list[dict[str, object]]:
+        return [
+            {
+                "metric_name": "4xxErrorRate",
+                "namespace": "AWS/CloudFront",
+                "dimensions": {"DistributionId": "EXAMPLE", "Region": "Global"},
+                "statistic": "Average",
+                "threshold": 5,
+                "comparison_operator": "GreaterThanThreshold",
+                "period": 300,
+                "evaluation_periods": 3,
+                "provider": "us_east_1",
+            }
+        ]
+
+    monkeypatch.setattr(S3Bucket, "alarms", alarms)
+    tf = build(tmp_path, MONITORED.replace("mon -> db", "mon -> assets"))
+    alarm = tf["resource"]["aws_cloudwatch_metric_alarm"]["mon_assets_4xxerrorrate"]
+    assert alarm["provider"] == "aws.us_east_1"
+    assert alarm["alarm_actions"] == ["${aws_sns_topic.mon_alarms_us_east_1.arn}"]
+    topic = tf["resource"]["aws_sns_topic"]["mon_alarms_us_east_1"]
+    assert topic["provider"] == "aws.us_east_1"
+    assert tf["resource"]["aws_sns_topic_subscription"]["mon_alarms_us_east_1_email_1"]["provider"] == "aws.us_east_1"
+    assert widgets(tf)[1]["properties"]["metrics"][0][-1] == {"stat": "Average", "region": "us-east-1"}
+
+
+def test_cloudwatch_without_anything_to_monitor(tmp_path: Path) -> None:
+    body = "layers:\n  - name: ops\n    services:\n      mon: {kind: cloudwatch}\n"
+    assert error(tmp_path, body) == (
+        "model.yaml:7:7: error[connection]: cloudwatch monitors nothing: "
+        "connect it to the services to watch (cloudwatch -> service) or set monitor_all: true"
+    )
+
+
+def test_cloudwatch_bad_email(tmp_path: Path) -> None:
+    body = "layers:\n  - name: ops\n    services:\n      mon: {kind: cloudwatch, monitor_all: true, alarm_emails: [ops]}\n"
+    assert (
+        error(tmp_path, body)
+        == r"model.yaml:7:65: error[value]: 'alarm_emails' 'ops' does not match the pattern ^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$"
+    )
+
+
+# --- cloudtrail ------------------------------------------------------------------------
+def test_cloudtrail_with_its_own_bucket(tmp_path: Path) -> None:
+    tf = build(tmp_path, "layers:\n  - name: ops\n    services:\n      trail: {kind: cloudtrail}\n")
+    res = tf["resource"]
+    trail = res["aws_cloudtrail"]["trail"]
+    assert trail["is_multi_region_trail"] is True
+    assert trail["enable_log_file_validation"] is True
+    assert trail["kms_key_id"] == "${aws_kms_key.trail.arn}"
+    assert trail["s3_bucket_name"] == "${aws_s3_bucket.trail.id}"
+    assert trail["cloud_watch_logs_group_arn"] == "${aws_cloudwatch_log_group.trail.arn}:*"
+    assert trail["cloud_watch_logs_role_arn"] == "${aws_iam_role.trail.arn}"
+    assert trail["event_selector"] == [{"include_management_events": True, "read_write_type": "All"}]
+    assert trail["depends_on"] == ["aws_s3_bucket_policy.trail", "aws_iam_role_policy.trail_logs"]
+    assert res["aws_cloudwatch_log_group"]["trail"]["retention_in_days"] == 365
+    assert res["aws_cloudwatch_log_group"]["trail"]["kms_key_id"] == "${aws_kms_key.trail.arn}"
+    assert res["aws_kms_key"]["trail"]["enable_key_rotation"] is True
+    assert [s["sid"] for s in statements(tf, "trail_key")] == [
+        "AccountIamPolicies",
+        "CloudTrailEncrypt",
+        "CloudTrailDescribeKey",
+        "CloudWatchLogs",
+    ]
+    # A private, encrypted, versioned bucket that only this trail writes to.
+    assert res["aws_s3_bucket_public_access_block"]["trail"]["restrict_public_buckets"] is True
+    assert res["aws_s3_bucket_versioning"]["trail"]["versioning_configuration"] == [{"status": "Enabled"}]
+    assert res["aws_s3_bucket_policy"]["trail"]["bucket"] == "${aws_s3_bucket.trail.id}"
+    policy = statements(tf, "trail_bucket")
+    assert [s["sid"] for s in policy] == ["CloudTrailAclCheck", "CloudTrailWrite", "DenyInsecureTransport"]
+    assert policy[1]["condition"][0]["values"] == [
+        "arn:${data.aws_partition.trail.partition}:cloudtrail:eu-west-3:${data.aws_caller_identity.trail.account_id}:trail/t-trail"
+    ]
+    assert statements(tf, "trail_logs")[0]["resources"] == ["${aws_cloudwatch_log_group.trail.arn}:log-stream:*"]
+
+
+def test_cloudtrail_into_a_bucket_of_the_model(tmp_path: Path) -> None:
+    body = "layers:\n  - name: ops\n    services:\n      logs: {kind: s3, purpose: logs}\n"
+    body += "      trail: {kind: cloudtrail, bucket: logs, s3_data_events: write}\n"
+    tf = build(tmp_path, body)
+    res = tf["resource"]
+    assert "trail" not in res["aws_s3_bucket"]
+    assert res["aws_cloudtrail"]["trail"]["s3_bucket_name"] == "${aws_s3_bucket.logs.id}"
+    assert res["aws_s3_bucket_policy"]["trail_bucket"]["bucket"] == "${aws_s3_bucket.logs.id}"
+    selector = res["aws_cloudtrail"]["trail"]["event_selector"][0]
+    assert selector["read_write_type"] == "WriteOnly"
+    assert selector["data_resource"] == [{"type": "AWS::S3::Object", "values": ["arn:${data.aws_partition.trail.partition}:s3"]}]
+
+
+def test_cloudtrail_bucket_must_be_s3(tmp_path: Path) -> None:
+    body = "layers:\n  - name: ops\n    services:\n      db: {kind: rds}\n      trail: {kind: cloudtrail, bucket: db}\n"
+    assert error(tmp_path, body) == "model.yaml:8:41: error[value]: 'bucket' must name a service of kind s3; 'db' is rds"
+
+
+# --- ssm -------------------------------------------------------------------------------
+SESSIONS = """layers:
+  - name: app
+    services:
+      vm: {kind: ec2}
+      sessions: {kind: ssm}
+connections:
+  - vm -> sessions
+"""
+
+
+def test_ssm_session_manager_with_endpoints(tmp_path: Path) -> None:
+    tf = build(tmp_path, SESSIONS)
+    res = tf["resource"]
+    doc = res["aws_ssm_document"]["sessions_preferences"]
+    assert (doc["name"], doc["document_type"]) == ("SSM-SessionManagerRunShell", "Session")
+    inputs = json.loads(doc["content"])["inputs"]
+    assert inputs["kmsKeyId"] == "${aws_kms_key.sessions.id}"
+    assert inputs["cloudWatchLogGroupName"] == "${aws_cloudwatch_log_group.sessions_sessions.name}"
+    assert inputs["cloudWatchEncryptionEnabled"] is True
+    assert res["aws_cloudwatch_log_group"]["sessions_sessions"]["retention_in_days"] == 365
+    assert sorted(n for n in res["aws_vpc_endpoint"] if n.startswith("sessions")) == [
+        "sessions_ec2messages",
+        "sessions_ssm",
+        "sessions_ssmmessages",
+    ]
+    endpoint = res["aws_vpc_endpoint"]["sessions_ssmmessages"]
+    assert endpoint["service_name"] == "com.amazonaws.eu-west-3.ssmmessages"
+    assert endpoint["private_dns_enabled"] is True
+    assert endpoint["security_group_ids"] == ["${aws_security_group.sessions.id}"]
+    assert endpoint["subnet_ids"] == ["${aws_subnet.private_a.id}", "${aws_subnet.private_b.id}"]
+    from_vpc = res["aws_vpc_security_group_ingress_rule"]["sessions_from_vpc"]
+    assert (from_vpc["cidr_ipv4"], from_vpc["from_port"]) == ("10.0.0.0/16", 443)
+    # The connection: HTTPS from the instance's security group, and session permissions on its role.
+    rule = res["aws_vpc_security_group_ingress_rule"]["sessions_from_vm"]
+    assert (rule["referenced_security_group_id"], rule["from_port"]) == ("${aws_security_group.vm.id}", 443)
+    assert res["aws_vpc_security_group_egress_rule"]["vm_to_sessions"]["to_port"] == 443
+    assert res["aws_iam_role_policy"]["sessions_session_vm"]["role"] == "${aws_iam_role.vm.id}"
+    grants = {s["sid"]: s["resources"] for s in statements(tf, "sessions_session_vm")}
+    assert grants["SessionEncryption"] == ["${aws_kms_key.sessions.arn}"]
+    assert grants["SessionChannels"] == ["*"]
+
+
+def test_ssm_without_endpoints(tmp_path: Path) -> None:
+    tf = build(tmp_path, SESSIONS.replace("{kind: ssm}", "{kind: ssm, endpoints: false}"))
+    assert not [n for n in tf["resource"].get("aws_vpc_endpoint", {}) if n.startswith("sessions")]
+    assert "sessions" not in tf["resource"].get("aws_security_group", {})
+    assert "sessions_session_vm" in tf["resource"]["aws_iam_role_policy"]
+
+
+def test_ssm_starts_no_connections(tmp_path: Path) -> None:
+    body = SESSIONS.replace("vm -> sessions", "sessions -> vm")
+    assert error(tmp_path, body) == (
+        "model.yaml:10:5: error[connection]: sessions (ssm) -> vm (ec2): ssm does not start connections; "
+        "draw the connection from the caller to the service it calls"
+    )
+
+
+def test_management_kinds_plan(tmp_path: Path) -> None:
+    body = MONITORED.replace("mon: {kind: cloudwatch,", "mon: {kind: cloudwatch, monitor_all: true,")
+    body = body.replace(
+        "  - name: ops\n    services:\n",
+        "  - name: ops\n    services:\n      trail: {kind: cloudtrail}\n      vm: {kind: ec2}\n      ssm: {kind: ssm}\n",
+    )
+    assert plan_errors(tmp_path, body + "  - vm -> ssm\n") == []

@@ -1,0 +1,476 @@
+"""Network kinds: alb, api-gateway, cloudfront and route53: their Terraform, routes and bad settings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from modules import CATALOG
+from modules.network_kit import route_key
+from tests.kinds_helpers import assert_plans, build, error
+
+CERT = "arn:aws:acm:eu-west-3:123456789012:certificate/abc-123"
+GLOBAL_CERT = "arn:aws:acm:us-east-1:123456789012:certificate/abc-123"
+ASG = "kind: asg"
+ECS_CLUSTER = "kind: ecs-cluster"
+needs = {
+    kind: pytest.mark.skipif(kind not in CATALOG, reason=f"the {kind} kind is not in the catalog")
+    for kind in ("asg", "lambda", "ecs-service")
+}
+
+
+def _ecs(port: int, health: str) -> str:
+    return f"kind: ecs-service, cluster: cluster, image: public.ecr.aws/nginx/nginx:1.27, port: {port}, health_check_path: {health}"
+
+
+# --- alb -----------------------------------------------------------------------------------
+
+
+@needs["ecs-service"]
+def test_alb_http_path_rules_seed_004(tmp_path: Path) -> None:
+    """Seed 004: HTTP on port 80, three path rules, three target groups with health checks."""
+    services = {
+        "alb": "kind: alb",
+        "cluster": ECS_CLUSTER,
+        "client-web-ui": _ecs(80, "/"),
+        "intrusion-api": _ecs(8080, "/api/intrusions/health"),
+        "sites-management-api": _ecs(8081, "/api/sites/health"),
+    }
+    stack = build(
+        tmp_path,
+        services,
+        "{from: alb, to: intrusion-api, path: /api/intrusions/*}",
+        "{from: alb, to: sites-management-api, path: /api/sites/*}",
+        "alb -> client-web-ui",
+    )
+    res = stack["resource"]
+    lb = res["aws_lb"]["alb"]
+    assert lb["internal"] is False
+    assert lb["drop_invalid_header_fields"] is True
+    assert lb["enable_deletion_protection"] is True
+    assert lb["subnets"] == ["${aws_subnet.public_a.id}", "${aws_subnet.public_b.id}"]
+    assert lb["security_groups"] == ["${aws_security_group.alb.id}"]
+    assert list(res["aws_lb_listener"]) == ["alb_http"]
+    listener = res["aws_lb_listener"]["alb_http"]
+    assert (listener["port"], listener["protocol"]) == (80, "HTTP")
+    assert listener["default_action"] == [{"type": "forward", "target_group_arn": "${aws_lb_target_group.alb_client_web_ui.arn}"}]
+    groups = res["aws_lb_target_group"]
+    assert sorted(groups) == ["alb_client_web_ui", "alb_intrusion_api", "alb_sites_management_api"]
+    intrusion = groups["alb_intrusion_api"]
+    assert intrusion["name"] == "t-alb-intrusion-api"
+    assert (intrusion["port"], intrusion["protocol"], intrusion["target_type"]) == (8080, "HTTP", "ip")
+    assert intrusion["health_check"][0]["path"] == "/api/intrusions/health"
+    assert intrusion["health_check"][0]["matcher"] == "200-399"
+    rules = res["aws_lb_listener_rule"]
+    assert rules["alb_intrusion_api"]["priority"] == 10
+    assert rules["alb_intrusion_api"]["condition"] == [{"path_pattern": [{"values": ["/api/intrusions/*"]}]}]
+    assert rules["alb_sites_management_api"]["priority"] == 20
+    assert rules["alb_sites_management_api"]["listener_arn"] == "${aws_lb_listener.alb_http.arn}"
+    assert rules["alb_sites_management_api"]["action"][0]["target_group_arn"] == "${aws_lb_target_group.alb_sites_management_api.arn}"
+    # The target registers itself: the ECS service's load_balancer block.
+    (registration,) = res["aws_ecs_service"]["intrusion_api"]["load_balancer"]
+    assert registration["target_group_arn"] == "${aws_lb_target_group.alb_intrusion_api.arn}"
+    ingress = res["aws_vpc_security_group_ingress_rule"]
+    assert ingress["alb_from_internet_80"]["cidr_ipv4"] == "0.0.0.0/0"
+    assert "alb_from_internet_443" not in ingress
+    assert ingress["intrusion_api_from_alb"]["from_port"] == 8080
+    assert ingress["intrusion_api_from_alb"]["referenced_security_group_id"] == "${aws_security_group.alb.id}"
+
+
+@needs["asg"]
+def test_alb_https_redirects_http(tmp_path: Path) -> None:
+    stack = build(tmp_path, {"alb": f"kind: alb, certificate_arn: '{CERT}'", "web": ASG}, "alb -> web")
+    listeners = stack["resource"]["aws_lb_listener"]
+    https, http = listeners["alb_https"], listeners["alb_http"]
+    assert (https["port"], https["protocol"], https["certificate_arn"]) == (443, "HTTPS", CERT)
+    assert https["ssl_policy"] == "ELBSecurityPolicy-TLS13-1-2-2021-06"
+    assert https["default_action"][0]["target_group_arn"] == "${aws_lb_target_group.alb_web.arn}"
+    assert http["default_action"] == [{"type": "redirect", "redirect": [{"port": "443", "protocol": "HTTPS", "status_code": "HTTP_301"}]}]
+    ingress = stack["resource"]["aws_vpc_security_group_ingress_rule"]
+    assert ingress["alb_from_internet_443"]["to_port"] == 443
+    assert ingress["alb_from_internet_80"]["to_port"] == 80
+    assert stack["resource"]["aws_lb_target_group"]["alb_web"]["target_type"] == "instance"
+    assert stack["resource"]["aws_autoscaling_attachment"]
+
+
+def test_alb_internal_without_routes(tmp_path: Path) -> None:
+    stack = build(tmp_path, {"alb": "kind: alb, internal: true, deletion_protection: false, idle_timeout: 120"})
+    lb = stack["resource"]["aws_lb"]["alb"]
+    assert lb["internal"] is True
+    assert lb["subnets"] == ["${aws_subnet.private_a.id}", "${aws_subnet.private_b.id}"]
+    assert (lb["enable_deletion_protection"], lb["idle_timeout"]) == (False, 120)
+    assert "aws_vpc_security_group_ingress_rule" not in stack["resource"]  # nothing reaches it yet
+    action = stack["resource"]["aws_lb_listener"]["alb_http"]["default_action"][0]
+    assert action["fixed_response"][0]["status_code"] == "404"
+
+
+@needs["lambda"]
+def test_alb_lambda_target(tmp_path: Path) -> None:
+    stack = build(tmp_path, {"alb": "kind: alb", "fn": "kind: lambda"}, "{from: alb, to: fn, path: /fn/*}")
+    group = stack["resource"]["aws_lb_target_group"]["alb_fn"]
+    assert group["target_type"] == "lambda"
+    assert "port" not in group and "vpc_id" not in group
+    assert stack["resource"]["aws_lb_target_group_attachment"]
+
+
+def test_alb_access_logs(tmp_path: Path) -> None:
+    stack = build(tmp_path, {"alb": "kind: alb, access_logs: logs", "logs": "kind: s3, purpose: logs"})
+    assert stack["resource"]["aws_lb"]["alb"]["access_logs"] == [{"bucket": "${aws_s3_bucket.logs.id}", "prefix": "alb", "enabled": True}]
+    assert stack["resource"]["aws_s3_bucket_policy"]["alb_access_logs"]["bucket"] == "${aws_s3_bucket.logs.id}"
+    statements = stack["data"]["aws_iam_policy_document"]["alb_access_logs"]["statement"]
+    assert {s["sid"] for s in statements} == {"ElbLogDelivery", "ElbAccountLogDelivery"}  # eu-west-3 predates Aug 2022
+    assert all(s["resources"] == ["${aws_s3_bucket.logs.arn}/alb/AWSLogs/*"] for s in statements)
+
+
+def test_alb_behind_cloudfront_only_takes_cloudfront(tmp_path: Path) -> None:
+    stack = build(tmp_path, {"cdn": "kind: cloudfront", "alb": "kind: alb"}, "cdn -> alb")
+    (rule,) = stack["resource"]["aws_vpc_security_group_ingress_rule"].values()
+    assert rule["prefix_list_id"] == "${data.aws_ec2_managed_prefix_list.alb_cloudfront.id}"
+    assert "cidr_ipv4" not in rule
+    assert stack["data"]["aws_ec2_managed_prefix_list"]["alb_cloudfront"]["name"] == "com.amazonaws.global.cloudfront.origin-facing"
+
+
+def test_alb_needs_two_zones(tmp_path: Path) -> None:
+    assert error(tmp_path, {"alb": "kind: alb"}, azs=1) == (
+        "model.yaml:7:7: error[conflict]: an ALB needs subnets in at least 2 availability zones (set network.azs: 2 or more)"
+    )
+
+
+def test_alb_https_needs_certificate(tmp_path: Path) -> None:
+    assert error(tmp_path, {"alb": "kind: alb, listeners: https"}) == (
+        "model.yaml:7:35: error[conflict]: listeners: https needs certificate_arn (an ACM certificate in the architecture's region)"
+    )
+
+
+@needs["asg"]
+def test_alb_one_default_route(tmp_path: Path) -> None:
+    message = error(tmp_path, {"alb": "kind: alb", "a": ASG, "b": ASG}, "alb -> a", "alb -> b")
+    assert message == (
+        "model.yaml:7:7: error[connection]: only one connection from an ALB may omit 'path' (it becomes the default route); "
+        "give the others a path such as '/api/*'"
+    )
+
+
+@needs["asg"]
+def test_alb_bad_path(tmp_path: Path) -> None:
+    message = error(tmp_path, {"alb": "kind: alb", "a": ASG}, "{from: alb, to: a, path: api/*}")
+    assert message == "model.yaml:7:7: error[value]: connection path 'api/*' is not valid for an ALB; use a path such as '/api/*'"
+
+
+def test_alb_reaches_only_load_balancer_targets(tmp_path: Path) -> None:
+    message = error(tmp_path, {"alb": "kind: alb", "db": "kind: rds"}, "alb -> db")
+    assert message.startswith("model.yaml:10:5: error[connection]: alb (alb) -> db (rds): alb connects only to ")
+    assert "ecs-service" in message and "lambda" in message
+
+
+# --- api-gateway -----------------------------------------------------------------------------
+
+
+def test_api_gateway_stage_logs_and_throttles(tmp_path: Path) -> None:
+    stack = build(tmp_path, {"api": "kind: api-gateway, throttle_rate: 50, cors_origins: ['https://example.com']"})
+    res = stack["resource"]
+    api = res["aws_apigatewayv2_api"]["api"]
+    assert (api["name"], api["protocol_type"]) == ("t-api", "HTTP")
+    assert api["cors_configuration"][0]["allow_origins"] == ["https://example.com"]
+    stage = res["aws_apigatewayv2_stage"]["api"]
+    assert (stage["name"], stage["auto_deploy"]) == ("$default", True)
+    assert stage["access_log_settings"][0]["destination_arn"] == "${aws_cloudwatch_log_group.api_access.arn}"
+    assert '"requestId": "$context.requestId"' in stage["access_log_settings"][0]["format"]
+    assert stage["default_route_settings"] == [
+        {"throttling_rate_limit": 50, "throttling_burst_limit": 200, "detailed_metrics_enabled": True}
+    ]
+    assert res["aws_cloudwatch_log_group"]["api_access"]["retention_in_days"] == 365
+
+
+@needs["lambda"]
+def test_api_gateway_routes_to_lambda(tmp_path: Path) -> None:
+    stack = build(tmp_path, {"api": "kind: api-gateway", "pay": "kind: lambda"}, "{from: api, to: pay, path: /payments/*}")
+    res = stack["resource"]
+    integration = res["aws_apigatewayv2_integration"]["api_pay"]
+    assert integration["integration_type"] == "AWS_PROXY"
+    assert integration["integration_uri"] == "${aws_lambda_function.pay.invoke_arn}"
+    route = res["aws_apigatewayv2_route"]["api_pay"]
+    assert route["route_key"] == "ANY /payments/{proxy+}"
+    assert route["target"] == "integrations/${aws_apigatewayv2_integration.api_pay.id}"
+    permission = res["aws_lambda_permission"]["pay_from_api"]
+    assert permission["principal"] == "apigateway.amazonaws.com"
+    assert permission["source_arn"] == "${aws_apigatewayv2_api.api.execution_arn}/*/*"
+
+
+@needs["asg"]
+def test_api_gateway_to_internal_alb_through_vpc_link(tmp_path: Path) -> None:
+    services = {"api": "kind: api-gateway", "alb": "kind: alb, internal: true", "web": ASG}
+    stack = build(tmp_path, services, "api -> alb", "{from: api, to: alb, path: GET /items}", "alb -> web")
+    res = stack["resource"]
+    integration = res["aws_apigatewayv2_integration"]["api_alb"]
+    assert integration["connection_type"] == "VPC_LINK"
+    assert integration["connection_id"] == "${aws_apigatewayv2_vpc_link.api.id}"
+    assert integration["integration_uri"] == "${aws_lb_listener.alb_http.arn}"
+    assert integration["request_parameters"] == {"overwrite:path": "$request.path"}
+    assert {r["route_key"] for r in res["aws_apigatewayv2_route"].values()} == {"$default", "GET /items"}
+    assert res["aws_apigatewayv2_vpc_link"]["api"]["subnet_ids"] == ["${aws_subnet.private_a.id}", "${aws_subnet.private_b.id}"]
+    ingress = res["aws_vpc_security_group_ingress_rule"]["alb_from_api_vpc_link"]
+    assert ingress["referenced_security_group_id"] == "${aws_security_group.api_vpc_link.id}"
+    assert ingress["from_port"] == 80
+    assert (
+        res["aws_vpc_security_group_egress_rule"]["api_vpc_link_to_alb"]["referenced_security_group_id"] == "${aws_security_group.alb.id}"
+    )
+
+
+def test_api_gateway_to_public_alb(tmp_path: Path) -> None:
+    stack = build(tmp_path, {"api": "kind: api-gateway", "alb": "kind: alb"}, "api -> alb")
+    integration = stack["resource"]["aws_apigatewayv2_integration"]["api_alb"]
+    assert integration["integration_uri"] == "http://${aws_lb.alb.dns_name}"
+    assert "connection_type" not in integration
+
+
+@needs["lambda"]
+def test_api_gateway_cognito_authorizer(tmp_path: Path) -> None:
+    services = {"api": "kind: api-gateway, authorizer: users", "users": "kind: cognito", "fn": "kind: lambda"}
+    stack = build(tmp_path, services, "api -> fn")
+    authorizer = stack["resource"]["aws_apigatewayv2_authorizer"]["api"]
+    assert authorizer["authorizer_type"] == "JWT"
+    assert authorizer["jwt_configuration"] == [
+        {
+            "issuer": "https://cognito-idp.eu-west-3.amazonaws.com/${aws_cognito_user_pool.users.id}",
+            "audience": ["${aws_cognito_user_pool_client.users.id}"],
+        }
+    ]
+    route = stack["resource"]["aws_apigatewayv2_route"]["api_fn"]
+    assert (route["authorization_type"], route["authorizer_id"]) == ("JWT", "${aws_apigatewayv2_authorizer.api.id}")
+
+
+def test_api_gateway_custom_domain_and_alias(tmp_path: Path) -> None:
+    services = {
+        "dns": "kind: route53, domain: example.com",
+        "api": f"kind: api-gateway, domain: api.example.com, certificate_arn: '{CERT}'",
+    }
+    stack = build(tmp_path, services, "dns -> api")
+    res = stack["resource"]
+    domain = res["aws_apigatewayv2_domain_name"]["api"]
+    assert domain["domain_name_configuration"] == [{"certificate_arn": CERT, "endpoint_type": "REGIONAL", "security_policy": "TLS_1_2"}]
+    assert res["aws_apigatewayv2_api_mapping"]["api"]["stage"] == "${aws_apigatewayv2_stage.api.id}"
+    record = res["aws_route53_record"]["dns_api_a"]
+    assert record["name"] == "api.example.com"
+    assert record["alias"][0]["zone_id"] == "${aws_apigatewayv2_domain_name.api.domain_name_configuration[0].hosted_zone_id}"
+
+
+def test_api_gateway_route_keys() -> None:
+    assert route_key("/orders") == "ANY /orders"
+    assert route_key("POST /orders/*") == "POST /orders/{proxy+}"
+
+
+def test_api_gateway_domain_needs_certificate(tmp_path: Path) -> None:
+    assert error(tmp_path, {"api": "kind: api-gateway, domain: api.example.com"}) == (
+        "model.yaml:7:40: error[conflict]: domain and certificate_arn go together (a custom domain needs a certificate)"
+    )
+
+
+@needs["lambda"]
+def test_api_gateway_duplicate_route(tmp_path: Path) -> None:
+    message = error(
+        tmp_path,
+        {"api": "kind: api-gateway", "a": "kind: lambda", "b": "kind: lambda"},
+        "{from: api, to: a, path: /x/*}",
+        "{from: api, to: b, path: ANY /x/*}",
+    )
+    assert message == "model.yaml:7:7: error[connection]: two connections use the route 'ANY /x/{proxy+}'"
+
+
+def test_api_gateway_bad_route(tmp_path: Path) -> None:
+    message = error(tmp_path, {"api": "kind: api-gateway", "alb": "kind: alb"}, "{from: api, to: alb, path: 'FETCH /x'}")
+    assert message == (
+        "model.yaml:7:7: error[value]: connection path 'FETCH /x' is not valid for an API gateway; "
+        "use a path such as '/orders/*' or 'GET /orders/{id}'"
+    )
+
+
+def test_api_gateway_alias_needs_domain(tmp_path: Path) -> None:
+    message = error(tmp_path, {"dns": "kind: route53, domain: example.com", "api": "kind: api-gateway"}, "dns -> api")
+    assert message == (
+        "model.yaml:8:7: error[conflict]: api-gateway 'api' needs a custom domain to be aliased in Route 53: set domain and certificate_arn"
+    )
+
+
+# --- cloudfront ------------------------------------------------------------------------------
+
+
+def test_cloudfront_website_bucket(tmp_path: Path) -> None:
+    stack = build(tmp_path, {"cdn": "kind: cloudfront, spa: true", "site": "kind: s3, purpose: website"}, "cdn -> site")
+    res = stack["resource"]
+    dist = res["aws_cloudfront_distribution"]["cdn"]
+    assert (dist["http_version"], dist["is_ipv6_enabled"], dist["price_class"]) == ("http2and3", True, "PriceClass_100")
+    assert dist["default_root_object"] == "index.html"
+    assert dist["viewer_certificate"] == [{"cloudfront_default_certificate": True}]
+    assert dist["restrictions"] == [{"geo_restriction": [{"restriction_type": "none"}]}]
+    (origin,) = dist["origin"]
+    assert origin["origin_access_control_id"] == "${aws_cloudfront_origin_access_control.site_from_cdn.id}"
+    (behaviour,) = dist["default_cache_behavior"]
+    assert behaviour["target_origin_id"] == "site"
+    assert behaviour["viewer_protocol_policy"] == "redirect-to-https"
+    assert behaviour["allowed_methods"] == ["GET", "HEAD", "OPTIONS"]
+    assert behaviour["cache_policy_id"] == "${data.aws_cloudfront_cache_policy.cdn_cachingoptimized.id}"
+    assert stack["data"]["aws_cloudfront_cache_policy"]["cdn_cachingoptimized"]["name"] == "Managed-CachingOptimized"
+    assert stack["data"]["aws_cloudfront_response_headers_policy"]["cdn_securityheaderspolicy"]["name"] == "Managed-SecurityHeadersPolicy"
+    assert {r["error_code"] for r in dist["custom_error_response"]} == {403, 404}
+
+
+def test_cloudfront_dynamic_path_to_alb(tmp_path: Path) -> None:
+    services = {"cdn": "kind: cloudfront", "site": "kind: s3, purpose: website", "alb": "kind: alb"}
+    stack = build(tmp_path, services, "cdn -> site", "{from: cdn, to: alb, path: /api/*}")
+    dist = stack["resource"]["aws_cloudfront_distribution"]["cdn"]
+    alb_origin = next(o for o in dist["origin"] if o["origin_id"] == "alb")
+    assert alb_origin["domain_name"] == "${aws_lb.alb.dns_name}"
+    assert alb_origin["custom_origin_config"][0]["origin_protocol_policy"] == "http-only"  # the ALB has no certificate
+    (ordered,) = dist["ordered_cache_behavior"]
+    assert ordered["path_pattern"] == "/api/*"
+    assert ordered["target_origin_id"] == "alb"
+    assert ordered["cache_policy_id"] == "${data.aws_cloudfront_cache_policy.cdn_cachingdisabled.id}"
+    assert ordered["origin_request_policy_id"] == "${data.aws_cloudfront_origin_request_policy.cdn_allviewerexcepthostheader.id}"
+    assert "POST" in ordered["allowed_methods"]
+
+
+def test_cloudfront_https_origin_and_certificate(tmp_path: Path) -> None:
+    services = {
+        "cdn": f"kind: cloudfront, certificate_arn: '{GLOBAL_CERT}', aliases: [www.example.com]",
+        "api": "kind: api-gateway",
+    }
+    stack = build(tmp_path, services, "cdn -> api")
+    dist = stack["resource"]["aws_cloudfront_distribution"]["cdn"]
+    assert dist["aliases"] == ["www.example.com"]
+    assert dist["viewer_certificate"] == [
+        {"acm_certificate_arn": GLOBAL_CERT, "ssl_support_method": "sni-only", "minimum_protocol_version": "TLSv1.2_2021"}
+    ]
+    (origin,) = dist["origin"]
+    assert origin["domain_name"] == "${aws_apigatewayv2_api.api.id}.execute-api.eu-west-3.amazonaws.com"
+    assert origin["custom_origin_config"][0]["origin_protocol_policy"] == "https-only"
+    assert "default_root_object" not in dist
+
+
+def test_cloudfront_access_logs_in_us_east_1(tmp_path: Path) -> None:
+    stack = build(tmp_path, {"cdn": "kind: cloudfront, access_logs: logs", "site": "kind: s3", "logs": "kind: s3"}, "cdn -> site")
+    res = stack["resource"]
+    source = res["aws_cloudwatch_log_delivery_source"]["cdn_access"]
+    assert (source["log_type"], source["resource_arn"], source["provider"]) == (
+        "ACCESS_LOGS",
+        "${aws_cloudfront_distribution.cdn.arn}",
+        "aws.us_east_1",
+    )
+    destination = res["aws_cloudwatch_log_delivery_destination"]["cdn_access"]
+    assert destination["delivery_destination_configuration"] == [{"destination_resource_arn": "${aws_s3_bucket.logs.arn}"}]
+    assert (
+        res["aws_cloudwatch_log_delivery"]["cdn_access"]["delivery_destination_arn"]
+        == "${aws_cloudwatch_log_delivery_destination.cdn_access.arn}"
+    )
+
+
+def test_cloudfront_needs_an_origin(tmp_path: Path) -> None:
+    assert error(tmp_path, {"cdn": "kind: cloudfront"}) == (
+        "model.yaml:7:7: error[connection]: a cloudfront distribution needs an origin: connect it to an s3, alb or api-gateway service"
+    )
+
+
+def test_cloudfront_aliases_need_certificate(tmp_path: Path) -> None:
+    message = error(tmp_path, {"cdn": "kind: cloudfront, aliases: [www.example.com]", "site": "kind: s3"}, "cdn -> site")
+    assert message == "model.yaml:7:40: error[conflict]: aliases need certificate_arn (an ACM certificate in us-east-1 covering them)"
+
+
+def test_cloudfront_certificate_must_be_in_us_east_1(tmp_path: Path) -> None:
+    message = error(tmp_path, {"cdn": f"kind: cloudfront, certificate_arn: '{CERT}'", "site": "kind: s3"}, "cdn -> site")
+    assert message == (
+        f"model.yaml:7:48: error[value]: 'certificate_arn' '{CERT}' does not match the pattern "
+        r"^arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate/[A-Za-z0-9-]+$"
+    )
+
+
+def test_cloudfront_cannot_reach_internal_alb(tmp_path: Path) -> None:
+    message = error(tmp_path, {"cdn": "kind: cloudfront", "alb": "kind: alb, internal: true"}, "cdn -> alb")
+    assert message == "model.yaml:8:7: error[conflict]: alb 'alb' is internal, so CloudFront 'cdn' cannot reach it; set internal: false"
+
+
+def test_cloudfront_https_alb_needs_domain(tmp_path: Path) -> None:
+    message = error(tmp_path, {"cdn": "kind: cloudfront", "alb": f"kind: alb, certificate_arn: '{CERT}'"}, "cdn -> alb")
+    assert message == (
+        "model.yaml:8:7: error[conflict]: cdn reaches alb 'alb' over HTTPS, so the ALB needs a domain its certificate covers (set domain)"
+    )
+
+
+# --- route53 -----------------------------------------------------------------------------------
+
+
+def test_route53_zone_aliases_cloudfront(tmp_path: Path) -> None:
+    services = {
+        "dns": "kind: route53, domain: example.com",
+        "cdn": f"kind: cloudfront, certificate_arn: '{GLOBAL_CERT}', aliases: [example.com, www.example.com]",
+        "site": "kind: s3, purpose: website",
+    }
+    stack = build(tmp_path, services, "dns -> cdn", "cdn -> site")
+    res = stack["resource"]
+    assert res["aws_route53_zone"]["dns"]["name"] == "example.com"
+    records = res["aws_route53_record"]
+    assert sorted(records) == ["dns_apex_a", "dns_apex_aaaa", "dns_www_a", "dns_www_aaaa"]
+    assert records["dns_www_aaaa"]["type"] == "AAAA"
+    assert records["dns_apex_a"]["zone_id"] == "${aws_route53_zone.dns.zone_id}"
+    assert records["dns_apex_a"]["alias"] == [
+        {"name": "${aws_cloudfront_distribution.cdn.domain_name}", "zone_id": "Z2FDTNDATAQYW2", "evaluate_target_health": False}
+    ]
+    # Query logs and DNSSEC: us-east-1 resources.
+    assert res["aws_cloudwatch_log_group"]["dns_queries"]["provider"] == "aws.us_east_1"
+    assert res["aws_route53_query_log"]["dns"]["depends_on"] == ["aws_cloudwatch_log_resource_policy.dns_queries"]
+    key = res["aws_kms_key"]["dns_dnssec"]
+    assert (key["customer_master_key_spec"], key["key_usage"], key["provider"]) == ("ECC_NIST_P256", "SIGN_VERIFY", "aws.us_east_1")
+    assert res["aws_route53_hosted_zone_dnssec"]["dns"]["hosted_zone_id"] == "${aws_route53_key_signing_key.dns.hosted_zone_id}"
+
+
+def test_route53_existing_zone_names_targets(tmp_path: Path) -> None:
+    services = {
+        "dns": "kind: route53, domain: example.com, zone_id: Z0123456789ABCDEF",
+        "cdn": "kind: cloudfront",
+        "alb": "kind: alb",
+        "site": "kind: s3",
+    }
+    stack = build(tmp_path, services, "dns -> cdn", "dns -> alb", "cdn -> site")
+    assert "aws_route53_zone" not in stack["resource"]
+    assert stack["data"]["aws_route53_zone"]["dns"] == {"zone_id": "Z0123456789ABCDEF", "provider": "aws"}
+    records = stack["resource"]["aws_route53_record"]
+    assert records["dns_apex_a"]["name"] == "example.com"  # the first connection gets the apex
+    assert records["dns_alb_a"]["name"] == "alb.example.com"
+    assert records["dns_alb_a"]["zone_id"] == "${data.aws_route53_zone.dns.zone_id}"
+    assert records["dns_alb_a"]["alias"][0] == {
+        "name": "${aws_lb.alb.dns_name}",
+        "zone_id": "${aws_lb.alb.zone_id}",
+        "evaluate_target_health": True,
+    }
+    assert "aws_route53_query_log" not in stack["resource"]
+
+
+def test_route53_bad_domain(tmp_path: Path) -> None:
+    message = error(tmp_path, {"dns": "kind: route53, domain: Example.com"})
+    assert message.startswith("model.yaml:7:36: error[value]: 'domain' 'Example.com' does not match the pattern ")
+
+
+def test_route53_aliases_only(tmp_path: Path) -> None:
+    message = error(tmp_path, {"dns": "kind: route53, domain: example.com", "db": "kind: rds"}, "dns -> db")
+    assert message.startswith("model.yaml:10:5: error[connection]: dns (route53) -> db (rds): route53 connects only to ")
+    assert "alb, api-gateway" in message and "cloudfront" in message
+
+
+# --- together ----------------------------------------------------------------------------------
+
+
+@needs["lambda"]
+def test_network_kinds_plan(tmp_path: Path) -> None:
+    services = {
+        "dns": "kind: route53, domain: example.com",
+        "cdn": "kind: cloudfront, access_logs: logs",
+        "site": "kind: s3, purpose: website",
+        "logs": "kind: s3, purpose: logs",
+        "alb": "kind: alb, access_logs: logs",
+        "inner": "kind: alb, internal: true",
+        "api": "kind: api-gateway, authorizer: users",
+        "users": "kind: cognito",
+        "fn": "kind: lambda",
+    }
+    connections = ("dns -> cdn", "dns -> alb", "cdn -> site", "{from: cdn, to: api, path: /api/*}", "{from: alb, to: fn, path: /fn/*}")
+    assert_plans(tmp_path, services, *connections, "api -> inner", "{from: api, to: fn, path: /pay/*}", "{from: inner, to: fn, path: /x/*}")
