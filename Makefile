@@ -24,10 +24,19 @@ bench: setup
 
 setup: system $(VENV)/.installed
 
-# node runs cdktn's jsii runtime.
+# node runs cdktn's jsii runtime; graphviz draws the diagrams; chromium (headless)
+# checks the docs site in the tests. Installed from Debian when missing.
 system:
-	@command -v node >/dev/null || { echo "installing nodejs (Debian)"; \
-	  (apt-get update -qq && apt-get install -y -qq nodejs) >/dev/null; }
+	@missing=""; \
+	command -v node >/dev/null || missing="$$missing nodejs"; \
+	command -v dot >/dev/null || missing="$$missing graphviz"; \
+	command -v chromium >/dev/null || missing="$$missing chromium chromium-driver"; \
+	[ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing="$$missing fonts-dejavu-core"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing (Debian):$$missing"; \
+	  SUDO=$$(command -v sudo >/dev/null && [ "$$(id -u)" != 0 ] && echo sudo); \
+	  ($$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing) >/dev/null; \
+	fi
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)

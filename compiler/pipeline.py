@@ -13,6 +13,7 @@ from compiler.errors import ArchcError
 from compiler.ir import Architecture
 from compiler.loader import load_file
 from compiler.resolve import resolve
+from compiler.terraform.context import StackBuilder
 from compiler.terraform.emit import emit
 from compiler.terraform.schema_check import check_stack
 from compiler.terraform.synth import synthesize
@@ -32,7 +33,25 @@ class BuildResult:
 
     arch: Architecture
     files: dict[str, bytes]  # relative path -> content
-    owners: dict[str, str]  # Terraform address ("aws_vpc.main") -> service id or "network"
+    stack: StackBuilder  # every resource as plain data, with its owner and connection
+
+    @property
+    def owners(self) -> dict[str, str]:
+        """Terraform address ("aws_vpc.main") -> service id, or "network"/"architecture"."""
+        return {_address(r.type, r.name, r.data): r.owner for r in self.stack.resources.values()}
+
+    @property
+    def edge_resources(self) -> dict[str, list[str]]:
+        """Connection id -> the Terraform addresses that implement it."""
+        out: dict[str, list[str]] = {}
+        for r in self.stack.resources.values():
+            if r.edge:
+                out.setdefault(r.edge, []).append(_address(r.type, r.name, r.data))
+        return out
+
+
+def _address(rtype: str, name: str, data: bool) -> str:
+    return f"data.{rtype}.{name}" if data else f"{rtype}.{name}"
 
 
 def compile_terraform(arch: Architecture, model_path: str) -> dict[str, bytes]:
@@ -40,17 +59,16 @@ def compile_terraform(arch: Architecture, model_path: str) -> dict[str, bytes]:
     return _terraform(arch, model_path)[0]
 
 
-def _terraform(arch: Architecture, model_path: str) -> tuple[dict[str, bytes], dict[str, str]]:
+def _terraform(arch: Architecture, model_path: str) -> tuple[dict[str, bytes], StackBuilder]:
     stack = emit(arch)
     problems = check_stack(stack)
     if problems:
         raise ArchcError(problems)
-    owners = {(f"data.{r.type}.{r.name}" if r.data else f"{r.type}.{r.name}"): r.owner for r in stack.resources.values()}
-    return synthesize(stack, model_path), owners
+    return synthesize(stack, model_path), stack
 
 
 def build(path: Path, display_name: str | None = None) -> BuildResult:
     """Everything ``archc build`` writes, as ``{relative path: bytes}``, plus ownership."""
     arch = load(path, display_name)
-    files, owners = _terraform(arch, display_name or path.as_posix())
-    return BuildResult(arch, files, owners)
+    files, stack = _terraform(arch, display_name or path.as_posix())
+    return BuildResult(arch, files, stack)

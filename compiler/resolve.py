@@ -7,6 +7,7 @@ each kind's own semantic rules. Collects every problem before raising.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import typing
 from typing import Any
@@ -106,6 +107,9 @@ class _Resolver:
                 )
                 continue
             seen[key] = ci
+            same_pair = sum(1 for e in edges if (e.source, e.target) == (edge.source, edge.target))
+            if same_pair:  # a second route between the same services (another path): ids stay unique
+                edge = dataclasses.replace(edge, id=f"{edge.id}#{same_pair + 1}")
             edges.append(edge)
         return edges
 

@@ -54,6 +54,7 @@ class Resource:
     owner: str  # a service id, or "network" / "architecture"
     data: bool = False  # a data source rather than a managed resource
     provider: str = ""  # "" for the architecture's region, else an alias such as "us_east_1"
+    edge: str = ""  # the connection (Edge.id) this resource implements, "" if none
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,8 @@ class StackBuilder:
     # Files shipped next to the stack (e.g. a Lambda's placeholder zip), by path
     # relative to the stack directory.
     assets: dict[str, bytes] = field(default_factory=dict)
+    # The connection being compiled: resources added meanwhile implement it (set by emit).
+    current_edge: str = ""
 
     def add(self, owner: str, rtype: str, name: str, body: Body, *, data: bool = False, provider: str = "") -> Ref:
         """Add a resource; names are unique per type (a clash is a catalog bug).
@@ -87,7 +90,7 @@ class StackBuilder:
         key = f"data.{rtype}.{name}" if data else f"{rtype}.{name}"
         if key in self.resources:
             raise ValueError(f"internal: {key} emitted twice (by {self.resources[key].owner} and {owner})")
-        self.resources[key] = Resource(rtype, name, body, owner, data, provider)
+        self.resources[key] = Resource(rtype, name, body, owner, data, provider, self.current_edge)
         return Ref(f"data.{rtype}" if data else rtype, name)
 
     def body(self, ref: Ref) -> Body:

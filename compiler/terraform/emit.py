@@ -29,12 +29,14 @@ def emit(arch: Architecture) -> StackBuilder:
         source = arch.services[edge.source]
         target = arch.services[edge.target]
         ctx = ServiceContext(arch, source, stack)
+        stack.current_edge = edge.id
         if edge.via in ("network", "lb-target"):
             _network_rules(edge, ctx, ctx.other(edge.target))
         if edge.via == "api":
             _api_policy(edge, ctx, target)
         elif edge.via not in ("network", "none"):
             source.spec.connect(edge, target, ctx)
+    stack.current_edge = ""
     return stack
 
 
@@ -67,10 +69,17 @@ def _network_rules(edge: Edge, source: ServiceContext, target: ServiceContext) -
         return
     common = {"from_port": edge.port, "to_port": edge.port, "ip_protocol": edge.protocol or "tcp"}
     description = f"{edge.source} -> {edge.target}: {edge.label}"[:255]
+    ingress = f"{target.node.tf_name}_from_{source.node.tf_name}"
+    egress = f"{source.node.tf_name}_to_{target.node.tf_name}"
+    earlier = source.stack.resources.get(f"aws_vpc_security_group_ingress_rule.{ingress}")
+    if earlier is not None:  # a second connection between the same pair (another path)
+        if earlier.body["from_port"] == edge.port:
+            return  # already allowed by the first connection's rules
+        ingress, egress = f"{ingress}_{edge.port}", f"{egress}_{edge.port}"
     source.stack.add(
         edge.target,
         "aws_vpc_security_group_ingress_rule",
-        f"{target.node.tf_name}_from_{source.node.tf_name}",
+        ingress,
         {
             "security_group_id": target.security_group.id,
             "referenced_security_group_id": source.security_group.id,
@@ -81,7 +90,7 @@ def _network_rules(edge: Edge, source: ServiceContext, target: ServiceContext) -
     source.stack.add(
         edge.source,
         "aws_vpc_security_group_egress_rule",
-        f"{source.node.tf_name}_to_{target.node.tf_name}",
+        egress,
         {
             "security_group_id": source.security_group.id,
             "referenced_security_group_id": target.security_group.id,
@@ -96,16 +105,21 @@ def _api_policy(edge: Edge, source: ServiceContext, target: ServiceNode) -> None
     assert edge.access is not None  # resolve sets it for every api edge
     actions = target.spec.info.access[edge.access]
     resources = target.spec.arns(target, source.other(target.id))
+    name = f"{source.node.tf_name}_to_{target.tf_name}"
+    if f"aws_iam_role_policy.{name}" in source.stack.resources:  # a second connection to the same target
+        name = f"{name}_{edge.access.replace('-', '_')}"
+        if f"aws_iam_role_policy.{name}" in source.stack.resources:
+            return  # the same access again: already granted
     doc = source.stack.add(
         edge.source,
         "aws_iam_policy_document",
-        f"{source.node.tf_name}_to_{target.tf_name}",
+        name,
         {"statement": [{"sid": "archc" + edge.access.title().replace("-", ""), "actions": sorted(actions), "resources": resources}]},
         data=True,
     )
     source.stack.add(
         edge.source,
         "aws_iam_role_policy",
-        f"{source.node.tf_name}_to_{target.tf_name}",
+        name,
         {"name": f"{edge.access}-{target.id}"[:128], "role": source.role.id, "policy": doc.attr("json")},
     )
