@@ -83,6 +83,21 @@ class Problem:
 
 
 @dataclass(frozen=True)
+class Decision:
+    """A secure default that the model relaxes on purpose, with the architect's reason.
+
+    Reported by ``Service.decisions()``; the docs list them (decisions page) and
+    ``archc check`` turns each into per-resource checkov skips with that reason.
+    """
+
+    setting: str  # the YAML setting, e.g. "protocol"
+    value: str  # what the model sets, e.g. "HTTP"
+    default: str  # the secure default it replaces, e.g. "HTTPS"
+    reason: str  # the architect's words from the model
+    checks: tuple[str, ...] = ()  # checkov check ids this decision accounts for
+
+
+@dataclass(frozen=True)
 class Facts:
     """What a kind may know about the rest of the model when checking itself."""
 
@@ -117,6 +132,10 @@ class Service(BaseModel):
     def terraform(self, node: ServiceNode, ctx: ServiceContext) -> None:
         """Emit this service's own resources (not its connections)."""
         raise NotImplementedError
+
+    def decisions(self) -> list[Decision]:
+        """Secure defaults this service's settings relax, each with its reason."""
+        return []
 
     def connect(self, edge: Edge, target: ServiceNode, ctx: ServiceContext) -> None:
         """Emit what a connection from this service to ``target`` needs (when ``info.needs`` is special)."""

@@ -1,0 +1,43 @@
+"""Where each model element lands in each output: one place, so outputs agree.
+
+The diagrams, the docs and the manifest (``archc verify``) all name services and
+connections through these functions; change a convention here and every output and
+its checker follow.
+"""
+
+from __future__ import annotations
+
+from compiler.ir import Edge
+
+DIAGRAM_VIEWS = ("overview", "network", "data-flow")  # diagrams/<view>.{dot,svg,png}
+
+
+def diagram_file(view: str, ext: str) -> str:
+    """Path of a figure inside the output directory: ``diagrams/overview.svg``."""
+    return f"diagrams/{view}.{ext}"
+
+
+def diagram_node_id(service_id: str) -> str:
+    """The DOT node id of a service in every view (service ids are already safe)."""
+    return service_id
+
+
+def diagram_edge_id(edge: Edge) -> str:
+    """The DOT ``id`` attribute of a connection's edge: ``web->db`` (``#2`` for a repeat)."""
+    return edge.id
+
+
+def doc_service_page(service_id: str) -> str:
+    """Path of a service's docs page inside the output directory."""
+    return f"docs/services/{service_id}.md"
+
+
+def doc_edge_anchor(edge: Edge) -> str:
+    """HTML anchor of a connection on its source's page: ``to-db`` (``to-db-2`` for a repeat)."""
+    suffix = edge.id.partition("#")[2]
+    return f"to-{edge.target}" + (f"-{suffix}" if suffix else "")
+
+
+def doc_edge_link(edge: Edge) -> str:
+    """Page and anchor of a connection: ``docs/services/web.md#to-db``."""
+    return f"{doc_service_page(edge.source)}#{doc_edge_anchor(edge)}"
