@@ -68,20 +68,20 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
-    from compiler.plan import PlanEngineUnavailable, plan_stacks
+    from compiler.plan import PlanEngineUnavailable, PlanSession
     from compiler.plan_report import report
 
-    built = _build_and_write(args)
-    if isinstance(built, int):
-        return built
-    result, out = built
-    try:
-        plans = plan_stacks(
-            out / "terraform", validate_only=args.validate_only, terraform_binary=Path(args.terraform) if args.terraform else None
-        )
-    except PlanEngineUnavailable as exc:
-        print(f"archc: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+    # Terraform and the stand-in provider start while the build runs.
+    with PlanSession(terraform_binary=Path(args.terraform) if args.terraform else None) as session:
+        built = _build_and_write(args)
+        if isinstance(built, int):
+            return built
+        result, out = built
+        try:
+            plans = session.plan(out / "terraform", validate_only=args.validate_only)
+        except PlanEngineUnavailable as exc:
+            print(f"archc: error: {exc}", file=sys.stderr)
+            return EXIT_USAGE
     lines, errors = report(result, plans)
     for line in lines:
         print(line, file=sys.stderr if "error[" in line else sys.stdout)
