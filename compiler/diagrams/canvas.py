@@ -64,7 +64,7 @@ def wrap(text: str, width: int = 18) -> list[str]:
     >>> wrap("Amazon ElastiCache (Redis) cluster")
     ['Amazon ElastiCache', '(Redis) cluster']
     """
-    return textwrap.wrap(text, width, break_long_words=True, break_on_hyphens=False) or [""]
+    return textwrap.wrap(text, width, break_long_words=True, break_on_hyphens=True) or [""]
 
 
 def html_lines(lines: list[str]) -> str:
@@ -107,6 +107,16 @@ def box_node(node_id: str, label: str, **attrs: str) -> diagrams.Node:
     )
 
 
-def link(source: diagrams.Node, target: diagrams.Node, edge_id: str, label: str = "", **attrs: str) -> None:
-    """A directed edge with a stable ``id``."""
-    source >> diagrams.Edge(label=label, id=edge_id, **attrs) >> target
+def link(source: diagrams.Node, target: diagrams.Node, edge_id: str, label: str = "", backward: bool = False, **attrs: str) -> None:
+    """A directed edge with a stable ``id``.
+
+    ``backward``: laid out from target to source (``dir=back``, the arrow still points at
+    the target), for a connection that runs against the figure's order: it then ranks
+    like the others instead of looping back with a stray label.
+    """
+    edge = diagrams.Edge(label=label, id=edge_id, forward=not backward, reverse=backward, **attrs)
+    canvas = diagrams.getdiagram()
+    if backward:
+        canvas.connect(target, source, edge)
+    else:
+        canvas.connect(source, target, edge)

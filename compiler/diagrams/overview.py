@@ -7,7 +7,8 @@ Layout rules (each from looking at the examples' figures):
   several ranks instead of growing one very wide row.
 - Small models read left to right (a pipeline), larger ones top to bottom (layers).
 - Edges that run against the layer order (a monitor watching the app, an app calling a
-  layer above) do not pull ranks (``constraint=false``), so they never reorder layers.
+  layer above) are laid out reversed with ``dir=back``: they rank like the others and
+  their labels sit on them, instead of looping back with a stray label.
 - Edge labels are real labels (dot reserves room for them; ``xlabel`` overlaps on large
   graphs), on curved splines (orthogonal splines cannot carry labels).
 """
@@ -65,8 +66,9 @@ def overview(arch: Architecture, icons: dict[str, Icon]) -> str:
         _chain(canvas, ranks)
         order = {sid: i for i, rank in enumerate(ranks) for sid in rank}
         for edge in arch.edges:
-            attrs = _edge_style(edge, order[edge.source], order[edge.target])
-            link(nodes[edge.source], nodes[edge.target], diagram_edge_id(edge), edge_label(edge), fontname=FONT, **attrs)
+            backward = order[edge.source] > order[edge.target]
+            attrs = _edge_style(edge, same_rank=order[edge.source] == order[edge.target])
+            link(nodes[edge.source], nodes[edge.target], diagram_edge_id(edge), edge_label(edge), backward, fontname=FONT, **attrs)
     return canvas.source
 
 
@@ -106,9 +108,9 @@ def _chain(canvas: Canvas, ranks: list[list[str]]) -> None:
         canvas.dot.edge(diagram_node_id(upper[0]), diagram_node_id(lower[0]), style="invis", weight="0")
 
 
-def _edge_style(edge: Edge, source_rank: int, target_rank: int) -> dict[str, str]:
+def _edge_style(edge: Edge, same_rank: bool) -> dict[str, str]:
     attrs = {"fontsize": "11"}
-    if source_rank >= target_rank:  # against the layer order, or within one rank
+    if same_rank:
         attrs["constraint"] = "false"
     if edge.via in NOT_REQUESTS:  # watching, deploying, building: not the request path
         attrs |= {"style": "dashed", "color": "#B2BEC3"}
