@@ -15,6 +15,7 @@ from types import TracebackType
 import diagrams
 
 from compiler.diagrams.icons import Icon
+from compiler.ir import ServiceNode
 
 FONT = "DejaVu Sans"  # named, not "Sans-Serif": the same metrics wherever fontconfig resolves it
 INK = "#2D3436"
@@ -72,7 +73,15 @@ def html_lines(lines: list[str]) -> str:
     return "<BR/>".join(html.escape(line, quote=False) for line in lines)
 
 
-def service_node(service_id: str, title: str, icon: Icon, extra: str = "", **attrs: str) -> diagrams.Node:
+def display_name(svc: ServiceNode) -> tuple[str, str]:
+    """What a service is called in a figure: its YAML title; without one, its id with the
+    kind's title under it (ten services all called "Amazon S3" would say nothing)."""
+    if svc.spec.title is not None:
+        return svc.title, ""
+    return svc.id, svc.title
+
+
+def service_node(service_id: str, title: str, extra: str, icon: Icon, **attrs: str) -> diagrams.Node:
     """A service: its kind's icon above its wrapped name (and an optional smaller note).
 
     An HTML label (a table of icon and text cells) rather than the library's ``image``

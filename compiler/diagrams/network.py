@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import diagrams
 
-from compiler.diagrams.canvas import FONT, Canvas, Group, link, service_node
+from compiler.diagrams.canvas import FONT, Canvas, display_name, Group, link, service_node
 from compiler.diagrams.icons import Icon, icon
 from compiler.diagrams.overview import chunks
 from compiler.flow import NOT_REQUESTS
@@ -43,7 +43,7 @@ def network(arch: Architecture, icons: dict[str, Icon], stack: StackBuilder) -> 
         clients = [sid for sid in arch.services if sid not in owners]
         for sid in clients:
             svc = arch.services[sid]
-            nodes[sid] = service_node(diagram_node_id(sid), svc.title, icons[svc.spec.info.icon])
+            nodes[sid] = service_node(diagram_node_id(sid), *display_name(svc), icons[svc.spec.info.icon])
             level[sid] = 0
         if clients:
             canvas.dot.body.append(_rank_line(clients))
@@ -77,7 +77,7 @@ def _outside(
         for rank in chunks(outside, PER_RANK):
             for sid in rank:
                 svc = arch.services[sid]
-                nodes[sid] = service_node(diagram_node_id(sid), svc.title, icons[svc.spec.info.icon])
+                nodes[sid] = service_node(diagram_node_id(sid), *display_name(svc), icons[svc.spec.info.icon])
                 level[sid] = TIER_LEVEL["outside"]
             _same_rank(group, rank)
             ranks.append(rank)
@@ -89,7 +89,7 @@ def _vpc(
     net = arch.network
     with Group("vpc", f"VPC {net.cidr}", {"bgcolor": "#F6FAF3", "pencolor": "#7AA116"}):
         if "public" in net.tiers:
-            service_node("internet-gateway", "Internet gateway", icon(IGW_ICON))
+            service_node("internet-gateway", "Internet gateway", "", icon(IGW_ICON))
             ranks.append(["internet-gateway"])
         for tier in net.tiers:
             with Group(f"tier_{tier}", TIER_TITLES[tier], {"bgcolor": "white"}) as group:
@@ -100,7 +100,7 @@ def _vpc(
                 for rank in chunks(members, PER_RANK):
                     for sid in rank:
                         svc = arch.services[sid]
-                        nodes[sid] = service_node(diagram_node_id(sid), svc.title, icons[svc.spec.info.icon])
+                        nodes[sid] = service_node(diagram_node_id(sid), *display_name(svc), icons[svc.spec.info.icon])
                         level[sid] = TIER_LEVEL[tier]
                     _same_rank(group, rank)
                     ranks.append(rank)

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 
 import diagrams
 
-from compiler.diagrams.canvas import FONT, MUTED, Canvas, Group, link, service_node
+from compiler.diagrams.canvas import FONT, MUTED, Canvas, Group, display_name, link, service_node
 from compiler.diagrams.icons import Icon
 from compiler.flow import NOT_REQUESTS
 from compiler.ir import Architecture, Edge
@@ -60,7 +60,7 @@ def overview(arch: Architecture, icons: dict[str, Icon]) -> str:
                 for rank in _layer_ranks(arch, layer.services, per_rank):
                     for sid in rank:
                         svc = arch.services[sid]
-                        nodes[sid] = service_node(diagram_node_id(sid), svc.title, icons[svc.spec.info.icon])
+                        nodes[sid] = service_node(diagram_node_id(sid), *display_name(svc), icons[svc.spec.info.icon])
                     group.dot.body.append("{rank=same; " + " ".join(f'"{diagram_node_id(s)}"' for s in rank) + "}\n")
                     ranks.append(rank)
         _chain(canvas, ranks)
@@ -105,7 +105,7 @@ def edge_label(edge: Edge) -> str:
 def _chain(canvas: Canvas, ranks: list[list[str]]) -> None:
     """Invisible edges from each rank to the next keep the layers in YAML order."""
     for upper, lower in zip(ranks, ranks[1:], strict=False):
-        canvas.dot.edge(diagram_node_id(upper[0]), diagram_node_id(lower[0]), style="invis", weight="0")
+        canvas.dot.edge(diagram_node_id(upper[0]), diagram_node_id(lower[0]), style="invis", weight="10")
 
 
 def _edge_style(edge: Edge, same_rank: bool) -> dict[str, str]:
