@@ -18,6 +18,7 @@ from compiler import pipeline
 from compiler.diagrams import dot_sources, render_diagrams
 from compiler.diagrams.icons import GENERIC_ICON, icon
 from compiler.diagrams.render import INSTALL_HINT, PNG_MAGIC
+from compiler.ir import Architecture
 from compiler.names import DIAGRAM_VIEWS, diagram_file
 from compiler.terraform.emit import emit
 from modules.general import Users
@@ -28,7 +29,7 @@ ARCHC = str(ROOT / ".venv" / "bin" / "archc")
 XLINK = "{http://www.w3.org/1999/xlink}href"
 
 
-def _draw(path: Path) -> tuple[pipeline.Architecture, dict[str, bytes]]:  # type: ignore[name-defined]
+def _draw(path: Path) -> tuple[Architecture, dict[str, bytes]]:
     arch = pipeline.load(path, path.relative_to(ROOT).as_posix())
     return arch, render_diagrams(arch, emit(arch))
 
@@ -90,7 +91,9 @@ def test_missing_dot_says_how_to_install_graphviz(tmp_path: Path) -> None:
 
 
 def test_archc_diagram_writes_only_the_figures(tmp_path: Path) -> None:
-    done = subprocess.run([ARCHC, "diagram", str(ROOT / "architecture.yaml"), "--out", "figs"], capture_output=True, text=True, cwd=tmp_path)
+    done = subprocess.run(
+        [ARCHC, "diagram", str(ROOT / "architecture.yaml"), "--out", "figs"], capture_output=True, text=True, cwd=tmp_path
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout == "architecture.yaml: drew 3 views into figs/\n" or done.stdout.endswith("drew 3 views into figs/\n")
     written = sorted(p.name for p in (tmp_path / "figs").iterdir() if not p.name.startswith("."))

@@ -22,7 +22,7 @@ INK = "#2D3436"
 MUTED = "#7B8894"
 
 
-class Canvas(diagrams.Diagram):
+class Canvas(diagrams.Diagram):  # type: ignore[misc]  # the library is untyped
     """A Diagram that only builds: leaving the ``with`` block renders nothing."""
 
     def __init__(self, name: str, direction: str, graph_attr: dict[str, str]) -> None:
@@ -47,7 +47,7 @@ class Canvas(diagrams.Diagram):
         return str(self.dot.source)
 
 
-class Group(diagrams.Cluster):
+class Group(diagrams.Cluster):  # type: ignore[misc]
     """A cluster with a stable DOT name (``cluster_<key>``) whatever its label."""
 
     def __init__(self, key: str, label: str, graph_attr: dict[str, str] | None = None) -> None:

@@ -42,4 +42,4 @@ def dataflow(arch: Architecture, icons: dict[str, Icon]) -> str:
             forward = order[e.source] < order[e.target]
             link(nodes[e.source], nodes[e.target], diagram_edge_id(e), label, fontname=FONT, fontsize="11",
                  color=STEP_COLOR, penwidth="1.4", constraint="true" if forward else "false")  # fmt: skip
-    return canvas.source
+    return str(canvas.source)

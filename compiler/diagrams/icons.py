@@ -47,10 +47,10 @@ def _lookup(name: str) -> Icon | None:
     except ImportError:
         return None
     node_class = getattr(module, class_name, None)
-    if not isinstance(node_class, type) or not issubclass(node_class, diagrams.Node) or not node_class._icon:
+    if not isinstance(node_class, type) or not issubclass(node_class, diagrams.Node) or not getattr(node_class, "_icon", None):
         return None
-    icon_dir = str(node_class._icon_dir).removeprefix("resources/")
-    path = f"{icon_dir}/{node_class._icon}"
+    icon_dir = str(getattr(node_class, "_icon_dir", "")).removeprefix("resources/")
+    path = f"{icon_dir}/{getattr(node_class, '_icon', '')}"
     if not (RESOURCES / path).is_file():
         return None
     return Icon(node_class, path)

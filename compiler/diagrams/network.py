@@ -14,9 +14,11 @@ A service that owns no Terraform resource (users, clients) is drawn outside AWS.
 
 from __future__ import annotations
 
+import itertools
+
 import diagrams
 
-from compiler.diagrams.canvas import FONT, Canvas, display_name, Group, link, service_node
+from compiler.diagrams.canvas import FONT, Canvas, Group, display_name, link, service_node
 from compiler.diagrams.icons import Icon, icon
 from compiler.diagrams.overview import chunks
 from compiler.flow import NOT_REQUESTS
@@ -52,7 +54,7 @@ def network(arch: Architecture, icons: dict[str, Icon], stack: StackBuilder) -> 
             _outside(arch, icons, owners, nodes, level, ranks)
             if arch.network.subnets and "network" in owners:
                 _vpc(arch, icons, nat_subnets, nodes, level, ranks)
-        for upper, lower in zip(ranks, ranks[1:], strict=False):
+        for upper, lower in itertools.pairwise(ranks):
             canvas.dot.edge(upper[0], lower[0], style="invis")
         for edge in arch.edges:
             if edge.via in NOT_REQUESTS or edge.source not in nodes or edge.target not in nodes:
@@ -64,11 +66,16 @@ def network(arch: Architecture, icons: dict[str, Icon], stack: StackBuilder) -> 
             label = str(edge.port) if edge.port is not None else ""
             link(nodes[edge.source], nodes[edge.target], diagram_edge_id(edge), label, fontname=FONT, fontsize="10",
                  constraint="true" if down else "false")  # fmt: skip
-    return canvas.source
+    return str(canvas.source)
 
 
 def _outside(
-    arch: Architecture, icons: dict[str, Icon], owners: set[str], nodes: dict[str, diagrams.Node], level: dict[str, int], ranks: list[list[str]]
+    arch: Architecture,
+    icons: dict[str, Icon],
+    owners: set[str],
+    nodes: dict[str, diagrams.Node],
+    level: dict[str, int],
+    ranks: list[list[str]],
 ) -> None:
     outside = [sid for sid, svc in arch.services.items() if svc.placement == "outside" and sid in owners]
     if not outside:
@@ -84,7 +91,12 @@ def _outside(
 
 
 def _vpc(
-    arch: Architecture, icons: dict[str, Icon], nat_subnets: set[str], nodes: dict[str, diagrams.Node], level: dict[str, int], ranks: list[list[str]]
+    arch: Architecture,
+    icons: dict[str, Icon],
+    nat_subnets: set[str],
+    nodes: dict[str, diagrams.Node],
+    level: dict[str, int],
+    ranks: list[list[str]],
 ) -> None:
     net = arch.network
     with Group("vpc", f"VPC {net.cidr}", {"bgcolor": "#F6FAF3", "pencolor": "#7AA116"}):

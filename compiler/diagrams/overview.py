@@ -16,6 +16,7 @@ Layout rules (each from looking at the examples' figures):
 from __future__ import annotations
 
 import html
+import itertools
 from collections.abc import Sequence
 
 import diagrams
@@ -69,7 +70,7 @@ def overview(arch: Architecture, icons: dict[str, Icon]) -> str:
             backward = order[edge.source] > order[edge.target]
             attrs = _edge_style(edge, same_rank=order[edge.source] == order[edge.target])
             link(nodes[edge.source], nodes[edge.target], diagram_edge_id(edge), edge_label(edge), backward, fontname=FONT, **attrs)
-    return canvas.source
+    return str(canvas.source)
 
 
 def _layer_ranks(arch: Architecture, services: Sequence[str], per_rank: int) -> list[list[str]]:
@@ -104,7 +105,7 @@ def edge_label(edge: Edge) -> str:
 
 def _chain(canvas: Canvas, ranks: list[list[str]]) -> None:
     """Invisible edges from each rank to the next keep the layers in YAML order."""
-    for upper, lower in zip(ranks, ranks[1:], strict=False):
+    for upper, lower in itertools.pairwise(ranks):
         canvas.dot.edge(diagram_node_id(upper[0]), diagram_node_id(lower[0]), style="invis", weight="10")
 
 
