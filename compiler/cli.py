@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from compiler import pipeline
+from compiler.diagrams import GraphvizMissing
 from compiler.errors import ArchcError
 from compiler.outputs import OutputError, write_tree
 
@@ -88,6 +89,27 @@ def cmd_plan(args: argparse.Namespace) -> int:
     return EXIT_INVALID if errors else EXIT_OK
 
 
+def cmd_diagram(args: argparse.Namespace) -> int:
+    from compiler.diagrams import render_diagrams
+    from compiler.terraform.emit import emit
+
+    path = Path(args.file)
+    try:
+        arch = pipeline.load(path, _display(path))
+    except ArchcError as exc:
+        _print_errors(exc)
+        return EXIT_INVALID
+    files = render_diagrams(arch, emit(arch))
+    out = Path(args.out) if args.out else Path("generated") / arch.name / "diagrams"
+    try:
+        write_tree(out, {rel.removeprefix("diagrams/"): content for rel, content in files.items()})
+    except OutputError as exc:
+        print(f"archc: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"{_display(path)}: drew {len(files) // 3} views into {_display(out)}/")
+    return EXIT_OK
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     from compiler.model import json_schema
 
@@ -126,6 +148,11 @@ def parser() -> argparse.ArgumentParser:
     pl.add_argument("--terraform", metavar="PATH", help="use this terraform binary with the real providers (needs network and credentials)")
     pl.set_defaults(run=cmd_plan)
 
+    d = sub.add_parser("diagram", help="draw only the figures (overview, network, data flow) as DOT, SVG and PNG")
+    d.add_argument("file", metavar="FILE")
+    d.add_argument("--out", metavar="DIR", help="output directory (default: generated/<name>/diagrams/)")
+    d.set_defaults(run=cmd_diagram)
+
     s = sub.add_parser("schema", help="print the JSON Schema of model files (for editors)")
     s.add_argument("--out", metavar="FILE", help="write to FILE instead of standard output")
     s.set_defaults(run=cmd_schema)
@@ -138,6 +165,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     run: Callable[[argparse.Namespace], int] = args.run
     try:
         return run(args)
+    except GraphvizMissing as exc:
+        print(f"archc: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except KeyboardInterrupt:
         print("archc: interrupted; outputs left as they were", file=sys.stderr)
         return 130

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from compiler.diagrams import render_diagrams
 from compiler.errors import ArchcError
 from compiler.ir import Architecture
 from compiler.loader import load_file
@@ -76,4 +77,5 @@ def build(path: Path, display_name: str | None = None) -> BuildResult:
     """Everything ``archc build`` writes, as ``{relative path: bytes}``, plus ownership."""
     arch = load(path, display_name)
     files, stack = _terraform(arch, display_name or path.as_posix())
+    files.update(render_diagrams(arch, stack))
     return BuildResult(arch, files, stack)
