@@ -9,7 +9,9 @@ with link and anchor validation, so a broken link fails the build.
 
 from __future__ import annotations
 
+import html
 import logging
+import shutil
 import os
 import tempfile
 from collections.abc import Sequence
@@ -25,6 +27,7 @@ from compiler.names import doc_service_page
 
 SITE_PAGES = (("Overview", "docs/index.md"), ("Data flow", "docs/data-flow.md"), ("Network", "docs/network.md"))
 SITE_PAGES_END = (("Security", "docs/security.md"), ("Decisions", "docs/decisions.md"))
+THEME = Path(__file__).parent / "theme"  # overrides of Material's templates
 # What the site copies from a build: the Markdown and the figures it links.
 SITE_DIRS = ("docs/", "diagrams/")
 
@@ -34,14 +37,17 @@ class SiteError(Exception):
 
 
 def _nav(arch: Architecture) -> list[Any]:
+    """Navigation of one architecture. Titles are HTML-escaped here: mkdocs' templates print
+    nav titles without escaping (its Jinja environment has no autoescape)."""
+
     def entry(title: str, path: str) -> dict[str, str]:
-        return {title: f"{arch.name}/{path}"}
+        return {html.escape(title): f"{arch.name}/{path}"}
 
     layers = []
     for layer in arch.layers:
         pages = [entry("About this layer", layer_page(layer.name))]
         pages += [entry(arch.services[sid].title, doc_service_page(sid)) for sid in layer.services]
-        layers.append({layer.title: pages})
+        layers.append({html.escape(layer.title): pages})
     return [*(entry(t, p) for t, p in SITE_PAGES), {"Layers": layers}, *(entry(t, p) for t, p in SITE_PAGES_END)]
 
 
@@ -65,13 +71,14 @@ def site_config(archs: Sequence[Architecture]) -> dict[str, Any]:
     if single:
         nav += _nav(archs[0])
     else:
-        nav += [{arch.title: _nav(arch)} for arch in archs]
+        nav += [{html.escape(arch.title): _nav(arch)} for arch in archs]
     return {
         "site_name": _site_name(archs[0]) if single else "Architectures",
         "docs_dir": "src",
         "use_directory_urls": False,  # pages open from the file system too
         "theme": {
             "name": "material",
+            "custom_dir": "theme",  # see theme/main.html
             "font": False,  # no Google Fonts: the site must work offline
             "features": ["navigation.sections", "navigation.top", "search.highlight"],
         },
@@ -93,6 +100,7 @@ def assemble(builds: Sequence[tuple[Architecture, dict[str, bytes]]], project: P
                 target.write_bytes(content)
     src.mkdir(parents=True, exist_ok=True)
     (src / "index.md").write_text(_home([a for a, _ in builds]))
+    shutil.copytree(THEME, project / "theme")
     config = project / "mkdocs.yml"
     config.write_text(yaml.safe_dump(site_config([a for a, _ in builds]), sort_keys=False, allow_unicode=True))
     return config
