@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import html
 import logging
-import shutil
 import os
+import shutil
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path

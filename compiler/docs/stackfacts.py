@@ -123,7 +123,8 @@ def iam_grants(stack: StackBuilder) -> list[Grant]:
             role = _ref_address(res.body.get("role")) or ""
             arn = str(res.body.get("policy_arn", ""))
             managed = arn.rsplit("/", 1)[-1]
-            grants.append(Grant(role_owner.get(role, res.owner), role, "Allow", (), (f"managed policy {managed}",), (), 0, res.edge, address(res)))
+            actions = (f"managed policy {managed}",)
+            grants.append(Grant(role_owner.get(role, res.owner), role, "Allow", (), actions, (), 0, res.edge, address(res)))
         elif res.type == "aws_lambda_permission":
             who = (f"Service {res.body.get('principal', '?')}",)
             on = (plain(str(res.body.get("source_arn", ""))),) if res.body.get("source_arn") else ()
