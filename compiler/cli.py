@@ -88,6 +88,28 @@ def cmd_plan(args: argparse.Namespace) -> int:
     return EXIT_INVALID if errors else EXIT_OK
 
 
+def cmd_check(args: argparse.Namespace) -> int:
+    """Build, then prove the stacks secure: checkov offline plus archc's invariants."""
+    import time
+
+    from compiler.check.report import CheckovUnavailable, run_check
+
+    started = time.monotonic()
+    built = _build_and_write(args)
+    if isinstance(built, int):
+        return built
+    result, out = built
+    try:
+        report = run_check(result, out / "terraform")
+    except CheckovUnavailable as exc:
+        print(f"archc: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    for diag in sorted(report.unexplained, key=lambda d: (d.line, d.col, d.message)):
+        print(diag.format(), file=sys.stderr)
+    print(f"{report.summary(_display(Path(args.file)))} ({time.monotonic() - started:.1f} s)")
+    return EXIT_INVALID if report.failed else EXIT_OK
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     from compiler.model import json_schema
 
@@ -125,6 +147,11 @@ def parser() -> argparse.ArgumentParser:
     pl.add_argument("--validate-only", action="store_true", help="stop after terraform validate")
     pl.add_argument("--terraform", metavar="PATH", help="use this terraform binary with the real providers (needs network and credentials)")
     pl.set_defaults(run=cmd_plan)
+
+    c = sub.add_parser("check", help="build, then run checkov offline and archc's security invariants on every stack")
+    c.add_argument("file", metavar="FILE")
+    c.add_argument("--out", metavar="DIR", help="output directory (default: generated/<name>/)")
+    c.set_defaults(run=cmd_check)
 
     s = sub.add_parser("schema", help="print the JSON Schema of model files (for editors)")
     s.add_argument("--out", metavar="FILE", help="write to FILE instead of standard output")

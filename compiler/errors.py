@@ -34,6 +34,8 @@ CODES: dict[str, str] = {
     "conflict": "Settings that contradict each other.",
     "schema": "Generated Terraform that the AWS provider schema would reject.",
     "terraform": "A diagnostic reported by Terraform core on the generated stack.",
+    "checkov": "A checkov finding on the generated Terraform that no decision of the model explains.",
+    "security": "A broken archc security invariant: IAM wildcard, ingress open to the internet, a rule without a connection.",
     "internal": "A bug in archc itself; please report it.",
 }
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from compiler.check.explain import baseline_files
 from compiler.errors import ArchcError
 from compiler.ir import Architecture
 from compiler.loader import load_file
@@ -71,4 +72,5 @@ def build(path: Path, display_name: str | None = None) -> BuildResult:
     """Everything ``archc build`` writes, as ``{relative path: bytes}``, plus ownership."""
     arch = load(path, display_name)
     files, stack = _terraform(arch, display_name or path.as_posix())
+    files.update(baseline_files(arch, stack))  # archc check's explanations, for checkov run by hand
     return BuildResult(arch, files, stack)

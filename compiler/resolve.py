@@ -216,7 +216,7 @@ class _Resolver:
                 placement = fallback
             routes = tuple(e.path for e in outs if e.via == svc.info.needs)
             facts = Facts(azs=azs, tiers=tiers, inbound=sum(e.target == sid for e in edges), outbound=len(outs), routes=routes)
-            for problem in svc.check(facts) if azs else []:  # no network: checks would only cascade
+            for problem in [*(svc.check(facts) if azs else []), *svc.reason_problems()]:  # no network: checks would only cascade
                 where = (*self.where[sid], problem.field) if problem.field else self.where[sid]
                 self.fail(problem.code, problem.message, where, key=problem.field is None)
             pos = self.doc.pos(self.where[sid], key=True)

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from modules.base import Facts, KindInfo, Problem, Service
+from modules.base import Decision, Facts, KindInfo, Problem, Service
 
 if TYPE_CHECKING:
     from compiler.ir import ServiceNode
@@ -47,6 +47,15 @@ class RdsDatabase(Service):
     def inbound_port(self) -> int:
         """The engine's port."""
         return ENGINE_PORTS[self.engine]
+
+    def relaxations(self) -> list[Decision]:
+        """A single-AZ instance, or one without deletion protection."""
+        out = []
+        if not self.multi_az:
+            out.append(Decision("multi_az", "false", "true", "", ("CKV_AWS_157",)))
+        if not self.deletion_protection:
+            out.append(Decision("deletion_protection", "false", "true", "", ("CKV_AWS_293",)))
+        return out
 
     def check(self, facts: Facts) -> list[Problem]:
         """Multi-AZ needs two zones; so does a DB subnet group."""
