@@ -540,6 +540,7 @@ class Beanstalk(Service):
             (asg, "MaxSize", str(self.max)),
             ("aws:elasticbeanstalk:environment:process:default", "HealthCheckPath", self.health_path),
             ("aws:elasticbeanstalk:healthreporting:system", "SystemType", "enhanced"),
+            ("aws:elasticbeanstalk:cloudwatch:logs:health", "HealthStreamingEnabled", "true"),
             ("aws:elasticbeanstalk:managedactions", "ManagedActionsEnabled", "true"),
             ("aws:elasticbeanstalk:managedactions", "PreferredStartTime", "Sun:02:00"),
             ("aws:elasticbeanstalk:managedactions:platformupdate", "UpdateLevel", "minor"),

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from pydantic import Field
 
-from modules.base import Facts, KindInfo, Placement, Problem, RefTo, Service
+from modules.base import Decision, Facts, KindInfo, Placement, Problem, RefTo, Service
 from modules.compute_kit import (
     HTTP_PATH,
     INSTANCE_TYPE,
@@ -77,11 +77,15 @@ class EcrRepository(Service):
     kind: Literal["ecr"]
     keep_images: int = Field(30, ge=1, le=10000, description="Images kept; older ones expire (untagged ones after 7 days).")
     mutable_tags: list[Annotated[str, Field(pattern=r"^[A-Za-z0-9._*-]{1,128}$")]] = Field(
-        default_factory=lambda: ["latest"],
+        default_factory=list,
         max_length=5,
-        description="Tags that may be pushed again (wildcards allowed), e.g. latest; every other tag is immutable. [] makes all immutable.",
+        description="Tags that may be pushed again (wildcards allowed), e.g. latest; every other tag stays immutable (the default: all).",
     )
     force_delete: bool = Field(False, description="Let terraform destroy the repository with its images.")
+
+    def relaxations(self) -> list[Decision]:
+        """Tags that may be overwritten relax immutable tags."""
+        return [Decision("mutable_tags", ", ".join(self.mutable_tags), "none", "", ("CKV_AWS_51",))] if self.mutable_tags else []
 
     def terraform(self, node: ServiceNode, ctx: ServiceContext) -> None:
         """Repository and its lifecycle policy."""

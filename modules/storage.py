@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, ClassVar, Literal
 
 from pydantic import Field
 
+from modules import support
 from modules.base import KindInfo, Service
 
 if TYPE_CHECKING:
@@ -153,6 +154,7 @@ class EfsFileSystem(Service):
         body: dict[str, object] = {
             "creation_token": ctx.aws_name(),
             "encrypted": True,
+            "kms_key_id": support.data_key(ctx),
             "performance_mode": self.performance_mode,
             "throughput_mode": self.throughput_mode,
             "tags": ctx.tags(),

@@ -51,6 +51,14 @@ def _attached_elsewhere(resource: Resource, stack: StackBuilder) -> bool:
     return any(ref in repr(r.body) for r in stack.resources.values() if r is not resource)
 
 
+def _no_insights_class(resource: Resource, stack: StackBuilder) -> bool:
+    return resource.body.get("engine") == "aurora-mysql" and str(resource.body.get("instance_class", "")).startswith("db.t")
+
+
+def _waf_known_bad_inputs(resource: Resource, stack: StackBuilder) -> bool:
+    return any(r.type == "aws_wafv2_web_acl" and "AWSManagedRulesKnownBadInputsRuleSet" in repr(r.body) for r in stack.resources.values())
+
+
 @dataclass(frozen=True)
 class Rationale:
     """Why archc leaves some checks failing on some resources."""
@@ -87,13 +95,28 @@ CATALOG_RATIONALE: tuple[Rationale, ...] = (
         "attached through a setting checkov does not follow (e.g. Beanstalk option settings)",
         _attached_elsewhere,
     ),
+    Rationale(
+        ("CKV_AWS_353",),
+        ("aws_rds_cluster_instance",),
+        "Aurora MySQL offers no Performance Insights on burstable (db.t*) classes",
+        _no_insights_class,
+    ),
+    Rationale(
+        ("CKV2_AWS_47",),
+        ("aws_cloudfront_distribution",),
+        "the web ACL has the Log4j rules (AWSManagedRulesKnownBadInputsRuleSet); checkov also asks for the anonymous IP list, "
+        "which would block VPN users",
+        _waf_known_bad_inputs,
+    ),
     # Checks that need a resource the model does not have: the model adds it (a log
     # bucket, a WAF, a second region) and archc wires it; archc does not invent it.
     Rationale(("CKV_AWS_18",), ("aws_s3_bucket",), "server access logs need a log bucket of the model; CloudTrail data events are the alternative"),
     Rationale(("CKV_AWS_144",), ("aws_s3_bucket",), "cross-region replication needs a second region; a model describes one region"),
     Rationale(("CKV2_AWS_62",), ("aws_s3_bucket",), "event notifications exist only where a connection asks for one (s3 -> lambda/sqs)"),
     Rationale(("CKV_AWS_91",), ("aws_lb",), "access logs need an s3 service of the model: set access_logs to turn them on"),
-    Rationale(("CKV2_AWS_28", "CKV_AWS_68"), ("aws_lb", "aws_cloudfront_distribution"), "a WAF is a service of its own: a model adds a waf in front"),
+    Rationale(
+        ("CKV2_AWS_28", "CKV_AWS_68", "CKV2_AWS_47"), ("aws_lb", "aws_cloudfront_distribution"), "a WAF is a service of its own: a model adds a waf in front"
+    ),
     Rationale(("CKV_AWS_86",), ("aws_cloudfront_distribution",), "access logs need a log bucket of the model"),
     Rationale(("CKV_AWS_310",), ("aws_cloudfront_distribution",), "origin failover needs a second origin of the model"),
     Rationale(("CKV_AWS_374",), ("aws_cloudfront_distribution",), "geo restriction is a business decision; the audience is worldwide unless the model says so"),
@@ -108,6 +131,11 @@ CATALOG_RATIONALE: tuple[Rationale, ...] = (
     Rationale(("CKV_AWS_115",), ("aws_lambda_function",), "a reserved concurrency limit is sized from load the model does not state"),
     Rationale(("CKV_AWS_309",), ("aws_apigatewayv2_route",), "authorization belongs to the application (JWT issuers are not in the model)"),
     Rationale(("CKV_AWS_252",), ("aws_cloudtrail",), "log delivery notifications need a topic of the model"),
+    Rationale(
+        ("CKV_AWS_312",),
+        ("aws_elastic_beanstalk_environment",),
+        "enhanced health is on and streamed to CloudWatch Logs (aws:elasticbeanstalk:cloudwatch:logs:health); checkov reads another namespace",
+    ),
     Rationale(("CKV2_AWS_37",), ("aws_codecommit_repository",), "approval rules need the reviewers' identities, which the model does not name"),
 )
 

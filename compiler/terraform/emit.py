@@ -12,6 +12,7 @@ from __future__ import annotations
 from compiler.ir import Architecture, Edge, ServiceNode
 from compiler.terraform.context import ServiceContext, StackBuilder
 from compiler.terraform.network import emit_network
+from compiler.terraform.shared import encrypt_log_groups
 
 
 def emit(arch: Architecture) -> StackBuilder:
@@ -37,6 +38,7 @@ def emit(arch: Architecture) -> StackBuilder:
         elif edge.via not in ("network", "none"):
             source.spec.connect(edge, target, ctx)
     stack.current_edge = ""
+    encrypt_log_groups(stack)
     return stack
 
 
