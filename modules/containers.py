@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from pydantic import Field
 
+from modules import support
 from modules.base import Decision, Facts, KindInfo, Placement, Problem, RefTo, Service
 from modules.compute_kit import (
     HTTP_PATH,
@@ -483,10 +484,18 @@ class EksCluster(Service):
     def terraform(self, node: ServiceNode, ctx: ServiceContext) -> None:
         """KMS key, log group, cluster role and cluster, node launch template and node group."""
         name = ctx.aws_name(max_len=100)
+        # The key policy only delegates to the account's IAM policies (the cluster role's policy below).
+        policy = ctx.data("aws_iam_policy_document", "key", {"statement": [support.root_statement(ctx)]})
         key = ctx.add(
             "aws_kms_key",
             "",
-            {"description": f"EKS secrets of {name}", "enable_key_rotation": True, "deletion_window_in_days": 30, "tags": ctx.tags()},
+            {
+                "description": f"EKS secrets of {name}",
+                "enable_key_rotation": True,
+                "deletion_window_in_days": 30,
+                "policy": policy.attr("json"),
+                "tags": ctx.tags(),
+            },
         )
         logs = ctx.add(
             "aws_cloudwatch_log_group",

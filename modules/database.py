@@ -194,6 +194,21 @@ class AuroraCluster(Service):
         """The engine's port."""
         return AURORA_PORTS[self.engine]
 
+    def relaxations(self) -> list[Decision]:
+        """A cluster without deletion protection."""
+        return [] if self.deletion_protection else [Decision("deletion_protection", "false", "true", "", ("CKV_AWS_139",))]
+
+    def _parameters(self, ctx: ServiceContext) -> Ref:
+        """Aurora PostgreSQL: TLS only, DDL and statements slower than a second logged."""
+        major = (self.engine_version or AURORA_VERSIONS[self.engine]).split(".")[0]
+        params = [
+            {"name": "log_min_duration_statement", "value": "1000"},
+            {"name": "log_statement", "value": "ddl"},
+            {"name": "rds.force_ssl", "value": "1"},
+        ]
+        body = {"name": ctx.aws_name(max_len=255), "family": f"aurora-postgresql{major}", "parameter": params, "tags": ctx.tags()}
+        return ctx.add("aws_rds_cluster_parameter_group", "", body)
+
     def check(self, facts: Facts) -> list[Problem]:
         """A DB subnet group needs two zones; serverless instances have no instance class."""
         problems = []
@@ -258,6 +273,7 @@ class AuroraCluster(Service):
             "final_snapshot_identifier": ctx.aws_name("final", max_len=63),
             "iam_database_authentication_enabled": True,
             "enabled_cloudwatch_logs_exports": AURORA_LOGS[self.engine],
+            **({"db_cluster_parameter_group_name": self._parameters(ctx).id} if self.engine == "aurora-postgresql" else {}),
             "tags": ctx.tags(),
         }
         if self.serverless:

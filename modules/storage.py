@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, ClassVar, Literal
 from pydantic import Field
 
 from modules import support
-from modules.base import KindInfo, Service
+from modules.base import Decision, KindInfo, Service
 
 if TYPE_CHECKING:
     from compiler.ir import ServiceNode
@@ -38,6 +38,10 @@ class S3Bucket(Service):
     expire_days: int | None = Field(None, ge=1, le=36500, description="Delete objects after this many days (none: keep).")
     archive_days: int | None = Field(None, ge=1, le=36500, description="Move objects to Glacier after this many days.")
     force_destroy: bool = Field(False, description="Let terraform destroy a non-empty bucket.")
+
+    def relaxations(self) -> list[Decision]:
+        """Unversioned buckets relax versioning."""
+        return [] if self.versioning else [Decision("versioning", "false", "true", "", ("CKV_AWS_21",))]
 
     def terraform(self, node: ServiceNode, ctx: ServiceContext) -> None:
         """Bucket plus its encryption, versioning, ownership and public-access block."""

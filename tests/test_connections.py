@@ -1,0 +1,124 @@
+"""Every connection the catalog honours compiles into exactly the rule, policy or wiring it means.
+
+Parametrized over the catalog: for each workload kind (``needs: network``) and each
+kind that can be reached (a port or IAM access levels), a two-service model is
+resolved and emitted (no synth: the stack as plain data), and the resources that
+implement the connection (``Resource.edge``) are compared with what they must be.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from compiler import pipeline
+from compiler.errors import ArchcError
+from compiler.ir import Architecture, Edge
+from compiler.terraform.context import Resource, ServiceContext, StackBuilder
+from compiler.terraform.emit import emit
+from modules import CATALOG
+
+# Settings a kind cannot do without, the services they name, and connections it must start ({id}: the service).
+NEEDS: dict[str, tuple[str, dict[str, str], tuple[str, ...]]] = {
+    "alb": ("certificate_arn: 'arn:aws:acm:eu-west-3:123456789012:certificate/abc'", {}, ()),
+    "athena": ("results: results", {"results": "kind: s3"}, ()),
+    "codedeploy": ("", {"fleet": "kind: asg"}, ("{id} -> fleet",)),
+    "dynamodb": ("hash_key: id", {}, ()),
+    "ecs-service": ("cluster: cluster, image: public.ecr.aws/nginx/nginx:1.27", {"cluster": "kind: ecs-cluster"}, ()),
+    "firehose": ("destination: sink", {"sink": "kind: s3"}, ()),
+}
+SOURCES = sorted(k for k, cls in CATALOG.items() if cls.info.needs == "network")
+TARGETS = sorted(k for k, cls in CATALOG.items() if cls.info.port is not None or cls.info.access)
+
+
+def _model(tmp_path: Path, source: str, target: str, access: str | None) -> Path:
+    services: dict[str, str] = {}
+    conns = [f"{{from: src, to: dst, access: {access}}}" if access else "src -> dst"]
+    for sid, kind in (("src", source), ("dst", target)):
+        extra, helpers, needed = NEEDS.get(kind, ("", {}, ()))
+        services[sid] = f"kind: {kind}" + (f", {extra}" if extra else "")
+        services.update(helpers)
+        conns += [c.format(id=sid) for c in needed]
+    lines = ["name: t", "region: eu-west-3", "network: {azs: 2}", "layers:", "  - name: app", "    services:"]
+    lines += [f"      {sid}: {{{body}}}" for sid, body in services.items()]
+    lines += ["connections:", *(f"  - {c}" for c in conns)]
+    path = tmp_path / "model.yaml"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def _compile(tmp_path: Path, source: str, target: str, access: str | None = None) -> tuple[Architecture, StackBuilder] | str:
+    """The IR and stack, or the message of a connection the catalog refuses (any other error fails)."""
+    try:
+        arch = pipeline.load(_model(tmp_path, source, target, access), "model.yaml")
+    except ArchcError as exc:
+        assert [d.code for d in exc.diagnostics] == ["connection"], exc
+        return exc.diagnostics[0].message
+    return arch, emit(arch)
+
+
+def _implementing(stack: StackBuilder, edge: Edge) -> list[Resource]:
+    return [r for r in stack.resources.values() if r.edge == edge.id]
+
+
+def _assert_network(arch: Architecture, stack: StackBuilder, edge: Edge) -> None:
+    src, dst = arch.services["src"], arch.services["dst"]
+    rules = [r for r in _implementing(stack, edge) if r.type.startswith("aws_vpc_security_group_")]
+    if "outside" in (src.placement, dst.placement):
+        assert rules == []
+        return
+    ingress = [r for r in rules if r.type.endswith("ingress_rule")]
+    egress = [r for r in rules if r.type.endswith("egress_rule")]
+    assert len(ingress) == 1 and len(egress) == 1, [r.name for r in rules]
+    port = dst.spec.inbound_port()
+    assert edge.port == port
+    assert ingress[0].owner == "dst"
+    assert ingress[0].body["security_group_id"] == "${aws_security_group.dst.id}"
+    assert ingress[0].body["referenced_security_group_id"] == "${aws_security_group.src.id}"
+    assert "cidr_ipv4" not in ingress[0].body
+    assert (ingress[0].body["from_port"], ingress[0].body["to_port"]) == (port, port)
+    assert egress[0].body["security_group_id"] == "${aws_security_group.src.id}"
+    assert egress[0].body["referenced_security_group_id"] == "${aws_security_group.dst.id}"
+    assert (egress[0].body["from_port"], egress[0].body["to_port"]) == (port, port)
+
+
+def _assert_api(arch: Architecture, stack: StackBuilder, edge: Edge, level: str) -> None:
+    dst = arch.services["dst"]
+    implementing = _implementing(stack, edge)
+    docs = [r for r in implementing if r.data and r.type == "aws_iam_policy_document"]
+    policies = [r for r in implementing if r.type == "aws_iam_role_policy"]
+    assert len(docs) == 1 and len(policies) == 1
+    (statement,) = docs[0].body["statement"]
+    assert statement["actions"] == sorted(dst.spec.info.access[level])
+    expected = dst.spec.arns(dst, ServiceContext(arch, dst, stack))
+    assert statement["resources"] == expected
+    assert "*" not in statement["resources"] and "*" not in statement["actions"]
+    assert policies[0].body["role"] == "${aws_iam_role.src.id}"
+    assert policies[0].body["policy"] == f"${{data.aws_iam_policy_document.{docs[0].name}.json}}"
+
+
+@pytest.mark.parametrize("target", TARGETS)
+@pytest.mark.parametrize("source", SOURCES)
+def test_connection_compiles_to_least_privilege(tmp_path: Path, source: str, target: str) -> None:
+    compiled = _compile(tmp_path, source, target)
+    if isinstance(compiled, str):  # not honoured: a connection error that says why
+        assert compiled.startswith(f"src ({source}) -> dst ({target}): "), compiled
+        return
+    arch, stack = compiled
+    edge = next(e for e in arch.edges if (e.source, e.target) == ("src", "dst"))
+    if edge.via == "network":
+        _assert_network(arch, stack, edge)
+    elif edge.via == "api":
+        _assert_api(arch, stack, edge, edge.access or "")
+        for level in list(CATALOG[target].info.access)[1:]:
+            arch2, stack2 = _compile(tmp_path, source, target, level)  # type: ignore[misc]
+            _assert_api(arch2, stack2, next(e for e in arch2.edges if e.source == "src"), level)
+    else:
+        pytest.fail(f"{source} -> {target} compiled as {edge.via}")
+
+
+def test_every_source_reaches_something(tmp_path: Path) -> None:
+    for source in SOURCES:
+        reached = [t for t in TARGETS if not isinstance(_compile(tmp_path, source, t), str)]
+        assert len(reached) >= 10, (source, reached)
