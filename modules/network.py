@@ -188,7 +188,8 @@ class LoadBalancer(Service):
         if self._mode() != "http":
             return []
         checks = ("CKV_AWS_2", "CKV_AWS_103", "CKV2_AWS_20") + (() if self.internal else ("CKV_AWS_260",))
-        return [Decision("listeners", "http", "https", "", checks)]
+        value = "http" if "listeners" in self.model_fields_set else "http (no certificate_arn)"
+        return [Decision("listeners", value, "https", "", checks)]
 
     def _listener(self, ctx: ServiceContext) -> Ref:
         """The listener that forwards to targets."""

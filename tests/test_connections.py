@@ -15,6 +15,7 @@ import pytest
 from compiler import pipeline
 from compiler.errors import ArchcError
 from compiler.ir import Architecture, Edge
+from compiler.resolve import _callers
 from compiler.terraform.context import Resource, ServiceContext, StackBuilder
 from compiler.terraform.emit import emit
 from modules import CATALOG
@@ -86,8 +87,8 @@ def _assert_network(arch: Architecture, stack: StackBuilder, edge: Edge) -> None
 def _assert_api(arch: Architecture, stack: StackBuilder, edge: Edge, level: str) -> None:
     dst = arch.services["dst"]
     implementing = _implementing(stack, edge)
-    docs = [r for r in implementing if r.data and r.type == "aws_iam_policy_document"]
-    policies = [r for r in implementing if r.type == "aws_iam_role_policy"]
+    docs = [r for r in implementing if r.data and r.type == "aws_iam_policy_document" and r.name == "src_to_dst"]
+    policies = [r for r in implementing if r.type == "aws_iam_role_policy" and r.name == "src_to_dst"]
     assert len(docs) == 1 and len(policies) == 1
     (statement,) = docs[0].body["statement"]
     assert statement["actions"] == sorted(dst.spec.info.access[level])
@@ -98,10 +99,28 @@ def _assert_api(arch: Architecture, stack: StackBuilder, edge: Edge, level: str)
     assert policies[0].body["policy"] == f"${{data.aws_iam_policy_document.{docs[0].name}.json}}"
 
 
+def _assert_endpoints_published(arch: Architecture, stack: StackBuilder, edge: Edge) -> None:
+    """The caller can find its target: parameters under /archc/t/dst, readable by the caller's role only."""
+    params = {str(r.body["name"]) for r in stack.resources.values() if r.type == "aws_ssm_parameter" and r.owner == "dst"}
+    params = {p for p in params if p.startswith("/archc/")}
+    assert all(p.startswith("/archc/t/dst/") for p in params)
+    if edge.port is not None:
+        assert "/archc/t/dst/port" in params
+    finds = stack.resources.get("data.aws_iam_policy_document.src_finds_dst")
+    if not params or arch.services["src"].spec.info.principal is None:
+        assert finds is None
+        return
+    assert finds is not None and finds.edge == edge.id
+    read = finds.body["statement"][0]
+    assert read["resources"][1].endswith(":parameter/archc/t/dst/*")
+    assert stack.resources["aws_iam_role_policy.src_finds_dst"].body["role"] == "${aws_iam_role.src.id}"
+
+
 @pytest.mark.parametrize("target", TARGETS)
 @pytest.mark.parametrize("source", SOURCES)
 def test_connection_compiles_to_least_privilege(tmp_path: Path, source: str, target: str) -> None:
     compiled = _compile(tmp_path, source, target)
+    assert (source in _callers(CATALOG[target])) == (not isinstance(compiled, str)), "the error's list of callers is right"
     if isinstance(compiled, str):  # not honoured: a connection error that says why
         assert compiled.startswith(f"src ({source}) -> dst ({target}): "), compiled
         return
@@ -116,6 +135,7 @@ def test_connection_compiles_to_least_privilege(tmp_path: Path, source: str, tar
             _assert_api(arch2, stack2, next(e for e in arch2.edges if e.source == "src"), level)
     else:
         pytest.fail(f"{source} -> {target} compiled as {edge.via}")
+    _assert_endpoints_published(arch, stack, edge)
 
 
 def test_every_source_reaches_something(tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ from compiler.ir import Architecture, Edge, ServiceNode
 from compiler.terraform.context import ServiceContext, StackBuilder
 from compiler.terraform.network import emit_network
 from compiler.terraform.shared import encrypt_log_groups
+from compiler.terraform.wiring import wire_endpoints
 
 
 def emit(arch: Architecture) -> StackBuilder:
@@ -35,6 +36,8 @@ def emit(arch: Architecture) -> StackBuilder:
             _network_rules(edge, ctx, ctx.other(edge.target))
         if edge.via == "api":
             _api_policy(edge, ctx, target)
+        if edge.via in ("network", "api"):
+            wire_endpoints(stack, edge)
         elif edge.via not in ("network", "none"):
             source.spec.connect(edge, target, ctx)
     stack.current_edge = ""

@@ -18,7 +18,8 @@ OWNER = "architecture"
 MONITORING_ROLE = Ref("aws_iam_role", "archc_rds_monitoring")
 
 
-def _account(stack: StackBuilder) -> tuple[str, str]:
+def account(stack: StackBuilder) -> tuple[str, str]:
+    """Partition and account id interpolations (data sources owned by the architecture)."""
     for rtype in ("aws_partition", "aws_caller_identity"):
         if f"data.{rtype}.archc" not in stack.resources:
             stack.add(OWNER, rtype, "archc", {}, data=True)
@@ -30,7 +31,7 @@ def shared_key(stack: StackBuilder, provider: str = "") -> Ref:
     key = Ref("aws_kms_key", f"archc_{provider}" if provider else "archc")
     if stack.has(key):
         return key
-    partition, account = _account(stack)
+    partition, account_id = account(stack)
     region = provider.replace("_", "-") if provider else stack.arch.region
     saved, stack.current_edge = stack.current_edge, ""
     statements = [
@@ -38,7 +39,7 @@ def shared_key(stack: StackBuilder, provider: str = "") -> Ref:
             "sid": "AccountIamPolicies",
             "actions": ["kms:*"],
             "resources": ["*"],
-            "principals": [{"type": "AWS", "identifiers": [f"arn:{partition}:iam::{account}:root"]}],
+            "principals": [{"type": "AWS", "identifiers": [f"arn:{partition}:iam::{account_id}:root"]}],
         },
         {
             "sid": "CloudWatchLogs",
@@ -49,7 +50,7 @@ def shared_key(stack: StackBuilder, provider: str = "") -> Ref:
                 {
                     "test": "ArnLike",
                     "variable": "kms:EncryptionContext:aws:logs:arn",
-                    "values": [f"arn:{partition}:logs:{region}:{account}:log-group:*"],
+                    "values": [f"arn:{partition}:logs:{region}:{account_id}:log-group:*"],
                 }
             ],
         },
@@ -73,7 +74,7 @@ def rds_monitoring_role(stack: StackBuilder) -> Ref:
     """The role RDS enhanced monitoring uses (created on first use)."""
     if stack.has(MONITORING_ROLE):
         return MONITORING_ROLE
-    partition, _ = _account(stack)
+    partition, _ = account(stack)
     assume = stack.add(
         OWNER,
         "aws_iam_policy_document",
