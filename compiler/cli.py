@@ -92,7 +92,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     """Build, then prove the stacks secure: checkov offline plus archc's invariants."""
     import time
 
-    from compiler.check.report import CheckovUnavailable, run_check
+    from compiler.check.report import run_check
+    from compiler.check.scan import CheckovUnavailable
 
     started = time.monotonic()
     built = _build_and_write(args)

@@ -229,7 +229,8 @@ def _wiring(src: Service, dst: Service, conn: ConnectionSpec) -> str:
     needs = src.info.needs
     if needs is None:
         callers = ", ".join(_callers(dst)) or "none"
-        return f"!{src.kind} does not start connections; draw them from the caller to the service it calls (kinds that can connect to {dst.kind}: {callers})"
+        hint = f"draw them from the caller to the service it calls (kinds that can connect to {dst.kind}: {callers})"
+        return f"!{src.kind} does not start connections; {hint}"
     if needs == "none" or "none" in dst.info.offers:
         # Drawn only: the source runs nothing that calls out (e.g. a front end in
         # browsers), or the target inspects traffic in line (a WAF) without a wiring.

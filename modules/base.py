@@ -165,7 +165,9 @@ class Service(BaseModel):
                     )
                 )
         for setting in sorted(set(self.reasons) - set(relaxed)):
-            problems.append(Problem("value", f"reasons: '{setting}' relaxes no secure default of {self.kind}; remove the reason", "reasons"))
+            problems.append(
+                Problem("value", f"reasons: '{setting}' relaxes no secure default of {self.kind}; remove the reason", "reasons")
+            )
         return problems
 
     def connect(self, edge: Edge, target: ServiceNode, ctx: ServiceContext) -> None:

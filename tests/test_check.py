@@ -41,7 +41,9 @@ def test_insecure_model_fails_at_the_service_line(
     status = main(["check", "insecure.yaml", "--out", str(tmp_path / "out")])
     out = capsys.readouterr()
     assert status == 1
-    assert out.err == "insecure.yaml:13:7: error[checkov]: k8s: CKV_AWS_39 Ensure Amazon EKS public endpoint disabled (aws_eks_cluster.k8s)\n"
+    assert (
+        out.err == "insecure.yaml:13:7: error[checkov]: k8s: CKV_AWS_39 Ensure Amazon EKS public endpoint disabled (aws_eks_cluster.k8s)\n"
+    )
     # The cluster without deletion protection is explained by the model's reason.
     assert "1 failed, " in out.out and "(1 by the model's decisions, " in out.out
 

@@ -92,7 +92,9 @@ def _iam_json(r: Resource, out: Invariants) -> None:
     statements = doc.get("Statement", [])
     for st in statements if isinstance(statements, list) else [statements]:
         actions, resources = st.get("Action", []), st.get("Resource", [])
-        _statement(r, [actions] if isinstance(actions, str) else actions, [resources] if isinstance(resources, str) else resources, False, out)
+        _statement(
+            r, [actions] if isinstance(actions, str) else actions, [resources] if isinstance(resources, str) else resources, False, out
+        )
 
 
 def _statement(r: Resource, actions: list[str], resources: list[str], key_policy: bool, out: Invariants) -> None:
@@ -124,9 +126,13 @@ def _rule(r: Resource, arch: Architecture, stack: StackBuilder, out: Invariants)
     relaxed = "CKV_AWS_260" in decision_reasons(arch).get(r.owner, {})
     entry = node is not None and node.spec.info.internet_entry
     if not entry:
-        out.violations.append(Violation("open-ingress", address(r), r.owner, f"open to 0.0.0.0/0 on port {port}, not an internet entry point"))
+        out.violations.append(
+            Violation("open-ingress", address(r), r.owner, f"open to 0.0.0.0/0 on port {port}, not an internet entry point")
+        )
     elif port != 443 and catalog_reason("CKV_AWS_260", r, stack) is None and not relaxed:
-        out.violations.append(Violation("open-ingress", address(r), r.owner, f"open to 0.0.0.0/0 on port {port} (only 443, or 80 to redirect)"))
+        out.violations.append(
+            Violation("open-ingress", address(r), r.owner, f"open to 0.0.0.0/0 on port {port} (only 443, or 80 to redirect)")
+        )
 
 
 def _documented_need(r: Resource, arch: Architecture, ingress: bool, is_open: bool) -> bool:

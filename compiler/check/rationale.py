@@ -110,33 +110,62 @@ CATALOG_RATIONALE: tuple[Rationale, ...] = (
     ),
     # Checks that need a resource the model does not have: the model adds it (a log
     # bucket, a WAF, a second region) and archc wires it; archc does not invent it.
-    Rationale(("CKV_AWS_18",), ("aws_s3_bucket",), "server access logs need a log bucket of the model; CloudTrail data events are the alternative"),
+    Rationale(
+        ("CKV_AWS_18",), ("aws_s3_bucket",), "server access logs need a log bucket of the model; CloudTrail data events are the alternative"
+    ),
     Rationale(("CKV_AWS_144",), ("aws_s3_bucket",), "cross-region replication needs a second region; a model describes one region"),
     Rationale(("CKV2_AWS_62",), ("aws_s3_bucket",), "event notifications exist only where a connection asks for one (s3 -> lambda/sqs)"),
     Rationale(("CKV_AWS_91",), ("aws_lb",), "access logs need an s3 service of the model: set access_logs to turn them on"),
     Rationale(
-        ("CKV2_AWS_28", "CKV_AWS_68", "CKV2_AWS_47"), ("aws_lb", "aws_cloudfront_distribution"), "a WAF is a service of its own: a model adds a waf in front"
+        ("CKV2_AWS_28", "CKV_AWS_68", "CKV2_AWS_47"),
+        ("aws_lb", "aws_cloudfront_distribution"),
+        "a WAF is a service of its own: a model adds a waf in front",
     ),
     Rationale(("CKV_AWS_86",), ("aws_cloudfront_distribution",), "access logs need a log bucket of the model"),
     Rationale(("CKV_AWS_310",), ("aws_cloudfront_distribution",), "origin failover needs a second origin of the model"),
-    Rationale(("CKV_AWS_374",), ("aws_cloudfront_distribution",), "geo restriction is a business decision; the audience is worldwide unless the model says so"),
+    Rationale(
+        ("CKV_AWS_374",),
+        ("aws_cloudfront_distribution",),
+        "geo restriction is a business decision; the audience is worldwide unless the model says so",
+    ),
     Rationale(("CKV_AWS_305",), ("aws_cloudfront_distribution",), "the default origin is an application, not a bucket of documents"),
-    Rationale(("CKV_AWS_378",), ("aws_lb_target_group",), "TLS ends at the load balancer; targets sit in private subnets, reachable only from its security group"),
-    Rationale(("CKV2_AWS_8",), ("aws_rds_cluster",), "automated backups with point-in-time recovery are on; AWS Backup plans are an account-level choice"),
+    Rationale(
+        ("CKV_AWS_378",),
+        ("aws_lb_target_group",),
+        "TLS ends at the load balancer; targets sit in private subnets, reachable only from its security group",
+    ),
+    Rationale(
+        ("CKV2_AWS_8",),
+        ("aws_rds_cluster",),
+        "automated backups with point-in-time recovery are on; AWS Backup plans are an account-level choice",
+    ),
     Rationale(("CKV_AWS_326",), ("aws_rds_cluster",), "backtracking exists only for Aurora MySQL"),
     Rationale(("CKV_AWS_31",), ("aws_elasticache_replication_group",), "TLS is on; an AUTH token would be a secret in the Terraform state"),
-    Rationale(("CKV_AWS_119",), ("aws_dynamodb_table",), "encrypted with the AWS managed key so callers need no KMS grant beyond their table policy"),
-    Rationale(("CKV_AWS_117",), ("aws_lambda_function",), "a function with no network connection reaches only AWS APIs, over IAM; a VPC adds NAT and no protection"),
-    Rationale(("CKV_AWS_272",), ("aws_lambda_function",), "code signing needs a signing profile and signed artifacts from the model's pipeline"),
+    Rationale(
+        ("CKV_AWS_119",),
+        ("aws_dynamodb_table",),
+        "encrypted with the AWS managed key so callers need no KMS grant beyond their table policy",
+    ),
+    Rationale(
+        ("CKV_AWS_117",),
+        ("aws_lambda_function",),
+        "a function with no network connection reaches only AWS APIs, over IAM; a VPC adds NAT and no protection",
+    ),
+    Rationale(
+        ("CKV_AWS_272",), ("aws_lambda_function",), "code signing needs a signing profile and signed artifacts from the model's pipeline"
+    ),
     Rationale(("CKV_AWS_115",), ("aws_lambda_function",), "a reserved concurrency limit is sized from load the model does not state"),
     Rationale(("CKV_AWS_309",), ("aws_apigatewayv2_route",), "authorization belongs to the application (JWT issuers are not in the model)"),
     Rationale(("CKV_AWS_252",), ("aws_cloudtrail",), "log delivery notifications need a topic of the model"),
     Rationale(
         ("CKV_AWS_312",),
         ("aws_elastic_beanstalk_environment",),
-        "enhanced health is on and streamed to CloudWatch Logs (aws:elasticbeanstalk:cloudwatch:logs:health); checkov reads another namespace",
+        "enhanced health is on and streamed to CloudWatch Logs (aws:elasticbeanstalk:cloudwatch:logs:health); "
+        "checkov reads another namespace",
     ),
-    Rationale(("CKV2_AWS_37",), ("aws_codecommit_repository",), "approval rules need the reviewers' identities, which the model does not name"),
+    Rationale(
+        ("CKV2_AWS_37",), ("aws_codecommit_repository",), "approval rules need the reviewers' identities, which the model does not name"
+    ),
 )
 
 

@@ -14,11 +14,9 @@ from pathlib import Path
 
 from compiler.check.explain import explain
 from compiler.check.invariants import Invariants, check_invariants
-from compiler.check.scan import CheckovUnavailable, Finding, Scan, scan_stack
+from compiler.check.scan import Finding, Scan, scan_stack
 from compiler.errors import Diagnostic
 from compiler.pipeline import BuildResult
-
-
 
 
 @dataclass
@@ -41,9 +39,10 @@ class CheckReport:
         inv = self.invariants
         passed = sum(s.passed for s in self.scans)
         total_failed = sum(len(s.failed) for s in self.scans)
+        skipped = self.by_decision + self.by_catalog
         return (
-            f"{name}: checkov: {passed} passed, {total_failed - self.by_decision - self.by_catalog} failed, "
-            f"{self.by_decision + self.by_catalog} skipped ({self.by_decision} by the model's decisions, {self.by_catalog} by catalog rationale); "
+            f"{name}: checkov: {passed} passed, {total_failed - skipped} failed, "
+            f"{skipped} skipped ({self.by_decision} by the model's decisions, {self.by_catalog} by catalog rationale); "
             f"IAM wildcards: {inv.iam_wildcards}; 0.0.0.0/0 ingress: {inv.open_ingress}; "
             f"security group rules: {inv.rules_from_connections} from connections, {inv.rules_from_needs} from documented needs, "
             f"{sum(v.rule == 'untraced-rule' for v in inv.violations)} without a connection"

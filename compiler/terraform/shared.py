@@ -79,16 +79,25 @@ def rds_monitoring_role(stack: StackBuilder) -> Ref:
         OWNER,
         "aws_iam_policy_document",
         "archc_rds_monitoring_assume",
-        {"statement": [{"actions": ["sts:AssumeRole"], "principals": [{"type": "Service", "identifiers": ["monitoring.rds.amazonaws.com"]}]}]},
+        {
+            "statement": [
+                {"actions": ["sts:AssumeRole"], "principals": [{"type": "Service", "identifiers": ["monitoring.rds.amazonaws.com"]}]}
+            ]
+        },
         data=True,
     )
     name = aws_name(stack.arch.name, "rds-monitoring")
-    stack.add(OWNER, "aws_iam_role", MONITORING_ROLE.name, {"name": name, "assume_role_policy": assume.attr("json"), "tags": {"Name": name}})
+    stack.add(
+        OWNER, "aws_iam_role", MONITORING_ROLE.name, {"name": name, "assume_role_policy": assume.attr("json"), "tags": {"Name": name}}
+    )
     stack.add(
         OWNER,
         "aws_iam_role_policy_attachment",
         MONITORING_ROLE.name,
-        {"role": MONITORING_ROLE.attr("name"), "policy_arn": f"arn:{partition}:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"},
+        {
+            "role": MONITORING_ROLE.attr("name"),
+            "policy_arn": f"arn:{partition}:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole",
+        },
     )
     return MONITORING_ROLE
 

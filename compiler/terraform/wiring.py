@@ -38,7 +38,12 @@ def wire_endpoints(stack: StackBuilder, edge: Edge) -> None:
     for field, value in sorted(values.items()):
         name = f"{target.tf_name}_{field}"
         if f"aws_ssm_parameter.{name}" not in stack.resources:
-            stack.add(target.id, "aws_ssm_parameter", name, {"name": f"{path}/{field}", "type": "SecureString", "key_id": key.arn, "value": value, "tags": {"Name": name}})
+            stack.add(
+                target.id,
+                "aws_ssm_parameter",
+                name,
+                {"name": f"{path}/{field}", "type": "SecureString", "key_id": key.arn, "value": value, "tags": {"Name": name}},
+            )
     stack.current_edge = saved
     if source.spec.info.principal is None:
         return
@@ -50,7 +55,9 @@ def wire_endpoints(stack: StackBuilder, edge: Edge) -> None:
         {"sid": "DecryptEndpoints", "actions": ["kms:Decrypt"], "resources": [key.arn], "condition": [via_ssm]},
     ]
     if "secret_arn" in outputs:
-        statements.append({"sid": "ReadCredentials", "actions": ["secretsmanager:GetSecretValue"], "resources": [outputs["secret_arn"].value]})
+        statements.append(
+            {"sid": "ReadCredentials", "actions": ["secretsmanager:GetSecretValue"], "resources": [outputs["secret_arn"].value]}
+        )
     name = f"{source.tf_name}_finds_{target.tf_name}"
     if f"aws_iam_role_policy.{name}" in stack.resources:
         return  # a second connection between the same services
