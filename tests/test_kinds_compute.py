@@ -14,7 +14,7 @@ from compiler import pipeline
 from tests.kinds_helpers import assert_plans, build, error
 
 DB = "kind: rds"
-ALB = "kind: alb"
+ALB = "kind: alb, reasons: {listeners: plain HTTP in a test}"
 
 
 def _files(tmp_path: Path, service: str) -> dict[str, bytes]:

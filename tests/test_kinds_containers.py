@@ -36,8 +36,8 @@ def test_ecr_defaults(tmp_path: Path) -> None:
     repo = stack["resource"]["aws_ecr_repository"]["images"]
     assert repo["image_scanning_configuration"] == [{"scan_on_push": True}]
     assert repo["encryption_configuration"] == [{"encryption_type": "KMS"}]
-    assert repo["image_tag_mutability"] == "IMMUTABLE_WITH_EXCLUSION"
-    assert repo["image_tag_mutability_exclusion_filter"] == [{"filter": "latest", "filter_type": "WILDCARD"}]
+    assert repo["image_tag_mutability"] == "IMMUTABLE"
+    assert "image_tag_mutability_exclusion_filter" not in repo
     assert repo["force_delete"] is False
     lifecycle = stack["resource"]["aws_ecr_lifecycle_policy"]["images"]
     assert lifecycle["repository"] == "${aws_ecr_repository.images.name}"
@@ -64,7 +64,8 @@ def test_ecr_bad_settings(tmp_path: Path) -> None:
     )
     assert error(tmp_path, {"images": "kind: ecr", "fn": "kind: lambda"}, "images -> fn") == (
         "model.yaml:10:5: error[connection]: images (ecr) -> fn (lambda): ecr does not start connections; "
-        "draw the connection from the caller to the service it calls"
+        "draw them from the caller to the service it calls (kinds that can connect to lambda: "
+        "alb, api-gateway, asg, beanstalk, cloudwatch, codebuild, ec2, ecs-service, eks, emr, firehose, lambda, sns, sqs)"
     )
 
 
@@ -114,7 +115,8 @@ def test_ecs_cluster_bad_settings(tmp_path: Path) -> None:
     )
     assert error(tmp_path, {"apps": CLUSTER, "fn": "kind: lambda"}, "apps -> fn") == (
         "model.yaml:10:5: error[connection]: apps (ecs-cluster) -> fn (lambda): ecs-cluster does not start connections; "
-        "draw the connection from the caller to the service it calls"
+        "draw them from the caller to the service it calls (kinds that can connect to lambda: "
+        "alb, api-gateway, asg, beanstalk, cloudwatch, codebuild, ec2, ecs-service, eks, emr, firehose, lambda, sns, sqs)"
     )
 
 
@@ -197,7 +199,7 @@ def test_ecs_service_on_ec2_capacity(tmp_path: Path) -> None:
 def test_ecs_service_behind_alb(tmp_path: Path) -> None:
     stack = build(
         tmp_path,
-        {"lb": "kind: alb", "apps": CLUSTER, "api": f"kind: ecs-service, cluster: apps, image: '{IMAGE}', health_check_path: /health"},
+        {"lb": "kind: alb, reasons: {listeners: plain HTTP in a test}", "apps": CLUSTER, "api": f"kind: ecs-service, cluster: apps, image: '{IMAGE}', health_check_path: /health"},
         "{from: lb, to: api, path: '/api/*'}",
     )
     group = stack["resource"]["aws_lb_target_group"]["lb_api"]
@@ -318,7 +320,7 @@ def test_container_kinds_plan(tmp_path: Path) -> None:
     assert_plans(
         tmp_path,
         {
-            "lb": "kind: alb",
+            "lb": "kind: alb, reasons: {listeners: plain HTTP in a test}",
             "images": "kind: ecr",
             "fargate": CLUSTER,
             "ec2": "kind: ecs-cluster, capacity: ec2, instance_type: t2.micro",
