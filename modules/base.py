@@ -34,6 +34,7 @@ Capability = Literal[
     "monitor",
     "pipeline-stage",
     "api-target",
+    "notify",
     "none",
 ]
 # Capabilities every kind offers without listing them: any service can be monitored
@@ -199,6 +200,12 @@ class Service(BaseModel):
     def consume(self, node: ServiceNode, ctx: ServiceContext, queue_arn: str) -> None:
         """Consume messages from queue ``queue_arn`` ("consumer"): the event source mapping
         and the receive permissions on that queue only."""
+        raise NotImplementedError
+
+    def notification(self, node: ServiceNode, ctx: ServiceContext, bucket_arn: str) -> dict[str, object]:
+        """Let bucket ``bucket_arn`` notify this service of new objects ("notify"): returns the
+        ``aws_s3_bucket_notification`` block {"block": "queue"|"lambda_function", "<block>_arn": arn},
+        and adds what the target needs (a queue policy statement, an invoke permission)."""
         raise NotImplementedError
 
     def inbound_port(self) -> int | None:

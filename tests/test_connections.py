@@ -22,7 +22,7 @@ from modules import CATALOG
 
 # Settings a kind cannot do without, the services they name, and connections it must start ({id}: the service).
 NEEDS: dict[str, tuple[str, dict[str, str], tuple[str, ...]]] = {
-    "alb": ("certificate_arn: 'arn:aws:acm:eu-west-3:123456789012:certificate/abc'", {}, ()),
+    "alb": ("certificate_arn: 'arn:aws:acm:eu-west-3:123456789012:certificate/abc', domain: app.example.com", {}, ()),
     "athena": ("results: results", {"results": "kind: s3"}, ()),
     "codedeploy": ("", {"fleet": "kind: asg"}, ("{id} -> fleet",)),
     "dynamodb": ("hash_key: id", {}, ()),
@@ -40,7 +40,7 @@ def _model(tmp_path: Path, source: str, target: str, access: str | None) -> Path
         extra, helpers, needed = NEEDS.get(kind, ("", {}, ()))
         services[sid] = f"kind: {kind}" + (f", {extra}" if extra else "")
         services.update(helpers)
-        conns += [c.format(id=sid) for c in needed]
+        conns += [c.replace("{id}", sid) for c in needed]
     lines = ["name: t", "region: eu-west-3", "network: {azs: 2}", "layers:", "  - name: app", "    services:"]
     lines += [f"      {sid}: {{{body}}}" for sid, body in services.items()]
     lines += ["connections:", *(f"  - {c}" for c in conns)]
@@ -50,13 +50,13 @@ def _model(tmp_path: Path, source: str, target: str, access: str | None) -> Path
 
 
 def _compile(tmp_path: Path, source: str, target: str, access: str | None = None) -> tuple[Architecture, StackBuilder] | str:
-    """The IR and stack, or the message of a connection the catalog refuses (any other error fails)."""
+    """The IR and stack, or ``"<code>: <message>"`` of a connection refused (any other error fails)."""
     try:
         arch = pipeline.load(_model(tmp_path, source, target, access), "model.yaml")
+        return arch, emit(arch)
     except ArchcError as exc:
-        assert [d.code for d in exc.diagnostics] == ["connection"], exc
-        return exc.diagnostics[0].message
-    return arch, emit(arch)
+        assert [d.code for d in exc.diagnostics] in (["connection"], ["conflict"]), exc
+        return f"{exc.diagnostics[0].code}: {exc.diagnostics[0].message}"
 
 
 def _implementing(stack: StackBuilder, edge: Edge) -> list[Resource]:
@@ -122,7 +122,7 @@ def test_connection_compiles_to_least_privilege(tmp_path: Path, source: str, tar
     compiled = _compile(tmp_path, source, target)
     assert (source in _callers(CATALOG[target])) == (not isinstance(compiled, str)), "the error's list of callers is right"
     if isinstance(compiled, str):  # not honoured: a connection error that says why
-        assert compiled.startswith(f"src ({source}) -> dst ({target}): "), compiled
+        assert compiled.startswith(f"connection: src ({source}) -> dst ({target}): "), compiled
         return
     arch, stack = compiled
     edge = next(e for e in arch.edges if (e.source, e.target) == ("src", "dst"))
@@ -142,3 +142,62 @@ def test_every_source_reaches_something(tmp_path: Path) -> None:
     for source in SOURCES:
         reached = [t for t in TARGETS if not isinstance(_compile(tmp_path, source, t), str)]
         assert len(reached) >= 10, (source, reached)
+
+
+CAPABILITY_SOURCES = sorted(k for k, cls in CATALOG.items() if cls.info.needs not in (None, "network", "none"))
+CAPABILITY_PAIRS = [(s, t) for s in CAPABILITY_SOURCES for t, cls in CATALOG.items() if s != t and CATALOG[s].info.needs in cls.info.offers]
+NEEDS.update(
+    {
+        "route53": ("domain: example.com", {}, ()),
+        "codepipeline": ("", {"repo": "kind: codecommit"}, ("{id} -> repo",)),
+        "cloudfront": ("", {"site": "kind: s3"}, ("{from: {id}, to: site, path: /static/*}",)),
+    }
+)
+# What each wiring must create, as resource types implementing the connection.
+WIRING: dict[str, set[str]] = {
+    "lb-target": {"aws_lb_target_group"},
+    "subscriber": {"aws_sns_topic_subscription"},
+    "consumer": {"aws_lambda_event_source_mapping"},
+    "notify": {"aws_lambda_permission", "aws_s3_bucket_notification"},
+}
+
+
+@pytest.mark.parametrize(("source", "target"), CAPABILITY_PAIRS)
+def test_capability_connection_is_wired(tmp_path: Path, source: str, target: str) -> None:
+    """Origins, aliases, target groups, subscriptions, event sources, notifications: resources that implement the edge."""
+    compiled = _compile(tmp_path, source, target)
+    if isinstance(compiled, str):  # a pair the kinds refuse for a stated reason (e.g. a Route 53 alias without a domain)
+        assert compiled.startswith((f"connection: src ({source}) -> dst ({target}): ", "conflict: ")), compiled
+        return
+    arch, stack = compiled
+    edge = next(e for e in arch.edges if (e.source, e.target) == ("src", "dst"))
+    assert edge.via == CATALOG[source].info.needs
+    implementing = {r.type for r in stack.resources.values() if r.edge == edge.id}
+    touched = any(edge.id == r.edge for r in stack.resources.values()) or any(
+        "dst" in repr(r.body) for r in stack.resources.values() if r.owner == "src"
+    )
+    assert touched, f"nothing implements {edge.id}"
+    expected = WIRING.get(edge.via, set())
+    if edge.via == "notify" and target == "sqs":
+        expected = {"aws_sqs_queue_policy", "aws_s3_bucket_notification"}
+    if edge.via == "subscriber" and target == "sqs":
+        expected = {"aws_sqs_queue_policy", "aws_sns_topic_subscription"}
+    assert expected <= implementing, implementing
+
+
+def test_s3_notifications_one_resource_per_bucket(tmp_path: Path) -> None:
+    services = "inbox: {kind: s3}", "resize: {kind: lambda}", "jobs: {kind: sqs}"
+    lines = ["name: t", "region: eu-west-3", "network: {azs: 2}", "layers:", "  - name: app", "    services:"]
+    lines += [f"      {s}" for s in services] + ["connections:", "  - inbox -> resize", "  - {from: inbox, to: jobs, path: /in/*}"]
+    (tmp_path / "model.yaml").write_text("\n".join(lines) + "\n")
+    stack = emit(pipeline.load(tmp_path / "model.yaml", "model.yaml"))
+    note = stack.resources["aws_s3_bucket_notification.inbox"].body
+    assert note["lambda_function"] == [
+        {"id": "to-resize", "lambda_function_arn": "${aws_lambda_function.resize.arn}", "events": ["s3:ObjectCreated:*"]}
+    ]
+    assert note["queue"] == [
+        {"id": "to-jobs", "queue_arn": "${aws_sqs_queue.jobs.arn}", "events": ["s3:ObjectCreated:*"], "filter_prefix": "in/"}
+    ]
+    assert note["depends_on"] == ["aws_lambda_permission.resize_from_s3_inbox", "aws_sqs_queue_policy.jobs"]
+    permission = stack.resources["aws_lambda_permission.resize_from_s3_inbox"].body
+    assert (permission["principal"], permission["source_arn"]) == ("s3.amazonaws.com", "${aws_s3_bucket.inbox.arn}")

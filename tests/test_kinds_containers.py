@@ -12,6 +12,8 @@ from tests.kinds_helpers import assert_plans, build, error
 CLUSTER = "kind: ecs-cluster"
 IMAGE = "public.ecr.aws/nginx/nginx:1.27"
 
+HTTP_OK = "reasons: {listeners: plain HTTP in a test}"  # an ALB without a certificate must say why
+
 
 def _policy(stack: dict[str, Any], name: str) -> list[dict[str, Any]]:
     statements: list[dict[str, Any]] = stack["data"]["aws_iam_policy_document"][name]["statement"]
@@ -199,7 +201,11 @@ def test_ecs_service_on_ec2_capacity(tmp_path: Path) -> None:
 def test_ecs_service_behind_alb(tmp_path: Path) -> None:
     stack = build(
         tmp_path,
-        {"lb": "kind: alb, reasons: {listeners: plain HTTP in a test}", "apps": CLUSTER, "api": f"kind: ecs-service, cluster: apps, image: '{IMAGE}', health_check_path: /health"},
+        {
+            "lb": f"kind: alb, {HTTP_OK}",
+            "apps": CLUSTER,
+            "api": f"kind: ecs-service, cluster: apps, image: '{IMAGE}', health_check_path: /health",
+        },
         "{from: lb, to: api, path: '/api/*'}",
     )
     group = stack["resource"]["aws_lb_target_group"]["lb_api"]
@@ -320,7 +326,7 @@ def test_container_kinds_plan(tmp_path: Path) -> None:
     assert_plans(
         tmp_path,
         {
-            "lb": "kind: alb, reasons: {listeners: plain HTTP in a test}",
+            "lb": f"kind: alb, {HTTP_OK}",
             "images": "kind: ecr",
             "fargate": CLUSTER,
             "ec2": "kind: ecs-cluster, capacity: ec2, instance_type: t2.micro",
