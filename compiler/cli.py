@@ -13,8 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from compiler import pipeline
-from compiler.diagrams import GraphvizMissing
-from compiler.errors import ArchcError
+from compiler.errors import ArchcError, ToolMissing
 from compiler.outputs import OutputError, write_tree
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
@@ -110,6 +109,29 @@ def cmd_diagram(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_check(args: argparse.Namespace) -> int:
+    """Build, then prove the stacks secure: checkov offline plus archc's invariants."""
+    import time
+
+    from compiler.check.report import run_check
+    from compiler.check.scan import CheckovUnavailable
+
+    started = time.monotonic()
+    built = _build_and_write(args)
+    if isinstance(built, int):
+        return built
+    result, out = built
+    try:
+        report = run_check(result, out / "terraform")
+    except CheckovUnavailable as exc:
+        print(f"archc: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    for diag in sorted(report.unexplained, key=lambda d: (d.line, d.col, d.message)):
+        print(diag.format(), file=sys.stderr)
+    print(f"{report.summary(_display(Path(args.file)))} ({time.monotonic() - started:.1f} s)")
+    return EXIT_INVALID if report.failed else EXIT_OK
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     from compiler.model import json_schema
 
@@ -183,6 +205,10 @@ def parser() -> argparse.ArgumentParser:
     d.add_argument("file", metavar="FILE")
     d.add_argument("--out", metavar="DIR", help="output directory (default: generated/<name>/diagrams/)")
     d.set_defaults(run=cmd_diagram)
+    c = sub.add_parser("check", help="build, then run checkov offline and archc's security invariants on every stack")
+    c.add_argument("file", metavar="FILE")
+    c.add_argument("--out", metavar="DIR", help="output directory (default: generated/<name>/)")
+    c.set_defaults(run=cmd_check)
 
     s = sub.add_parser("schema", help="print the JSON Schema of model files (for editors)")
     s.add_argument("--out", metavar="FILE", help="write to FILE instead of standard output")
@@ -196,7 +222,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     run: Callable[[argparse.Namespace], int] = args.run
     try:
         return run(args)
-    except GraphvizMissing as exc:
+    except ToolMissing as exc:
         print(f"archc: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

@@ -34,6 +34,8 @@ CODES: dict[str, str] = {
     "conflict": "Settings that contradict each other.",
     "schema": "Generated Terraform that the AWS provider schema would reject.",
     "terraform": "A diagnostic reported by Terraform core on the generated stack.",
+    "checkov": "A checkov finding on the generated Terraform that no decision of the model explains.",
+    "security": "A broken archc security invariant: IAM wildcard, ingress open to the internet, a rule without a connection.",
     "internal": "A bug in archc itself; please report it.",
 }
 
@@ -78,3 +80,10 @@ def did_you_mean(word: str, candidates: Iterable[str]) -> str:
     """
     close = difflib.get_close_matches(word, sorted(candidates), n=1, cutoff=0.6)
     return f"; did you mean '{close[0]}'?" if close else ""
+
+
+class ToolMissing(Exception):
+    """An external program archc runs (Graphviz ``dot``...) is not installed.
+
+    The message is one line saying how to install it; the CLI prints it and exits 2.
+    """

@@ -10,8 +10,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from compiler.diagrams import render_diagrams
-from compiler.docs import render_docs
 from compiler.errors import ArchcError
 from compiler.ir import Architecture
 from compiler.loader import load_file
@@ -76,8 +74,14 @@ def _terraform(arch: Architecture, model_path: str) -> tuple[dict[str, bytes], S
 
 def build(path: Path, display_name: str | None = None) -> BuildResult:
     """Everything ``archc build`` writes, as ``{relative path: bytes}``, plus ownership."""
+    # The backends are imported here: `archc validate` needs none of them.
+    from compiler.check.explain import baseline_files
+    from compiler.diagrams import render_diagrams
+    from compiler.docs import render_docs
+
     arch = load(path, display_name)
     files, stack = _terraform(arch, display_name or path.as_posix())
     files.update(render_diagrams(arch, stack))
     files.update(render_docs(arch, stack, figures=frozenset(files)))  # after the diagrams: it links the figures drawn
+    files.update(baseline_files(arch, stack))  # archc check's explanations, for checkov run by hand
     return BuildResult(arch, files, stack)

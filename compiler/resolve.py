@@ -216,7 +216,7 @@ class _Resolver:
                 placement = fallback
             routes = tuple(e.path for e in outs if e.via == svc.info.needs)
             facts = Facts(azs=azs, tiers=tiers, inbound=sum(e.target == sid for e in edges), outbound=len(outs), routes=routes)
-            for problem in svc.check(facts) if azs else []:  # no network: checks would only cascade
+            for problem in [*(svc.check(facts) if azs else []), *svc.reason_problems()]:  # no network: checks would only cascade
                 where = (*self.where[sid], problem.field) if problem.field else self.where[sid]
                 self.fail(problem.code, problem.message, where, key=problem.field is None)
             pos = self.doc.pos(self.where[sid], key=True)
@@ -228,7 +228,9 @@ def _wiring(src: Service, dst: Service, conn: ConnectionSpec) -> str:
     """How a connection compiles, or ``"!reason"`` when the catalog cannot honour it."""
     needs = src.info.needs
     if needs is None:
-        return f"!{src.kind} does not start connections; draw the connection from the caller to the service it calls"
+        callers = ", ".join(_callers(dst)) or "none"
+        hint = f"draw them from the caller to the service it calls (kinds that can connect to {dst.kind}: {callers})"
+        return f"!{src.kind} does not start connections; {hint}"
     if needs == "none" or "none" in dst.info.offers:
         # Drawn only: the source runs nothing that calls out (e.g. a front end in
         # browsers), or the target inspects traffic in line (a WAF) without a wiring.
@@ -249,6 +251,22 @@ def _wiring(src: Service, dst: Service, conn: ConnectionSpec) -> str:
         return "network"
     able = sorted(k for k, cls in CATALOG.items() if cls.info.port is not None or cls.info.access)
     return f"!nothing can connect to {dst.kind}; {src.kind} connects to {', '.join(able)}"
+
+
+def _callers(dst: Service | type[Service]) -> list[str]:
+    """Kinds whose connection to a service like ``dst`` the catalog can honour."""
+    out = []
+    for kind, cls in CATALOG.items():
+        needs = cls.info.needs
+        if needs == "network":
+            api = bool(dst.info.access) and cls.info.principal is not None
+            in_vpc = cls.info.placement != "outside" or cls.placement is not Service.placement
+            net = (dst.info.port is not None or "lb-target" in dst.info.offers) and in_vpc
+            if api or net:
+                out.append(kind)
+        elif needs is not None and needs != "none" and (needs in dst.info.offers or needs in IMPLICIT_OFFERS):
+            out.append(kind)
+    return out
 
 
 def _default_label(via: str, port: int | None, access: str | None) -> str:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 
 from pydantic import Field
 
+from modules import support
 from modules.base import Facts, KindInfo, Problem, RefTo, Service
 
 if TYPE_CHECKING:
@@ -86,7 +87,7 @@ class FirehoseStream(Service):
             {
                 "name": name,
                 "destination": "extended_s3",
-                "server_side_encryption": [{"enabled": True, "key_type": "AWS_OWNED_CMK"}],
+                "server_side_encryption": [{"enabled": True, "key_type": "CUSTOMER_MANAGED_CMK", "key_arn": support.data_key(ctx)}],
                 "extended_s3_configuration": [
                     {
                         "role_arn": ctx.role.arn,
@@ -405,7 +406,7 @@ class EmrCluster(Service):
                 # In-transit encryption needs a certificate bundle the user provides; not set up here.
                 "EnableInTransitEncryption": False,
                 "AtRestEncryptionConfiguration": {
-                    "S3EncryptionConfiguration": {"EncryptionMode": "SSE-S3"},
+                    "S3EncryptionConfiguration": {"EncryptionMode": "SSE-KMS", "AwsKmsKey": key_arn},
                     "LocalDiskEncryptionConfiguration": {
                         "EncryptionKeyProviderType": "AwsKms",
                         "AwsKmsKey": key_arn,

@@ -9,6 +9,7 @@ kind's name; adding a kind means adding one class to a family file.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar, Literal
 
@@ -33,6 +34,7 @@ Capability = Literal[
     "monitor",
     "pipeline-stage",
     "api-target",
+    "notify",
     "none",
 ]
 # Capabilities every kind offers without listing them: any service can be monitored
@@ -63,6 +65,9 @@ class KindInfo:
     needs: Capability | None = None
     # Capabilities this kind offers as a target beyond network/api (see its methods).
     offers: tuple[Capability, ...] = ()
+    # Declared internet entry point (load balancer, CDN, API gateway): the only kinds
+    # whose ingress may be open to 0.0.0.0/0 (on 443, or 80 to redirect to HTTPS).
+    internet_entry: bool = False
 
 
 @dataclass(frozen=True)
@@ -120,6 +125,11 @@ class Service(BaseModel):
     kind: str  # each kind narrows this to its Literal name: the YAML discriminator
     title: str | None = Field(default=None, description="Display name in figures and docs.")
     description: str = Field(default="", description="What this service does in this architecture.")
+    reasons: dict[str, str] = Field(
+        default_factory=dict,
+        description="Why a setting relaxes a secure default, by setting name, e.g. {listeners: 'no domain yet; HTTP only'}. "
+        "Required for every relaxed setting; archc records it in the docs and the checkov baseline.",
+    )
 
     def placement(self, reaches_vpc: bool) -> Placement:
         """Where this service runs; ``reaches_vpc`` says a connection needs the VPC."""
@@ -133,9 +143,33 @@ class Service(BaseModel):
         """Emit this service's own resources (not its connections)."""
         raise NotImplementedError
 
-    def decisions(self) -> list[Decision]:
-        """Secure defaults this service's settings relax, each with its reason."""
+    def relaxations(self) -> list[Decision]:
+        """Secure defaults this service's settings relax (reasons left empty): kinds override this."""
         return []
+
+    def decisions(self) -> list[Decision]:
+        """Secure defaults this service's settings relax, each with its reason from ``reasons``."""
+        return [dataclasses.replace(d, reason=self.reasons.get(d.setting, "")) for d in self.relaxations()]
+
+    def reason_problems(self) -> list[Problem]:
+        """A relaxed default needs a reason; a reason needs a relaxed default."""
+        problems = []
+        relaxed = {d.setting: d for d in self.relaxations()}
+        for setting, d in relaxed.items():
+            if not self.reasons.get(setting, "").strip():
+                where = setting if setting in self.model_fields_set else None
+                problems.append(
+                    Problem(
+                        "missing",
+                        f"{setting}: {d.value} relaxes the secure default ({d.default}); say why under reasons: {{{setting}: ...}}",
+                        where,
+                    )
+                )
+        for setting in sorted(set(self.reasons) - set(relaxed)):
+            problems.append(
+                Problem("value", f"reasons: '{setting}' relaxes no secure default of {self.kind}; remove the reason", "reasons")
+            )
+        return problems
 
     def connect(self, edge: Edge, target: ServiceNode, ctx: ServiceContext) -> None:
         """Emit what a connection from this service to ``target`` needs (when ``info.needs`` is special)."""
@@ -166,6 +200,12 @@ class Service(BaseModel):
     def consume(self, node: ServiceNode, ctx: ServiceContext, queue_arn: str) -> None:
         """Consume messages from queue ``queue_arn`` ("consumer"): the event source mapping
         and the receive permissions on that queue only."""
+        raise NotImplementedError
+
+    def notification(self, node: ServiceNode, ctx: ServiceContext, bucket_arn: str) -> dict[str, object]:
+        """Let bucket ``bucket_arn`` notify this service of new objects ("notify"): returns the
+        ``aws_s3_bucket_notification`` block {"block": "queue"|"lambda_function", "<block>_arn": arn},
+        and adds what the target needs (a queue policy statement, an invoke permission)."""
         raise NotImplementedError
 
     def inbound_port(self) -> int | None:

@@ -246,7 +246,7 @@ class LambdaFunction(Service):
         access={"invoke": ("lambda:InvokeFunction",)},
         principal="lambda.amazonaws.com",
         needs="network",
-        offers=("lb-target", "consumer", "subscriber", "api-target"),
+        offers=("lb-target", "consumer", "subscriber", "api-target", "notify"),
     )
 
     kind: Literal["lambda"]
@@ -375,6 +375,11 @@ class LambdaFunction(Service):
                 "depends_on": [policy.address],
             },
         )
+
+    def notification(self, node: ServiceNode, ctx: ServiceContext, bucket_arn: str) -> dict[str, object]:
+        """S3 invokes the function on new objects; only that bucket may."""
+        permission = self._permission(ctx, f"from_s3_{ref_name(bucket_arn)}", "s3.amazonaws.com", bucket_arn)
+        return {"block": "lambda_function", "lambda_function_arn": ctx.stack_ref("aws_lambda_function").arn, "after": permission.address}
 
     def api_integration(self, node: ServiceNode, ctx: ServiceContext, source: ServiceNode) -> dict[str, object]:
         """API Gateway proxies requests to the function (only that API may invoke it)."""
@@ -540,6 +545,7 @@ class Beanstalk(Service):
             (asg, "MaxSize", str(self.max)),
             ("aws:elasticbeanstalk:environment:process:default", "HealthCheckPath", self.health_path),
             ("aws:elasticbeanstalk:healthreporting:system", "SystemType", "enhanced"),
+            ("aws:elasticbeanstalk:cloudwatch:logs:health", "HealthStreamingEnabled", "true"),
             ("aws:elasticbeanstalk:managedactions", "ManagedActionsEnabled", "true"),
             ("aws:elasticbeanstalk:managedactions", "PreferredStartTime", "Sun:02:00"),
             ("aws:elasticbeanstalk:managedactions:platformupdate", "UpdateLevel", "minor"),

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from pydantic import Field
 
-from modules.base import Facts, KindInfo, Placement, Problem, RefTo, Service
+from modules import support
+from modules.base import Decision, Facts, KindInfo, Placement, Problem, RefTo, Service
 from modules.compute_kit import (
     HTTP_PATH,
     INSTANCE_TYPE,
@@ -77,11 +78,15 @@ class EcrRepository(Service):
     kind: Literal["ecr"]
     keep_images: int = Field(30, ge=1, le=10000, description="Images kept; older ones expire (untagged ones after 7 days).")
     mutable_tags: list[Annotated[str, Field(pattern=r"^[A-Za-z0-9._*-]{1,128}$")]] = Field(
-        default_factory=lambda: ["latest"],
+        default_factory=list,
         max_length=5,
-        description="Tags that may be pushed again (wildcards allowed), e.g. latest; every other tag is immutable. [] makes all immutable.",
+        description="Tags that may be pushed again (wildcards allowed), e.g. latest; every other tag stays immutable (the default: all).",
     )
     force_delete: bool = Field(False, description="Let terraform destroy the repository with its images.")
+
+    def relaxations(self) -> list[Decision]:
+        """Tags that may be overwritten relax immutable tags."""
+        return [Decision("mutable_tags", ", ".join(self.mutable_tags), "none", "", ("CKV_AWS_51",))] if self.mutable_tags else []
 
     def terraform(self, node: ServiceNode, ctx: ServiceContext) -> None:
         """Repository and its lifecycle policy."""
@@ -479,10 +484,18 @@ class EksCluster(Service):
     def terraform(self, node: ServiceNode, ctx: ServiceContext) -> None:
         """KMS key, log group, cluster role and cluster, node launch template and node group."""
         name = ctx.aws_name(max_len=100)
+        # The key policy only delegates to the account's IAM policies (the cluster role's policy below).
+        policy = ctx.data("aws_iam_policy_document", "key", {"statement": [support.root_statement(ctx)]})
         key = ctx.add(
             "aws_kms_key",
             "",
-            {"description": f"EKS secrets of {name}", "enable_key_rotation": True, "deletion_window_in_days": 30, "tags": ctx.tags()},
+            {
+                "description": f"EKS secrets of {name}",
+                "enable_key_rotation": True,
+                "deletion_window_in_days": 30,
+                "policy": policy.attr("json"),
+                "tags": ctx.tags(),
+            },
         )
         logs = ctx.add(
             "aws_cloudwatch_log_group",

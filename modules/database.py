@@ -6,11 +6,12 @@ from typing import TYPE_CHECKING, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from modules.base import Facts, KindInfo, Problem, Service
+from modules import support
+from modules.base import Decision, Facts, KindInfo, Problem, Service
 
 if TYPE_CHECKING:
     from compiler.ir import ServiceNode
-    from compiler.terraform.context import ServiceContext
+    from compiler.terraform.context import Ref, ServiceContext
 
 ENGINE_PORTS = {"postgres": 5432, "mysql": 3306, "mariadb": 3306}
 
@@ -48,6 +49,32 @@ class RdsDatabase(Service):
         """The engine's port."""
         return ENGINE_PORTS[self.engine]
 
+    def _logs(self) -> list[str]:
+        return ["postgresql", "upgrade"] if self.engine == "postgres" else ["error", "general", "slowquery"]
+
+    def _query_logging(self, ctx: ServiceContext) -> Ref:
+        """TLS only; PostgreSQL logs DDL and every statement slower than a second (to CloudWatch, see exports)."""
+        major = self.engine_version.split(".")[0]
+        params = [
+            {"name": "log_min_duration_statement", "value": "1000"},
+            {"name": "log_statement", "value": "ddl"},
+            {"name": "rds.force_ssl", "value": "1"},  # TLS in transit for every client
+        ]
+        return ctx.add(
+            "aws_db_parameter_group",
+            "",
+            {"name": ctx.aws_name(max_len=255), "family": f"postgres{major}", "parameter": params, "tags": ctx.tags()},
+        )
+
+    def relaxations(self) -> list[Decision]:
+        """A single-AZ instance, or one without deletion protection."""
+        out = []
+        if not self.multi_az:
+            out.append(Decision("multi_az", "false", "true", "", ("CKV_AWS_157",)))
+        if not self.deletion_protection:
+            out.append(Decision("deletion_protection", "false", "true", "", ("CKV_AWS_293",)))
+        return out
+
     def check(self, facts: Facts) -> list[Problem]:
         """Multi-AZ needs two zones; so does a DB subnet group."""
         if facts.azs < 2:
@@ -83,11 +110,9 @@ class RdsDatabase(Service):
                 "copy_tags_to_snapshot": True,
                 "auto_minor_version_upgrade": True,
                 "iam_database_authentication_enabled": True,
-                "performance_insights_enabled": True,
-                "monitoring_interval": 0,
-                "enabled_cloudwatch_logs_exports": ["postgresql", "upgrade"]
-                if self.engine == "postgres"
-                else ["error", "general", "slowquery"],
+                **support.rds_monitoring(ctx),
+                **({"parameter_group_name": self._query_logging(ctx).id} if self.engine == "postgres" else {}),
+                "enabled_cloudwatch_logs_exports": self._logs(),
                 "tags": ctx.tags(),
             },
         )
@@ -104,7 +129,11 @@ class RdsDatabase(Service):
                     "publicly_accessible": False,
                     "skip_final_snapshot": True,
                     "auto_minor_version_upgrade": True,
-                    "performance_insights_enabled": True,
+                    "multi_az": self.multi_az,
+                    "deletion_protection": self.deletion_protection,
+                    "copy_tags_to_snapshot": True,
+                    **support.rds_monitoring(ctx),
+                    "enabled_cloudwatch_logs_exports": self._logs(),
                     "tags": ctx.tags(f"replica-{i}"),
                 },
             )
@@ -165,6 +194,21 @@ class AuroraCluster(Service):
         """The engine's port."""
         return AURORA_PORTS[self.engine]
 
+    def relaxations(self) -> list[Decision]:
+        """A cluster without deletion protection."""
+        return [] if self.deletion_protection else [Decision("deletion_protection", "false", "true", "", ("CKV_AWS_139",))]
+
+    def _parameters(self, ctx: ServiceContext) -> Ref:
+        """Aurora PostgreSQL: TLS only, DDL and statements slower than a second logged."""
+        major = (self.engine_version or AURORA_VERSIONS[self.engine]).split(".")[0]
+        params = [
+            {"name": "log_min_duration_statement", "value": "1000"},
+            {"name": "log_statement", "value": "ddl"},
+            {"name": "rds.force_ssl", "value": "1"},
+        ]
+        body = {"name": ctx.aws_name(max_len=255), "family": f"aurora-postgresql{major}", "parameter": params, "tags": ctx.tags()}
+        return ctx.add("aws_rds_cluster_parameter_group", "", body)
+
     def check(self, facts: Facts) -> list[Problem]:
         """A DB subnet group needs two zones; serverless instances have no instance class."""
         problems = []
@@ -200,7 +244,7 @@ class AuroraCluster(Service):
                     "auto_minor_version_upgrade": True,
                     "copy_tags_to_snapshot": True,
                     # Aurora MySQL has no Performance Insights on burstable (db.t*) classes.
-                    "performance_insights_enabled": not mysql_t,
+                    **support.rds_monitoring(ctx, insights=not mysql_t),
                     "tags": ctx.tags(str(i)),
                 },
             )
@@ -221,6 +265,7 @@ class AuroraCluster(Service):
             "db_subnet_group_name": subnet_group,
             "vpc_security_group_ids": [ctx.security_group.id],
             "storage_encrypted": True,
+            "kms_key_id": support.data_key(ctx),
             "backup_retention_period": self.backup_retention_days,
             "copy_tags_to_snapshot": True,
             "deletion_protection": self.deletion_protection,
@@ -228,6 +273,7 @@ class AuroraCluster(Service):
             "final_snapshot_identifier": ctx.aws_name("final", max_len=63),
             "iam_database_authentication_enabled": True,
             "enabled_cloudwatch_logs_exports": AURORA_LOGS[self.engine],
+            **({"db_cluster_parameter_group_name": self._parameters(ctx).id} if self.engine == "aurora-postgresql" else {}),
             "tags": ctx.tags(),
         }
         if self.serverless:
@@ -363,6 +409,7 @@ class ElastiCacheCluster(Service):
                 "subnet_group_name": group.id,
                 "security_group_ids": [ctx.security_group.id],
                 "at_rest_encryption_enabled": "true",
+                "kms_key_id": support.data_key(ctx),
                 # TLS for every client; no AUTH token: a secret would end up in the state and the YAML.
                 "transit_encryption_enabled": True,
                 "auto_minor_version_upgrade": "true",

@@ -12,7 +12,7 @@ from modules.base import KindInfo, Service
 
 if TYPE_CHECKING:
     from compiler.ir import Edge, ServiceNode
-    from compiler.terraform.context import ServiceContext
+    from compiler.terraform.context import Ref, ServiceContext
 
 EMAIL = re.compile(r"^[^@\s{}]+@[^@\s{}]+\.[^@\s{}]+$")
 
@@ -87,7 +87,7 @@ class SqsQueue(Service):
         icon="aws.integration.SimpleQueueServiceSqs",
         access={"send": SQS_SEND, "consume": SQS_CONSUME},
         needs="consumer",
-        offers=("subscriber",),
+        offers=("subscriber", "notify"),
     )
 
     kind: Literal["sqs"]
@@ -144,19 +144,30 @@ class SqsQueue(Service):
 
     def subscribe(self, node: ServiceNode, ctx: ServiceContext, topic_arn: str) -> dict[str, object]:
         """Let the topic send to this queue: one queue policy, one statement per topic."""
+        queue = self._allow_send(ctx, "sns.amazonaws.com", topic_arn)
+        return {"protocol": "sqs", "endpoint": queue.arn}
+
+    def notification(self, node: ServiceNode, ctx: ServiceContext, bucket_arn: str) -> dict[str, object]:
+        """Let the bucket send its object events to this queue (one statement for that bucket)."""
+        queue = self._allow_send(ctx, "s3.amazonaws.com", bucket_arn)
+        return {"block": "queue", "queue_arn": queue.arn, "after": "aws_sqs_queue_policy." + ctx.tf()}
+
+    def _allow_send(self, ctx: ServiceContext, principal: str, source_arn: str) -> Ref:
+        """A statement of the queue policy letting one topic or bucket (``source_arn``) send."""
         queue = ctx.stack_ref("aws_sqs_queue")
         statement = {
             "actions": ["sqs:SendMessage"],
             "resources": [queue.arn],
-            "principals": [{"type": "Service", "identifiers": ["sns.amazonaws.com"]}],
-            "condition": [{"test": "ArnEquals", "variable": "aws:SourceArn", "values": [topic_arn]}],
+            "principals": [{"type": "Service", "identifiers": [principal]}],
+            "condition": [{"test": "ArnEquals", "variable": "aws:SourceArn", "values": [source_arn]}],
         }
-        # A queue has one policy: the first subscription creates it, later ones add a statement.
+        # A queue has one policy: the first sender creates it, later ones add a statement.
+        sid = "FromTopic" if principal.startswith("sns") else "FromBucket"
         doc = ctx.stack_ref("data.aws_iam_policy_document", "subscriptions")
         if ctx.stack.has(doc):
             statements = ctx.stack.body(doc)["statement"]
-            statements.append({"sid": f"FromTopic{len(statements) + 1}", **statement})
+            statements.append({"sid": f"{sid}{len(statements) + 1}", **statement})
         else:
-            doc = ctx.data("aws_iam_policy_document", "subscriptions", {"statement": [{"sid": "FromTopic1", **statement}]})
+            doc = ctx.data("aws_iam_policy_document", "subscriptions", {"statement": [{"sid": f"{sid}1", **statement}]})
             ctx.add("aws_sqs_queue_policy", "", {"queue_url": queue.id, "policy": doc.attr("json")})
-        return {"protocol": "sqs", "endpoint": queue.arn}
+        return queue

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from pydantic import Field
 
-from modules.base import Facts, KindInfo, Problem, RefTo, Service
+from modules.base import Decision, Facts, KindInfo, Problem, RefTo, Service
 from modules.network_kit import (
     ACM_ARN,
     CLOUDFRONT_ACM_ARN,
@@ -69,6 +69,7 @@ class LoadBalancer(Service):
         port=443,
         needs="lb-target",
         offers=("origin", "alias", "api-target"),
+        internet_entry=True,
     )
     waf_scope: ClassVar[str] = "REGIONAL"
 
@@ -181,6 +182,14 @@ class LoadBalancer(Service):
                 "http",
                 {"load_balancer_arn": lb.arn, "port": 80, "protocol": "HTTP", "default_action": action, "tags": ctx.tags("http")},
             )
+
+    def relaxations(self) -> list[Decision]:
+        """Plain HTTP listeners (no certificate, or listeners: http) relax HTTPS."""
+        if self._mode() != "http":
+            return []
+        checks = ("CKV_AWS_2", "CKV_AWS_103", "CKV2_AWS_20") + (() if self.internal else ("CKV_AWS_260",))
+        value = "http" if "listeners" in self.model_fields_set else "http (no certificate_arn)"
+        return [Decision("listeners", value, "https", "", checks)]
 
     def _listener(self, ctx: ServiceContext) -> Ref:
         """The listener that forwards to targets."""
@@ -305,6 +314,7 @@ class HttpApi(Service):
         access={"invoke": ("execute-api:Invoke",)},
         needs="api-target",
         offers=("origin", "alias"),
+        internet_entry=True,
     )
 
     kind: Literal["api-gateway"]
@@ -445,6 +455,7 @@ class Distribution(Service):
         icon="aws.network.CloudFront",
         needs="origin",
         offers=("alias",),
+        internet_entry=True,
     )
     waf_scope: ClassVar[str] = "CLOUDFRONT"
 

@@ -6,10 +6,11 @@ from typing import TYPE_CHECKING, ClassVar, Literal
 
 from pydantic import Field
 
-from modules.base import KindInfo, Service
+from modules import support
+from modules.base import Decision, KindInfo, Service
 
 if TYPE_CHECKING:
-    from compiler.ir import ServiceNode
+    from compiler.ir import Edge, ServiceNode
     from compiler.terraform.context import ServiceContext
 
 
@@ -27,6 +28,7 @@ class S3Bucket(Service):
             "read-write": ("s3:GetObject", "s3:ListBucket", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"),
         },
         offers=("origin",),
+        needs="notify",
     )
 
     kind: Literal["s3"]
@@ -37,6 +39,25 @@ class S3Bucket(Service):
     expire_days: int | None = Field(None, ge=1, le=36500, description="Delete objects after this many days (none: keep).")
     archive_days: int | None = Field(None, ge=1, le=36500, description="Move objects to Glacier after this many days.")
     force_destroy: bool = Field(False, description="Let terraform destroy a non-empty bucket.")
+
+    def connect(self, edge: Edge, target: ServiceNode, ctx: ServiceContext) -> None:
+        """New objects notify ``target`` ("notify"): one notification resource per bucket, a block per target."""
+        bucket = ctx.stack_ref("aws_s3_bucket")
+        block = dict(target.spec.notification(target, ctx.other(target.id), bucket.arn))
+        kind, after = str(block.pop("block")), str(block.pop("after"))
+        entry = {"id": f"to-{target.id}", **block, "events": ["s3:ObjectCreated:*"]}
+        if edge.path:
+            entry["filter_prefix"] = edge.path.lstrip("/").removesuffix("*")
+        note = ctx.stack_ref("aws_s3_bucket_notification")
+        if not ctx.stack.has(note):
+            ctx.add("aws_s3_bucket_notification", "", {"bucket": bucket.id, "depends_on": []})
+        body = ctx.stack.body(note)
+        body.setdefault(kind, []).append(entry)
+        body["depends_on"].append(after)
+
+    def relaxations(self) -> list[Decision]:
+        """Unversioned buckets relax versioning."""
+        return [] if self.versioning else [Decision("versioning", "false", "true", "", ("CKV_AWS_21",))]
 
     def terraform(self, node: ServiceNode, ctx: ServiceContext) -> None:
         """Bucket plus its encryption, versioning, ownership and public-access block."""
@@ -153,6 +174,7 @@ class EfsFileSystem(Service):
         body: dict[str, object] = {
             "creation_token": ctx.aws_name(),
             "encrypted": True,
+            "kms_key_id": support.data_key(ctx),
             "performance_mode": self.performance_mode,
             "throughput_mode": self.throughput_mode,
             "tags": ctx.tags(),

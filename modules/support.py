@@ -15,6 +15,24 @@ if TYPE_CHECKING:
 LOG_RETENTION_DAYS = 365
 
 
+def data_key(ctx: ServiceContext) -> str:
+    """ARN of the architecture's shared customer managed key for data at rest."""
+    from compiler.terraform.shared import shared_key  # at run time: modules load before the compiler
+
+    return shared_key(ctx.stack).arn
+
+
+def rds_monitoring(ctx: ServiceContext, *, insights: bool = True) -> dict[str, object]:
+    """Enhanced monitoring every 60 s and (where the class has it) Performance Insights under the shared key."""
+    from compiler.terraform.shared import rds_monitoring_role
+
+    body: dict[str, object] = {"monitoring_interval": 60, "monitoring_role_arn": rds_monitoring_role(ctx.stack).arn}
+    body["performance_insights_enabled"] = insights
+    if insights:
+        body["performance_insights_kms_key_id"] = data_key(ctx)
+    return body
+
+
 def dashed(suffix: str) -> str:
     """A Terraform name suffix as used in physical names and tags: ``to_pipe`` -> ``to-pipe``."""
     return suffix.replace("_", "-")

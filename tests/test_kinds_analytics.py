@@ -25,7 +25,9 @@ def test_firehose_delivers_to_its_bucket(tmp_path: Path) -> None:
     stream = stack["resource"]["aws_kinesis_firehose_delivery_stream"]["ingest"]
     assert stream["name"] == "t-ingest"
     assert stream["destination"] == "extended_s3"
-    assert stream["server_side_encryption"] == [{"enabled": True, "key_type": "AWS_OWNED_CMK"}]
+    assert stream["server_side_encryption"] == [
+        {"enabled": True, "key_type": "CUSTOMER_MANAGED_CMK", "key_arn": "${aws_kms_key.archc.arn}"}
+    ]
     assert stream["depends_on"] == ["aws_iam_role_policy.ingest_delivery"]
     (s3,) = stream["extended_s3_configuration"]
     assert s3["bucket_arn"] == "${aws_s3_bucket.lake.arn}"

@@ -14,7 +14,8 @@ from compiler import pipeline
 from tests.kinds_helpers import assert_plans, build, error
 
 DB = "kind: rds"
-ALB = "kind: alb"
+HTTP_OK = "reasons: {listeners: plain HTTP in a test}"  # an ALB without a certificate must say why
+ALB = f"kind: alb, {HTTP_OK}"
 
 
 def _files(tmp_path: Path, service: str) -> dict[str, bytes]:

@@ -12,6 +12,8 @@ from tests.kinds_helpers import assert_plans, build, error
 CLUSTER = "kind: ecs-cluster"
 IMAGE = "public.ecr.aws/nginx/nginx:1.27"
 
+HTTP_OK = "reasons: {listeners: plain HTTP in a test}"  # an ALB without a certificate must say why
+
 
 def _policy(stack: dict[str, Any], name: str) -> list[dict[str, Any]]:
     statements: list[dict[str, Any]] = stack["data"]["aws_iam_policy_document"][name]["statement"]
@@ -36,8 +38,8 @@ def test_ecr_defaults(tmp_path: Path) -> None:
     repo = stack["resource"]["aws_ecr_repository"]["images"]
     assert repo["image_scanning_configuration"] == [{"scan_on_push": True}]
     assert repo["encryption_configuration"] == [{"encryption_type": "KMS"}]
-    assert repo["image_tag_mutability"] == "IMMUTABLE_WITH_EXCLUSION"
-    assert repo["image_tag_mutability_exclusion_filter"] == [{"filter": "latest", "filter_type": "WILDCARD"}]
+    assert repo["image_tag_mutability"] == "IMMUTABLE"
+    assert "image_tag_mutability_exclusion_filter" not in repo
     assert repo["force_delete"] is False
     lifecycle = stack["resource"]["aws_ecr_lifecycle_policy"]["images"]
     assert lifecycle["repository"] == "${aws_ecr_repository.images.name}"
@@ -64,7 +66,8 @@ def test_ecr_bad_settings(tmp_path: Path) -> None:
     )
     assert error(tmp_path, {"images": "kind: ecr", "fn": "kind: lambda"}, "images -> fn") == (
         "model.yaml:10:5: error[connection]: images (ecr) -> fn (lambda): ecr does not start connections; "
-        "draw the connection from the caller to the service it calls"
+        "draw them from the caller to the service it calls (kinds that can connect to lambda: "
+        "alb, api-gateway, asg, beanstalk, cloudwatch, codebuild, ec2, ecs-service, eks, emr, firehose, lambda, s3, sns, sqs)"
     )
 
 
@@ -114,7 +117,8 @@ def test_ecs_cluster_bad_settings(tmp_path: Path) -> None:
     )
     assert error(tmp_path, {"apps": CLUSTER, "fn": "kind: lambda"}, "apps -> fn") == (
         "model.yaml:10:5: error[connection]: apps (ecs-cluster) -> fn (lambda): ecs-cluster does not start connections; "
-        "draw the connection from the caller to the service it calls"
+        "draw them from the caller to the service it calls (kinds that can connect to lambda: "
+        "alb, api-gateway, asg, beanstalk, cloudwatch, codebuild, ec2, ecs-service, eks, emr, firehose, lambda, s3, sns, sqs)"
     )
 
 
@@ -197,7 +201,11 @@ def test_ecs_service_on_ec2_capacity(tmp_path: Path) -> None:
 def test_ecs_service_behind_alb(tmp_path: Path) -> None:
     stack = build(
         tmp_path,
-        {"lb": "kind: alb", "apps": CLUSTER, "api": f"kind: ecs-service, cluster: apps, image: '{IMAGE}', health_check_path: /health"},
+        {
+            "lb": f"kind: alb, {HTTP_OK}",
+            "apps": CLUSTER,
+            "api": f"kind: ecs-service, cluster: apps, image: '{IMAGE}', health_check_path: /health",
+        },
         "{from: lb, to: api, path: '/api/*'}",
     )
     group = stack["resource"]["aws_lb_target_group"]["lb_api"]
@@ -318,7 +326,7 @@ def test_container_kinds_plan(tmp_path: Path) -> None:
     assert_plans(
         tmp_path,
         {
-            "lb": "kind: alb",
+            "lb": f"kind: alb, {HTTP_OK}",
             "images": "kind: ecr",
             "fargate": CLUSTER,
             "ec2": "kind: ecs-cluster, capacity: ec2, instance_type: t2.micro",

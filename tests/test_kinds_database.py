@@ -33,7 +33,7 @@ def test_rds_defaults_are_secure(tmp_path: Path) -> None:
 
 
 def test_rds_read_replicas_and_single_az(tmp_path: Path) -> None:
-    stack = build(tmp_path, {"db": "kind: rds, multi_az: false, read_replicas: 2"})
+    stack = build(tmp_path, {"db": "kind: rds, multi_az: false, read_replicas: 2, reasons: {multi_az: a test}"})
     instances = stack["resource"]["aws_db_instance"]
     assert instances["db"]["multi_az"] is False
     assert sorted(instances) == ["db", "db_replica_1", "db_replica_2"]
@@ -250,7 +250,8 @@ def test_elasticache_bad_engine(tmp_path: Path) -> None:
 def test_databases_do_not_start_connections(tmp_path: Path) -> None:
     assert error(tmp_path, {"carts": "kind: dynamodb, hash_key: id", "cache": "kind: elasticache"}, "cache -> carts") == (
         "model.yaml:10:5: error[connection]: cache (elasticache) -> carts (dynamodb): elasticache does not start connections; "
-        "draw the connection from the caller to the service it calls"
+        "draw them from the caller to the service it calls (kinds that can connect to dynamodb: "
+        "asg, beanstalk, cloudwatch, codebuild, ec2, ecs-service, eks, emr, firehose, lambda)"
     )
 
 

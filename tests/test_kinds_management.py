@@ -273,7 +273,8 @@ def test_ssm_starts_no_connections(tmp_path: Path) -> None:
     body = SESSIONS.replace("vm -> sessions", "sessions -> vm")
     assert error(tmp_path, body) == (
         "model.yaml:10:5: error[connection]: sessions (ssm) -> vm (ec2): ssm does not start connections; "
-        "draw the connection from the caller to the service it calls"
+        "draw them from the caller to the service it calls (kinds that can connect to ec2: "
+        "alb, asg, beanstalk, cloudwatch, codedeploy, ec2, ecs-service, eks, emr, lambda)"
     )
 
 

@@ -19,6 +19,8 @@ needs = {
     for kind in ("asg", "lambda", "ecs-service")
 }
 
+HTTP_OK = "reasons: {listeners: plain HTTP in a test}"  # an ALB without a certificate must say why
+
 
 def _ecs(port: int, health: str) -> str:
     return f"kind: ecs-service, cluster: cluster, image: public.ecr.aws/nginx/nginx:1.27, port: {port}, health_check_path: {health}"
@@ -31,7 +33,7 @@ def _ecs(port: int, health: str) -> str:
 def test_alb_http_path_rules_seed_004(tmp_path: Path) -> None:
     """Seed 004: HTTP on port 80, three path rules, three target groups with health checks."""
     services = {
-        "alb": "kind: alb",
+        "alb": f"kind: alb, {HTTP_OK}",
         "cluster": ECS_CLUSTER,
         "client-web-ui": _ecs(80, "/"),
         "intrusion-api": _ecs(8080, "/api/intrusions/health"),
@@ -95,7 +97,7 @@ def test_alb_https_redirects_http(tmp_path: Path) -> None:
 
 
 def test_alb_internal_without_routes(tmp_path: Path) -> None:
-    stack = build(tmp_path, {"alb": "kind: alb, internal: true, deletion_protection: false, idle_timeout: 120"})
+    stack = build(tmp_path, {"alb": f"kind: alb, internal: true, deletion_protection: false, idle_timeout: 120, {HTTP_OK}"})
     lb = stack["resource"]["aws_lb"]["alb"]
     assert lb["internal"] is True
     assert lb["subnets"] == ["${aws_subnet.private_a.id}", "${aws_subnet.private_b.id}"]
@@ -107,7 +109,7 @@ def test_alb_internal_without_routes(tmp_path: Path) -> None:
 
 @needs["lambda"]
 def test_alb_lambda_target(tmp_path: Path) -> None:
-    stack = build(tmp_path, {"alb": "kind: alb", "fn": "kind: lambda"}, "{from: alb, to: fn, path: /fn/*}")
+    stack = build(tmp_path, {"alb": f"kind: alb, {HTTP_OK}", "fn": "kind: lambda"}, "{from: alb, to: fn, path: /fn/*}")
     group = stack["resource"]["aws_lb_target_group"]["alb_fn"]
     assert group["target_type"] == "lambda"
     assert "port" not in group and "vpc_id" not in group
@@ -115,7 +117,7 @@ def test_alb_lambda_target(tmp_path: Path) -> None:
 
 
 def test_alb_access_logs(tmp_path: Path) -> None:
-    stack = build(tmp_path, {"alb": "kind: alb, access_logs: logs", "logs": "kind: s3, purpose: logs"})
+    stack = build(tmp_path, {"alb": f"kind: alb, access_logs: logs, {HTTP_OK}", "logs": "kind: s3, purpose: logs"})
     assert stack["resource"]["aws_lb"]["alb"]["access_logs"] == [{"bucket": "${aws_s3_bucket.logs.id}", "prefix": "alb", "enabled": True}]
     assert stack["resource"]["aws_s3_bucket_policy"]["alb_access_logs"]["bucket"] == "${aws_s3_bucket.logs.id}"
     statements = stack["data"]["aws_iam_policy_document"]["alb_access_logs"]["statement"]
@@ -124,7 +126,7 @@ def test_alb_access_logs(tmp_path: Path) -> None:
 
 
 def test_alb_behind_cloudfront_only_takes_cloudfront(tmp_path: Path) -> None:
-    stack = build(tmp_path, {"cdn": "kind: cloudfront", "alb": "kind: alb"}, "cdn -> alb")
+    stack = build(tmp_path, {"cdn": "kind: cloudfront", "alb": f"kind: alb, {HTTP_OK}"}, "cdn -> alb")
     (rule,) = stack["resource"]["aws_vpc_security_group_ingress_rule"].values()
     assert rule["prefix_list_id"] == "${data.aws_ec2_managed_prefix_list.alb_cloudfront.id}"
     assert "cidr_ipv4" not in rule
@@ -132,7 +134,7 @@ def test_alb_behind_cloudfront_only_takes_cloudfront(tmp_path: Path) -> None:
 
 
 def test_alb_needs_two_zones(tmp_path: Path) -> None:
-    assert error(tmp_path, {"alb": "kind: alb"}, azs=1) == (
+    assert error(tmp_path, {"alb": f"kind: alb, {HTTP_OK}"}, azs=1) == (
         "model.yaml:7:7: error[conflict]: an ALB needs subnets in at least 2 availability zones (set network.azs: 2 or more)"
     )
 
@@ -145,7 +147,7 @@ def test_alb_https_needs_certificate(tmp_path: Path) -> None:
 
 @needs["asg"]
 def test_alb_one_default_route(tmp_path: Path) -> None:
-    message = error(tmp_path, {"alb": "kind: alb", "a": ASG, "b": ASG}, "alb -> a", "alb -> b")
+    message = error(tmp_path, {"alb": f"kind: alb, {HTTP_OK}", "a": ASG, "b": ASG}, "alb -> a", "alb -> b")
     assert message == (
         "model.yaml:7:7: error[connection]: only one connection from an ALB may omit 'path' (it becomes the default route); "
         "give the others a path such as '/api/*'"
@@ -154,12 +156,12 @@ def test_alb_one_default_route(tmp_path: Path) -> None:
 
 @needs["asg"]
 def test_alb_bad_path(tmp_path: Path) -> None:
-    message = error(tmp_path, {"alb": "kind: alb", "a": ASG}, "{from: alb, to: a, path: api/*}")
+    message = error(tmp_path, {"alb": f"kind: alb, {HTTP_OK}", "a": ASG}, "{from: alb, to: a, path: api/*}")
     assert message == "model.yaml:7:7: error[value]: connection path 'api/*' is not valid for an ALB; use a path such as '/api/*'"
 
 
 def test_alb_reaches_only_load_balancer_targets(tmp_path: Path) -> None:
-    message = error(tmp_path, {"alb": "kind: alb", "db": "kind: rds"}, "alb -> db")
+    message = error(tmp_path, {"alb": f"kind: alb, {HTTP_OK}", "db": "kind: rds"}, "alb -> db")
     assert message.startswith("model.yaml:10:5: error[connection]: alb (alb) -> db (rds): alb connects only to ")
     assert "ecs-service" in message and "lambda" in message
 
@@ -200,7 +202,7 @@ def test_api_gateway_routes_to_lambda(tmp_path: Path) -> None:
 
 @needs["asg"]
 def test_api_gateway_to_internal_alb_through_vpc_link(tmp_path: Path) -> None:
-    services = {"api": "kind: api-gateway", "alb": "kind: alb, internal: true", "web": ASG}
+    services = {"api": "kind: api-gateway", "alb": f"kind: alb, internal: true, {HTTP_OK}", "web": ASG}
     stack = build(tmp_path, services, "api -> alb", "{from: api, to: alb, path: GET /items}", "alb -> web")
     res = stack["resource"]
     integration = res["aws_apigatewayv2_integration"]["api_alb"]
@@ -219,7 +221,7 @@ def test_api_gateway_to_internal_alb_through_vpc_link(tmp_path: Path) -> None:
 
 
 def test_api_gateway_to_public_alb(tmp_path: Path) -> None:
-    stack = build(tmp_path, {"api": "kind: api-gateway", "alb": "kind: alb"}, "api -> alb")
+    stack = build(tmp_path, {"api": "kind: api-gateway", "alb": f"kind: alb, {HTTP_OK}"}, "api -> alb")
     integration = stack["resource"]["aws_apigatewayv2_integration"]["api_alb"]
     assert integration["integration_uri"] == "http://${aws_lb.alb.dns_name}"
     assert "connection_type" not in integration
@@ -279,7 +281,7 @@ def test_api_gateway_duplicate_route(tmp_path: Path) -> None:
 
 
 def test_api_gateway_bad_route(tmp_path: Path) -> None:
-    message = error(tmp_path, {"api": "kind: api-gateway", "alb": "kind: alb"}, "{from: api, to: alb, path: 'FETCH /x'}")
+    message = error(tmp_path, {"api": "kind: api-gateway", "alb": f"kind: alb, {HTTP_OK}"}, "{from: api, to: alb, path: 'FETCH /x'}")
     assert message == (
         "model.yaml:7:7: error[value]: connection path 'FETCH /x' is not valid for an API gateway; "
         "use a path such as '/orders/*' or 'GET /orders/{id}'"
@@ -317,7 +319,7 @@ def test_cloudfront_website_bucket(tmp_path: Path) -> None:
 
 
 def test_cloudfront_dynamic_path_to_alb(tmp_path: Path) -> None:
-    services = {"cdn": "kind: cloudfront", "site": "kind: s3, purpose: website", "alb": "kind: alb"}
+    services = {"cdn": "kind: cloudfront", "site": "kind: s3, purpose: website", "alb": f"kind: alb, {HTTP_OK}"}
     stack = build(tmp_path, services, "cdn -> site", "{from: cdn, to: alb, path: /api/*}")
     dist = stack["resource"]["aws_cloudfront_distribution"]["cdn"]
     alb_origin = next(o for o in dist["origin"] if o["origin_id"] == "alb")
@@ -385,7 +387,7 @@ def test_cloudfront_certificate_must_be_in_us_east_1(tmp_path: Path) -> None:
 
 
 def test_cloudfront_cannot_reach_internal_alb(tmp_path: Path) -> None:
-    message = error(tmp_path, {"cdn": "kind: cloudfront", "alb": "kind: alb, internal: true"}, "cdn -> alb")
+    message = error(tmp_path, {"cdn": "kind: cloudfront", "alb": f"kind: alb, internal: true, {HTTP_OK}"}, "cdn -> alb")
     assert message == "model.yaml:8:7: error[conflict]: alb 'alb' is internal, so CloudFront 'cdn' cannot reach it; set internal: false"
 
 
@@ -427,7 +429,7 @@ def test_route53_existing_zone_names_targets(tmp_path: Path) -> None:
     services = {
         "dns": "kind: route53, domain: example.com, zone_id: Z0123456789ABCDEF",
         "cdn": "kind: cloudfront",
-        "alb": "kind: alb",
+        "alb": f"kind: alb, {HTTP_OK}",
         "site": "kind: s3",
     }
     stack = build(tmp_path, services, "dns -> cdn", "dns -> alb", "cdn -> site")
@@ -466,8 +468,8 @@ def test_network_kinds_plan(tmp_path: Path) -> None:
         "cdn": "kind: cloudfront, access_logs: logs",
         "site": "kind: s3, purpose: website",
         "logs": "kind: s3, purpose: logs",
-        "alb": "kind: alb, access_logs: logs",
-        "inner": "kind: alb, internal: true",
+        "alb": f"kind: alb, access_logs: logs, {HTTP_OK}",
+        "inner": f"kind: alb, internal: true, {HTTP_OK}",
         "api": "kind: api-gateway, authorizer: users",
         "users": "kind: cognito",
         "fn": "kind: lambda",

@@ -12,6 +12,8 @@ from tests.kinds_helpers import assert_plans, build, error
 EMR = "kind: emr"  # a workload with an IAM role, to connect from
 needs_asg = pytest.mark.skipif("asg" not in CATALOG, reason="the asg kind is not in the catalog")
 
+HTTP_OK = "reasons: {listeners: plain HTTP in a test}"  # an ALB without a certificate must say why
+
 
 # --- waf -------------------------------------------------------------------------------------
 
@@ -49,7 +51,7 @@ def test_waf_protects_cloudfront_from_us_east_1(tmp_path: Path) -> None:
 
 
 def test_waf_regional_associations(tmp_path: Path) -> None:
-    services = {"firewall": "kind: waf, protects: [alb, users], logs: false", "alb": "kind: alb", "users": "kind: cognito"}
+    services = {"firewall": "kind: waf, protects: [alb, users], logs: false", "alb": f"kind: alb, {HTTP_OK}", "users": "kind: cognito"}
     stack = build(tmp_path, services)
     res = stack["resource"]
     acl = res["aws_wafv2_web_acl"]["firewall"]
@@ -67,7 +69,7 @@ def test_waf_regional_associations(tmp_path: Path) -> None:
 @needs_asg
 def test_waf_connections_are_drawn_only(tmp_path: Path) -> None:
     """Seed 003: cloudfront -> waf -> alb documents the request path; the CDN still needs its origin."""
-    services = {"cdn": "kind: cloudfront", "firewall": "kind: waf, protects: [cdn]", "alb": "kind: alb", "web": "kind: asg"}
+    services = {"cdn": "kind: cloudfront", "firewall": "kind: waf, protects: [cdn]", "alb": f"kind: alb, {HTTP_OK}", "web": "kind: asg"}
     stack = build(tmp_path, services, "cdn -> firewall", "firewall -> alb", "cdn -> alb", "alb -> web")
     (origin,) = stack["resource"]["aws_cloudfront_distribution"]["cdn"]["origin"]
     assert origin["origin_id"] == "alb"
@@ -75,7 +77,12 @@ def test_waf_connections_are_drawn_only(tmp_path: Path) -> None:
 
 
 def test_waf_one_scope(tmp_path: Path) -> None:
-    services = {"firewall": "kind: waf, protects: [cdn, alb]", "cdn": "kind: cloudfront", "alb": "kind: alb", "site": "kind: s3"}
+    services = {
+        "firewall": "kind: waf, protects: [cdn, alb]",
+        "cdn": "kind: cloudfront",
+        "alb": f"kind: alb, {HTTP_OK}",
+        "site": "kind: s3",
+    }
     assert error(tmp_path, services, "cdn -> site") == (
         "model.yaml:7:7: error[conflict]: waf 'firewall' protects both CloudFront (a global web ACL) and regional services; "
         "use one waf for each"
@@ -83,7 +90,7 @@ def test_waf_one_scope(tmp_path: Path) -> None:
 
 
 def test_waf_one_per_service(tmp_path: Path) -> None:
-    services = {"a": "kind: waf, protects: [alb]", "b": "kind: waf, protects: [alb]", "alb": "kind: alb"}
+    services = {"a": "kind: waf, protects: [alb]", "b": "kind: waf, protects: [alb]", "alb": f"kind: alb, {HTTP_OK}"}
     assert error(tmp_path, services) == (
         "model.yaml:7:7: error[conflict]: 'alb' is protected by both waf 'a' and waf 'b'; a service takes one web ACL"
     )
@@ -97,7 +104,7 @@ def test_waf_cannot_protect_http_apis(tmp_path: Path) -> None:
 
 
 def test_waf_bad_rate_limit(tmp_path: Path) -> None:
-    message = error(tmp_path, {"firewall": "kind: waf, protects: [alb], rate_limit: 5", "alb": "kind: alb"})
+    message = error(tmp_path, {"firewall": "kind: waf, protects: [alb], rate_limit: 5", "alb": f"kind: alb, {HTTP_OK}"})
     assert message == "model.yaml:7:58: error[value]: 'rate_limit' must be at least 10, not 5"
 
 
@@ -198,7 +205,7 @@ def test_security_kinds_plan(tmp_path: Path) -> None:
         "edge-waf": "kind: waf, protects: [cdn]",
         "app-waf": "kind: waf, protects: [alb, users]",
         "cdn": "kind: cloudfront",
-        "alb": "kind: alb",
+        "alb": f"kind: alb, {HTTP_OK}",
         "users": "kind: cognito, domain_prefix: t-archc-test, callback_urls: ['https://example.com/cb']",
         "site": "kind: s3, purpose: website",
     }

@@ -13,6 +13,7 @@ import shutil
 import subprocess
 
 from compiler.diagrams.icons import RESOURCES, icon_bytes
+from compiler.errors import ToolMissing
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 INSTALL_HINT = (
@@ -22,7 +23,7 @@ INSTALL_HINT = (
 PNG_DPI = "110"  # sharp on screens, a few hundred kB for the largest example
 
 
-class GraphvizMissing(Exception):
+class GraphvizMissing(ToolMissing):
     """The ``dot`` binary is not installed; the message says how to install it."""
 
 

@@ -29,6 +29,7 @@ VIA_TEXT: dict[Capability, str] = {
     "lb-target": "load balancer target",
     "subscriber": "topic subscription",
     "consumer": "event source (trigger)",
+    "notify": "S3 event notification",
     "deploy-target": "deployment target",
     "monitor": "monitoring (alarms, dashboard)",
     "pipeline-stage": "pipeline stage",

@@ -4,7 +4,8 @@ Order: the network; then for every service its security group (if it runs in the
 VPC), its IAM role (if it runs code), and its own resources; then every connection:
 a security group rule pair for network connections, a scoped IAM policy for API
 connections, and the source kind's own wiring for the rest (origins, aliases, target
-groups, subscriptions...).
+groups, subscriptions...); network and API callers also get the target's endpoints
+(``wiring.py``). Last, log groups without a key get the architecture's data key.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from __future__ import annotations
 from compiler.ir import Architecture, Edge, ServiceNode
 from compiler.terraform.context import ServiceContext, StackBuilder
 from compiler.terraform.network import emit_network
+from compiler.terraform.shared import encrypt_log_groups
+from compiler.terraform.wiring import wire_endpoints
 
 
 def emit(arch: Architecture) -> StackBuilder:
@@ -36,7 +39,10 @@ def emit(arch: Architecture) -> StackBuilder:
             _api_policy(edge, ctx, target)
         elif edge.via not in ("network", "none"):
             source.spec.connect(edge, target, ctx)
+        if edge.via in ("network", "api"):  # the caller learns where its target is
+            wire_endpoints(stack, edge)
     stack.current_edge = ""
+    encrypt_log_groups(stack)
     return stack
 
 
