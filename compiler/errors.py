@@ -75,6 +75,11 @@ def did_you_mean(word: str, candidates: Iterable[str]) -> str:
 
     >>> did_you_mean("cidr_blok", ["cidr_block", "tags"])
     "; did you mean 'cidr_block'?"
+    >>> did_you_mean("cidr_block", ["cidr", "azs"])
+    "; did you mean 'cidr'?"
     """
-    close = difflib.get_close_matches(word, sorted(candidates), n=1, cutoff=0.6)
+    options = sorted(candidates)
+    close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
+    if not close:  # a known name with a prefix or suffix added: 'cidr_block' for 'cidr'
+        close = [c for c in options if min(len(c), len(word)) >= 3 and (word.startswith(c) or word.endswith(c) or c.startswith(word))][:1]
     return f"; did you mean '{close[0]}'?" if close else ""
