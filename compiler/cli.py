@@ -99,6 +99,20 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_verify(args: argparse.Namespace) -> int:
+    from compiler.verify import verify
+
+    out = Path(args.dir)
+    problems, manifest = verify(out, _display(out).rstrip("/"))
+    for diag in problems:
+        print(diag.format(), file=sys.stderr)
+    if problems or manifest is None:
+        return EXIT_INVALID
+    counts = f"{len(manifest['files'])} files, {len(manifest['services'])} services, {len(manifest['connections'])} connections"
+    print(f"{_display(out)}/: verified {counts}: every one in every output, no file changed")
+    return EXIT_OK
+
+
 def _print_errors(exc: ArchcError) -> None:
     for diag in exc.diagnostics:
         print(diag.format(), file=sys.stderr)
@@ -125,6 +139,12 @@ def parser() -> argparse.ArgumentParser:
     pl.add_argument("--validate-only", action="store_true", help="stop after terraform validate")
     pl.add_argument("--terraform", metavar="PATH", help="use this terraform binary with the real providers (needs network and credentials)")
     pl.set_defaults(run=cmd_plan)
+
+    ve = sub.add_parser(
+        "verify", help="check that DIR still matches its build: every element in every output, no file edited"
+    )
+    ve.add_argument("dir", metavar="DIR")
+    ve.set_defaults(run=cmd_verify)
 
     s = sub.add_parser("schema", help="print the JSON Schema of model files (for editors)")
     s.add_argument("--out", metavar="FILE", help="write to FILE instead of standard output")

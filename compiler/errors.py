@@ -34,6 +34,7 @@ CODES: dict[str, str] = {
     "conflict": "Settings that contradict each other.",
     "schema": "Generated Terraform that the AWS provider schema would reject.",
     "terraform": "A diagnostic reported by Terraform core on the generated stack.",
+    "verify": "Generated outputs that no longer match the build that wrote them (archc verify).",
     "internal": "A bug in archc itself; please report it.",
 }
 

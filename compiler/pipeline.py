@@ -12,6 +12,7 @@ from pathlib import Path
 from compiler.errors import ArchcError
 from compiler.ir import Architecture
 from compiler.loader import load_file
+from compiler.manifest import MANIFEST, manifest_bytes
 from compiler.resolve import resolve
 from compiler.terraform.context import StackBuilder
 from compiler.terraform.emit import emit
@@ -71,4 +72,6 @@ def build(path: Path, display_name: str | None = None) -> BuildResult:
     """Everything ``archc build`` writes, as ``{relative path: bytes}``, plus ownership."""
     arch = load(path, display_name)
     files, stack = _terraform(arch, display_name or path.as_posix())
-    return BuildResult(arch, files, stack)
+    result = BuildResult(arch, files, stack)
+    result.files[MANIFEST] = manifest_bytes(result)  # keep last: it checksums every other file
+    return result
