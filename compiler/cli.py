@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import traceback
 from collections.abc import Callable, Sequence
@@ -20,11 +21,15 @@ EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
 
 def _display(path: Path) -> str:
-    """How a path is shown in messages and generated files: relative when possible."""
+    """How a path is shown in messages and generated files: relative, so that no
+    absolute path (a user's home, a temporary directory) reaches a generated file."""
     try:
         return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
     except ValueError:
-        return path.as_posix()
+        try:
+            return Path(os.path.relpath(path.resolve(), Path.cwd().resolve())).as_posix()
+        except ValueError:  # another drive (Windows): nothing relative exists
+            return path.as_posix()
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -140,9 +145,7 @@ def parser() -> argparse.ArgumentParser:
     pl.add_argument("--terraform", metavar="PATH", help="use this terraform binary with the real providers (needs network and credentials)")
     pl.set_defaults(run=cmd_plan)
 
-    ve = sub.add_parser(
-        "verify", help="check that DIR still matches its build: every element in every output, no file edited"
-    )
+    ve = sub.add_parser("verify", help="check that DIR still matches its build: every element in every output, no file edited")
     ve.add_argument("dir", metavar="DIR")
     ve.set_defaults(run=cmd_verify)
 

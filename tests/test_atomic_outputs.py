@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from compiler.outputs import MARKER, PAUSE_ENV, recover
+from compiler.outputs import MARKER, PAUSE_ENV, OutputError, recover, write_tree
 from tests.conftest import ROOT
 
 OLD_MODEL = (ROOT / "examples" / "udagram.yaml").read_text()
@@ -83,9 +83,7 @@ FILES = 4  # udagram: cdktf.json, terraform/manifest.json, its stack, archc-mani
 
 
 @pytest.mark.parametrize("pause_at", [0, 1, FILES - 1, FILES])
-def test_ctrl_c_while_writing_keeps_previous_outputs(
-    pause_at: int, tmp_path: Path, trees: Trees
-) -> None:
+def test_ctrl_c_while_writing_keeps_previous_outputs(pause_at: int, tmp_path: Path, trees: Trees) -> None:
     assert _interrupted(tmp_path, pause_at, signal.SIGINT, trees[0]) == 130
     assert _tree(tmp_path / "out") == trees[0]
     assert _siblings(tmp_path) == ["out", "udagram.yaml"]  # the staging directory is gone
@@ -110,17 +108,32 @@ def test_kill_right_after_the_swap_leaves_new_outputs_whole(tmp_path: Path, tree
 
 
 def test_file_system_error_keeps_previous_outputs(tmp_path: Path, trees: Trees) -> None:
-    """A real write error (file size limit, EFBIG) midway through the files."""
+    """A real write error (EFBIG from a file size limit) midway through the files.
+
+    The limit is set in a forked child that only writes, so the build itself (whose
+    synth also writes temporary files) is not what fails.
+    """
     _previous(tmp_path, trees[0])
+    new_files = {rel: content for rel, content in trees[1].items() if rel != MARKER}
     limit = 8_000  # the small files fit, the Terraform stack does not
-
-    def small_files() -> None:
+    assert min(map(len, new_files.values())) < limit < max(map(len, new_files.values()))
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: write under the limit, report the error text
+        os.close(read_end)
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
-
-    proc = _archc(tmp_path, "build", "udagram.yaml", "--out", "out", preexec_fn=small_files)
-    _, err = proc.communicate(timeout=60)
-    assert proc.returncode == 2
-    assert err == "archc: error: cannot write out/: File too large; the previous outputs are left as they were\n"
+        try:
+            write_tree(tmp_path / "out", new_files)
+            message = "no error"
+        except OutputError as exc:
+            message = str(exc)
+        os.write(write_end, message.encode())
+        os._exit(0)
+    os.close(write_end)
+    with os.fdopen(read_end) as pipe:
+        message = pipe.read()
+    os.waitpid(pid, 0)
+    assert message == "cannot write out/: File too large; the previous outputs are left as they were"
     assert _tree(tmp_path / "out") == trees[0]
     assert _siblings(tmp_path) == ["out", "udagram.yaml"]
 

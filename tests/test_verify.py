@@ -182,5 +182,6 @@ def test_manifest_is_deterministic_and_complete() -> None:
     assert set(manifest["services"]) == set(result.arch.services)
     assert set(manifest["connections"]) == {e.id for e in result.arch.edges}
     assert set(manifest["files"]) == set(result.files) - {MANIFEST}
-    owned = {a for s in manifest["services"].values() for a in s["terraform"]} | {a for group in manifest["other_owners"].values() for a in group}
+    owned = {a for s in manifest["services"].values() for a in s["terraform"]}
+    owned |= {a for group in manifest["other_owners"].values() for a in group}
     assert owned == set(result.owners)
