@@ -65,6 +65,9 @@ def main() -> None:
             lines.append(
                 row(f"build synthetic {size} services", best_of([ARCHC, "build", str(path), "--out", str(tmp / path.stem)], 1, tmp))
             )
+        from bench_diagrams import rows as diagram_rows
+
+        lines += [r.rsplit(" |", 2)[0] + " | |" for r in diagram_rows()]  # wall s; no RSS (in-process)
         if not args.quick:
             m = baseline(tmp)
             if m is not None:

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from compiler import pipeline
+from compiler.diagrams import GraphvizMissing
 from compiler.errors import ArchcError
 from compiler.outputs import OutputError, write_tree
 
@@ -73,24 +74,45 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
-    from compiler.plan import PlanEngineUnavailable, plan_stacks
+    from compiler.plan import PlanEngineUnavailable, PlanSession
     from compiler.plan_report import report
 
-    built = _build_and_write(args)
-    if isinstance(built, int):
-        return built
-    result, out = built
-    try:
-        plans = plan_stacks(
-            out / "terraform", validate_only=args.validate_only, terraform_binary=Path(args.terraform) if args.terraform else None
-        )
-    except PlanEngineUnavailable as exc:
-        print(f"archc: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+    # Terraform and the stand-in provider start while the build runs.
+    with PlanSession(terraform_binary=Path(args.terraform) if args.terraform else None) as session:
+        built = _build_and_write(args)
+        if isinstance(built, int):
+            return built
+        result, out = built
+        try:
+            plans = session.plan(out / "terraform", validate_only=args.validate_only)
+        except PlanEngineUnavailable as exc:
+            print(f"archc: error: {exc}", file=sys.stderr)
+            return EXIT_USAGE
     lines, errors = report(result, plans)
     for line in lines:
         print(line, file=sys.stderr if "error[" in line else sys.stdout)
     return EXIT_INVALID if errors else EXIT_OK
+
+
+def cmd_diagram(args: argparse.Namespace) -> int:
+    from compiler.diagrams import render_diagrams
+    from compiler.terraform.emit import emit
+
+    path = Path(args.file)
+    try:
+        arch = pipeline.load(path, _display(path))
+    except ArchcError as exc:
+        _print_errors(exc)
+        return EXIT_INVALID
+    files = render_diagrams(arch, emit(arch))
+    out = Path(args.out) if args.out else Path("generated") / arch.name / "diagrams"
+    try:
+        write_tree(out, {rel.removeprefix("diagrams/"): content for rel, content in files.items()})
+    except OutputError as exc:
+        print(f"archc: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"{_display(path)}: drew {len(files) // 3} views into {_display(out)}/")
+    return EXIT_OK
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
@@ -149,6 +171,11 @@ def parser() -> argparse.ArgumentParser:
     ve.add_argument("dir", metavar="DIR")
     ve.set_defaults(run=cmd_verify)
 
+    d = sub.add_parser("diagram", help="draw only the figures (overview, network, data flow) as DOT, SVG and PNG")
+    d.add_argument("file", metavar="FILE")
+    d.add_argument("--out", metavar="DIR", help="output directory (default: generated/<name>/diagrams/)")
+    d.set_defaults(run=cmd_diagram)
+
     s = sub.add_parser("schema", help="print the JSON Schema of model files (for editors)")
     s.add_argument("--out", metavar="FILE", help="write to FILE instead of standard output")
     s.set_defaults(run=cmd_schema)
@@ -161,6 +188,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     run: Callable[[argparse.Namespace], int] = args.run
     try:
         return run(args)
+    except GraphvizMissing as exc:
+        print(f"archc: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except KeyboardInterrupt:
         print("archc: interrupted; outputs left as they were", file=sys.stderr)
         return 130

@@ -7,7 +7,9 @@ Rules:
 - Connections that carry no request (monitoring, deployment, pipeline stages) are not
   part of the path.
 - If the model numbers any connection (``step:``), the path is exactly the numbered
-  connections, ordered by their number (ties keep YAML order): the architect decided.
+  connections, ordered by their number (ties keep YAML order), and they keep the
+  architect's numbers (a seed document's narrative may number steps no connection
+  carries, so numbers can skip).
 - Otherwise the path is derived: a breadth-first walk from the entry points (services
   nobody calls), visiting callers before callees, layers in YAML order and, within a
   service, its connections in YAML order. Connections the walk never reaches (a
@@ -29,7 +31,7 @@ NOT_REQUESTS = frozenset({"monitor", "deploy-target", "pipeline-stage"})
 class Step:
     """One numbered step of the request path."""
 
-    number: int  # 1-based
+    number: int  # 1-based; the YAML's own number when the model numbers its steps
     edge: Edge
 
 
@@ -37,9 +39,9 @@ def request_path(arch: Architecture) -> tuple[Step, ...]:
     """The numbered steps of the architecture's request path."""
     edges = [e for e in arch.edges if e.via not in NOT_REQUESTS]
     numbered = [e for e in edges if e.step is not None]
-    # sorted() is stable: numbered ties keep YAML order
-    ordered = sorted(numbered, key=lambda e: e.step or 0) if numbered else _walk(arch, edges)
-    return tuple(Step(i, e) for i, e in enumerate(ordered, start=1))
+    if numbered:  # sorted() is stable: ties keep YAML order
+        return tuple(Step(e.step or 0, e) for e in sorted(numbered, key=lambda e: e.step or 0))
+    return tuple(Step(i, e) for i, e in enumerate(_walk(arch, edges), start=1))
 
 
 def _walk(arch: Architecture, edges: list[Edge]) -> list[Edge]:

@@ -8,17 +8,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from compiler.diagrams import render_diagrams
 from compiler.errors import ArchcError
 from compiler.ir import Architecture
 from compiler.loader import load_file
 from compiler.manifest import MANIFEST, manifest_bytes
 from compiler.resolve import resolve
-from compiler.terraform.context import StackBuilder
-from compiler.terraform.emit import emit
-from compiler.terraform.schema_check import check_stack
-from compiler.terraform.synth import synthesize
 from compiler.validate import validate
+
+if TYPE_CHECKING:
+    from compiler.terraform.context import StackBuilder
 
 
 def load(path: Path, display_name: str | None = None) -> Architecture:
@@ -61,6 +62,11 @@ def compile_terraform(arch: Architecture, model_path: str) -> dict[str, bytes]:
 
 
 def _terraform(arch: Architecture, model_path: str) -> tuple[dict[str, bytes], StackBuilder]:
+    # Imported here: `archc validate` needs none of the Terraform stages.
+    from compiler.terraform.emit import emit
+    from compiler.terraform.schema_check import check_stack
+    from compiler.terraform.synth import synthesize
+
     stack = emit(arch)
     problems = check_stack(stack)
     if problems:
@@ -72,6 +78,7 @@ def build(path: Path, display_name: str | None = None) -> BuildResult:
     """Everything ``archc build`` writes, as ``{relative path: bytes}``, plus ownership."""
     arch = load(path, display_name)
     files, stack = _terraform(arch, display_name or path.as_posix())
+    files.update(render_diagrams(arch, stack))
     result = BuildResult(arch, files, stack)
     result.files[MANIFEST] = manifest_bytes(result)  # keep last: it checksums every other file
     return result

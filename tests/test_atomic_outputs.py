@@ -79,19 +79,22 @@ def _interrupted(tmp: Path, pause_at: int, sig: signal.Signals, previous: dict[s
     return proc.wait(60)
 
 
-FILES = 4  # udagram: cdktf.json, terraform/manifest.json, its stack, archc-manifest.json
+def _point(name: str, trees: Trees) -> int:
+    """Where to pause: before the first, second or last file, before or after the swap."""
+    files = len(trees[1]) - 1  # every file but the marker
+    return {"first file": 0, "second file": 1, "last file": files - 1, "before swap": files, "after swap": files + 1}[name]
 
 
-@pytest.mark.parametrize("pause_at", [0, 1, FILES - 1, FILES])
-def test_ctrl_c_while_writing_keeps_previous_outputs(pause_at: int, tmp_path: Path, trees: Trees) -> None:
-    assert _interrupted(tmp_path, pause_at, signal.SIGINT, trees[0]) == 130
+@pytest.mark.parametrize("point", ["first file", "second file", "last file", "before swap"])
+def test_ctrl_c_while_writing_keeps_previous_outputs(point: str, tmp_path: Path, trees: Trees) -> None:
+    assert _interrupted(tmp_path, _point(point, trees), signal.SIGINT, trees[0]) == 130
     assert _tree(tmp_path / "out") == trees[0]
     assert _siblings(tmp_path) == ["out", "udagram.yaml"]  # the staging directory is gone
 
 
-@pytest.mark.parametrize("pause_at", [1, FILES])
-def test_kill_while_writing_keeps_previous_outputs(pause_at: int, tmp_path: Path, trees: Trees) -> None:
-    assert _interrupted(tmp_path, pause_at, signal.SIGKILL, trees[0]) == -signal.SIGKILL
+@pytest.mark.parametrize("point", ["second file", "before swap"])
+def test_kill_while_writing_keeps_previous_outputs(point: str, tmp_path: Path, trees: Trees) -> None:
+    assert _interrupted(tmp_path, _point(point, trees), signal.SIGKILL, trees[0]) == -signal.SIGKILL
     assert _tree(tmp_path / "out") == trees[0]
     leftovers = [name for name in _siblings(tmp_path) if name.startswith(".out.new-")]
     assert len(leftovers) == 1  # a kill leaves its staging directory...
@@ -101,7 +104,7 @@ def test_kill_while_writing_keeps_previous_outputs(pause_at: int, tmp_path: Path
 
 
 def test_kill_right_after_the_swap_leaves_new_outputs_whole(tmp_path: Path, trees: Trees) -> None:
-    assert _interrupted(tmp_path, FILES + 1, signal.SIGKILL, trees[0]) == -signal.SIGKILL
+    assert _interrupted(tmp_path, _point("after swap", trees), signal.SIGKILL, trees[0]) == -signal.SIGKILL
     assert _tree(tmp_path / "out") == trees[1]
     assert _archc(tmp_path, "build", "udagram.yaml", "--out", "out").wait(60) == 0
     assert _siblings(tmp_path) == ["out", "udagram.yaml"]

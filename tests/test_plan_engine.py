@@ -214,10 +214,13 @@ def test_terraform_binary_mode_runs_the_given_executable(tmp_path: Path) -> None
 # --- unit tests of the pieces -------------------------------------------------
 
 
-def test_plan_object_marks_unset_computed_unknown() -> None:
+def test_plan_object_marks_unset_computed_unknown(tmp_path: Path) -> None:
     doc = json.loads(MINI_SCHEMA.read_text())
     schema, _ = schema_response_bytes(doc["provider_schemas"]["registry.terraform.io/hashicorp/aws"])
-    block = StandinProvider(schema)._resources["aws_instance"].block
+    (tmp_path / "schema.pb").write_bytes(schema)
+    provider = StandinProvider(tmp_path / "schema.pb")
+    provider.GetMetadata(None, None)  # the schema is read at the first request
+    block = provider._resources["aws_instance"].block
     planned = plan_object(
         block.attributes,
         block.block_types,

@@ -5,7 +5,7 @@
 See engine.py for the flow, standin_provider.py for what the stand-in checks.
 """
 
-from compiler.plan.engine import plan_stacks
+from compiler.plan.engine import PlanSession, plan_stacks
 from compiler.plan.model import PlanEngineUnavailable, StackPlan, TfDiagnostic
 
-__all__ = ["PlanEngineUnavailable", "StackPlan", "TfDiagnostic", "plan_stacks"]
+__all__ = ["PlanEngineUnavailable", "PlanSession", "StackPlan", "TfDiagnostic", "plan_stacks"]

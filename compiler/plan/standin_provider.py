@@ -20,6 +20,7 @@ import argparse
 import json
 import os
 import sys
+import threading
 from collections.abc import Iterator
 from concurrent import futures
 from pathlib import Path
@@ -90,24 +91,44 @@ def plan_object(attributes: Any, block_types: Any, value: Any) -> Any:
 
 
 class StandinProvider:
-    """tfplugin6 Provider service answering from a fixed schema."""
+    """tfplugin6 Provider service answering from a fixed schema.
 
-    def __init__(self, schema_bytes: bytes) -> None:
-        self._schema_bytes = schema_bytes
-        parsed = pb.GetProviderSchema.Response.FromString(schema_bytes)
-        self._resources = dict(parsed.resource_schemas)
-        self._data = dict(parsed.data_source_schemas)
-        self._metadata = pb.GetMetadata.Response(
-            server_capabilities=pb.ServerCapabilities(plan_destroy=True, get_provider_schema_optional=True),
-            resources=[pb.GetMetadata.ResourceMetadata(type_name=n) for n in self._resources],
-            data_sources=[pb.GetMetadata.DataSourceMetadata(type_name=n) for n in self._data],
-        )
+    The schema file is read at the first request, not at start: `archc plan` starts
+    this process while the build is still running and writes the file before
+    Terraform asks anything.
+    """
+
+    def __init__(self, schema_file: Path) -> None:
+        self._schema_file = schema_file
+        self._lock = threading.Lock()
+        self._loaded = False
+        self._schema_bytes = b""
+        self._resources: dict[str, Any] = {}
+        self._data: dict[str, Any] = {}
+        self._metadata: Any = None
+
+    def _load(self) -> None:
+        with self._lock:
+            if self._loaded:
+                return
+            self._schema_bytes = self._schema_file.read_bytes()
+            parsed = pb.GetProviderSchema.Response.FromString(self._schema_bytes)
+            self._resources = dict(parsed.resource_schemas)
+            self._data = dict(parsed.data_source_schemas)
+            self._metadata = pb.GetMetadata.Response(
+                server_capabilities=pb.ServerCapabilities(plan_destroy=True, get_provider_schema_optional=True),
+                resources=[pb.GetMetadata.ResourceMetadata(type_name=n) for n in self._resources],
+                data_sources=[pb.GetMetadata.DataSourceMetadata(type_name=n) for n in self._data],
+            )
+            self._loaded = True
 
     def GetMetadata(self, request: Any, context: Any) -> Any:
+        self._load()
         return self._metadata
 
     def GetProviderSchema(self, request: Any, context: Any) -> Any:
         # Served pre-serialized: see _provider_handlers.
+        self._load()
         return self._schema_bytes
 
     def ValidateProviderConfig(self, request: Any, context: Any) -> Any:
@@ -136,6 +157,7 @@ class StandinProvider:
         if proposed is None or prior is not None:
             # Destroy, or update: Terraform's proposal already merges prior values.
             return pb.PlanResourceChange.Response(planned_state=request.proposed_new_state)
+        self._load()
         block = self._resources[request.type_name].block
         planned = plan_object(block.attributes, block.block_types, proposed)
         return pb.PlanResourceChange.Response(planned_state=_encode(planned))
@@ -201,7 +223,7 @@ def _provider_handlers(provider: StandinProvider) -> dict[str, Any]:
 
 
 def serve(schema_file: Path, socket_path: str) -> None:
-    provider = StandinProvider(schema_file.read_bytes())
+    provider = StandinProvider(schema_file)
     # Terraform sends whole resource configurations: lift gRPC's 4 MB cap.
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=8), options=[("grpc.max_receive_message_length", 1 << 30)])
     server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler("tfplugin6.Provider", _provider_handlers(provider)),))

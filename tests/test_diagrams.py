@@ -1,0 +1,100 @@
+"""The figures: every example draws three views as DOT, self-contained SVG and PNG,
+the same bytes on every run, a kind without a known icon falls back with a warning,
+and a machine without Graphviz gets one line saying how to install it."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import shutil
+import subprocess
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from compiler import pipeline
+from compiler.diagrams import dot_sources, render_diagrams
+from compiler.diagrams.icons import GENERIC_ICON, icon
+from compiler.diagrams.render import INSTALL_HINT, PNG_MAGIC
+from compiler.ir import Architecture
+from compiler.names import DIAGRAM_VIEWS, diagram_file
+from compiler.terraform.emit import emit
+from modules.general import Users
+from tests.conftest import ROOT
+
+MODELS = [*sorted((ROOT / "examples").glob("*.yaml")), ROOT / "architecture.yaml"]
+ARCHC = str(ROOT / ".venv" / "bin" / "archc")
+XLINK = "{http://www.w3.org/1999/xlink}href"
+
+
+def _draw(path: Path) -> tuple[Architecture, dict[str, bytes]]:
+    arch = pipeline.load(path, path.relative_to(ROOT).as_posix())
+    return arch, render_diagrams(arch, emit(arch))
+
+
+@pytest.mark.parametrize("path", MODELS, ids=[p.stem for p in MODELS])
+def test_every_view_is_drawn_valid_and_self_contained(path: Path) -> None:
+    arch, files = _draw(path)
+    assert set(files) == {diagram_file(v, ext) for v in DIAGRAM_VIEWS for ext in ("dot", "svg", "png")}
+    for view in DIAGRAM_VIEWS:
+        assert files[diagram_file(view, "png")].startswith(PNG_MAGIC)
+        svg = ET.fromstring(files[diagram_file(view, "svg")])
+        hrefs = [e.attrib[XLINK] for e in svg.iter("{http://www.w3.org/2000/svg}image")]
+        assert hrefs, f"{view}: no icons"
+        assert all(h.startswith("data:image/png;base64,") for h in hrefs), f"{view}: an icon is linked, not embedded"
+        dot = files[diagram_file(view, "dot")].decode()
+        assert "site-packages" not in dot and 'IMG SRC="/' not in dot and 'image="/' not in dot
+    overview = files[diagram_file("overview", "dot")].decode()
+    for sid in arch.services:  # node id = service id; edge id = connection id
+        assert f'\t\t"{sid}" [' in overview or f"\t\t{sid} [" in overview
+    for edge in arch.edges:
+        assert f'id="{edge.id}"' in overview
+
+
+def test_same_bytes_on_every_run(tmp_path: Path) -> None:
+    path = ROOT / "examples" / "travel-booking.yaml"
+    first = _draw(path)[1]
+    again = _draw(path)[1]
+    assert first == again
+    outs = [tmp_path / "a", tmp_path / "b" / "deeper"]
+    for out in outs:
+        subprocess.run([ARCHC, "diagram", str(path), "--out", str(out)], check=True, capture_output=True, cwd=tmp_path)
+    for view in DIAGRAM_VIEWS:
+        for ext in ("dot", "svg", "png"):
+            name = f"{view}.{ext}"
+            assert (outs[0] / name).read_bytes() == (outs[1] / name).read_bytes() == first[diagram_file(view, ext)]
+
+
+def test_unknown_icon_falls_back_to_generic_with_a_warning(monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    monkeypatch.setattr(Users, "info", dataclasses.replace(Users.info, icon="aws.general.NoSuchIcon"))
+    arch = pipeline.load(ROOT / "examples" / "udagram.yaml")
+    with caplog.at_level(logging.WARNING, logger="archc"):
+        sources = dot_sources(arch, emit(arch))
+    assert caplog.messages == [
+        "archc: warning: the diagrams library has no icon 'aws.general.NoSuchIcon'; drawing it with the generic icon 'aws.general.General'"
+    ]
+    assert f'IMG SRC="{icon(GENERIC_ICON).path}"' in sources["overview"]
+
+
+def test_missing_dot_says_how_to_install_graphviz(tmp_path: Path) -> None:
+    bin_dir = tmp_path / "bin"  # node (cdktn's runtime) but no dot; archc's shebang names its python
+    bin_dir.mkdir()
+    (bin_dir / "node").symlink_to(shutil.which("node") or "/usr/bin/node")
+    env = dict(os.environ, PATH=str(bin_dir))
+    model = ROOT / "examples" / "udagram.yaml"
+    for command in (["diagram", str(model)], ["build", str(model)]):
+        done = subprocess.run([ARCHC, *command, "--out", str(tmp_path / "out")], capture_output=True, text=True, env=env, cwd=tmp_path)
+        assert (done.returncode, done.stdout, done.stderr) == (2, "", f"archc: error: {INSTALL_HINT}\n")
+    assert not (tmp_path / "out").exists()
+
+
+def test_archc_diagram_writes_only_the_figures(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [ARCHC, "diagram", str(ROOT / "architecture.yaml"), "--out", "figs"], capture_output=True, text=True, cwd=tmp_path
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "architecture.yaml: drew 3 views into figs/\n" or done.stdout.endswith("drew 3 views into figs/\n")
+    written = sorted(p.name for p in (tmp_path / "figs").iterdir() if not p.name.startswith("."))
+    assert written == sorted(f"{v}.{ext}" for v in DIAGRAM_VIEWS for ext in ("dot", "png", "svg"))
