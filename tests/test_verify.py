@@ -2,15 +2,15 @@
 with one precise line per problem.
 
 The Terraform part is checked on real builds. The diagram and docs parts are checked
-on output trees completed by hand with the conventions of compiler/names.py (node id =
-service id, edge id = connection id, docs/services/<id>.md with an anchor per
-connection), as the diagram and docs backends write them.
+on real builds too (overview, network and data-flow figures); the docs part on pages
+made by hand with the conventions of compiler/names.py (docs/services/<id>.md with an
+anchor per connection) until the docs backend is part of the build.
 """
 
 from __future__ import annotations
 
-import html
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -19,7 +19,7 @@ import pytest
 from compiler import pipeline
 from compiler.cli import main
 from compiler.manifest import MANIFEST, manifest_bytes
-from compiler.names import diagram_edge_id, diagram_file, diagram_node_id, doc_edge_anchor, doc_service_page
+from compiler.names import doc_edge_anchor, doc_service_page
 from compiler.outputs import write_tree
 from tests.conftest import ROOT
 
@@ -34,28 +34,23 @@ def test_committed_outputs_verify(out: Path, capsys: pytest.CaptureFixture[str],
     assert capsys.readouterr().out.startswith(f"generated/{out.name}/: verified ")
 
 
-def _hand_made_views(result: pipeline.BuildResult) -> None:
-    """Add diagrams and docs the way the backends name things, then re-make the manifest."""
-    arch = result.arch
-    nodes = "".join(f'  "{diagram_node_id(sid)}" [label="{sid}"]\n' for sid in arch.services)
-    edges = "".join(f'  "{e.source}" -> "{e.target}" [id="{diagram_edge_id(e)}"]\n' for e in arch.edges)
-    result.files[diagram_file("overview", "dot")] = f"digraph overview {{\n  graph [rankdir=LR]\n{nodes}{edges}}}\n".encode()
-    svg_nodes = "".join(f'<g id="node{i}" class="node">\n<title>{html.escape(sid)}</title>\n</g>\n' for i, sid in enumerate(arch.services))
-    svg_edges = "".join(f'<g id="{html.escape(diagram_edge_id(e))}" class="edge">\n</g>\n' for e in arch.edges)
-    result.files[diagram_file("overview", "svg")] = f"<svg>\n{svg_nodes}{svg_edges}</svg>\n".encode()
-    for sid in arch.services:
-        anchors = "".join(f'| <a id="{doc_edge_anchor(e)}"></a>{e.target} |\n' for e in arch.edges_from(sid))
+def _hand_made_docs(result: pipeline.BuildResult) -> None:
+    """Until the docs backend lands: pages named as compiler/names.py says, then a new manifest."""
+    if any(rel.startswith("docs/") for rel in result.files):
+        return
+    for sid in result.arch.services:
+        anchors = "".join(f'| <a id="{doc_edge_anchor(e)}"></a>{e.target} |\n' for e in result.arch.edges_from(sid))
         result.files[doc_service_page(sid)] = f"# {sid}\n\n{anchors}".encode()
     result.files[MANIFEST] = manifest_bytes(result)
 
 
 @pytest.fixture
 def out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A real build of udagram, with hand-made diagrams and docs, in ./out."""
+    """A real build of udagram (Terraform, diagrams; docs hand-made if not built yet) in ./out."""
     monkeypatch.chdir(tmp_path)
     shutil.copy(ROOT / "examples" / "udagram.yaml", tmp_path)
     result = pipeline.build(Path("udagram.yaml"), "udagram.yaml")
-    _hand_made_views(result)
+    _hand_made_docs(result)
     write_tree(tmp_path / "out", result.files)
     return tmp_path / "out"
 
@@ -67,7 +62,7 @@ def _verify(capsys: pytest.CaptureFixture[str]) -> tuple[int, list[str]]:
 
 def test_untouched_build_verifies(out: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["verify", "out"]) == 0
-    assert capsys.readouterr().out == "out/: verified 10 files, 5 services, 4 connections: every one in every output, no file changed\n"
+    assert capsys.readouterr().out == "out/: verified 17 files, 5 services, 4 connections: every one in every output, no file changed\n"
 
 
 def test_edited_file(out: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -125,7 +120,7 @@ def test_service_and_connection_missing_from_terraform(out: Path, capsys: pytest
 
 def test_service_missing_from_a_diagram(out: Path, capsys: pytest.CaptureFixture[str]) -> None:
     dot = out / "diagrams" / "overview.dot"
-    dot.write_text("".join(line for line in dot.read_text().splitlines(keepends=True) if '"media"' not in line))
+    dot.write_text("".join(line for line in dot.read_text().splitlines(keepends=True) if not re.search(r"^\s*media \[| -> media ", line)))
     assert _verify(capsys) == (
         1,
         [
@@ -138,7 +133,7 @@ def test_service_missing_from_a_diagram(out: Path, capsys: pytest.CaptureFixture
 
 def test_connection_missing_from_the_svg(out: Path, capsys: pytest.CaptureFixture[str]) -> None:
     svg = out / "diagrams" / "overview.svg"
-    svg.write_text(svg.read_text().replace('<g id="api-&gt;db" class="edge">', "<g>"))
+    svg.write_text(svg.read_text().replace('<g id="api&#45;&gt;db" class="edge">', "<g>"))
     assert (
         _verify(capsys)[1][1] == "out/diagrams/overview.svg:1:1: error[verify]: connection api->db is missing (no edge with id 'api->db')"
     )
