@@ -68,6 +68,9 @@ def main() -> None:
         from bench_diagrams import rows as diagram_rows
 
         lines += [r.rsplit(" |", 2)[0] + " | |" for r in diagram_rows()]  # wall s; no RSS (in-process)
+        from bench_docs import rows as docs_rows
+
+        lines += [r.rsplit(" |", 2)[0] + " | |" for r in docs_rows()]
         if not args.quick:
             m = baseline(tmp)
             if m is not None:

@@ -140,6 +140,30 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_docs(args: argparse.Namespace) -> int:
+    from compiler.docs.serve import serve
+    from compiler.docs.site import SiteError, build_site
+
+    builds = []
+    for file in args.files:
+        try:
+            result = pipeline.build(Path(file), _display(Path(file)))
+        except ArchcError as exc:
+            _print_errors(exc)
+            return EXIT_INVALID
+        builds.append((result.arch, result.files))
+    out = Path(args.out) if args.out else Path("generated") / "site"
+    try:
+        write_tree(out, build_site(builds))
+    except (SiteError, OutputError) as exc:
+        print(f"archc: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"docs site for {len(builds)} architecture{'s' if len(builds) != 1 else ''} in {_display(out)}/ (open index.html)")
+    if args.serve:
+        serve(out, args.port)
+    return EXIT_OK
+
+
 def _print_errors(exc: ArchcError) -> None:
     for diag in exc.diagnostics:
         print(diag.format(), file=sys.stderr)
@@ -170,6 +194,13 @@ def parser() -> argparse.ArgumentParser:
     ve = sub.add_parser("verify", help="check that DIR still matches its build: every element in every output, no file edited")
     ve.add_argument("dir", metavar="DIR")
     ve.set_defaults(run=cmd_verify)
+
+    ds = sub.add_parser("docs", help="build a docs site (mkdocs + Material, offline) over one or more models")
+    ds.add_argument("files", nargs="+", metavar="FILE")
+    ds.add_argument("--out", metavar="DIR", help="site directory (default: generated/site/)")
+    ds.add_argument("--serve", action="store_true", help="then serve it on http://127.0.0.1:PORT/ until Ctrl-C")
+    ds.add_argument("--port", type=int, default=8000, help="port for --serve (default: 8000)")
+    ds.set_defaults(run=cmd_docs)
 
     d = sub.add_parser("diagram", help="draw only the figures (overview, network, data flow) as DOT, SVG and PNG")
     d.add_argument("file", metavar="FILE")

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from compiler.diagrams import render_diagrams
+from compiler.docs import render_docs
 from compiler.errors import ArchcError
 from compiler.ir import Architecture
 from compiler.loader import load_file
@@ -79,6 +80,7 @@ def build(path: Path, display_name: str | None = None) -> BuildResult:
     arch = load(path, display_name)
     files, stack = _terraform(arch, display_name or path.as_posix())
     files.update(render_diagrams(arch, stack))
+    files.update(render_docs(arch, stack, figures=frozenset(files)))  # after the diagrams: it links the figures drawn
     result = BuildResult(arch, files, stack)
     result.files[MANIFEST] = manifest_bytes(result)  # keep last: it checksums every other file
     return result

@@ -1,10 +1,8 @@
 """`archc verify`: passes on every example's outputs, fails on each kind of tampering
 with one precise line per problem.
 
-The Terraform part is checked on real builds. The diagram and docs parts are checked
-on real builds too (overview, network and data-flow figures); the docs part on pages
-made by hand with the conventions of compiler/names.py (docs/services/<id>.md with an
-anchor per connection) until the docs backend is part of the build.
+Every part (Terraform, the overview/network/data-flow figures in DOT and SVG, the docs
+pages and anchors named by compiler/names.py) is checked on real builds.
 """
 
 from __future__ import annotations
@@ -18,8 +16,7 @@ import pytest
 
 from compiler import pipeline
 from compiler.cli import main
-from compiler.manifest import MANIFEST, manifest_bytes
-from compiler.names import doc_edge_anchor, doc_service_page
+from compiler.manifest import MANIFEST
 from compiler.outputs import write_tree
 from tests.conftest import ROOT
 
@@ -34,23 +31,12 @@ def test_committed_outputs_verify(out: Path, capsys: pytest.CaptureFixture[str],
     assert capsys.readouterr().out.startswith(f"generated/{out.name}/: verified ")
 
 
-def _hand_made_docs(result: pipeline.BuildResult) -> None:
-    """Until the docs backend lands: pages named as compiler/names.py says, then a new manifest."""
-    if any(rel.startswith("docs/") for rel in result.files):
-        return
-    for sid in result.arch.services:
-        anchors = "".join(f'| <a id="{doc_edge_anchor(e)}"></a>{e.target} |\n' for e in result.arch.edges_from(sid))
-        result.files[doc_service_page(sid)] = f"# {sid}\n\n{anchors}".encode()
-    result.files[MANIFEST] = manifest_bytes(result)
-
-
 @pytest.fixture
 def out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A real build of udagram (Terraform, diagrams; docs hand-made if not built yet) in ./out."""
+    """A real build of udagram (Terraform, diagrams, docs) in ./out."""
     monkeypatch.chdir(tmp_path)
     shutil.copy(ROOT / "examples" / "udagram.yaml", tmp_path)
     result = pipeline.build(Path("udagram.yaml"), "udagram.yaml")
-    _hand_made_docs(result)
     write_tree(tmp_path / "out", result.files)
     return tmp_path / "out"
 
@@ -62,7 +48,7 @@ def _verify(capsys: pytest.CaptureFixture[str]) -> tuple[int, list[str]]:
 
 def test_untouched_build_verifies(out: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["verify", "out"]) == 0
-    assert capsys.readouterr().out == "out/: verified 17 files, 5 services, 4 connections: every one in every output, no file changed\n"
+    assert capsys.readouterr().out == "out/: verified 26 files, 5 services, 4 connections: every one in every output, no file changed\n"
 
 
 def test_edited_file(out: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,0 +1,226 @@
+"""archc's own reference (``docs/reference/``), generated from the catalog and the models.
+
+Every service kind (``modules.CATALOG``, families in ``modules.FAMILIES``) and every
+YAML field (``compiler.model`` and each kind's pydantic settings) comes from the code,
+so the reference cannot miss one; ``tests/test_docs_reference.py`` fails when the
+committed pages are stale. Regenerate with ``python -m compiler.docs.reference``.
+"""
+
+from __future__ import annotations
+
+import sys
+import types
+import typing
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel
+from pydantic_core import PydanticUndefined
+
+from compiler.docs.markdown import code, codes, escape
+from compiler.docs.pages import VIA_TEXT, format_value
+from compiler.model import ArchitectureSpec, BackendSpec, ConnectionSpec, LayerSpec, NetworkSpec, TerraformSpec
+from modules import CATALOG, FAMILIES
+from modules.base import RefTo, Service
+
+ROOT = Path(__file__).resolve().parents[2]
+TOP_LEVEL: tuple[tuple[str, type[BaseModel]], ...] = (
+    ("Top level", ArchitectureSpec),
+    ("network", NetworkSpec),
+    ("layers[]", LayerSpec),
+    ("connections[]", ConnectionSpec),
+    ("terraform", TerraformSpec),
+    ("terraform.backend", BackendSpec),
+)
+_SCALARS = {str: "string", int: "integer", float: "number", bool: "boolean"}
+
+
+def type_text(annotation: Any) -> str:
+    """A field's type in words.
+
+    >>> type_text(int | list[str] | None)
+    'integer, list of string or none'
+    """
+    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+    if annotation is type(None):
+        return "none"
+    if annotation in _SCALARS:
+        return _SCALARS[annotation]
+    if origin is Literal:
+        return "one of " + ", ".join(str(a) for a in args)
+    if origin in (typing.Union, types.UnionType):
+        return ", ".join(type_text(a) for a in args[:-1]) + " or " + type_text(args[-1])
+    if origin is typing.Annotated:
+        ref = next((m for m in args[1:] if isinstance(m, RefTo)), None)
+        return "service name" + (f" ({', '.join(ref.kinds)})" if ref and ref.kinds else "") if ref else type_text(args[0])
+    if origin in (list, tuple):
+        return f"list of {type_text(args[0])}"
+    if origin is dict:
+        return f"map of {type_text(args[0])} to {type_text(args[1])}"
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return f"object ({annotation.__name__})"
+    return str(annotation)
+
+
+def _default(field: Any) -> str:
+    if field.default is PydanticUndefined and field.default_factory is None:
+        return "required"
+    return format_value(field.default_factory() if field.default is PydanticUndefined else field.default)
+
+
+def _example(key: str, field: Any, used: dict[str, Any]) -> str:
+    if field.examples:
+        return format_value(field.examples[0])
+    return format_value(used[key]) if key in used else ""
+
+
+def example_usage() -> dict[str, tuple[str, str, dict[str, Any]]]:
+    """Kind -> (example file, service id, its settings as written) for the first example using it."""
+    from compiler.pipeline import load
+
+    found: dict[str, tuple[str, str, dict[str, Any]]] = {}
+    for path in [*sorted((ROOT / "examples").glob("*.yaml")), ROOT / "architecture.yaml"]:
+        for node in load(path).services.values():
+            written = node.spec.model_dump(mode="json", by_alias=True, exclude_unset=True)
+            if node.kind not in found or len(written) > len(found[node.kind][2]):
+                found[node.kind] = (path.relative_to(ROOT).as_posix(), node.id, written)
+    return found
+
+
+def _field_type(field: Any) -> str:
+    ref = next((m for m in field.metadata if isinstance(m, RefTo)), None)
+    if ref is not None:
+        return "service name" + (f" ({', '.join(ref.kinds)})" if ref.kinds else "")
+    return type_text(field.annotation)
+
+
+def fields_table(model: type[BaseModel], skip: frozenset[str] = frozenset(), used: dict[str, Any] | None = None) -> list[str]:
+    """A Markdown table of a model's YAML fields: key, type, default, example, meaning."""
+    lines = ["| Field | Type | Default | Example | Meaning |", "|---|---|---|---|---|"]
+    for name, field in model.model_fields.items():
+        if name in skip:
+            continue
+        default = "see below" if _nested_models_of(field) and _default(field) != "required" else _default(field)
+        cells = [code(field.alias or name), escape(_field_type(field)), escape(default)]
+        cells += [escape(_example(field.alias or name, field, used or {})), escape(field.description or "")]
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+def _nested_models_of(field: Any) -> list[type[BaseModel]]:
+    found: list[type[BaseModel]] = []
+    stack = [field.annotation]
+    while stack:
+        arg = stack.pop()
+        if isinstance(arg, type) and issubclass(arg, BaseModel) and arg not in found:
+            found.append(arg)
+        stack.extend(typing.get_args(arg))
+    return found
+
+
+def _nested_models(model: type[BaseModel]) -> list[type[BaseModel]]:
+    found: list[type[BaseModel]] = []
+    for field in model.model_fields.values():
+        found += [m for m in _nested_models_of(field) if m not in found]
+    return found
+
+
+def kind_section(kind: str, cls: type[Service], usage: tuple[str, str, dict[str, Any]] | None) -> list[str]:
+    """The reference of one kind; ``usage``: where an example model uses it."""
+    info = cls.info
+    lines = [f"## {kind}", "", f"**{escape(info.title)}**. {escape(info.summary)}", ""]
+    facts = [f"Runs: {'outside the VPC' if info.placement == 'outside' else f'in the {info.placement} subnets'}"]
+    if info.port:
+        facts.append(f"a network connection to it opens {info.protocol.upper()} {info.port}")
+    if info.needs:
+        facts.append(f"its connections mean: {VIA_TEXT[info.needs]}")
+    else:
+        facts.append("it starts no connections")
+    if info.offers:
+        facts.append("as a target it offers: " + ", ".join(VIA_TEXT[o] for o in info.offers))
+    lines += ["; ".join(facts) + ".", ""]
+    if info.access:
+        lines += ["| Access level | IAM actions granted on it |", "|---|---|"]
+        lines += [f"| {code(level)} | {codes(actions)} |" for level, actions in info.access.items()]
+        lines += ["", f"The first level ({code(next(iter(info.access)))}) is the default of an API connection.", ""]
+    lines += ["Settings (besides `kind`, `title`, `description`):", ""]
+    lines += fields_table(cls, frozenset(Service.model_fields), usage[2] if usage else None)
+    for nested in _nested_models(cls):
+        lines += ["", f"`{nested.__name__}`: {escape(nested.__doc__ or '')}", "", *fields_table(nested)]
+    if usage:
+        snippet = yaml.safe_dump({usage[1]: usage[2]}, sort_keys=False, default_flow_style=False).rstrip()
+        lines += ["", f"In `{usage[0]}`:", "", "```yaml", snippet, "```"]
+    return [*lines, ""]
+
+
+def reference_pages() -> dict[str, str]:
+    """``{repo-relative path: text}`` of every generated reference page."""
+    pages: dict[str, str] = {}
+    usage = example_usage()
+    index = ["# Service kinds", "", "Every kind archc compiles, by family. Generated from `modules/`; do not edit.", ""]
+    index += ["| Kind | AWS service | Family | What it does |", "|---|---|---|---|"]
+    for family in FAMILIES:
+        kinds = [(k, c) for k, c in CATALOG.items() if c.info.family == family]
+        if not kinds:
+            continue
+        page = [f"# {family.capitalize()} kinds", "", f"Generated from `modules/{family}.py`; do not edit.", ""]
+        for kind, cls in kinds:
+            page += kind_section(kind, cls, usage.get(kind))
+            index.append(f"| [{kind}]({family}.md#{kind}) | {escape(cls.info.title)} | {family} | {escape(cls.info.summary)} |")
+        pages[f"docs/reference/kinds/{family}.md"] = "\n".join(page).rstrip() + "\n"
+    pages["docs/reference/kinds/index.md"] = "\n".join(index) + "\n"
+    model = ["# Model file", "", "The YAML fields of a model file. Generated from `compiler/model.py`; do not edit.", ""]
+    for title, spec in TOP_LEVEL:
+        model += [f"## {title}", "", escape(spec.__doc__ or ""), "", *fields_table(spec), ""]
+    model += ["Each service under `layers[].services` has a `kind` (see [Service kinds](kinds/index.md)), an optional"]
+    model += ["`title` and `description`, and the settings of its kind.", ""]
+    pages["docs/reference/model.md"] = "\n".join(model).rstrip() + "\n"
+    pages["docs/gallery.md"] = gallery()
+    return pages
+
+
+def _leading_comment(path: Path) -> str:
+    lines = []
+    for line in path.read_text().splitlines():
+        if not line.startswith("#"):
+            break
+        lines.append(line.lstrip("# ").strip())
+    return " ".join(lines)
+
+
+def gallery() -> str:
+    """The examples: what each models, and links to its model and generated docs."""
+    from compiler.pipeline import load
+
+    lines = ["# Gallery", "", "The example models and what `archc build FILE` generates from them into `generated/<name>/`."]
+    lines += ["Generated from `examples/`; do not edit.", ""]
+    for path in [*sorted((ROOT / "examples").glob("*.yaml")), ROOT / "architecture.yaml"]:
+        arch = load(path)
+        rel = path.relative_to(ROOT).as_posix()
+        lines += [f"## {escape(arch.title)}", "", escape(arch.description), ""]
+        if _leading_comment(path):
+            lines += [f"*{escape(_leading_comment(path))}*", ""]
+        kinds = sorted({n.kind for n in arch.services.values()})
+        lines += [
+            f"- Model: [{rel}](../{rel}) · {len(arch.services)} services, {len(arch.edges)} connections in `{arch.region}`",
+            f"- Docs: [generated/{arch.name}/docs/index.md](../generated/{arch.name}/docs/index.md)",
+            f"- Terraform: [generated/{arch.name}/terraform/](../generated/{arch.name}/terraform/)",
+            f"- Kinds: {codes(kinds)}",
+            "",
+        ]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def main() -> int:
+    """Write the reference pages into the repository's docs/."""
+    for rel, text in reference_pages().items():
+        path = ROOT / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+        print(rel)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,168 @@
+"""Render the docs pages: resolved Architecture + emitted stack -> ``{docs/...md: bytes}``.
+
+Templates live in ``templates/``; undefined names fail the build (StrictUndefined),
+and every value they print is Markdown-escaped unless built as :class:`Md`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from compiler.docs.markdown import Md, anchor, code, codes, finalize
+from compiler.docs.pages import VIA_TEXT, Links, connection_detail, layer_page, service_facts, settings
+from compiler.docs.stackfacts import Grant, Rule, iam_grants, resources_of, security_rules
+from compiler.flow import request_path
+from compiler.ir import Architecture, ServiceNode
+from compiler.names import doc_edge_anchor, doc_service_page
+from compiler.terraform.context import StackBuilder
+
+TEMPLATES = Path(__file__).parent / "templates"
+_BLANK_LINES = re.compile(r"\n{3,}")
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,  # Markdown, not HTML: finalize() escapes for Markdown instead
+        finalize=finalize,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["code"] = code
+    env.globals.update(anchor=anchor, codes=codes, via=VIA_TEXT, detail=connection_detail, edge_anchor=doc_edge_anchor)
+    return env
+
+
+def _render(template: str, **context: Any) -> bytes:
+    text = _environment().get_template(template).render(**context)
+    return (_BLANK_LINES.sub("\n\n", text).strip() + "\n").encode()
+
+
+def placement_text(node: ServiceNode) -> str:
+    """Where a service runs, in words."""
+    return "outside the VPC" if node.placement == "outside" else f"runs in the {node.placement} subnets"
+
+
+def render_docs(arch: Architecture, stack: StackBuilder, figures: frozenset[str] = frozenset()) -> dict[str, bytes]:
+    """Every docs page of an architecture; ``figures`` are the diagram files the build wrote."""
+    rules, grants = security_rules(stack), iam_grants(stack)
+
+    def links(page: str) -> Links:
+        return Links(arch, page, figures)
+
+    edge_resources: dict[str, list[str]] = {}
+    for res in stack.resources.values():
+        if res.edge:
+            edge_resources.setdefault(res.edge, []).append(f"data.{res.type}.{res.name}" if res.data else f"{res.type}.{res.name}")
+
+    files = {
+        "docs/index.md": _index(arch, stack, links("docs/index.md")),
+        "docs/data-flow.md": _data_flow(arch, links("docs/data-flow.md")),
+        "docs/network.md": _network(arch, stack, links("docs/network.md")),
+        "docs/security.md": _security(arch, rules, grants, links("docs/security.md")),
+        "docs/decisions.md": _render(
+            "decisions.md.j2", arch=arch, links=links("docs/decisions.md"), decisions=_decisions(arch, list(arch.services))
+        ),
+    }
+    for layer in arch.layers:
+        page = layer_page(layer.name)
+        files[page] = _render("layer.md.j2", arch=arch, layer=layer, links=links(page), placement=placement_text)
+    for node in arch.services.values():
+        page = doc_service_page(node.id)
+        files[page] = _render(
+            "service.md.j2",
+            node=node,
+            info=node.spec.info,
+            placement=placement_text(node),
+            links=links(page),
+            settings=settings(node, links(page)),
+            f=service_facts(arch, stack, node, rules, grants),
+            roles=sorted({g.role for g in grants if g.service == node.id and g.role}),
+            edge_resources=edge_resources,
+            decisions=[d for _, d in _decisions(arch, [node.id])],
+        )
+    return files
+
+
+def _decisions(arch: Architecture, sids: list[str]) -> list[tuple[str, Any]]:
+    return [(sid, d) for sid in sids for d in arch.services[sid].spec.decisions()]
+
+
+def _index(arch: Architecture, stack: StackBuilder, links: Links) -> bytes:
+    managed = sum(1 for r in stack.resources.values() if not r.data)
+    counts = {"resources": managed, "data": len(stack.resources) - managed, "outputs": len(stack.outputs)}
+    kinds = Counter(n.spec.info.title for n in arch.services.values() if n.spec.info.family != "general")
+    aws_services = list(kinds.items())  # in order of first appearance, like the layers
+    return _render("index.md.j2", arch=arch, links=links, counts=counts, aws_services=aws_services)
+
+
+def _data_flow(arch: Architecture, links: Links) -> bytes:
+    steps = request_path(arch)
+    on_path = {id(s.edge) for s in steps}
+    others = [e for e in arch.edges if id(e) not in on_path]
+    numbered = any(e.step is not None for e in arch.edges)
+    return _render("data-flow.md.j2", arch=arch, links=links, steps=steps, others=others, numbered=numbered)
+
+
+def _network(arch: Architecture, stack: StackBuilder, links: Links) -> bytes:
+    net = arch.network
+    nat_count = sum(1 for r in resources_of(stack, "network") if r.type == "aws_nat_gateway")
+    nat_text = {
+        "none": "none: private subnets have no route to the internet",
+        "single": f"{nat_count}, shared by every availability zone",
+        "per-az": f"{nat_count}, one per availability zone",
+    }[net.nat]
+    flow_logs: str | Md = "off"
+    if net.flow_logs == "cloudwatch":
+        flow_logs = "to CloudWatch Logs"
+    elif net.flow_logs:
+        flow_logs = Md(f"to the bucket {links.service(net.flow_logs)}")
+    routes = {"public": "internet gateway", "private": "NAT gateway" if net.nat != "none" else "none", "isolated": "none"}
+    placed: dict[str, list[str]] = {}
+    for node in arch.services.values():
+        placed.setdefault(node.placement, []).append(node.id)
+    network_resources = [f"data.{r.type}.{r.name}" if r.data else f"{r.type}.{r.name}" for r in resources_of(stack, "network")]
+    return _render(
+        "network.md.j2",
+        arch=arch,
+        net=net,
+        links=links,
+        nat_text=nat_text,
+        flow_logs=flow_logs,
+        routes=routes,
+        placed=placed,
+        outside=placed.get("outside", []),
+        network_resources=network_resources,
+    )
+
+
+def _matrix(arch: Architecture, rules: list[Rule]) -> dict[str, Any]:
+    ingress = [r for r in rules if r.direction == "ingress"]
+    order = {sid: i for i, sid in enumerate(arch.services)}
+    targets = sorted({r.service for r in ingress}, key=lambda s: order.get(s, len(order)))
+    peers = sorted({r.peer for r in ingress}, key=lambda p: (order.get(p, len(order)), p))
+    rows = []
+    for peer in peers:
+        cells = []
+        for target in targets:
+            ports = sorted({f"{r.protocol} {r.ports}" for r in ingress if r.peer == peer and r.service == target})
+            cells.append(", ".join(ports))
+        rows.append((peer, cells))
+    return {"targets": targets, "rows": rows}
+
+
+def _security(arch: Architecture, rules: list[Rule], grants: list[Grant], links: Links) -> bytes:
+    edge_grants = [g for g in grants if g.edge]
+    own = [g for g in grants if not g.edge]
+    return _render(
+        "security.md.j2", arch=arch, links=links, matrix=_matrix(arch, rules), rules=rules, edge_grants=edge_grants, own_grants=own
+    )

@@ -1,0 +1,150 @@
+"""The docs site (``archc docs``): mkdocs + Material over one or more architectures.
+
+Each architecture's build outputs are copied with their own layout
+(``<name>/docs/...``, ``<name>/diagrams/...``), so the relative links the Markdown
+already has (``../diagrams/overview.svg``) resolve on the site too. The site works
+offline: no web fonts, no CDN, search runs in the browser. mkdocs runs in strict mode
+with link and anchor validation, so a broken link fails the build.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import os
+import shutil
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from compiler.docs.markdown import escape
+from compiler.docs.pages import layer_page
+from compiler.ir import Architecture
+from compiler.names import doc_service_page
+
+SITE_PAGES = (("Overview", "docs/index.md"), ("Data flow", "docs/data-flow.md"), ("Network", "docs/network.md"))
+SITE_PAGES_END = (("Security", "docs/security.md"), ("Decisions", "docs/decisions.md"))
+THEME = Path(__file__).parent / "theme"  # overrides of Material's templates
+# What the site copies from a build: the Markdown and the figures it links.
+SITE_DIRS = ("docs/", "diagrams/")
+
+
+class SiteError(Exception):
+    """mkdocs refused the site (strict mode: a broken link, a missing page...)."""
+
+
+def _nav(arch: Architecture) -> list[Any]:
+    """Navigation of one architecture. Titles are HTML-escaped here: mkdocs' templates print
+    nav titles without escaping (its Jinja environment has no autoescape)."""
+
+    def entry(title: str, path: str) -> dict[str, str]:
+        return {html.escape(title): f"{arch.name}/{path}"}
+
+    layers = []
+    for layer in arch.layers:
+        pages = [entry("About this layer", layer_page(layer.name))]
+        pages += [entry(arch.services[sid].title, doc_service_page(sid)) for sid in layer.services]
+        layers.append({html.escape(layer.title): pages})
+    return [*(entry(t, p) for t, p in SITE_PAGES), {"Layers": layers}, *(entry(t, p) for t, p in SITE_PAGES_END)]
+
+
+def _home(archs: Sequence[Architecture]) -> str:
+    lines = ["# Architectures", "", "| Architecture | Region | Services | Description |", "|---|---|---|---|"]
+    for arch in archs:
+        link = f"[{escape(arch.title)}]({arch.name}/docs/index.md)"
+        lines.append(f"| {link} | `{arch.region}` | {len(arch.services)} | {escape(arch.description)} |")
+    return "\n".join(lines) + "\n"
+
+
+def _site_name(arch: Architecture) -> str:
+    """The title, unless it holds HTML syntax: Material prints site_name unescaped in places."""
+    return arch.name if any(c in arch.title for c in "<>\"'&") else arch.title
+
+
+def site_config(archs: Sequence[Architecture]) -> dict[str, Any]:
+    """The mkdocs.yml of the site, as data."""
+    single = len(archs) == 1
+    nav: list[Any] = [{"Home": "index.md"}]
+    if single:
+        nav += _nav(archs[0])
+    else:
+        nav += [{html.escape(arch.title): _nav(arch)} for arch in archs]
+    return {
+        "site_name": _site_name(archs[0]) if single else "Architectures",
+        "docs_dir": "src",
+        "use_directory_urls": False,  # pages open from the file system too
+        "theme": {
+            "name": "material",
+            "custom_dir": "theme",  # see theme/main.html
+            "font": False,  # no Google Fonts: the site must work offline
+            "features": ["navigation.sections", "navigation.top", "search.highlight"],
+        },
+        "plugins": ["search"],
+        "markdown_extensions": ["tables", {"toc": {"permalink": True}}],
+        "validation": {"omitted_files": "warn", "absolute_links": "warn", "unrecognized_links": "warn", "anchors": "warn"},
+        "nav": nav,
+    }
+
+
+def assemble(builds: Sequence[tuple[Architecture, dict[str, bytes]]], project: Path) -> Path:
+    """Write the mkdocs project (mkdocs.yml + src/) into ``project``; return its config file."""
+    src = project / "src"
+    for arch, files in builds:
+        for rel, content in sorted(files.items()):
+            if rel.startswith(SITE_DIRS):
+                target = src / arch.name / rel
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(content)
+    src.mkdir(parents=True, exist_ok=True)
+    (src / "index.md").write_text(_home([a for a, _ in builds]))
+    shutil.copytree(THEME, project / "theme")
+    config = project / "mkdocs.yml"
+    config.write_text(yaml.safe_dump(site_config([a for a, _ in builds]), sort_keys=False, allow_unicode=True))
+    return config
+
+
+def build_site(builds: Sequence[tuple[Architecture, dict[str, bytes]]]) -> dict[str, bytes]:
+    """The static site as ``{relative path: bytes}`` (strict: any mkdocs warning is an error).
+
+    mkdocs writes into a scratch directory (it empties its ``site_dir`` first, so it never
+    gets the user's); the caller writes the result like every other output.
+    """
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import MkDocsException
+
+    names = [a.name for a, _ in builds]
+    if len(set(names)) != len(names):
+        raise SiteError("two models have the same name; each architecture needs its own")
+    warnings = _WarningCollector()
+    mkdocs_log = logging.getLogger("mkdocs")
+    mkdocs_log.addHandler(warnings)
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = "0"  # no build date in the sitemap: the same site on every run
+    with tempfile.TemporaryDirectory(prefix="archc-site-") as tmp:
+        config_file = assemble(builds, Path(tmp))
+        site_dir = Path(tmp) / "site"
+        try:
+            build(load_config(str(config_file), strict=True, site_dir=str(site_dir)))
+        except MkDocsException as exc:
+            detail = "; ".join(warnings.messages) or str(exc)
+            raise SiteError(f"mkdocs refused the site: {detail}") from None
+        finally:
+            mkdocs_log.removeHandler(warnings)
+            if epoch is None:
+                del os.environ["SOURCE_DATE_EPOCH"]
+            else:
+                os.environ["SOURCE_DATE_EPOCH"] = epoch
+        return {p.relative_to(site_dir).as_posix(): p.read_bytes() for p in sorted(site_dir.rglob("*")) if p.is_file()}
+
+
+class _WarningCollector(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())

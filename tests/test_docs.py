@@ -1,0 +1,108 @@
+"""The generated docs: complete (every service and connection), linked (every relative link
+and anchor resolves inside the output), and safe (model text renders as text)."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from pathlib import Path
+
+import pytest
+
+from compiler import pipeline
+from compiler.docs.markdown import escape
+from compiler.flow import request_path
+from compiler.names import doc_edge_anchor, doc_service_page
+from tests.conftest import ROOT
+
+MODELS = [*sorted((ROOT / "examples").glob("*.yaml")), ROOT / "architecture.yaml"]
+HOSTILE = ROOT / "tests" / "docs" / "hostile.yaml"
+LINK = re.compile(r"(?<!\\)\]\(([^)\s]+)\)")  # not an escaped \](...) from model text
+ANCHOR = re.compile(r'<a id="([^"]+)"></a>')
+
+
+def _build(path: Path) -> pipeline.BuildResult:
+    return pipeline.build(path, path.relative_to(ROOT).as_posix())
+
+
+@pytest.fixture(scope="module", params=[*MODELS, HOSTILE], ids=[p.stem for p in [*MODELS, HOSTILE]])
+def built(request: pytest.FixtureRequest) -> pipeline.BuildResult:
+    return _build(request.param)
+
+
+def _docs(result: pipeline.BuildResult) -> dict[str, str]:
+    return {rel: content.decode() for rel, content in result.files.items() if rel.startswith("docs/")}
+
+
+def test_every_service_and_connection_is_documented(built: pipeline.BuildResult) -> None:
+    docs, arch = _docs(built), built.arch
+    for sid in arch.services:
+        assert doc_service_page(sid) in docs, f"no page for {sid}"
+    for edge in arch.edges:
+        source, target = docs[doc_service_page(edge.source)], docs[doc_service_page(edge.target)]
+        assert f'<a id="{doc_edge_anchor(edge)}"></a>' in source, f"{edge.id}: no anchor on {edge.source}'s page"
+        assert f"({edge.source}.md#{doc_edge_anchor(edge)})" in target, f"{edge.id}: not listed as inbound on {edge.target}'s page"
+    flow = docs["docs/data-flow.md"]
+    for step in request_path(arch):
+        assert f"| {step.number} | " in flow
+    index = docs["docs/index.md"]
+    assert all(f"(services/{sid}.md)" in index for sid in arch.services)
+    assert all(f"(layers/{layer.name}.md)" in index for layer in arch.layers)
+
+
+def test_every_relative_link_resolves_inside_the_output(built: pipeline.BuildResult) -> None:
+    docs = _docs(built)
+    anchors = {page: set(ANCHOR.findall(text)) for page, text in docs.items()}
+    for page, text in docs.items():
+        for target in LINK.findall(text):
+            assert "://" not in target and not target.startswith("/"), f"{page}: non-relative link {target}"
+            path, _, fragment = target.partition("#")
+            resolved = posixpath.normpath(posixpath.join(posixpath.dirname(page), path))
+            assert resolved in built.files, f"{page}: broken link {target}"
+            if fragment:
+                assert fragment in anchors[resolved], f"{page}: no anchor #{fragment} on {resolved}"
+
+
+def test_security_page_lists_each_network_connection_rule(built: pipeline.BuildResult) -> None:
+    security = _docs(built)["docs/security.md"]
+    for edge in built.arch.edges:
+        if edge.via == "network" and edge.port is not None and built.arch.services[edge.source].placement != "outside":
+            assert f"#{doc_edge_anchor(edge)})" in security, f"{edge.id} missing from security.md"
+
+
+def _cells(row: str) -> int:
+    """Table cells of a Markdown row: pipes not escaped with a backslash."""
+    return len(re.findall(r"(?<!\\)\|", row)) - 1
+
+
+def test_model_text_renders_as_text() -> None:
+    result = _build(HOSTILE)
+    for page, text in _docs(result).items():
+        for markup in (r"<script", r"<img", r"<b>", r"(?<!\\)\*\*strong", r"(?<!\\)\]\(javascript:", r"!\[img"):
+            assert not re.search(markup, text), f"{page}: {markup} from the model reached the Markdown unescaped"
+        header = 0
+        for line in text.splitlines():
+            if not line.startswith("|"):
+                header = 0
+                continue
+            header = header or _cells(line)
+            assert _cells(line) == header, f"{page}: a model string changed the table's columns: {line}"
+    web = _docs(result)["docs/services/web.md"]
+    assert escape("<script>alert('desc')</script>") in web
+
+
+def test_escaping() -> None:
+    assert escape("a|b") == "a\\|b"
+    assert escape("<script>") == "&lt;script&gt;"
+    assert escape("*x* _y_ `z` [l](u)") == "\\*x\\* \\_y\\_ \\`z\\` \\[l\\](u)"
+    assert escape("line\n# heading") == "line # heading"
+    assert escape("- item") == "\\- item"
+    assert escape("&amp; & R&D") == "&amp;amp; & R&D"
+
+
+def test_docs_are_deterministic() -> None:
+    first, second = _build(MODELS[0]), _build(MODELS[0])
+    assert _docs(first) == _docs(second)
+    for text in _docs(first).values():
+        for needle in ("/root/", "/home/", "/tmp/", "/work/", "site-packages"):
+            assert needle not in text
