@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import traceback
 from collections.abc import Callable, Sequence
@@ -20,11 +21,15 @@ EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
 
 def _display(path: Path) -> str:
-    """How a path is shown in messages and generated files: relative when possible."""
+    """How a path is shown in messages and generated files: relative, so that no
+    absolute path (a user's home, a temporary directory) reaches a generated file."""
     try:
         return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
     except ValueError:
-        return path.as_posix()
+        try:
+            return Path(os.path.relpath(path.resolve(), Path.cwd().resolve())).as_posix()
+        except ValueError:  # another drive (Windows): nothing relative exists
+            return path.as_posix()
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -143,6 +148,20 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_verify(args: argparse.Namespace) -> int:
+    from compiler.verify import verify
+
+    out = Path(args.dir)
+    problems, manifest = verify(out, _display(out).rstrip("/"))
+    for diag in problems:
+        print(diag.format(), file=sys.stderr)
+    if problems or manifest is None:
+        return EXIT_INVALID
+    counts = f"{len(manifest['files'])} files, {len(manifest['services'])} services, {len(manifest['connections'])} connections"
+    print(f"{_display(out)}/: verified {counts}: every one in every output, no file changed")
+    return EXIT_OK
+
+
 def cmd_docs(args: argparse.Namespace) -> int:
     from compiler.docs.serve import serve
     from compiler.docs.site import SiteError, build_site
@@ -193,6 +212,10 @@ def parser() -> argparse.ArgumentParser:
     pl.add_argument("--validate-only", action="store_true", help="stop after terraform validate")
     pl.add_argument("--terraform", metavar="PATH", help="use this terraform binary with the real providers (needs network and credentials)")
     pl.set_defaults(run=cmd_plan)
+
+    ve = sub.add_parser("verify", help="check that DIR still matches its build: every element in every output, no file edited")
+    ve.add_argument("dir", metavar="DIR")
+    ve.set_defaults(run=cmd_verify)
 
     ds = sub.add_parser("docs", help="build a docs site (mkdocs + Material, offline) over one or more models")
     ds.add_argument("files", nargs="+", metavar="FILE")

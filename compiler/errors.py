@@ -36,6 +36,7 @@ CODES: dict[str, str] = {
     "terraform": "A diagnostic reported by Terraform core on the generated stack.",
     "checkov": "A checkov finding on the generated Terraform that no decision of the model explains.",
     "security": "A broken archc security invariant: IAM wildcard, ingress open to the internet, a rule without a connection.",
+    "verify": "Generated outputs that no longer match the build that wrote them (archc verify).",
     "internal": "A bug in archc itself; please report it.",
 }
 
@@ -77,8 +78,13 @@ def did_you_mean(word: str, candidates: Iterable[str]) -> str:
 
     >>> did_you_mean("cidr_blok", ["cidr_block", "tags"])
     "; did you mean 'cidr_block'?"
+    >>> did_you_mean("cidr_block", ["cidr", "azs"])
+    "; did you mean 'cidr'?"
     """
-    close = difflib.get_close_matches(word, sorted(candidates), n=1, cutoff=0.6)
+    options = sorted(candidates)
+    close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
+    if not close:  # a known name with a prefix or suffix added: 'cidr_block' for 'cidr'
+        close = [c for c in options if min(len(c), len(word)) >= 3 and (word.startswith(c) or word.endswith(c) or c.startswith(word))][:1]
     return f"; did you mean '{close[0]}'?" if close else ""
 
 

@@ -8,6 +8,7 @@ stages can point at the exact line and column.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -96,6 +97,8 @@ def parse_bytes(raw: bytes, file: str) -> Document:
         node = yaml.compose(text, Loader=yaml.CSafeLoader)
     except yaml.MarkedYAMLError as exc:
         raise ArchcError([_syntax_diagnostic(exc, file, text)]) from None
+    except yaml.YAMLError as exc:  # the reader's errors carry no line: a character it refuses
+        raise ArchcError([Diagnostic("syntax", str(exc).split("\n")[0], file)]) from None
     builder = _Builder(file)
     data = builder.build(node, (), None)
     if builder.diagnostics:
@@ -103,7 +106,12 @@ def parse_bytes(raw: bytes, file: str) -> Document:
     return Document(file, data, builder.positions)
 
 
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
 def _decode(raw: bytes, file: str) -> str:
+    if raw.startswith(_UTF16_BOMS):
+        raise ArchcError([Diagnostic("encoding", "the file is UTF-16 (it starts with a UTF-16 byte order mark); save it as UTF-8", file)])
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -113,7 +121,27 @@ def _decode(raw: bytes, file: str) -> str:
         raise ArchcError(
             [Diagnostic("encoding", f"byte 0x{raw[exc.start]:02x} is not valid UTF-8; save the file as UTF-8", file, line, col)]
         ) from None
-    return text.removeprefix("\ufeff")
+    text = text.removeprefix("\ufeff")
+    _check_control_characters(text, file)
+    return text
+
+
+def _check_control_characters(text: str, file: str) -> None:
+    """YAML allows no control characters but tab, newline and carriage return (a NUL
+    byte usually means a binary file or a broken editor); say where the first one is."""
+    found = _CONTROL.search(text)
+    if found:
+        raise ArchcError([_at(text, found.start(), file, f"control character U+{ord(found.group()):04X} is not allowed in a model file")])
+
+
+# What the YAML reader refuses: C0 controls but TAB/LF/CR, DEL, C1 controls but NEL, noncharacters.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ufffe\uffff]")
+
+
+def _at(text: str, index: int, file: str, message: str) -> Diagnostic:
+    line = text.count("\n", 0, index) + 1
+    col = index - (text.rfind("\n", 0, index) + 1) + 1
+    return Diagnostic("encoding", message, file, line, col)
 
 
 def _check_depth(text: str, file: str) -> None:
@@ -131,18 +159,39 @@ def _check_depth(text: str, file: str) -> None:
                 depth -= 1
     except yaml.MarkedYAMLError as exc:
         raise ArchcError([_syntax_diagnostic(exc, file, text)]) from None
+    except yaml.YAMLError as exc:
+        raise ArchcError([Diagnostic("syntax", str(exc).split("\n")[0], file)]) from None
 
 
 def _syntax_diagnostic(exc: yaml.MarkedYAMLError, file: str, text: str) -> Diagnostic:
     mark = exc.problem_mark or exc.context_mark
     line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-    problem = exc.problem or "invalid YAML"
     lines = text.splitlines()
     if mark and mark.line < len(lines) and lines[mark.line][mark.column : mark.column + 1] == "\t":
-        problem = "a tab character; YAML indents with spaces only"
-    elif exc.context:
-        problem = f"{exc.context}: {problem}" if "found" not in exc.context else problem
-    return Diagnostic("syntax", problem, file, line, col)
+        return Diagnostic("syntax", "a tab character; YAML indents with spaces only", file, line, col)
+    return Diagnostic("syntax", _syntax_problem(exc, lines), file, line, col)
+
+
+_OPENERS = {"while parsing a flow sequence": "[", "while parsing a flow mapping": "{", "while scanning a quoted scalar": "quote"}
+
+
+def _syntax_problem(exc: yaml.MarkedYAMLError, lines: list[str]) -> str:
+    """PyYAML's problem, said in the words of someone editing the file."""
+    problem = exc.problem or "invalid YAML"
+    mark, opened = exc.problem_mark, exc.context_mark
+    if exc.context == "expected a single document in the stream":
+        return "a second YAML document ('---'); a model file holds one document"
+    if problem == "found undefined alias" and mark and mark.line < len(lines):
+        name = re.match(r"\*([^\s,\]}]+)", lines[mark.line][mark.column :])
+        alias = name.group(1) if name else "?"
+        return f"alias '*{alias}' refers to no anchor '&{alias}' defined before it"
+    opener = _OPENERS.get(exc.context or "")
+    if opener and opened:
+        what = "the quote" if opener == "quote" else f"the '{opener}'"
+        return f"{what} opened at line {opened.line + 1}, column {opened.column + 1} is never closed ({problem})"
+    if exc.context and "found" not in exc.context:
+        return f"{exc.context}: {problem}"
+    return problem
 
 
 class _Builder:
@@ -216,11 +265,13 @@ class _Builder:
                     self._fail("structure", "'<<' merges only mappings", src.start_mark)
                     continue
                 merged.extend(self._merged_pairs(src))
-        own_keys = {k.value for k, _ in own}
+        own_keys = {k.value for k, _ in own if isinstance(k, yaml.ScalarNode)}
         seen: set[str] = set()
         extra = []
         for k, v in merged:
-            if k.value not in own_keys and k.value not in seen:
+            if not isinstance(k, yaml.ScalarNode):
+                extra.append((k, v))  # refused with a position by _mapping
+            elif k.value not in own_keys and k.value not in seen:
                 seen.add(k.value)
                 extra.append((k, v))
         return extra + own

@@ -78,10 +78,13 @@ def build(path: Path, display_name: str | None = None) -> BuildResult:
     from compiler.check.explain import baseline_files
     from compiler.diagrams import render_diagrams
     from compiler.docs import render_docs
+    from compiler.manifest import MANIFEST, manifest_bytes
 
     arch = load(path, display_name)
     files, stack = _terraform(arch, display_name or path.as_posix())
     files.update(render_diagrams(arch, stack))
     files.update(render_docs(arch, stack, figures=frozenset(files)))  # after the diagrams: it links the figures drawn
     files.update(baseline_files(arch, stack))  # archc check's explanations, for checkov run by hand
-    return BuildResult(arch, files, stack)
+    result = BuildResult(arch, files, stack)
+    result.files[MANIFEST] = manifest_bytes(result)  # keep last: it checksums every other file
+    return result

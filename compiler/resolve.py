@@ -12,11 +12,13 @@ import re
 import typing
 from typing import Any
 
+from compiler.consistency import check_backend, check_event_loops, check_nat
 from compiler.errors import ArchcError, Diagnostic, did_you_mean
 from compiler.ir import Architecture, Backend, Edge, Layer, ServiceNode
 from compiler.loader import Document, Path_
 from compiler.model import ArchitectureSpec, ConnectionSpec
 from compiler.netplan import plan_network
+from compiler.validate import expand_shorthand
 from modules import CATALOG
 from modules.base import IMPLICIT_OFFERS, Capability, Facts, RefTo, Service
 
@@ -174,6 +176,8 @@ class _Resolver:
         if network is not None and isinstance(network.flow_logs, str) and network.flow_logs != "cloudwatch":
             self.check_ref("", "flow_logs", network.flow_logs, RefTo(("s3",)), ("network", "flow_logs"), services)
         nodes = self.make_nodes(services, edges, network.tiers if network else (), len(network.azs) if network else 0)
+        self.diags += check_backend(spec, self.err) + check_nat(spec, network, self.err)
+        self.diags += check_event_loops(edges, {sid: svc for sid, (_, svc) in services.items()}, self.doc.file)
         if self.diags or network is None:
             raise ArchcError(self.diags)
         layers = tuple(
@@ -307,4 +311,5 @@ def _marker_in(annotation: Any) -> RefTo | None:
 
 def resolve(spec: ArchitectureSpec, doc: Document) -> Architecture:
     """Resolve a validated model into the IR; raise ArchcError with every problem."""
-    return _Resolver(spec, doc).run()
+    # Positions must follow the connections as validated: a chain '- a -> b -> c' is two.
+    return _Resolver(spec, expand_shorthand(doc)).run()

@@ -36,7 +36,7 @@ def validate(doc: Document) -> ArchitectureSpec:
                 )
             ]
         )
-    doc = _expand_shorthand(doc)
+    doc = expand_shorthand(doc)
     try:
         return ArchitectureSpec.model_validate(doc.data)
     except ValidationError as exc:
@@ -48,7 +48,7 @@ def _kind_of(value: Any) -> str:
     return names.get(type(value), type(value).__name__)
 
 
-def _expand_shorthand(doc: Document) -> Document:
+def expand_shorthand(doc: Document) -> Document:
     """Rewrite ``- a -> b -> c`` and ``- a -> b: label`` into connection mappings.
 
     A chain becomes one connection per arrow; each keeps the position of its line.
@@ -93,12 +93,56 @@ def _arrow_parts(item: Any) -> tuple[list[str] | None, str | None]:
 
 
 def _diagnostics(exc: ValidationError, doc: Document) -> list[Diagnostic]:
+    errors = exc.errors(include_url=False)
+    alternatives: dict[Path_, list[str]] = {}  # a value that fits no member of a union
+    for err in errors:
+        wanted = _WANTED.get(err["type"])
+        if wanted:
+            alternatives.setdefault(_data_path(tuple(err["loc"]), doc.data)[0], []).append(wanted)
     found: dict[tuple[int, int, str], Diagnostic] = {}
-    for err in exc.errors(include_url=False):
-        diag = _one(err, doc)
+    for err in errors:
+        path = _data_path(tuple(err["loc"]), doc.data)[0]
+        options_for = alternatives.get(path, [])
+        if err["type"] in _WANTED and len(options_for) > 1:
+            options = " or ".join(dict.fromkeys(options_for))
+            found_text = f"{_article(_kind_of(err['input']))}{_shown(err['input'])}"
+            diag = doc.error("type", f"'{_name(path)}' must be {options}, not {found_text}", path)
+        else:
+            diag = _one(err, doc)
         # A union can report one mistake once per member; keep one per place.
         found.setdefault((diag.line, diag.col, diag.code), diag)
-    return list(found.values())
+    return _drop_consequences(list(found.values()))
+
+
+# What a type error asked for, in words an architect reads.
+_WANTED = {
+    "int_type": "a whole number",
+    "int_parsing": "a whole number",
+    "int_from_float": "a whole number",
+    "float_type": "a number",
+    "float_parsing": "a number",
+    "bool_type": "true or false",
+    "bool_parsing": "true or false",
+    "string_type": "text",
+    "list_type": "a list",
+    "dict_type": "a mapping",
+    "model_type": "a mapping",
+    "model_attributes_type": "a mapping",
+}
+
+
+def _shown(value: Any) -> str:
+    return f" ({value!r})" if isinstance(value, (str, int, float)) and not isinstance(value, bool) else ""
+
+
+def _drop_consequences(diags: list[Diagnostic]) -> list[Diagnostic]:
+    """A misspelled key also makes the key it meant 'missing'; report only the misspelling."""
+    meant = {(d.file, d.line, m.group(1)) for d in diags if (m := _DID_YOU_MEAN.search(d.message)) and d.code == "unknown-key"}
+    return [d for d in diags if not (d.code == "missing" and (m := _MISSING.match(d.message)) and (d.file, d.line, m.group(1)) in meant)]
+
+
+_DID_YOU_MEAN = re.compile(r"did you mean '([^']+)'\?$")
+_MISSING = re.compile(r"missing required key '([^']+)'")
 
 
 def _one(err: Any, doc: Document) -> Diagnostic:
@@ -124,7 +168,7 @@ def _one(err: Any, doc: Document) -> Diagnostic:
     if etype == "list_type":
         return doc.error("structure", f"'{_name(path)}' must be a list, not {_article(_kind_of(err['input']))}", path)
     if etype == "literal_error":
-        return doc.error("value", f"'{_name(path)}' must be {err['ctx']['expected']}, not {err['input']!r}", path)
+        return _literal(err, loc, path, doc)
     if etype.endswith(("_type", "_parsing")) and etype not in ("value_error",):
         wanted = (
             etype.split("_")[0]
@@ -144,6 +188,13 @@ def _one(err: Any, doc: Document) -> Diagnostic:
         return doc.error("value", f"'{_name(path)}' {err['input']!r} does not match the pattern {err['ctx']['pattern']}", path)
     msg = str(err["msg"]).removeprefix("Value error, ")
     return doc.error("value", f"'{_name(path)}': {msg[0].lower()}{msg[1:]}", path)
+
+
+def _literal(err: Any, loc: tuple[Any, ...], path: Path_, doc: Document) -> Diagnostic:
+    expected = err["ctx"]["expected"]
+    if loc[-1:] == ("[key]",):  # a mapping key outside a fixed set (subnet tiers)
+        return doc.error("value", f"key '{path[-1]}' in '{_name(path[:-1])}' must be {expected}", path, key=True)
+    return doc.error("value", f"'{_name(path)}' must be {expected}, not {err['input']!r}", path)
 
 
 _BOUNDS = {"greater_than_equal": "at least", "less_than_equal": "at most", "greater_than": "more than", "less_than": "less than"}
@@ -189,6 +240,8 @@ def _data_path(loc: tuple[Any, ...], data: Any) -> tuple[Path_, type[BaseModel] 
         present = (isinstance(node, dict) and part in node) or (isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node))
         if not present and isinstance(part, str) and part in CATALOG and isinstance(node, dict):
             continue  # the discriminator tag pydantic inserts for a service
+        if not present and isinstance(part, str) and _is_union(annotation) and (not isinstance(node, dict) or _TYPE_TAG.match(part)):
+            continue  # the member of a plain union (``int | list[str]``) that pydantic tried
         path.append(part)
         current = _as_model(annotation, node)
         if current is not None:
@@ -196,6 +249,15 @@ def _data_path(loc: tuple[Any, ...], data: Any) -> tuple[Path_, type[BaseModel] 
         annotation = _step(annotation, part, node)
         node = node[part] if present else None
     return tuple(path), model
+
+
+_TYPE_TAG = re.compile(r"^(int|str|bool|float|list\[.*\]|dict\[.*\])$")
+
+
+def _is_union(annotation: Any) -> bool:
+    while typing.get_origin(annotation) is typing.Annotated:
+        annotation = typing.get_args(annotation)[0]
+    return typing.get_origin(annotation) in (typing.Union, types.UnionType)
 
 
 def _unwrap(annotation: Any, node: Any) -> Any:

@@ -1,0 +1,144 @@
+"""``archc verify DIR``: the outputs still describe one system, and nobody edited them.
+
+Reads ``DIR/archc-manifest.json`` (see :mod:`compiler.manifest`) and reports, one
+diagnostic per problem:
+
+- files edited, deleted or added by hand since the build (sha256 of each file);
+- Terraform: a service or connection whose resources are gone from the stack, a
+  service (of a kind that lives in AWS) that owns no resource, a resource that no
+  model element owns;
+- diagrams (when the build drew them): a service or connection missing from the
+  overview, or from a view that drew it, in the DOT or in the SVG;
+- docs (when the build wrote them): a service without its page, a connection without
+  its anchor on its source's page.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+from compiler.errors import Diagnostic
+from compiler.manifest import FORMAT, MANIFEST, NOT_IN_AWS, diagram_ids, svg_ids
+from compiler.names import DIAGRAM_VIEWS, diagram_file
+from compiler.outputs import MARKER
+from modules import CATALOG
+
+
+class _Checker:
+    def __init__(self, out: Path, shown: str, manifest: dict[str, Any]) -> None:
+        self.out, self.shown, self.m = out, shown, manifest
+        self.found: list[Diagnostic] = []
+
+    def fail(self, rel: str, message: str, line: int = 1) -> None:
+        self.found.append(Diagnostic("verify", message, f"{self.shown}/{rel}", line, 1))
+
+    def text(self, rel: str) -> str | None:
+        path = self.out / rel
+        return path.read_text(errors="replace") if path.is_file() else None
+
+    # -- files --------------------------------------------------------------------
+    def files(self) -> None:
+        listed: dict[str, str] = self.m["files"]
+        on_disk = {p.relative_to(self.out).as_posix() for p in self.out.rglob("*") if p.is_file()} - {MANIFEST, MARKER}
+        for rel in sorted(set(listed) | on_disk):
+            if rel not in on_disk:
+                self.fail(rel, "deleted: archc build wrote it, it is gone")
+            elif rel not in listed:
+                self.fail(rel, "added by hand: archc build did not write it")
+            elif hashlib.sha256((self.out / rel).read_bytes()).hexdigest() != listed[rel]:
+                self.fail(rel, "edited by hand: its content differs from what archc build wrote")
+
+    # -- Terraform ------------------------------------------------------------------
+    def terraform(self) -> None:
+        stacks = sorted(rel for rel in self.m["files"] if rel.startswith("terraform/stacks/") and rel.endswith("/cdk.tf.json"))
+        present: dict[str, tuple[str, int]] = {}  # address -> (stack file, line)
+        for rel in stacks:
+            present.update(_addresses(rel, self.text(rel)))
+        owned: dict[str, str] = {a: f"service '{sid}'" for sid, s in self.m["services"].items() for a in s["terraform"]}
+        owned.update({a: owner for owner, addresses in self.m["other_owners"].items() for a in addresses})
+        where = stacks[0] if stacks else "terraform"
+        for sid, s in self.m["services"].items():
+            if not s["terraform"] and CATALOG[s["kind"]].info.family != NOT_IN_AWS:
+                self.fail(where, f"service '{sid}' ({s['kind']}) has no Terraform resource")
+            for address in s["terraform"]:
+                if address not in present:
+                    self.fail(where, f"service '{sid}' ({s['kind']}) lost its resource {address}")
+        for cid, c in self.m["connections"].items():
+            for address in c["terraform"]:
+                if address not in present:
+                    self.fail(where, f"connection {cid} lost its resource {address}")
+        for address, (rel, line) in sorted(present.items()):
+            if address not in owned:
+                self.fail(rel, f"resource {address} has no owner in the model (no service, connection or network made it)", line)
+
+    # -- diagrams -------------------------------------------------------------------------
+    def diagrams(self) -> None:
+        for view in DIAGRAM_VIEWS:
+            for ext, parse in (("dot", diagram_ids), ("svg", svg_ids)):
+                rel = diagram_file(view, ext)
+                if rel not in self.m["files"]:
+                    continue
+                nodes, edges = parse(self.text(rel) or "")
+                for sid, s in self.m["services"].items():
+                    if (view == "overview" or view in s["diagram"]["views"]) and s["diagram"]["node"] not in nodes:
+                        self.fail(rel, f"service '{sid}' is missing (no node '{s['diagram']['node']}')")
+                for cid, c in self.m["connections"].items():
+                    if (view == "overview" or view in c["diagram"]["views"]) and c["diagram"]["edge"] not in edges:
+                        self.fail(rel, f"connection {cid} is missing (no edge with id '{c['diagram']['edge']}')")
+
+    # -- docs -------------------------------------------------------------------------------
+    def docs(self) -> None:
+        if not any(rel.startswith("docs/") for rel in self.m["files"]):
+            return
+        for sid, s in self.m["services"].items():
+            if self.text(s["docs"]["page"]) is None:
+                self.fail(s["docs"]["page"], f"service '{sid}' has no docs page")
+        for cid, c in self.m["connections"].items():
+            page = self.text(c["docs"]["page"])
+            anchor = c["docs"]["anchor"]
+            if page is not None and not any(form in page for form in (f'id="{anchor}"', f"{{#{anchor}}}", f'name="{anchor}"')):
+                self.fail(c["docs"]["page"], f"connection {cid} is missing (no anchor '{anchor}')")
+
+
+def _addresses(rel: str, text: str | None) -> dict[str, tuple[str, int]]:
+    """Terraform addresses in a synthesized stack, each with the line that declares it."""
+    if text is None:
+        return {}
+    try:
+        stack = json.loads(text)
+    except json.JSONDecodeError:
+        return {}
+    found: dict[str, tuple[str, int]] = {}
+    lines = text.splitlines()
+    for block, prefix in (("resource", ""), ("data", "data.")):
+        for rtype, named in (stack.get(block) or {}).items():
+            for name in named:
+                needle = f'"{name}": {{'
+                line = next((i for i, t in enumerate(lines, start=1) if t.strip().startswith(needle)), 1)
+                found[f"{prefix}{rtype}.{name}"] = (rel, line)
+    return found
+
+
+def verify(out: Path, shown: str) -> tuple[list[Diagnostic], dict[str, Any] | None]:
+    """Every problem of an output directory, and its manifest (None when unreadable)."""
+    try:
+        manifest = json.loads((out / MANIFEST).read_text())
+    except FileNotFoundError:
+        message = "missing: this directory was not written by archc build, or its manifest was deleted"
+        return [Diagnostic("verify", message, f"{shown}/{MANIFEST}")], None
+    except (ValueError, OSError) as exc:
+        return [Diagnostic("verify", f"unreadable ({exc}); rebuild with archc build", f"{shown}/{MANIFEST}")], None
+    if not isinstance(manifest, dict) or manifest.get("archc_manifest") != FORMAT:
+        return [Diagnostic("verify", f"not an archc manifest of format {FORMAT}; rebuild with archc build", f"{shown}/{MANIFEST}")], None
+    checker = _Checker(out, shown, manifest)
+    try:
+        checker.files()
+        checker.terraform()
+        checker.diagrams()
+        checker.docs()
+    except (KeyError, TypeError, AttributeError) as exc:  # a manifest edited into another shape
+        checker.fail(MANIFEST, f"malformed ({type(exc).__name__}: {exc}); rebuild with archc build")
+    return checker.found, manifest
