@@ -19,7 +19,7 @@ from compiler.loader import Document, Path_
 from compiler.model import ArchitectureSpec, ConnectionSpec
 from compiler.netplan import plan_network
 from compiler.validate import expand_shorthand
-from modules import CATALOG
+from modules import catalog
 from modules.base import IMPLICIT_OFFERS, Capability, Facts, RefTo, Service
 
 NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
@@ -242,7 +242,7 @@ def _wiring(src: Service, dst: Service, conn: ConnectionSpec) -> str:
     if needs != "network":
         if needs in dst.info.offers or needs in IMPLICIT_OFFERS:
             return needs
-        able = sorted(k for k, cls in CATALOG.items() if needs in cls.info.offers)
+        able = sorted(k for k, cls in catalog().items() if needs in cls.info.offers)
         return f"!{src.kind} connects only to {', '.join(able)}"
     wants_api = conn.access is not None or (conn.port is None and dst.info.port is None)
     if dst.info.access and (wants_api or dst.info.port is None):
@@ -253,14 +253,14 @@ def _wiring(src: Service, dst: Service, conn: ConnectionSpec) -> str:
         if src.info.placement == "outside" and type(src).placement is Service.placement:
             return f"!{src.kind} runs outside the VPC and cannot reach {dst.kind} over the network"
         return "network"
-    able = sorted(k for k, cls in CATALOG.items() if cls.info.port is not None or cls.info.access)
+    able = sorted(k for k, cls in catalog().items() if cls.info.port is not None or cls.info.access)
     return f"!nothing can connect to {dst.kind}; {src.kind} connects to {', '.join(able)}"
 
 
 def _callers(dst: Service | type[Service]) -> list[str]:
     """Kinds whose connection to a service like ``dst`` the catalog can honour."""
     out = []
-    for kind, cls in CATALOG.items():
+    for kind, cls in catalog().items():
         needs = cls.info.needs
         if needs == "network":
             api = bool(dst.info.access) and cls.info.principal is not None

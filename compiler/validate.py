@@ -16,8 +16,8 @@ from pydantic import BaseModel, ValidationError
 
 from compiler.errors import ArchcError, Diagnostic, did_you_mean
 from compiler.loader import Document, Path_, Pos
-from compiler.model import ArchitectureSpec
-from modules import CATALOG
+from compiler.model import ArchitectureSpec, spec_class
+from modules import KINDS, kind_class
 
 _ARROW = re.compile(r"\s*->\s*")
 
@@ -37,10 +37,24 @@ def validate(doc: Document) -> ArchitectureSpec:
             ]
         )
     doc = expand_shorthand(doc)
+    spec = spec_class(_kinds_used(doc.data))
     try:
-        return ArchitectureSpec.model_validate(doc.data)
+        return spec.model_validate(doc.data)
     except ValidationError as exc:
-        raise ArchcError(_diagnostics(exc, doc)) from None
+        raise ArchcError(_diagnostics(exc, doc, spec)) from None
+
+
+def _kinds_used(data: dict[str, Any]) -> frozenset[str] | None:
+    """The known kinds the model's services name (None if none: then every kind)."""
+    layers = data.get("layers")
+    found: set[str] = set()
+    for layer in layers if isinstance(layers, list) else ():
+        services = layer.get("services") if isinstance(layer, dict) else None
+        for svc in services.values() if isinstance(services, dict) else ():
+            kind = svc.get("kind") if isinstance(svc, dict) else None
+            if isinstance(kind, str) and kind in KINDS:
+                found.add(kind)
+    return frozenset(found) or None
 
 
 def _kind_of(value: Any) -> str:
@@ -92,23 +106,23 @@ def _arrow_parts(item: Any) -> tuple[list[str] | None, str | None]:
     return [part.strip() for part in _ARROW.split(text.strip())], label
 
 
-def _diagnostics(exc: ValidationError, doc: Document) -> list[Diagnostic]:
+def _diagnostics(exc: ValidationError, doc: Document, spec: type[ArchitectureSpec]) -> list[Diagnostic]:
     errors = exc.errors(include_url=False)
     alternatives: dict[Path_, list[str]] = {}  # a value that fits no member of a union
     for err in errors:
         wanted = _WANTED.get(err["type"])
         if wanted:
-            alternatives.setdefault(_data_path(tuple(err["loc"]), doc.data)[0], []).append(wanted)
+            alternatives.setdefault(_data_path(tuple(err["loc"]), doc.data, spec)[0], []).append(wanted)
     found: dict[tuple[int, int, str], Diagnostic] = {}
     for err in errors:
-        path = _data_path(tuple(err["loc"]), doc.data)[0]
+        path = _data_path(tuple(err["loc"]), doc.data, spec)[0]
         options_for = alternatives.get(path, [])
         if err["type"] in _WANTED and len(options_for) > 1:
             options = " or ".join(dict.fromkeys(options_for))
             found_text = f"{_article(_kind_of(err['input']))}{_shown(err['input'])}"
             diag = doc.error("type", f"'{_name(path)}' must be {options}, not {found_text}", path)
         else:
-            diag = _one(err, doc)
+            diag = _one(err, doc, spec)
         # A union can report one mistake once per member; keep one per place.
         found.setdefault((diag.line, diag.col, diag.code), diag)
     return _drop_consequences(list(found.values()))
@@ -145,9 +159,9 @@ _DID_YOU_MEAN = re.compile(r"did you mean '([^']+)'\?$")
 _MISSING = re.compile(r"missing required key '([^']+)'")
 
 
-def _one(err: Any, doc: Document) -> Diagnostic:
+def _one(err: Any, doc: Document, spec: type[ArchitectureSpec]) -> Diagnostic:
     loc = tuple(err["loc"])
-    path, model = _data_path(loc, doc.data)
+    path, model = _data_path(loc, doc.data, spec)
     etype: str = err["type"]
     here = path[-1] if path else None
     if etype == "extra_forbidden":
@@ -160,7 +174,7 @@ def _one(err: Any, doc: Document) -> Diagnostic:
         return doc.error("missing", f"missing required key '{field}'{_where(path[:-1], doc)}", path, key=True)
     if etype == "union_tag_invalid":
         tag = err["ctx"]["tag"]
-        return doc.error("unknown-kind", f"unknown service kind '{tag}'{did_you_mean(tag, CATALOG)}", (*path, "kind"))
+        return doc.error("unknown-kind", f"unknown service kind '{tag}'{did_you_mean(tag, KINDS)}", (*path, "kind"))
     if etype == "union_tag_not_found":
         return doc.error("missing", f"service '{here}' needs a 'kind' (one of the catalog's kinds, e.g. 'ecs-service')", path, key=True)
     if etype in ("model_type", "model_attributes_type", "dict_type"):
@@ -228,17 +242,17 @@ def _where(path: Path_, doc: Document) -> str:
     return ""
 
 
-def _data_path(loc: tuple[Any, ...], data: Any) -> tuple[Path_, type[BaseModel] | None]:
+def _data_path(loc: tuple[Any, ...], data: Any, spec: type[ArchitectureSpec]) -> tuple[Path_, type[BaseModel] | None]:
     """Follow pydantic's loc through the data, dropping parts that are not data keys
     (such as the kind name of a union member). Also return the model class of the
     innermost mapping that the path reaches (the one an unknown key was found in)."""
     path: list[str | int] = []
     node: Any = data
-    annotation: Any = ArchitectureSpec
-    model: type[BaseModel] | None = ArchitectureSpec
+    annotation: Any = spec
+    model: type[BaseModel] | None = spec
     for part in loc:
         present = (isinstance(node, dict) and part in node) or (isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node))
-        if not present and isinstance(part, str) and part in CATALOG and isinstance(node, dict):
+        if not present and isinstance(part, str) and part in KINDS and isinstance(node, dict):
             continue  # the discriminator tag pydantic inserts for a service
         if not present and isinstance(part, str) and _is_union(annotation) and (not isinstance(node, dict) or _TYPE_TAG.match(part)):
             continue  # the member of a plain union (``int | list[str]``) that pydantic tried
@@ -268,8 +282,8 @@ def _unwrap(annotation: Any, node: Any) -> Any:
         if origin is typing.Annotated:
             annotation = args[0]
         elif origin in (typing.Union, types.UnionType):
-            if isinstance(node, dict) and node.get("kind") in CATALOG:
-                return CATALOG[node["kind"]]
+            if isinstance(node, dict) and node.get("kind") in KINDS:
+                return kind_class(node["kind"])
             fits = [a for a in args if _fits(a, node)]
             annotation = fits[0] if fits else args[0]
         else:

@@ -118,7 +118,8 @@ class Facts:
 class Service(BaseModel):
     """Settings every service has; a kind subclasses this with its own fields."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    # defer_build: a kind's validator is built only if a model uses it (see model.spec_class).
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True)
 
     info: ClassVar[KindInfo]
 
