@@ -60,3 +60,44 @@ def assert_plans(tmp_path: Path, services: dict[str, str], *connections: str, az
         pytest.skip(str(exc))
     assert plans, "no stack planned"
     assert all(p.ok for p in plans), [d for p in plans for d in p.diagnostics]
+
+
+# -- whole-model bodies: a test writes the layers and connections, HEAD the rest --
+
+HEAD = "name: t\nregion: eu-west-3\nnetwork: {azs: 2}\n"
+
+
+def compile_body(tmp_path: Path, body: str) -> str:
+    """Compile a model (HEAD + body); the stack's Terraform JSON text."""
+    path = tmp_path / "model.yaml"
+    path.write_text(HEAD + body)
+    files = pipeline.compile_terraform(pipeline.load(path, "model.yaml"), "model.yaml")
+    return files["terraform/stacks/t/cdk.tf.json"].decode()
+
+
+def body_error(tmp_path: Path, body: str) -> str:
+    """The first diagnostic of a model (HEAD + body) that must fail."""
+    path = tmp_path / "model.yaml"
+    path.write_text(HEAD + body)
+    with pytest.raises(ArchcError) as exc:
+        pipeline.compile_terraform(pipeline.load(path, "model.yaml"), "model.yaml")
+    return exc.value.diagnostics[0].format()
+
+
+def body_plan_errors(tmp_path: Path, body: str) -> list[str]:
+    """Terraform core's errors on a compiled model (HEAD + body): validate + offline plan."""
+    from compiler.plan import PlanEngineUnavailable, plan_stacks
+
+    path = tmp_path / "model.yaml"
+    path.write_text(HEAD + body)
+    files = pipeline.compile_terraform(pipeline.load(path, "model.yaml"), "model.yaml")
+    for rel, content in files.items():
+        (tmp_path / "out" / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "out" / rel).write_bytes(content)
+    try:
+        plans = plan_stacks(tmp_path / "out" / "terraform")
+    except PlanEngineUnavailable as err:
+        pytest.skip(str(err))
+    return [f"{d.address}: {d.summary}" for p in plans for d in p.diagnostics if d.severity == "error"] + [
+        p.stack for p in plans if not p.ok
+    ]

@@ -11,44 +11,16 @@ import pytest
 from compiler import pipeline
 from compiler.errors import ArchcError
 from modules import CATALOG
-
-HEAD = "name: t\nregion: eu-west-3\nnetwork: {azs: 2}\n"
+from tests.kinds_helpers import HEAD, body_error, body_plan_errors, compile_body
 
 
 def build(tmp_path: Path, body: str) -> dict[str, Any]:
     """Compile a model (HEAD + body) and return the stack's Terraform JSON."""
-    path = tmp_path / "model.yaml"
-    path.write_text(HEAD + body)
-    files = pipeline.compile_terraform(pipeline.load(path, "model.yaml"), "model.yaml")
-    return json.loads(files["terraform/stacks/t/cdk.tf.json"])  # type: ignore[no-any-return]
+    return json.loads(compile_body(tmp_path, body))  # type: ignore[no-any-return]
 
 
-def error(tmp_path: Path, body: str) -> str:
-    """The first diagnostic of a model that must fail."""
-    path = tmp_path / "model.yaml"
-    path.write_text(HEAD + body)
-    with pytest.raises(ArchcError) as exc:
-        pipeline.compile_terraform(pipeline.load(path, "model.yaml"), "model.yaml")
-    return exc.value.diagnostics[0].format()
-
-
-def plan_errors(tmp_path: Path, body: str) -> list[str]:
-    """Terraform core's errors on the compiled model (``validate`` + offline ``plan``)."""
-    from compiler.plan import PlanEngineUnavailable, plan_stacks
-
-    path = tmp_path / "model.yaml"
-    path.write_text(HEAD + body)
-    files = pipeline.compile_terraform(pipeline.load(path, "model.yaml"), "model.yaml")
-    for rel, content in files.items():
-        (tmp_path / "out" / rel).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / "out" / rel).write_bytes(content)
-    try:
-        plans = plan_stacks(tmp_path / "out" / "terraform")
-    except PlanEngineUnavailable as err:
-        pytest.skip(str(err))
-    return [f"{d.address}: {d.summary}" for p in plans for d in p.diagnostics if d.severity == "error"] + [
-        p.stack for p in plans if not p.ok
-    ]
+error = body_error
+plan_errors = body_plan_errors
 
 
 def statements(tf: dict[str, Any], name: str) -> list[dict[str, Any]]:

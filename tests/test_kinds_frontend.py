@@ -6,49 +6,17 @@ import json
 from pathlib import Path
 from typing import Any
 
-import pytest
-
-from compiler import pipeline
-from compiler.errors import ArchcError
-
-HEAD = "name: t\nregion: eu-west-3\nnetwork: {azs: 2}\n"
+from tests.kinds_helpers import body_error, body_plan_errors, compile_body
 
 
 def build(tmp_path: Path, body: str) -> tuple[dict[str, Any], str]:
     """Compile a model (HEAD + body): the stack's Terraform JSON, and its text."""
-    path = tmp_path / "model.yaml"
-    path.write_text(HEAD + body)
-    files = pipeline.compile_terraform(pipeline.load(path, "model.yaml"), "model.yaml")
-    text = files["terraform/stacks/t/cdk.tf.json"].decode()
+    text = compile_body(tmp_path, body)
     return json.loads(text), text
 
 
-def error(tmp_path: Path, body: str) -> str:
-    """The first diagnostic of a model that must fail."""
-    path = tmp_path / "model.yaml"
-    path.write_text(HEAD + body)
-    with pytest.raises(ArchcError) as exc:
-        pipeline.compile_terraform(pipeline.load(path, "model.yaml"), "model.yaml")
-    return exc.value.diagnostics[0].format()
-
-
-def plan_errors(tmp_path: Path, body: str) -> list[str]:
-    """Terraform core's errors on the compiled model (``validate`` + offline ``plan``)."""
-    from compiler.plan import PlanEngineUnavailable, plan_stacks
-
-    path = tmp_path / "model.yaml"
-    path.write_text(HEAD + body)
-    files = pipeline.compile_terraform(pipeline.load(path, "model.yaml"), "model.yaml")
-    for rel, content in files.items():
-        (tmp_path / "out" / rel).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / "out" / rel).write_bytes(content)
-    try:
-        plans = plan_stacks(tmp_path / "out" / "terraform")
-    except PlanEngineUnavailable as err:
-        pytest.skip(str(err))
-    return [f"{d.address}: {d.summary}" for p in plans for d in p.diagnostics if d.severity == "error"] + [
-        p.stack for p in plans if not p.ok
-    ]
+error = body_error
+plan_errors = body_plan_errors
 
 
 APP = """layers:
