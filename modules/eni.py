@@ -17,7 +17,29 @@ from __future__ import annotations
 # Sizes of the current general-purpose (m), compute (c) and memory (r) families from
 # large to 4xlarge share one pattern; burstable (t) families differ at the small end.
 _NITRO_SIZES = {"large": 3, "xlarge": 4, "2xlarge": 4, "4xlarge": 8}
-_NITRO_FAMILIES = "m5 m5a m6a m6g m6i m7g m7i c5 c5a c6a c6g c6i c7g c7i r5 r5a r6a r6g r6i r7g r7i".split()
+_NITRO_FAMILIES = [
+    "m5",
+    "m5a",
+    "m6a",
+    "m6g",
+    "m6i",
+    "m7g",
+    "m7i",
+    "c5",
+    "c5a",
+    "c6a",
+    "c6g",
+    "c6i",
+    "c7g",
+    "c7i",
+    "r5",
+    "r5a",
+    "r6a",
+    "r6g",
+    "r6i",
+    "r7g",
+    "r7i",
+]
 
 MAX_ENIS: dict[str, int] = {
     **{f"t2.{size}": n for size, n in {"nano": 2, "micro": 2, "small": 3, "medium": 3, "large": 3, "xlarge": 3, "2xlarge": 3}.items()},
