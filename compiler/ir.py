@@ -120,6 +120,7 @@ class Architecture:
     edges: tuple[Edge, ...]
     backend: Backend
     source_file: str  # as given on the command line, for messages only
+    notes: tuple[tuple[str, str], ...] = ()  # (title, text): further sections of the docs' index, in model order
 
     def edges_from(self, service_id: str) -> tuple[Edge, ...]:
         """Outbound connections of a service."""

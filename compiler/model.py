@@ -16,6 +16,8 @@ from modules import catalog, kind_class
 from modules.base import Service
 
 Tier = Literal["public", "private", "isolated"]
+NoteTitle = Annotated[str, Field(min_length=1, max_length=200, pattern=r"\S")]
+NoteText = Annotated[str, Field(min_length=1, pattern=r"\S")]
 
 
 class Strict(BaseModel):
@@ -50,7 +52,7 @@ class LayerSpec(Strict):
 
     name: str = Field(description="Short name, e.g. 'data'.", examples=["data"])
     title: str | None = Field(None, description="Display title, e.g. 'Data layer'.")
-    description: str = ""
+    description: str = Field("", description="What the layer does, shown on its docs page.")
     # Narrowed by spec_class() to the union of the kinds a model uses.
     services: dict[str, Service] = Field(default_factory=dict, description=_SERVICES_DOC)
 
@@ -89,7 +91,13 @@ class ArchitectureSpec(Strict):
 
     name: str = Field(description="Short name: lowercase letters, digits and dashes.", examples=["travel-booking"])
     title: str | None = Field(None, description="Display title.")
-    description: str = ""
+    description: str = Field("", description="The architecture's purpose, shown at the top of its docs.")
+    notes: dict[NoteTitle, NoteText] = Field(
+        default_factory=dict,
+        description="Further sections of the docs' index page, by title, in the order written: considerations "
+        "(availability, scalability, security, cost), problems met, lessons learned, where the model differs from its source.",
+        examples=[{"High availability": "Deployment across multiple availability zones.", "Cost": "Efficient use of resources."}],
+    )
     region: str = Field(description="AWS region.", examples=["eu-west-3"])
     tags: dict[str, str] = Field(default_factory=dict, description="Tags on every resource.")
     network: NetworkSpec = Field(default_factory=NetworkSpec)

@@ -197,12 +197,17 @@ class _Resolver:
             edges=tuple(edges),
             backend=Backend(b.type, b.bucket, b.key, b.region or spec.region if b.type == "s3" else None, b.lock_table),
             source_file=self.doc.file,
+            notes=tuple(spec.notes.items()),
         )
 
     def make_nodes(
         self, services: dict[str, tuple[str, Service]], edges: list[Edge], tiers: tuple[str, ...], azs: int
     ) -> dict[str, ServiceNode]:
         nodes: dict[str, ServiceNode] = {}
+        referrers: dict[str, list[tuple[str, Service]]] = {}
+        for other, (_, svc) in services.items():
+            for name in dict.fromkeys(value for _, value, _, _ in _refs_in(svc, self.where[other])):
+                referrers.setdefault(name, []).append((other, svc))
         for sid, (layer, svc) in services.items():
             outs = [e for e in edges if e.source == sid]
             reaches_vpc = any(e.via == "network" for e in outs)
@@ -219,7 +224,14 @@ class _Resolver:
                     continue
                 placement = fallback
             routes = tuple(e.path for e in outs if e.via == svc.info.needs)
-            facts = Facts(azs=azs, tiers=tiers, inbound=sum(e.target == sid for e in edges), outbound=len(outs), routes=routes)
+            facts = Facts(
+                azs=azs,
+                tiers=tiers,
+                inbound=sum(e.target == sid for e in edges),
+                outbound=len(outs),
+                routes=routes,
+                referrers=tuple(referrers.get(sid, ())),
+            )
             for problem in [*(svc.check(facts) if azs else []), *svc.reason_problems()]:  # no network: checks would only cascade
                 where = (*self.where[sid], problem.field) if problem.field else self.where[sid]
                 self.fail(problem.code, problem.message, where, key=problem.field is None)

@@ -113,6 +113,9 @@ class Facts:
     # The ``path`` of each outbound connection wired by this kind's own capability
     # (``via == info.needs``), in model order: routes of load balancers, APIs, CDNs.
     routes: tuple[str | None, ...] = ()
+    # (id, settings) of the services whose settings name this one (RefTo), in model
+    # order: an ECS cluster's services, for instance, so a kind can check what they ask of it.
+    referrers: tuple[tuple[str, Service], ...] = ()
 
 
 class Service(BaseModel):

@@ -34,6 +34,7 @@ from modules.compute_kit import (
     literal,
     size_problems,
 )
+from modules.eni import awsvpc_tasks_per_instance
 
 if TYPE_CHECKING:
     from compiler.ir import ServiceNode
@@ -154,7 +155,26 @@ class EcsCluster(Service):
         ec2_only = sorted({"instance_type", "min", "max", "volume_gb"} & self.model_fields_set)
         if self.capacity == "fargate" and ec2_only:
             return [Problem("conflict", f"'{ec2_only[0]}' applies to EC2 capacity; set capacity: ec2 or remove it", ec2_only[0])]
-        return size_problems(self.min, None, self.max)
+        return size_problems(self.min, None, self.max) or self._eni_problems(facts)
+
+    def _eni_problems(self, facts: Facts) -> list[Problem]:
+        """EC2 capacity: every awsvpc task needs a network interface of its instance, so
+        the services' desired tasks must fit on ``max`` instances (else they stay pending)."""
+        per_instance = awsvpc_tasks_per_instance(self.instance_type)
+        tasks = [(sid, s.desired) for sid, s in facts.referrers if isinstance(s, EcsService)]
+        total = sum(n for _, n in tasks)
+        if self.capacity != "ec2" or per_instance is None or total <= self.max * per_instance:
+            return []
+        needed = -(-total // per_instance)
+        enis = per_instance + 1
+        message = (
+            f"{self.max} {self.instance_type} instances (max) run at most {self.max * per_instance} awsvpc tasks "
+            f"(a {self.instance_type} has {enis} network interfaces: one for the instance, {per_instance} for tasks), "
+            f"but this cluster's services start {total} ({', '.join(f'{name} {n}' for name, n in tasks)}); "
+            f"raise max to {needed}, choose an instance_type with more network interfaces, or lower the services' desired counts"
+        )
+        where = next((f for f in ("max", "instance_type") if f in self.model_fields_set), None)
+        return [Problem("value", message, where)]
 
     def terraform(self, node: ServiceNode, ctx: ServiceContext) -> None:
         """The cluster and its capacity providers."""

@@ -394,29 +394,18 @@ class SessionManager(Service):
             )
 
     def _grant(self, ctx: ServiceContext, source: ServiceNode, key: Ref, logs: Ref) -> None:
-        """Session permissions on a connected instance role: the channel and agent calls
-        support no resource scoping (AWS documents them on "*"); key and logs are scoped."""
+        """Session permissions on a connected role: the data channels (no resource scoping:
+        AWS documents them on "*"), the session key and log group (scoped). The agent's own
+        calls (ssm:UpdateInstanceInformation, ec2messages:*) come with the instance kinds'
+        AmazonSSMManagedInstanceCore policy; ECS Exec tasks need only the channels."""
         statements: list[dict[str, object]] = [
             {
                 "sid": "SessionChannels",
                 "actions": [
-                    "ssm:UpdateInstanceInformation",
                     "ssmmessages:CreateControlChannel",
                     "ssmmessages:CreateDataChannel",
                     "ssmmessages:OpenControlChannel",
                     "ssmmessages:OpenDataChannel",
-                ],
-                "resources": ["*"],
-            },
-            {
-                "sid": "AgentMessages",
-                "actions": [
-                    "ec2messages:AcknowledgeMessage",
-                    "ec2messages:DeleteMessage",
-                    "ec2messages:FailMessage",
-                    "ec2messages:GetEndpoint",
-                    "ec2messages:GetMessages",
-                    "ec2messages:SendReply",
                 ],
                 "resources": ["*"],
             },

@@ -122,6 +122,23 @@ def test_ecs_cluster_bad_settings(tmp_path: Path) -> None:
     )
 
 
+def test_ecs_cluster_on_ec2_fits_its_awsvpc_tasks(tmp_path: Path) -> None:
+    """Each awsvpc task takes a network interface of its instance: the desired tasks must fit on max instances."""
+    web = f"kind: ecs-service, cluster: apps, image: '{IMAGE}'"  # desired 2
+    cluster = "kind: ecs-cluster, capacity: ec2, instance_type: t3.micro, max: 3"
+    assert error(tmp_path, {"apps": cluster, "web": web, "api": web}) == (
+        "model.yaml:7:78: error[value]: 3 t3.micro instances (max) run at most 3 awsvpc tasks "
+        "(a t3.micro has 2 network interfaces: one for the instance, 1 for tasks), but this cluster's services start 4 (web 2, api 2); "
+        "raise max to 4, choose an instance_type with more network interfaces, or lower the services' desired counts"
+    )
+    fits = {"t3.small": "max: 2", "t3.micro": "max: 4", "x9.unknown": "max: 1"}  # 2 x 2, 4 x 1; unknown types: not checked
+    for instance_type, size in fits.items():
+        build(
+            tmp_path, {"apps": f"kind: ecs-cluster, capacity: ec2, instance_type: {instance_type}, min: 1, {size}", "web": web, "api": web}
+        )
+    build(tmp_path, {"apps": CLUSTER, **{f"s{i}": web for i in range(6)}})  # Fargate: one ENI per task, AWS provides them
+
+
 # --- ecs-service -------------------------------------------------------------------------
 
 

@@ -34,7 +34,7 @@ VIA_TEXT: dict[Capability, str] = {
     "monitor": "monitoring (alarms, dashboard)",
     "pipeline-stage": "pipeline stage",
     "api-target": "API integration",
-    "none": "from outside AWS (nothing to deploy)",
+    "none": "drawn only (nothing to deploy)",
 }
 BASE_FIELDS = frozenset(Service.model_fields)  # kind, title, description: shown elsewhere
 

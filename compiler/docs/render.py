@@ -24,6 +24,7 @@ from compiler.terraform.context import StackBuilder
 
 TEMPLATES = Path(__file__).parent / "templates"
 _BLANK_LINES = re.compile(r"\n{3,}")
+_PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 
 
 @cache
@@ -102,7 +103,17 @@ def _index(arch: Architecture, stack: StackBuilder, links: Links) -> bytes:
     counts = {"resources": managed, "data": len(stack.resources) - managed, "outputs": len(stack.outputs)}
     kinds = Counter(n.spec.info.title for n in arch.services.values() if n.spec.info.family != "general")
     aws_services = list(kinds.items())  # in order of first appearance, like the layers
-    return _render("index.md.j2", arch=arch, links=links, counts=counts, aws_services=aws_services)
+    notes = [(title, paragraphs(text)) for title, text in arch.notes]
+    return _render("index.md.j2", arch=arch, links=links, counts=counts, aws_services=aws_services, notes=notes)
+
+
+def paragraphs(text: str) -> list[str]:
+    """A note's paragraphs: blank lines separate them (a literal ``|`` block in YAML keeps them).
+
+    >>> paragraphs("One.\\n\\n  Two,\\n  continued.\\n")
+    ['One.', 'Two, continued.']
+    """
+    return [" ".join(p.split()) for p in _PARAGRAPH_BREAK.split(text) if p.strip()]
 
 
 def _data_flow(arch: Architecture, links: Links) -> bytes:
