@@ -121,6 +121,8 @@ class S3Bucket(Service):
 
     def origin(self, node: ServiceNode, ctx: ServiceContext, source: ServiceNode) -> dict[str, object]:
         """A private origin: CloudFront reads through an origin access control."""
+        from compiler.terraform.context import Ref  # at run time only: validation needs none of emit
+
         bucket = ctx.stack_ref("aws_s3_bucket")
         oac = ctx.add(
             "aws_cloudfront_origin_access_control",
@@ -133,22 +135,21 @@ class S3Bucket(Service):
             },
         )
         distribution = ctx.other(source.id).stack_ref("aws_cloudfront_distribution")
-        policy = ctx.data(
-            "aws_iam_policy_document",
-            f"from_{source.tf_name}",
-            {
-                "statement": [
-                    {
-                        "sid": "CloudFrontReadOnly",
-                        "actions": ["s3:GetObject"],
-                        "resources": [f"{bucket.arn}/*"],
-                        "principals": [{"type": "Service", "identifiers": ["cloudfront.amazonaws.com"]}],
-                        "condition": [{"test": "StringEquals", "variable": "AWS:SourceArn", "values": [distribution.arn]}],
-                    }
-                ]
-            },
-        )
-        ctx.add("aws_s3_bucket_policy", "", {"bucket": bucket.id, "policy": policy.attr("json")})
+        statement = {
+            # One statement per distribution; a bucket has one policy, so a second
+            # distribution adds its statement to the first one's policy document.
+            "sid": "CloudFrontReadOnly" + "".join(part.title() for part in source.id.split("-")),
+            "actions": ["s3:GetObject"],
+            "resources": [f"{bucket.arn}/*"],
+            "principals": [{"type": "Service", "identifiers": ["cloudfront.amazonaws.com"]}],
+            "condition": [{"test": "StringEquals", "variable": "AWS:SourceArn", "values": [distribution.arn]}],
+        }
+        document = Ref("data.aws_iam_policy_document", ctx.tf("cloudfront"))
+        if ctx.stack.has(document):
+            ctx.stack.body(document)["statement"].append(statement)
+        else:
+            document = ctx.data("aws_iam_policy_document", "cloudfront", {"statement": [statement]})
+            ctx.add("aws_s3_bucket_policy", "", {"bucket": bucket.id, "policy": document.attr("json")})
         return {"domain_name": bucket.attr("bucket_regional_domain_name"), "origin_id": node.id, "origin_access_control_id": oac.id}
 
 

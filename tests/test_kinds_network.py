@@ -476,3 +476,16 @@ def test_network_kinds_plan(tmp_path: Path) -> None:
     }
     connections = ("dns -> cdn", "dns -> alb", "cdn -> site", "{from: cdn, to: api, path: /api/*}", "{from: alb, to: fn, path: /fn/*}")
     assert_plans(tmp_path, services, *connections, "api -> inner", "{from: api, to: fn, path: /pay/*}", "{from: inner, to: fn, path: /x/*}")
+
+
+def test_two_distributions_share_one_bucket_policy(tmp_path: Path) -> None:
+    # A bucket has one policy: the second distribution adds its statement to it
+    # (two aws_s3_bucket_policy resources would overwrite each other at apply).
+    stack = build(tmp_path, {"a": "kind: cloudfront", "b": "kind: cloudfront", "site": "kind: s3"}, "a -> site", "b -> site")
+    assert list(stack["resource"]["aws_s3_bucket_policy"]) == ["site"]
+    statements = stack["data"]["aws_iam_policy_document"]["site_cloudfront"]["statement"]
+    assert [s["sid"] for s in statements] == ["CloudFrontReadOnlyA", "CloudFrontReadOnlyB"]
+    assert [s["condition"][0]["values"] for s in statements] == [
+        ["${aws_cloudfront_distribution.a.arn}"],
+        ["${aws_cloudfront_distribution.b.arn}"],
+    ]
