@@ -16,7 +16,8 @@ def model(services: int) -> str:
     layers["edge"]["users"] = {"kind": "users"}
     for i in range(cells):
         c = f"c{i}"
-        layers["edge"][f"{c}-lb"] = {"kind": "alb"}
+        # HTTP only (no certificate in a synthetic model): a relaxed default needs its reason.
+        layers["edge"][f"{c}-lb"] = {"kind": "alb", "listeners": "http", "reasons": {"listeners": "synthetic benchmark model, no domain"}}
         layers["app"][f"{c}-cluster"] = {"kind": "ecs-cluster"}
         layers["app"][f"{c}-web"] = {
             "kind": "ecs-service",

@@ -1,0 +1,22 @@
+"""The benchmark's synthetic models stay valid models (else `make bench` measures errors)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from compiler import pipeline
+from tests.conftest import ROOT
+
+sys.path.insert(0, str(ROOT / "bench"))
+from synthetic import model  # noqa: E402
+
+
+@pytest.mark.parametrize("size", [10, 100, 1000])
+def test_synthetic_model_is_valid(tmp_path: Path, size: int) -> None:
+    path = tmp_path / f"synthetic-{size}.yaml"
+    path.write_text(model(size))
+    arch = pipeline.load(path)
+    assert len(arch.services) > size * 0.85
