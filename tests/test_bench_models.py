@@ -11,7 +11,7 @@ from compiler import pipeline
 from tests.conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "bench"))
-from synthetic import model  # noqa: E402
+from synthetic import model
 
 
 @pytest.mark.parametrize("size", [10, 100, 1000])
