@@ -137,9 +137,7 @@ def point_node(node_id: str) -> diagrams.Node:
     return diagrams.Node("", nodeid=node_id, shape="point", width="0", height="0", style="invis")
 
 
-def link_path(
-    path: list[diagrams.Node], edge_id: str, label: str, backward: bool, labelled: int, **attrs: str
-) -> None:
+def link_path(path: list[diagrams.Node], edge_id: str, label: str, backward: bool, labelled: int, **attrs: str) -> None:
     """One connection drawn through invisible points: ``path`` runs from the upper end to
     the lower (the target first when ``backward``). The segment ``labelled`` carries the
     label and the id; the others ``<id>~<n>``; only the target's end has an arrowhead."""

@@ -173,7 +173,7 @@ def _chain(canvas: Canvas, layout: Layout) -> None:
     """Invisible edges keep the ranks in order (rank r above rank r+1) and sibling layers
     of a band in YAML order; weight 0, so they order without pulling anything in line."""
     firsts: dict[int, str] = {}
-    for name, rows in layout.rows.items():
+    for rows in layout.rows.values():
         for row in rows:
             firsts.setdefault(layout.rank[row[0]], row[0])
     ranks = sorted(firsts)

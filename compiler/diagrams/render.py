@@ -71,9 +71,7 @@ def png_dpi(svg: bytes) -> str:
 
 
 def _dot(dot_source: str, *args: str) -> bytes:
-    done = subprocess.run(
-        [dot_binary(), f"-Gimagepath={RESOURCES}", *args], input=dot_source.encode(), capture_output=True, check=False
-    )
+    done = subprocess.run([dot_binary(), f"-Gimagepath={RESOURCES}", *args], input=dot_source.encode(), capture_output=True, check=False)
     if done.returncode != 0:
         raise GraphvizFailed(f"dot failed: {done.stderr.decode(errors='replace').strip()}")
     return done.stdout
