@@ -43,7 +43,7 @@ def main(outdir: str) -> None:
         ignore_public_acls=True,
         restrict_public_buckets=True,
     )
-    app_sg = security_group.SecurityGroup(stack, "backend", vpc_id=net.id, name="udagram-backend")
+    app_sg = security_group.SecurityGroup(stack, "backend_sg", vpc_id=net.id, name="udagram-backend")
     db_sg = security_group.SecurityGroup(stack, "db", vpc_id=net.id, name="udagram-db")
     group = db_subnet_group.DbSubnetGroup(stack, "db_subnets", name="udagram-db", subnet_ids=[s.id for s in subnets])
     db_instance.DbInstance(

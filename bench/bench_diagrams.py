@@ -38,9 +38,12 @@ def rows() -> list[str]:
     with tempfile.TemporaryDirectory() as tmp:
         synthetic = Path(tmp) / "synthetic-100.yaml"
         synthetic.write_text(model(100))
+        monitored = Path(tmp) / "synthetic-100-monitored.yaml"
+        monitored.write_text(model(100, monitored=True))
         return [
             f"| diagrams (3 views) travel-booking.yaml | {seconds(ROOT / 'examples' / 'travel-booking.yaml'):.2f} | < 1.5 |",
             f"| diagrams (3 views) synthetic 100 services | {seconds(synthetic):.2f} | < 5 |",
+            f"| diagrams (3 views) synthetic 100 services + CloudWatch on each | {seconds(monitored):.2f} | < 5 |",
         ]
 
 

@@ -8,8 +8,9 @@ import yaml
 CELL = 10  # services per cell
 
 
-def model(services: int) -> str:
-    """A valid model text with about ``services`` services."""
+def model(services: int, monitored: bool = False) -> str:
+    """A valid model text with about ``services`` services; ``monitored``: plus a
+    CloudWatch connected to every service (one monitoring edge per service)."""
     cells = max(1, services // CELL)
     layers: dict[str, dict[str, object]] = {"edge": {}, "app": {}, "data": {}, "async": {}}
     connections: list[str] = []
@@ -46,6 +47,10 @@ def model(services: int) -> str:
             f"{c}-jobs -> {c}-worker",
         ]
         connections.append(f"{c}-web -> {c}-api")
+    if monitored:
+        watched = [sid for layer in layers.values() for sid in layer if sid != "users"]
+        layers["monitoring"] = {"monitoring": {"kind": "cloudwatch"}}
+        connections += [f"monitoring -> {sid}" for sid in watched]
     doc = {
         "name": f"synthetic-{services}",
         "region": "us-east-1",

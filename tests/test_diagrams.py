@@ -5,8 +5,10 @@ and a machine without Graphviz gets one line saying how to install it."""
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import logging
 import os
+import re
 import shutil
 import subprocess
 import xml.etree.ElementTree as ET
@@ -17,6 +19,8 @@ import pytest
 from compiler import pipeline
 from compiler.diagrams import dot_sources, render_diagrams
 from compiler.diagrams.icons import GENERIC_ICON, icon
+from compiler.diagrams.layering import plan, waypoints
+from compiler.diagrams.overview import PER_RANK_TB
 from compiler.diagrams.render import INSTALL_HINT, PNG_MAGIC
 from compiler.ir import Architecture
 from compiler.names import DIAGRAM_VIEWS, diagram_file
@@ -98,3 +102,56 @@ def test_archc_diagram_writes_only_the_figures(tmp_path: Path) -> None:
     assert done.stdout == "architecture.yaml: drew 3 views into figs/\n" or done.stdout.endswith("drew 3 views into figs/\n")
     written = sorted(p.name for p in (tmp_path / "figs").iterdir() if not p.name.startswith("."))
     assert written == sorted(f"{v}.{ext}" for v in DIAGRAM_VIEWS for ext in ("dot", "png", "svg"))
+
+
+def test_a_large_model_draws_one_summary_edge_per_layer_a_monitor_watches(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.syspath_prepend(str(ROOT / "bench"))
+    from synthetic import model  # the bench's generator (bench/ is not a package)
+
+    path = tmp_path / "synthetic-100.yaml"
+    path.write_text(model(100, monitored=True))
+    arch = pipeline.load(path)
+    overview = dot_sources(arch, emit(arch))["overview"]
+    monitoring = [e for e in arch.edges if e.source == "monitoring"]
+    assert len(monitoring) == 90
+    assert not any(f'id="{e.id}"' in overview for e in monitoring)  # no dashed line per service
+    summaries = re.findall(r'label="([^"]+)" class="([^"]+)".*? id="(monitoring->layer:[a-z]+)" ltail=(\S+) style=dashed', overview)
+    assert [(label, summary_id, cluster) for label, _, summary_id, cluster in summaries] == [
+        ("monitors 10 services", "monitoring->layer:edge", "cluster_layer_edge"),  # all but the users
+        ("monitors every service of the layer", "monitoring->layer:app", "cluster_layer_app"),
+        ("monitors every service of the layer", "monitoring->layer:data", "cluster_layer_data"),
+        ("monitors every service of the layer", "monitoring->layer:async", "cluster_layer_async"),
+    ]
+    assert sorted(i for _, covered, _, _ in summaries for i in covered.split()) == sorted(e.id for e in monitoring)
+    request_edges = [e for e in arch.edges if e.source != "monitoring"]
+    assert all(f'id="{e.id}"' in overview for e in request_edges)  # every other connection keeps its own edge
+
+
+def test_sibling_layers_share_a_band_and_edges_leave_a_layer_from_its_last_row() -> None:
+    arch = pipeline.load(ROOT / "examples" / "travel-booking.yaml")
+    layout = plan(arch, PER_RANK_TB)
+    assert ["business-logic", "data"] in layout.bands  # nothing connects them: side by side under the application
+    layer_of = {sid: svc.layer for sid, svc in arch.services.items()}
+    for e in arch.edges:
+        upper, lower = sorted((e.source, e.target), key=layout.rank.__getitem__)
+        route = [layout.rank[upper], *(rank for _, rank in waypoints(layout, layer_of, upper, lower)), layout.rank[lower]]
+        if layer_of[upper] != layer_of[lower]:  # the segment between layers starts on the last row, ends on the first
+            crossing = [(a, b) for a, b in itertools.pairwise(route) if a != b]
+            assert any(a == layout.last_rank(layer_of[upper]) and b == layout.first_rank(layer_of[lower]) for a, b in crossing), e.id
+
+
+def test_an_empty_layer_between_siblings_is_drawn_as_an_empty_frame(tmp_path: Path) -> None:
+    # Found by the property tests: a band holding a layer with no services yet crashed the ordering edges.
+    path = tmp_path / "empty-layer.yaml"
+    path.write_text(
+        "name: sketch\nregion: eu-west-3\nlayers:\n"
+        "- name: support\n  services:\n    store: {kind: s3}\n    cluster: {kind: ecs-cluster}\n"
+        "- name: later\n"
+        "- name: edge\n  services:\n    site: {kind: amplify}\n"
+        "connections:\n- {from: site, to: cluster}\n"
+    )
+    arch = pipeline.load(path)
+    layout = plan(arch, PER_RANK_TB)
+    assert layout.rows["later"] == []
+    overview = dot_sources(arch, emit(arch))["overview"]
+    assert "subgraph cluster_layer_later" in overview

@@ -7,11 +7,13 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 from compiler.diagrams.dataflow import dataflow
 from compiler.diagrams.icons import Icon, icon
 from compiler.diagrams.network import network
 from compiler.diagrams.overview import overview
-from compiler.diagrams.render import GraphvizFailed, GraphvizMissing, finish, start
+from compiler.diagrams.render import GraphvizFailed, GraphvizMissing, dot_binary, render
 from compiler.ir import Architecture
 from compiler.names import DIAGRAM_VIEWS, diagram_file
 from compiler.terraform.context import StackBuilder
@@ -28,12 +30,15 @@ def dot_sources(arch: Architecture, stack: StackBuilder) -> dict[str, str]:
 
 
 def render_diagrams(arch: Architecture, stack: StackBuilder) -> dict[str, bytes]:
-    """``{diagrams/<view>.<ext>: bytes}`` for every view; the three ``dot`` runs go in parallel."""
+    """``{diagrams/<view>.<ext>: bytes}`` for every view; the views render in parallel
+    (threads, each waiting on its own ``dot``: a pipe read one after another would
+    stall the others once their output fills the pipe)."""
+    dot_binary()  # a missing Graphviz says so before any work
     sources = dot_sources(arch, stack)
-    running = {view: start(source) for view, source in sources.items()}
+    with ThreadPoolExecutor(max_workers=len(sources)) as pool:
+        rendered = dict(zip(sources, pool.map(render, sources.values()), strict=True))
     files: dict[str, bytes] = {}
-    for view, process in running.items():
-        svg, png = finish(process)
+    for view, (svg, png) in rendered.items():
         files[diagram_file(view, "dot")] = sources[view].encode()
         files[diagram_file(view, "svg")] = svg
         files[diagram_file(view, "png")] = png

@@ -9,6 +9,7 @@ are stable, and icon paths are relative to the library's resources folder.
 from __future__ import annotations
 
 import html
+import itertools
 import textwrap
 from types import TracebackType
 
@@ -129,3 +130,29 @@ def link(source: diagrams.Node, target: diagrams.Node, edge_id: str, label: str 
         canvas.connect(target, source, edge)
     else:
         canvas.connect(source, target, edge)
+
+
+def point_node(node_id: str) -> diagrams.Node:
+    """An invisible point an edge is routed through (see ``overview.py``)."""
+    return diagrams.Node("", nodeid=node_id, shape="point", width="0", height="0", style="invis")
+
+
+def link_path(path: list[diagrams.Node], edge_id: str, label: str, backward: bool, labelled: int, **attrs: str) -> None:
+    """One connection drawn through invisible points: ``path`` runs from the upper end to
+    the lower (the target first when ``backward``). The segment ``labelled`` carries the
+    label and the id; the others ``<id>~<n>``; only the target's end has an arrowhead."""
+    canvas = diagrams.getdiagram()
+    last = len(path) - 2
+    for i, (upper, lower) in enumerate(itertools.pairwise(path)):
+        arrow = (backward and i == 0) or (not backward and i == last)
+        seg = dict(attrs)
+        if i != labelled:  # lhead/ltail name the cluster at the labelled segment's end only
+            seg = {k: v for k, v in seg.items() if k not in ("lhead", "ltail", "class")}
+        edge = diagrams.Edge(
+            label=label if i == labelled else "",
+            id=edge_id if i == labelled else f"{edge_id}~{i}",
+            forward=arrow and not backward,
+            reverse=arrow and backward,
+            **seg,
+        )
+        canvas.connect(upper, lower, edge)

@@ -20,7 +20,9 @@ INSTALL_HINT = (
     "Graphviz 'dot' was not found on PATH; the diagrams need it: install Graphviz "
     "(Debian/Ubuntu: apt-get install graphviz; macOS: brew install graphviz)"
 )
-PNG_DPI = "110"  # sharp on screens, a few hundred kB for the largest example
+PNG_DPI = 110  # sharp on screens, a few hundred kB for the largest example
+PNG_MAX_PIXELS = 6_000_000  # above this, a lower resolution: legible still, and rasterised in a fraction of the time
+PNG_MIN_DPI = 60  # 11-point labels stay 9 pixels high
 
 
 class GraphvizMissing(ToolMissing):
@@ -39,28 +41,41 @@ def dot_binary() -> str:
     return found
 
 
-def start(dot_source: str) -> subprocess.Popen[bytes]:
-    """Start ``dot`` on one graph (views render in parallel); collect with :func:`finish`."""
-    # One layout, two outputs: dot writes the SVG then the PNG to stdout.
-    cmd = [dot_binary(), f"-Gimagepath={RESOURCES}", f"-Gdpi={PNG_DPI}", "-Tsvg", "-Tpng"]
-    process = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    assert process.stdin is not None
-    process.stdin.write(dot_source.encode())
-    process.stdin.close()
-    return process
+def render(dot_source: str) -> tuple[bytes, bytes]:
+    """The (self-contained SVG, PNG) of one graph.
 
-
-def finish(process: subprocess.Popen[bytes]) -> tuple[bytes, bytes]:
-    """The (self-contained SVG, PNG) of a started ``dot``."""
-    assert process.stdout is not None and process.stderr is not None
-    out = process.stdout.read()
-    err = process.stderr.read()
-    if process.wait() != 0:
-        raise GraphvizFailed(f"dot failed: {err.decode(errors='replace').strip()}")
-    split = out.find(PNG_MAGIC)
-    if split < 0:
+    Two ``dot`` runs: the SVG first, then the PNG at a resolution chosen from the SVG's
+    size. Rasterising costs in proportion to the pixels (a blank 6000x3500 PNG alone
+    takes a second), while a layout costs a few hundredths of a second: a very large
+    figure is rasterised at a lower resolution (:func:`png_dpi`) rather than slowly.
+    """
+    svg = _dot(dot_source, f"-Gdpi={PNG_DPI}", "-Tsvg")
+    png = _dot(dot_source, f"-Gdpi={png_dpi(svg)}", "-Tpng")
+    if not png.startswith(PNG_MAGIC):
         raise GraphvizFailed("dot wrote no PNG")
-    return self_contained_svg(out[:split]), out[split:]
+    return self_contained_svg(svg), png
+
+
+_SIZE = re.compile(rb'<svg width="([0-9.]+)pt" height="([0-9.]+)pt"')
+
+
+def png_dpi(svg: bytes) -> str:
+    """``PNG_DPI``, lowered (not below ``PNG_MIN_DPI``) so the PNG stays within ``PNG_MAX_PIXELS``.
+
+    The SVG is drawn at ``PNG_DPI``, so its size in points is the PNG's size in pixels.
+    """
+    found = _SIZE.search(svg)
+    pixels = float(found.group(1)) * float(found.group(2)) if found else 0.0
+    if pixels <= PNG_MAX_PIXELS:
+        return str(PNG_DPI)
+    return str(max(PNG_MIN_DPI, int(PNG_DPI * (PNG_MAX_PIXELS / pixels) ** 0.5)))
+
+
+def _dot(dot_source: str, *args: str) -> bytes:
+    done = subprocess.run([dot_binary(), f"-Gimagepath={RESOURCES}", *args], input=dot_source.encode(), capture_output=True, check=False)
+    if done.returncode != 0:
+        raise GraphvizFailed(f"dot failed: {done.stderr.decode(errors='replace').strip()}")
+    return done.stdout
 
 
 _HREF = re.compile(rb'xlink:href="([^"]+\.png)"')
