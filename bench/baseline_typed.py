@@ -44,7 +44,7 @@ def main(outdir: str) -> None:
         restrict_public_buckets=True,
     )
     app_sg = security_group.SecurityGroup(stack, "backend_sg", vpc_id=net.id, name="udagram-backend")
-    db_sg = security_group.SecurityGroup(stack, "db", vpc_id=net.id, name="udagram-db")
+    db_sg = security_group.SecurityGroup(stack, "db_sg", vpc_id=net.id, name="udagram-db")
     group = db_subnet_group.DbSubnetGroup(stack, "db_subnets", name="udagram-db", subnet_ids=[s.id for s in subnets])
     db_instance.DbInstance(
         stack,
