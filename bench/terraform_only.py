@@ -14,8 +14,7 @@ from compiler.outputs import write_tree
 
 
 def main(model: str, out: str) -> int:
-    arch = pipeline.load(Path(model), model)
-    write_tree(Path(out), pipeline.compile_terraform(arch, model))
+    write_tree(Path(out), pipeline.build_terraform(Path(model), model))
     return 0
 
 

@@ -45,11 +45,13 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return status
 
 
-def _build_and_write(args: argparse.Namespace) -> tuple[pipeline.BuildResult, Path] | int:
+def _build_and_write(
+    args: argparse.Namespace, on_terraform: Callable[[dict[str, bytes]], None] | None = None
+) -> tuple[pipeline.BuildResult, Path] | int:
     """Build and write the outputs; an exit code on failure."""
     path = Path(args.file)
     try:
-        result = pipeline.build(path, _display(path))
+        result = pipeline.build(path, _display(path), on_terraform)
     except ArchcError as exc:
         _print_errors(exc)
         return EXIT_INVALID
@@ -76,14 +78,15 @@ def cmd_plan(args: argparse.Namespace) -> int:
     from compiler.plan import PlanEngineUnavailable, PlanSession
     from compiler.plan_report import report
 
-    # Terraform and the stand-in provider start while the build runs.
+    # Terraform and the stand-in provider start while the model is compiled; the plan
+    # itself runs while the figures and docs are drawn and the outputs written.
     with PlanSession(terraform_binary=Path(args.terraform) if args.terraform else None) as session:
-        built = _build_and_write(args)
+        built = _build_and_write(args, on_terraform=lambda files: session.begin(files, validate_only=args.validate_only))
         if isinstance(built, int):
             return built
-        result, out = built
+        result, _ = built
         try:
-            plans = session.plan(out / "terraform", validate_only=args.validate_only)
+            plans = session.result()
         except PlanEngineUnavailable as exc:
             print(f"archc: error: {exc}", file=sys.stderr)
             return EXIT_USAGE
@@ -242,6 +245,10 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``archc`` command."""
     args = parser().parse_args(argv)
+    if argv is None:  # the `archc` command itself: one build, then the process ends
+        from compiler.terraform import runtime
+
+        runtime.one_shot()
     run: Callable[[argparse.Namespace], int] = args.run
     try:
         return run(args)

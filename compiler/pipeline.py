@@ -6,6 +6,7 @@ Each stage hands the next one plain data:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -59,6 +60,18 @@ def compile_terraform(arch: Architecture, model_path: str) -> dict[str, bytes]:
     return _terraform(arch, model_path)[0]
 
 
+def build_terraform(path: Path, display_name: str | None = None) -> dict[str, bytes]:
+    """The Terraform outputs of a model file, alone (what the benchmark's figure times)."""
+    from compiler.terraform import runtime
+
+    runtime.start()  # node boots while the model is read (see runtime.py)
+    try:
+        arch = load(path, display_name)
+        return _terraform(arch, display_name or path.as_posix())[0]
+    finally:
+        runtime.settle()
+
+
 def _terraform(arch: Architecture, model_path: str) -> tuple[dict[str, bytes], StackBuilder]:
     # Imported here: `archc validate` needs none of the Terraform stages.
     from compiler.terraform.emit import emit
@@ -72,16 +85,27 @@ def _terraform(arch: Architecture, model_path: str) -> tuple[dict[str, bytes], S
     return synthesize(stack, model_path), stack
 
 
-def build(path: Path, display_name: str | None = None) -> BuildResult:
-    """Everything ``archc build`` writes, as ``{relative path: bytes}``, plus ownership."""
+def build(path: Path, display_name: str | None = None, on_terraform: Callable[[dict[str, bytes]], None] | None = None) -> BuildResult:
+    """Everything ``archc build`` writes, as ``{relative path: bytes}``, plus ownership.
+
+    ``on_terraform`` gets the Terraform files as soon as they exist, before the figures
+    and docs are drawn: ``archc plan`` starts Terraform on them meanwhile.
+    """
     # The backends are imported here: `archc validate` needs none of them.
     from compiler.check.explain import baseline_files
     from compiler.diagrams import render_diagrams
     from compiler.docs import render_docs
     from compiler.manifest import MANIFEST, manifest_bytes
+    from compiler.terraform import runtime
 
-    arch = load(path, display_name)
-    files, stack = _terraform(arch, display_name or path.as_posix())
+    runtime.start()  # node boots while the model is read (see runtime.py)
+    try:
+        arch = load(path, display_name)
+        files, stack = _terraform(arch, display_name or path.as_posix())
+    finally:
+        runtime.settle()
+    if on_terraform is not None:
+        on_terraform(dict(files))
     files.update(render_diagrams(arch, stack))
     files.update(render_docs(arch, stack, figures=frozenset(files)))  # after the diagrams: it links the figures drawn
     files.update(baseline_files(arch, stack))  # archc check's explanations, for checkov run by hand

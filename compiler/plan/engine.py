@@ -82,6 +82,9 @@ class PlanSession:
         self._schema: tuple[str, Mapping[str, Any]] | None = None
         self._failure: BaseException | None = None
         self._starter: threading.Thread | None = None
+        self._planning: threading.Thread | None = None
+        self._plans: list[StackPlan] = []
+        self._plan_failure: BaseException | None = None
 
     def __enter__(self) -> PlanSession:
         if self._binary is None:
@@ -130,7 +133,36 @@ class PlanSession:
             results = self._worker.run(jobs, timeout)
         return [_stack_plan(job, stacks[job["stack"]], results.get(job["stack"], []), deferred[job["stack"]]) for job in jobs]
 
+    def begin(self, files: Mapping[str, bytes], *, validate_only: bool = False) -> None:
+        """Plan a build's Terraform files (``terraform/...`` paths) in a background thread,
+        from a private copy: the caller goes on drawing figures and writing its output."""
+        source = self._workdir / "source"
+        for rel, content in files.items():
+            if rel.startswith("terraform/"):
+                (source / rel).parent.mkdir(parents=True, exist_ok=True)
+                (source / rel).write_bytes(content)
+        self._planning = threading.Thread(
+            target=self._plan_in_background, args=(source / "terraform", validate_only), name="archc-plan", daemon=True
+        )
+        self._planning.start()
+
+    def _plan_in_background(self, terraform_dir: Path, validate_only: bool) -> None:
+        try:
+            self._plans = self.plan(terraform_dir, validate_only=validate_only)
+        except BaseException as exc:  # re-raised by result(), on the caller's thread
+            self._plan_failure = exc
+
+    def result(self) -> list[StackPlan]:
+        """The plans of the files given to begin(), once Terraform is done."""
+        assert self._planning is not None, "begin() first"
+        self._planning.join()
+        if self._plan_failure is not None:
+            raise self._plan_failure
+        return self._plans
+
     def __exit__(self, *exc: object) -> None:
+        if self._planning is not None:
+            self._planning.join()  # never stop Terraform under a running plan
         if self._starter is not None:
             self._starter.join()
         if self._worker is not None:

@@ -9,24 +9,24 @@ but a build takes a fraction of a second and ~100 MB instead of 15 s and 1.6 GB
 from __future__ import annotations
 
 import json
-import os
-import re
 import tempfile
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 from compiler.ir import Architecture
+from compiler.terraform import runtime
 from compiler.terraform.context import StackBuilder
 
 AWS_PROVIDER_VERSION = "6.69.1"  # the hashicorp/aws version our schema file describes
-JSII_ENV = {"JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20", "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1"}
+# Meta-arguments cdktn owns: its merge drops them from attributes unless they were set
+# through its API, so a body's count/depends_on/lifecycle go through overrides.
+_META_KEYS = frozenset({"count", "depends_on", "for_each", "lifecycle"})
 
 
 def synthesize(stack: StackBuilder, model_path: str = "architecture.yaml") -> dict[str, bytes]:
     """Synthesize the stack with cdktn; return the files under ``terraform/``."""
-    os.environ.update(JSII_ENV)  # before jsii starts node: silences a banner on stderr
-    import cdktn  # imported late: starting the jsii runtime costs ~0.6 s
-
+    cdktn = runtime.load()
     arch = stack.arch
     with tempfile.TemporaryDirectory(prefix="archc-synth-") as out:
         app = cdktn.App(outdir=out, skip_validation=False)
@@ -50,34 +50,48 @@ def synthesize(stack: StackBuilder, model_path: str = "architecture.yaml") -> di
             _set_body(extra, provider_body | {"region": alias.replace("_", "-")})
             providers[alias] = extra
         _backend(tf_stack, arch, cdktn)
-        for res in stack.resources.values():
-            cls = classes["data" if res.data else "resource"]
-            construct = cls(
+        ids = _construct_ids(stack, reserved={"aws", "backend", *(f"aws_{a}" for a in providers if a)})
+        for key, res in stack.resources.items():
+            construct_id, logical_id = ids[key]
+            construct = classes["data" if res.data else "resource"](
                 tf_stack,
-                ("data_" if res.data else "") + f"{res.type}_{res.name}",
+                construct_id,
                 terraform_resource_type=res.type,
                 terraform_generator_metadata=meta,
                 provider=providers[res.provider],
             )
             _set_body(construct, res.body)
-            construct.override_logical_id(res.name)
+            if logical_id:
+                construct.override_logical_id(logical_id)
         for output in stack.outputs.values():
             cdktn.TerraformOutput(
-                tf_stack, f"output_{output.name}", value=output.value, description=output.description, sensitive=output.sensitive or None
+                tf_stack, f"output.{output.name}", value=output.value, description=output.description, sensitive=output.sensitive or None
             ).override_logical_id(output.name)
         app.synth()
         files = {f"terraform/{p.relative_to(out).as_posix()}": p.read_bytes() for p in sorted(Path(out).rglob("*")) if p.is_file()}
+    runtime.done()
     for rel, content in stack.assets.items():
         files[f"terraform/stacks/{arch.name}/{rel}"] = content
     files["cdktf.json"] = _cdktf_json(arch, model_path)
     return files
 
 
-_STABLE_KEY = re.compile(r"^[a-z0-9]+(_[a-z0-9]+)*$")
-_VERBATIM_KEYS = ("tags", "environment")  # cdktn leaves keys below these as they are
-# Meta-arguments cdktn owns: its merge drops them from attributes unless they were set
-# through its API, so a body's count/depends_on/lifecycle go through overrides.
-_META_KEYS = frozenset({"count", "depends_on", "for_each", "lifecycle"})
+def _construct_ids(stack: StackBuilder, reserved: set[str]) -> dict[str, tuple[str, str | None]]:
+    """Each resource's construct id, and the logical id to override it with (or None).
+
+    A construct directly in the stack gets its construct id as Terraform name, so a
+    name only one resource uses needs nothing more; names shared across types (a
+    bucket and its policy) get a construct id no plain name can take (it has a dot)
+    and an override, one more call into node.
+    """
+    uses = Counter(r.name for r in stack.resources.values())
+    ids: dict[str, tuple[str, str | None]] = {}
+    for key, res in stack.resources.items():
+        if uses[res.name] == 1 and res.name not in reserved:
+            ids[key] = (res.name, None)
+        else:
+            ids[key] = (f"{'data.' if res.data else ''}{res.type}.{res.name}", res.name)
+    return ids
 
 
 def _construct_classes(cdktn: Any) -> dict[str, Any]:
@@ -85,13 +99,12 @@ def _construct_classes(cdktn: Any) -> dict[str, Any]:
 
     Overriding ``_synthesize_attributes`` (a jsii callback) instead of calling
     ``add_override`` per attribute keeps the output free of cdktn's override metadata
-    and costs one call per resource. cdktn snake-cases the keys it gets this way, so
-    an attribute holding keys that would change (map keys such as header names) goes
-    through ``add_override``, which cdktn copies verbatim.
+    and costs one call per resource; cdktn copies the dict as it is (keys such as tag
+    names and header names keep their case).
     """
 
     def attributes(self: Any) -> dict[str, Any]:
-        return {k: v for k, v in self.body.items() if _stable(v) and k not in _META_KEYS}
+        return {k: v for k, v in self.body.items() if k not in _META_KEYS}
 
     return {
         name: type(f"Archc{base.__name__}", (base,), {"body": {}, "_synthesize_attributes": attributes})
@@ -108,20 +121,10 @@ def _aliased_provider(base: Any, alias: str) -> Any:
     return type(f"ArchcProvider_{alias}", (base,), {"alias": property(lambda self: alias)})
 
 
-def _stable(value: Any) -> bool:
-    """Whether cdktn's key snake-casing leaves ``value`` unchanged."""
-    if isinstance(value, dict):
-        return all(_STABLE_KEY.match(k) and (k in _VERBATIM_KEYS or _stable(v)) for k, v in value.items())
-    if isinstance(value, list):
-        return all(_stable(v) for v in value)
-    return True
-
-
 def _set_body(construct: Any, body: dict[str, Any]) -> None:
     construct.body = body
-    for key, value in body.items():
-        if key in _META_KEYS or not _stable(value):
-            construct.add_override(key, value)
+    for key in [k for k in body if k in _META_KEYS]:
+        construct.add_override(key, body[key])
 
 
 def _backend(tf_stack: object, arch: Architecture, cdktn: object) -> None:

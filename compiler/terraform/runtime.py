@@ -1,0 +1,99 @@
+"""cdktn's runtime: a node process (jsii) holding cdktn's JavaScript, started early.
+
+Starting node and loading cdktn's assemblies takes ~0.45 s, most of it inside node.
+``start()`` begins it in a background thread as a build starts, so it overlaps the
+model's loading, validation and emission (~0.3 s); ``load()`` then only waits for what
+is left. Python's per-module import lock makes that wait: ``import cdktn`` in the main
+thread blocks until the background import has finished.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import os
+import shutil
+import sys
+import threading
+from pathlib import Path
+from types import ModuleType
+
+from compiler.errors import ToolMissing
+
+NODE_HINT = "archc needs Node.js to run cdktn: install it (Debian: apt-get install nodejs), or run `make setup`"
+
+_starting: threading.Thread | None = None
+_one_shot = False  # set by the command line: this process synthesizes once, then exits
+
+
+def environment() -> dict[str, str]:
+    """Variables jsii reads when node starts.
+
+    jsii keeps a package cache in ``~/.cache/aws/jsii`` by default; archc writes nothing
+    outside its output and temporary directories, so the cache lives in the
+    environment archc is installed in, or is switched off when that is read-only
+    (costs ~0.1 s a build). A user's own JSII_RUNTIME_PACKAGE_CACHE* settings win.
+    """
+    env = {"JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20", "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1"}
+    if "JSII_RUNTIME_PACKAGE_CACHE" in os.environ or "JSII_RUNTIME_PACKAGE_CACHE_ROOT" in os.environ:
+        return env
+    cache = Path(sys.prefix) / "var" / "cache" / "archc-jsii"
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+        writable = os.access(cache, os.W_OK)
+    except OSError:
+        writable = False
+    env |= {"JSII_RUNTIME_PACKAGE_CACHE_ROOT": str(cache)} if writable else {"JSII_RUNTIME_PACKAGE_CACHE": "disabled"}
+    return env
+
+
+def start() -> None:
+    """Start node and load cdktn in the background (once per process)."""
+    global _starting
+    if _starting is not None or "cdktn" in sys.modules or shutil.which("node") is None:
+        return  # the missing node is reported by load(), in the main thread
+    os.environ.update(environment())
+    _starting = threading.Thread(target=_import_quietly, name="archc-cdktn-start", daemon=True)
+    _starting.start()
+
+
+def _import_quietly() -> None:
+    with contextlib.suppress(BaseException):  # load() imports again in the main thread and reports it there
+        importlib.import_module("cdktn")
+
+
+def load() -> ModuleType:
+    """The cdktn module, its node process running."""
+    if _starting is None:
+        if shutil.which("node") is None:
+            raise ToolMissing(NODE_HINT)
+        os.environ.update(environment())
+    return importlib.import_module("cdktn")
+
+
+def settle() -> None:
+    """Wait for a background start to finish, so that the process never exits halfway
+    through starting node (a build that stopped at a model error)."""
+    if _starting is not None:
+        _starting.join()
+
+
+def one_shot() -> None:
+    """Declare that this process synthesizes once: node may stop right after."""
+    global _one_shot
+    _one_shot = True
+
+
+def done() -> None:
+    """Synthesis is over. In a one-shot process, stop node in a (non-daemon) thread:
+    its exit takes ~0.15 s, which then overlaps drawing figures and writing files
+    instead of delaying the end. Elsewhere (tests, long-lived callers) node stays up."""
+    if not _one_shot:
+        return
+    try:
+        from jsii._runtime import kernel  # jsii's own shutdown, run now rather than at exit
+
+        stop = kernel.provider._process.stop  # type: ignore[attr-defined]
+    except (ImportError, AttributeError):  # another jsii: its exit hook does it, later
+        return
+    threading.Thread(target=stop, name="archc-cdktn-stop").start()
