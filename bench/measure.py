@@ -39,9 +39,9 @@ def _tree_rss_kb(pid: int) -> int:
 def measure(cmd: list[str], cwd: Path | None = None, env: dict[str, str] | None = None, *, sample: bool = True) -> Measurement:
     """Run ``cmd``; with ``sample``, read the tree's RSS every 10 ms.
 
-    Sampling walks /proc from Python, which takes CPU from the command on a 2-core
-    machine (~0.1-0.4 s on a 1.5 s build): time a run without it (``sample=False``,
-    peak 0) and take the memory from a sampled one.
+    Sampling walks /proc from Python every 10 ms, CPU taken from the command on a
+    2-core machine: time a run without it (``sample=False``, peak 0) and take the
+    memory from a sampled one.
     """
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)

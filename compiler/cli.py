@@ -50,6 +50,10 @@ def _build_and_write(
 ) -> tuple[pipeline.BuildResult, Path] | int:
     """Build and write the outputs; an exit code on failure."""
     path = Path(args.file)
+    if args.own_process:  # build, plan and check build one model, then the process ends
+        from compiler.terraform import runtime
+
+        runtime.one_shot()
     try:
         result = pipeline.build(path, _display(path), on_terraform)
     except ArchcError as exc:
@@ -245,10 +249,7 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``archc`` command."""
     args = parser().parse_args(argv)
-    if argv is None:  # the `archc` command itself: one build, then the process ends
-        from compiler.terraform import runtime
-
-        runtime.one_shot()
+    args.own_process = argv is None  # the `archc` command itself, not a caller in Python
     run: Callable[[argparse.Namespace], int] = args.run
     try:
         return run(args)

@@ -62,12 +62,16 @@ def compile_terraform(arch: Architecture, model_path: str) -> dict[str, bytes]:
 
 def build_terraform(path: Path, display_name: str | None = None) -> dict[str, bytes]:
     """The Terraform outputs of a model file, alone (what the benchmark's figure times)."""
+    return _load_and_synthesize(path, display_name)[1]
+
+
+def _load_and_synthesize(path: Path, display_name: str | None) -> tuple[Architecture, dict[str, bytes], StackBuilder]:
     from compiler.terraform import runtime
 
     runtime.start()  # node boots while the model is read (see runtime.py)
     try:
         arch = load(path, display_name)
-        return _terraform(arch, display_name or path.as_posix())[0]
+        return arch, *_terraform(arch, display_name or path.as_posix())
     finally:
         runtime.settle()
 
@@ -96,14 +100,8 @@ def build(path: Path, display_name: str | None = None, on_terraform: Callable[[d
     from compiler.diagrams import render_diagrams
     from compiler.docs import render_docs
     from compiler.manifest import MANIFEST, manifest_bytes
-    from compiler.terraform import runtime
 
-    runtime.start()  # node boots while the model is read (see runtime.py)
-    try:
-        arch = load(path, display_name)
-        files, stack = _terraform(arch, display_name or path.as_posix())
-    finally:
-        runtime.settle()
+    arch, files, stack = _load_and_synthesize(path, display_name)
     if on_terraform is not None:
         on_terraform(dict(files))
     files.update(render_diagrams(arch, stack))

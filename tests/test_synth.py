@@ -65,3 +65,13 @@ def test_missing_node_says_how_to_install_it(tmp_path: Path) -> None:
     done = _run(["build", str(model), "--out", str(tmp_path / "out")], env, tmp_path)
     assert (done.returncode, done.stdout, done.stderr) == (2, "", f"archc: error: {runtime.NODE_HINT}\n")
     assert not (tmp_path / "out").exists()
+
+
+def test_the_command_line_builds_several_models_in_one_process(tmp_path: Path) -> None:
+    # build, plan and check stop node as soon as their one synthesis is done; `archc docs`
+    # builds every model it is given, so node must stay up for all of them.
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    models = [str(ROOT / "examples" / m) for m in ("udagram.yaml", "road-warrior.yaml")]
+    done = _run(["docs", *models, "--out", str(tmp_path / "site")], env, tmp_path)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout.startswith("docs site for 2 architectures in ")

@@ -23,7 +23,7 @@ from compiler.errors import ToolMissing
 NODE_HINT = "archc needs Node.js to run cdktn: install it (Debian: apt-get install nodejs), or run `make setup`"
 
 _starting: threading.Thread | None = None
-_one_shot = False  # set by the command line: this process synthesizes once, then exits
+_one_shot = False  # set by `archc build|plan|check`: this process synthesizes once, then exits
 
 
 def environment() -> dict[str, str]:
