@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from compiler.terraform import runtime
+from compiler.terraform import kernel, runtime
 from tests.conftest import ROOT
 from tests.kinds_helpers import build
 
@@ -75,3 +75,48 @@ def test_the_command_line_builds_several_models_in_one_process(tmp_path: Path) -
     done = _run(["docs", *models, "--out", str(tmp_path / "site")], env, tmp_path)
     assert (done.returncode, done.stderr) == (0, "")
     assert done.stdout.startswith("docs site for 2 architectures in ")
+
+
+def test_jsii_kernel_runs_without_its_relay_process(tmp_path: Path) -> None:
+    """kernel.py starts jsii's kernel (lib/program.js) as archc's own child; the relay
+    (bin/jsii-runtime.js) and the certificate bundle node would parse are left out."""
+    from jsii._runtime import kernel as jsii_kernel
+
+    build(tmp_path, {"queue": "kind: sqs"})  # node is up (tests keep it running)
+    process = jsii_kernel.provider._process._process
+    assert isinstance(process, kernel._Kernel)
+    proc = Path("/proc") / str(process.pid)
+    argv = (proc / "cmdline").read_bytes().split(b"\0")
+    assert argv[-2].endswith(b"/lib/program.js") and b"jsii-runtime" not in b" ".join(argv)
+    assert int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1]) == os.getpid()  # our child: no relay between
+    assert not any(line.startswith(b"NODE_EXTRA_CA_CERTS=") for line in (proc / "environ").read_bytes().split(b"\0"))
+
+
+def test_a_one_shot_build_stops_its_kernel(tmp_path: Path) -> None:
+    # In a process of its own: stop the kernel twice (jsii's exit hook calls it again).
+    script = (
+        "import os, sys\n"
+        "from pathlib import Path\n"
+        "from compiler import pipeline\n"
+        "from jsii._runtime import kernel\n"
+        "pipeline.build_terraform(Path(sys.argv[1]))\n"
+        "node = kernel.provider._process\n"
+        "pid = node._process.pid\n"
+        "node.stop(); node.stop()\n"
+        "print(os.path.exists(f'/proc/{pid}'))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(ROOT / "examples" / "udagram.yaml")],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert (done.returncode, done.stdout, done.stderr) == (0, "False\n", "")
+
+
+def test_a_user_runtime_keeps_jsii_own_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("JSII_RUNTIME", "/opt/my-jsii-runtime.js")
+    assert kernel.install() is False

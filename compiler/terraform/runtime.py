@@ -19,6 +19,7 @@ from pathlib import Path
 from types import ModuleType
 
 from compiler.errors import ToolMissing
+from compiler.terraform import kernel
 
 NODE_HINT = "archc needs Node.js to run cdktn: install it (Debian: apt-get install nodejs), or run `make setup`"
 
@@ -47,12 +48,17 @@ def environment() -> dict[str, str]:
     return env
 
 
+def _prepare() -> None:
+    os.environ.update(environment())
+    kernel.install()  # before cdktn's import starts node
+
+
 def start() -> None:
     """Start node and load cdktn in the background (once per process)."""
     global _starting
     if _starting is not None or "cdktn" in sys.modules or shutil.which("node") is None:
         return  # the missing node is reported by load(), in the main thread
-    os.environ.update(environment())
+    _prepare()
     _starting = threading.Thread(target=_import_quietly, name="archc-cdktn-start", daemon=True)
     _starting.start()
 
@@ -67,7 +73,7 @@ def load() -> ModuleType:
     if _starting is None:
         if shutil.which("node") is None:
             raise ToolMissing(NODE_HINT)
-        os.environ.update(environment())
+        _prepare()
     return importlib.import_module("cdktn")
 
 

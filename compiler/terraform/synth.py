@@ -1,7 +1,7 @@
 """Stage 5 (Terraform): StackBuilder -> cdktn synthesis -> file contents in memory.
 
-We use cdktn's core constructs only (``TerraformResource`` with a resource type and
-overrides), not the typed provider bindings: the output is the same Terraform JSON,
+We use cdktn's core constructs only (``TerraformResource`` with a resource type, the
+attributes given as one override of the stack), not the typed provider bindings: the output is the same Terraform JSON,
 but a build takes a fraction of a second and ~100 MB instead of 15 s and 1.6 GB
 (FACTS.md). Returns ``{relative path: bytes}``; only the CLI writes files.
 """
@@ -19,9 +19,6 @@ from compiler.terraform import runtime
 from compiler.terraform.context import StackBuilder
 
 AWS_PROVIDER_VERSION = "6.69.1"  # the hashicorp/aws version our schema file describes
-# Meta-arguments cdktn owns: its merge drops them from attributes unless they were set
-# through its API, so a body's count/depends_on/lifecycle go through overrides.
-_META_KEYS = frozenset({"count", "depends_on", "for_each", "lifecycle"})
 
 
 def synthesize(stack: StackBuilder, model_path: str = "architecture.yaml") -> dict[str, bytes]:
@@ -32,41 +29,45 @@ def synthesize(stack: StackBuilder, model_path: str = "architecture.yaml") -> di
         app = cdktn.App(outdir=out, skip_validation=False)
         tf_stack = cdktn.TerraformStack(app, arch.name)
         meta = cdktn.TerraformProviderGeneratorMetadata(provider_name="aws", provider_version=AWS_PROVIDER_VERSION)
-        classes = _construct_classes(cdktn)
         provider_body = {"region": arch.region, "default_tags": [{"tags": dict(arch.tags) | {"archc:architecture": arch.name}}]}
-        provider = classes["provider"](
-            tf_stack, "aws", terraform_resource_type="aws", terraform_provider_source="hashicorp/aws", terraform_generator_metadata=meta
-        )
-        _set_body(provider, provider_body)
-        providers = {"": provider}
-        for alias in sorted({r.provider for r in stack.resources.values() if r.provider}):
-            extra = _aliased_provider(classes["provider"], alias)(
+        providers = {}
+        for alias in ["", *sorted({r.provider for r in stack.resources.values() if r.provider})]:
+            provider = _provider_class(cdktn, alias)(
                 tf_stack,
-                f"aws_{alias}",
+                f"aws_{alias}" if alias else "aws",
                 terraform_resource_type="aws",
                 terraform_provider_source="hashicorp/aws",
                 terraform_generator_metadata=meta,
             )
-            _set_body(extra, provider_body | {"region": alias.replace("_", "-")})
-            providers[alias] = extra
+            provider.body = provider_body | ({"region": alias.replace("_", "-")} if alias else {})
+            providers[alias] = provider
         _backend(tf_stack, arch, cdktn)
         ids = _construct_ids(stack, reserved={"aws", "backend", *(f"aws_{a}" for a in providers if a)})
         for key, res in stack.resources.items():
             construct_id, logical_id = ids[key]
-            construct = classes["data" if res.data else "resource"](
+            construct = (cdktn.TerraformDataSource if res.data else cdktn.TerraformResource)(
                 tf_stack,
                 construct_id,
                 terraform_resource_type=res.type,
                 terraform_generator_metadata=meta,
-                provider=providers[res.provider],
+                provider=providers[""],  # an aliased provider is named in the body (see _bodies)
             )
-            _set_body(construct, res.body)
             if logical_id:
                 construct.override_logical_id(logical_id)
+        for block, bodies in _bodies(stack).items():
+            tf_stack.add_override(block, bodies)
+        taken = {construct_id for construct_id, _ in ids.values()} | {"aws", "backend", *(f"aws_{a}" for a in providers if a)}
         for output in stack.outputs.values():
-            cdktn.TerraformOutput(
-                tf_stack, f"output.{output.name}", value=output.value, description=output.description, sensitive=output.sensitive or None
-            ).override_logical_id(output.name)
+            free = output.name not in taken  # then its construct id is its Terraform name, as for resources
+            construct = cdktn.TerraformOutput(
+                tf_stack,
+                output.name if free else f"output.{output.name}",
+                value=output.value,
+                description=output.description,
+                sensitive=output.sensitive or None,
+            )
+            if not free:
+                construct.override_logical_id(output.name)
         app.synth()
         files = {f"terraform/{p.relative_to(out).as_posix()}": p.read_bytes() for p in sorted(Path(out).rglob("*")) if p.is_file()}
     runtime.done()
@@ -94,37 +95,36 @@ def _construct_ids(stack: StackBuilder, reserved: set[str]) -> dict[str, tuple[s
     return ids
 
 
-def _construct_classes(cdktn: Any) -> dict[str, Any]:
-    """cdktn's core constructs, with their attributes taken from a plain dict.
+def _bodies(stack: StackBuilder) -> dict[str, dict[str, dict[str, Any]]]:
+    """Every resource's and data source's attributes, as the stack's ``resource`` and
+    ``data`` blocks: ``{"resource": {type: {name: body}}, "data": {...}}``.
 
-    Overriding ``_synthesize_attributes`` (a jsii callback) instead of calling
-    ``add_override`` per attribute keeps the output free of cdktn's override metadata
-    and costs one call per resource; cdktn copies the dict as it is (keys such as tag
-    names and header names keep their case).
+    They reach cdktn as one override of the stack (its escape hatch for raw Terraform
+    JSON), which cdktn deep-merges into the blocks its constructs synthesize. The
+    constructs still give each resource its provider, logical id and metadata; their
+    attributes cost one call into node in all, instead of two callbacks per resource
+    (cdktn resolves every element twice per synthesis). Meta-arguments (count,
+    depends_on, lifecycle) pass as they are: the override is plain Terraform JSON.
     """
-
-    def attributes(self: Any) -> dict[str, Any]:
-        return {k: v for k, v in self.body.items() if k not in _META_KEYS}
-
-    return {
-        name: type(f"Archc{base.__name__}", (base,), {"body": {}, "_synthesize_attributes": attributes})
-        for name, base in (
-            ("provider", cdktn.TerraformProvider),
-            ("resource", cdktn.TerraformResource),
-            ("data", cdktn.TerraformDataSource),
-        )
-    }
+    blocks: dict[str, dict[str, dict[str, Any]]] = {}
+    for res in stack.resources.values():
+        if res.body:
+            # cdktn would ask the aliased provider construct for its alias (a callback) twice per resource
+            body = res.body | {"provider": f"aws.{res.provider}"} if res.provider else res.body
+            blocks.setdefault("data" if res.data else "resource", {}).setdefault(res.type, {})[res.name] = body
+    return blocks
 
 
-def _aliased_provider(base: Any, alias: str) -> Any:
-    """A provider class whose ``alias`` is fixed (cdktn reads it through a jsii callback)."""
-    return type(f"ArchcProvider_{alias}", (base,), {"alias": property(lambda self: alias)})
-
-
-def _set_body(construct: Any, body: dict[str, Any]) -> None:
-    construct.body = body
-    for key in [k for k in body if k in _META_KEYS]:
-        construct.add_override(key, body[key])
+def _provider_class(cdktn: Any, alias: str | None) -> Any:
+    """cdktn's provider construct with its attributes taken from a plain dict (a jsii
+    callback; cdktn copies the dict as it is, keys such as tag names keep their case)
+    and, for an aliased provider, its ``alias`` fixed (also read through a callback).
+    Providers are synthesized as a list, which the stack override would append to
+    rather than merge into, so they do not take the resources' route."""
+    members: dict[str, Any] = {"body": {}, "_synthesize_attributes": lambda self: dict(self.body)}
+    if alias:
+        members["alias"] = property(lambda self: alias)
+    return type(f"ArchcProvider_{alias or 'default'}", (cdktn.TerraformProvider,), members)
 
 
 def _backend(tf_stack: object, arch: Architecture, cdktn: object) -> None:
