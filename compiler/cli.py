@@ -213,7 +213,7 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--out", metavar="DIR", help="output directory (default: generated/<name>/)")
     b.set_defaults(run=cmd_build)
 
-    pl = sub.add_parser("plan", help="build, then run Terraform core offline: init, validate and plan every stack")
+    pl = sub.add_parser("plan", help="build, then run Terraform core offline: init and plan (which validates) every stack")
     pl.add_argument("file", metavar="FILE")
     pl.add_argument("--out", metavar="DIR", help="output directory (default: generated/<name>/)")
     pl.add_argument("--validate-only", action="store_true", help="stop after terraform validate")

@@ -23,7 +23,7 @@ class TfDiagnostic:
 
 @dataclass(frozen=True)
 class StackPlan:
-    """Outcome of init + validate (+ plan) for one stack."""
+    """Outcome of init + plan (or init + validate) for one stack."""
 
     stack: str
     ok: bool

@@ -140,6 +140,10 @@ class TerraformWorker:
         self._results = workdir / "results.jsonl"
         self._results.touch()
         cmd = [sys.executable, "-m", "compiler.plan.tf_worker", str(self._results)]
+        # Go collects garbage each time the heap doubles, which cost Terraform's short
+        # run ~20% of its CPU; GOGC=400 waits until it has grown fivefold: ~0.4 s less
+        # CPU, ~250 MB peak for 200 resources instead of ~150 MB. A user's GOGC wins.
+        env = {"GOGC": "400", **env}
         self._proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=workdir)
 
     def run(self, jobs: list[Job], timeout: float) -> Results:
