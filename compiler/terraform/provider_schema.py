@@ -23,6 +23,7 @@ import functools
 import gzip
 import json
 import re
+import threading
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -309,11 +310,21 @@ def _check_block_type(name: str, bt: dict[str, Any], value: object, path: str, o
     return problems
 
 
+_document_lock = threading.Lock()
+_document: dict[str, Any] = {}
+
+
 def _read_document() -> dict[str, Any]:
-    """Parse the packaged schema file (a fresh object on every call)."""
-    data = resources.files(__package__ or "compiler.terraform").joinpath(SCHEMA_FILE).read_bytes()
-    document: dict[str, Any] = json.loads(gzip.decompress(data))
-    return document
+    """The packaged schema file, parsed once per process (3 MB of JSON: ~0.1 s).
+
+    Shared by the schema check and ``archc plan``'s stand-in provider, which ask for
+    it from two threads at once; nobody modifies the nested schemas.
+    """
+    with _document_lock:
+        if not _document:
+            data = resources.files(__package__ or "compiler.terraform").joinpath(SCHEMA_FILE).read_bytes()
+            _document.update(json.loads(gzip.decompress(data)))
+        return _document
 
 
 @functools.cache
@@ -329,13 +340,12 @@ def load_aws_schema() -> AwsSchema:
 def terraform_schema_json() -> dict[str, Any]:
     """Return the full ``terraform providers schema -json`` document.
 
-    A fresh copy on every call (callers may modify it), without the
-    ``archc_source`` key, i.e. exactly Terraform's format; meant for the
-    stand-in provider plugin's GetProviderSchema.
+    A new top-level dict on every call, without the ``archc_source`` key, i.e.
+    exactly Terraform's format; the schemas inside are shared with every other
+    caller: read them, never modify them. Meant for the stand-in provider plugin's
+    GetProviderSchema.
 
     Returns:
         ``{"format_version": "1.0", "provider_schemas": {...}}``.
     """
-    document = _read_document()
-    document.pop("archc_source", None)
-    return document
+    return {k: v for k, v in _read_document().items() if k != "archc_source"}
