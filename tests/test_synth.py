@@ -120,3 +120,30 @@ def test_a_one_shot_build_stops_its_kernel(tmp_path: Path) -> None:
 def test_a_user_runtime_keeps_jsii_own_start(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("JSII_RUNTIME", "/opt/my-jsii-runtime.js")
     assert kernel.install() is False
+
+
+def _kernels() -> set[int]:
+    found = set()
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and b"/lib/program.js" in (proc / "cmdline").read_bytes():
+                found.add(int(proc.name))
+        except OSError:
+            continue  # ended while we looked
+    return found
+
+
+@pytest.mark.parametrize(("model", "code"), [("examples/udagram.yaml", 0), ("tests/bad/wrong-type.yaml", 1)])
+def test_the_command_ends_at_once_and_leaves_no_node_behind(tmp_path: Path, model: str, code: int) -> None:
+    """`archc build` skips Python's shutdown (cli.end_process): its output is complete
+    and flushed, its exit code kept, and node stopped, after a model error too."""
+    before = _kernels()
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = _run(["build", model, "--out", str(tmp_path / "out")], env, ROOT)
+    assert done.returncode == code
+    if code == 0:
+        assert done.stdout.startswith("examples/udagram.yaml: built 5 services, ") and done.stderr == ""
+        assert (tmp_path / "out" / "archc-manifest.json").is_file()
+    else:
+        assert done.stderr == "tests/bad/wrong-type.yaml:6:35: error[type]: 'storage_gb' must be a whole number, not text ('lots')\n"
+    assert _kernels() <= before

@@ -25,6 +25,7 @@ NODE_HINT = "archc needs Node.js to run cdktn: install it (Debian: apt-get insta
 
 _starting: threading.Thread | None = None
 _one_shot = False  # set by `archc build|plan|check`: this process synthesizes once, then exits
+_stopping: threading.Thread | None = None
 
 
 def environment() -> dict[str, str]:
@@ -94,6 +95,7 @@ def done() -> None:
     """Synthesis is over. In a one-shot process, stop node in a (non-daemon) thread:
     its exit takes ~0.15 s, which then overlaps drawing figures and writing files
     instead of delaying the end. Elsewhere (tests, long-lived callers) node stays up."""
+    global _stopping
     if not _one_shot:
         return
     try:
@@ -102,4 +104,15 @@ def done() -> None:
         stop = kernel.provider._process.stop  # type: ignore[attr-defined]
     except (ImportError, AttributeError):  # another jsii: its exit hook does it, later
         return
-    threading.Thread(target=stop, name="archc-cdktn-stop").start()
+    _stopping = threading.Thread(target=stop, name="archc-cdktn-stop")
+    _stopping.start()
+
+
+def finish() -> bool:
+    """The process is about to end: wait for node to have started and stopped (or
+    stop it now, after a model error). True when nothing is left for Python's own
+    shutdown to do for node, so the process may end at once."""
+    settle()
+    if _stopping is not None:
+        _stopping.join()
+    return kernel.stop_all() or "jsii" not in sys.modules
