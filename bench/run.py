@@ -57,6 +57,13 @@ def baseline(tmp: Path) -> Measurement | None:
     return Measurement(timed.seconds, sampled.peak_mb, timed.returncode or sampled.returncode)
 
 
+def machine_speed() -> float:
+    """Seconds for a fixed pure-Python loop (best of 3): the same machine kind is faster
+    on some days than others, so results.md says how fast this one was."""
+    loop = "s = 0\nfor i in range(10_000_000):\n    s += i\n"
+    return min(measure([PYTHON, "-c", loop], cwd=ROOT, env=ENV, sample=False).seconds for _ in range(3))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="one run each, no 1,000-service model, no baseline")
@@ -99,12 +106,16 @@ def main() -> None:
             m = baseline(tmp)
             if m is not None:
                 lines.append(row("baseline: udagram with typed cdktn-provider-aws classes", m, "(10-19 s, 1.6 GB)"))
+    speed = machine_speed()
     text = "\n".join(lines) + "\n"
     print(text)
+    print(f"machine speed: 10M-addition loop {speed:.2f} s")
     if not args.quick:
         header = (
             f"# Benchmark results\n\nMachine: {os.cpu_count()} cores. `make bench` "
-            f"(best of {runs} runs; wall time and peak RSS of the whole process tree).\n\n"
+            f"(best of {runs} runs; wall time and peak RSS of the whole process tree). Speed of the "
+            f"machine during the run: a pure-Python loop of 10 million additions took {speed:.2f} s "
+            "(compare runs by it: machines of the same kind differ from day to day).\n\n"
         )
         (ROOT / "bench" / "results.md").write_text(header + text)
 
