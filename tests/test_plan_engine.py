@@ -276,10 +276,6 @@ def test_json_positions_name_resource_and_argument() -> None:
     assert address_of(path) == ("aws_sg.web", "ingress[0].from_port")
 
 
-BUNDLED_SCHEMA = Path(__file__).parents[1] / "compiler" / "terraform" / "aws_provider_schema.json.gz"
-
-
-@pytest.mark.skipif(not BUNDLED_SCHEMA.exists(), reason="bundled AWS provider schema not built yet")
 def test_valid_stack_against_bundled_schema() -> None:
     plans = {p.stack: p for p in plan_stacks(TERRAFORM_DIR)}
     assert plans["valid"].ok and plans["valid"].to_add == 3

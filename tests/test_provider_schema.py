@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gzip
+import sys
 from importlib import resources
 from typing import Any
 
@@ -10,11 +12,14 @@ import pytest
 from compiler.terraform.provider_schema import (
     PROVIDER_ADDR,
     SCHEMA_FILE,
+    TABLES,
     AwsSchema,
+    LazySchemas,
     SchemaProblem,
     load_aws_schema,
     terraform_schema_json,
 )
+from tests.conftest import ROOT
 
 
 @pytest.fixture(scope="module")
@@ -46,6 +51,30 @@ def test_terraform_document_is_terraform_format() -> None:
     assert doc["format_version"] == "1.0"
     assert "archc_source" not in doc
     assert set(doc["provider_schemas"][PROVIDER_ADDR]) >= {"provider", "resource_schemas", "data_source_schemas"}
+
+
+def test_the_file_is_what_the_extraction_tool_writes() -> None:
+    """The reader gives back every type of the file, in the layout the tool writes:
+    written again from what was read, the file is the same, byte for byte."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    try:
+        from extract_aws_schema import json_lines
+    finally:
+        sys.path.remove(str(ROOT / "tools"))
+    doc = terraform_schema_json()
+    doc["archc_source"] = {"package": "cdktn-provider-aws", "package_version": "25.8.1", "provider_version": "6.69.1"}
+    provider = doc["provider_schemas"][PROVIDER_ADDR]
+    doc["provider_schemas"] = {PROVIDER_ADDR: {k: dict(v) if k in TABLES else v for k, v in provider.items()}}
+    stored = resources.files("compiler.terraform").joinpath(SCHEMA_FILE).read_bytes()
+    assert json_lines(doc) == gzip.decompress(stored)
+    assert len(doc["provider_schemas"][PROVIDER_ADDR]["resource_schemas"]) == 1735
+
+
+def test_a_schema_is_parsed_when_first_read() -> None:
+    table = LazySchemas({"aws_a": b'["resource_schemas","aws_a",{"block":{}}]', "aws_b": b"not parsed, never read"})
+    assert list(table) == ["aws_a", "aws_b"] and "aws_b" in table and len(table) == 2
+    assert table["aws_a"] == {"block": {}}
+    assert table["aws_a"] is table["aws_a"]
 
 
 def test_gzip_header_is_reproducible() -> None:

@@ -4,17 +4,21 @@
 Usage::
 
     python tools/extract_aws_schema.py WHEEL_OR_DIR \
-        --out compiler/terraform/aws_provider_schema.json.gz
+        --out compiler/terraform/aws_provider_schema.jsonl.gz
 
 WHEEL_OR_DIR is the ``cdktn_provider_aws-*.whl`` (get it with
 ``pip download --no-deps cdktn-provider-aws==25.8.1``), an unzipped wheel, or
 any directory containing the ``_jsii/*.jsii.tgz`` tarball.
 
-The output is the document ``terraform providers schema -json`` prints
+The output holds the document ``terraform providers schema -json`` prints
 (format_version "1.0"), for ``registry.terraform.io/hashicorp/aws`` only, plus
-a top-level ``archc_source`` key naming the bindings it was derived from. It is
-written with sorted keys, compact separators and a gzip header without file
-name and with mtime 0, so two runs give byte-identical files.
+a top-level ``archc_source`` key naming the bindings it was derived from, as JSON
+lines so that archc parses only the resource types a model uses (the whole
+document is 3 MB of JSON, ~0.1 s to parse): the first line is the document without
+its schema tables, then one line ``[table, type name, schema]`` per resource type,
+data source and ephemeral resource, in name order. It is written with sorted keys,
+compact separators and a gzip header without file name and with mtime 0, so two
+runs give byte-identical files.
 
 Where the information comes from (the big ``.jsii`` JSON is never loaded, which
 keeps the run at a small fraction of the memory it would need):
@@ -509,6 +513,24 @@ def count(block: dict[str, Any], c: Counter[str]) -> None:
         count(bt["block"], c)
 
 
+TABLES = ("data_source_schemas", "ephemeral_resource_schemas", "resource_schemas")
+
+
+def json_lines(doc: dict[str, Any]) -> bytes:
+    """The document as JSON lines (see the module docstring); read by
+    ``compiler/terraform/provider_schema.py``."""
+
+    def dumps(value: object) -> str:
+        return json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+    provider = doc["provider_schemas"][PROVIDER_ADDR]
+    head = {**doc, "provider_schemas": {PROVIDER_ADDR: {k: v for k, v in provider.items() if k not in TABLES}}}
+    lines = [dumps(head)]
+    for table in TABLES:
+        lines += [dumps([table, name, schema]) for name, schema in sorted(provider.get(table, {}).items())]
+    return ("\n".join(lines) + "\n").encode()
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
@@ -532,7 +554,7 @@ def main(argv: list[str] | None = None) -> int:
             "provider_version": prov["version"],
         },
     }
-    data = json.dumps(doc, sort_keys=True, separators=(",", ":")).encode()
+    data = json_lines(doc)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     with args.out.open("wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, compresslevel=9, mtime=0) as gz:
         gz.write(data)

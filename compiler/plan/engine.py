@@ -217,7 +217,7 @@ def _load_schema(source: SchemaSource) -> Mapping[str, Any]:
         return dict(terraform_schema_json())
     except (ImportError, OSError) as err:
         raise PlanEngineUnavailable(
-            "the AWS provider schema (compiler/terraform/aws_provider_schema.json.gz) is missing: reinstall archc"
+            "the AWS provider schema (compiler/terraform/aws_provider_schema.jsonl.gz) is missing: reinstall archc"
         ) from err
 
 

@@ -1,11 +1,11 @@
 """Compile-time checks of Terraform JSON bodies against the hashicorp/aws schema.
 
-The schema file ``aws_provider_schema.json.gz`` next to this module is written
-by ``tools/extract_aws_schema.py`` in the format of
-``terraform providers schema -json`` (plus an ``archc_source`` key). Loading
-and parsing it whole takes about 60-70 ms, under the budget where a lazy
-per-resource layout would pay for its extra complexity, so the file stays in
-Terraform's own format and :func:`terraform_schema_json` can hand it as is to
+The schema file ``aws_provider_schema.jsonl.gz`` next to this module is written
+by ``tools/extract_aws_schema.py``: the document ``terraform providers schema
+-json`` prints (plus an ``archc_source`` key), as JSON lines, one per resource
+type. Parsing all of it took ~0.1 s, a tenth of a build; a model uses a few dozen
+of the ~2,000 types, and only those are parsed (:class:`LazySchemas`).
+:func:`terraform_schema_json` gives the document in Terraform's own shape, for
 the stand-in provider plugin.
 
 The checks follow Terraform's own rules where it matters for false alarms:
@@ -24,11 +24,13 @@ import gzip
 import json
 import re
 import threading
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-SCHEMA_FILE = "aws_provider_schema.json.gz"
+SCHEMA_FILE = "aws_provider_schema.jsonl.gz"
+TABLES = ("data_source_schemas", "ephemeral_resource_schemas", "resource_schemas")  # one line per type
 PROVIDER_ADDR = "registry.terraform.io/hashicorp/aws"
 
 # Meta-arguments Terraform handles itself; ``provisioner`` and ``connection``
@@ -131,8 +133,8 @@ class AwsSchema:
         provider = document["provider_schemas"][PROVIDER_ADDR]
         self.provider_version: str = document.get("archc_source", {}).get("provider_version", "")
         self._provider: dict[str, Any] = provider["provider"]["block"]
-        self._resources: dict[str, Any] = provider["resource_schemas"]
-        self._data_sources: dict[str, Any] = provider["data_source_schemas"]
+        self._resources: Mapping[str, Any] = provider["resource_schemas"]
+        self._data_sources: Mapping[str, Any] = provider["data_source_schemas"]
 
     def has_resource(self, resource_type: str) -> bool:
         """Return whether ``resource_type`` (e.g. ``aws_vpc``) exists."""
@@ -171,7 +173,7 @@ class AwsSchema:
         """Check a ``provider "aws"`` configuration body."""
         return _check_block(self._provider, body, "", "provider aws", PROVIDER_META)
 
-    def _check_top(self, table: dict[str, Any], kind: str, type_name: str, body: dict[str, object]) -> list[SchemaProblem]:
+    def _check_top(self, table: Mapping[str, Any], kind: str, type_name: str, body: dict[str, object]) -> list[SchemaProblem]:
         schema = table.get(type_name)
         if schema is None:
             hint = _did_you_mean(type_name, list(table), _TYPE_CUTOFF)
@@ -310,20 +312,50 @@ def _check_block_type(name: str, bt: dict[str, Any], value: object, path: str, o
     return problems
 
 
+class LazySchemas(Mapping[str, Any]):
+    """One schema table (type name -> schema), each schema parsed on first access."""
+
+    def __init__(self, lines: dict[str, bytes]) -> None:
+        self._lines = lines
+        self._parsed: dict[str, Any] = {}
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self._parsed:
+            self._parsed[name] = json.loads(self._lines[name])[2]  # a line is [table, name, schema]
+        return self._parsed[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._lines
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._lines)
+
+    def __len__(self) -> int:
+        return len(self._lines)
+
+
 _document_lock = threading.Lock()
 _document: dict[str, Any] = {}
 
 
 def _read_document() -> dict[str, Any]:
-    """The packaged schema file, parsed once per process (3 MB of JSON: ~0.1 s).
+    """The packaged schema file as one document, read once per process: the schema
+    tables are :class:`LazySchemas`; nobody modifies what is in them.
 
     Shared by the schema check and ``archc plan``'s stand-in provider, which ask for
-    it from two threads at once; nobody modifies the nested schemas.
+    it from two threads at once.
     """
     with _document_lock:
         if not _document:
             data = resources.files(__package__ or "compiler.terraform").joinpath(SCHEMA_FILE).read_bytes()
-            _document.update(json.loads(gzip.decompress(data)))
+            head, *rows = gzip.decompress(data).splitlines()
+            tables: dict[str, dict[str, bytes]] = {table: {} for table in TABLES}
+            for row in rows:
+                table, name = json.loads(row[: row.index(b",{")] + b"]")  # '["resource_schemas","aws_vpc",{...'
+                tables[table][name] = row
+            _document.update(json.loads(head))
+            provider = _document["provider_schemas"][PROVIDER_ADDR]
+            provider.update({table: LazySchemas(lines) for table, lines in tables.items()})
         return _document
 
 
