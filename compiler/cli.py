@@ -16,7 +16,6 @@ from pathlib import Path
 from compiler import pipeline
 from compiler.errors import ArchcError, ToolMissing
 from compiler.outputs import OutputError, write_tree
-from compiler.terraform import runtime  # light: node starts only when a build asks
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -52,6 +51,8 @@ def _build_and_write(
     """Build and write the outputs; an exit code on failure."""
     path = Path(args.file)
     if args.own_process:  # build, plan and check build one model, then the process ends
+        from compiler.terraform import runtime
+
         runtime.one_shot()
     try:
         result = pipeline.build(path, _display(path), on_terraform)
@@ -263,7 +264,8 @@ def end_process(code: int) -> None:
     which ``runtime.finish`` has already done. Only what that hook and the flushes below
     cover is left at exit: the CLI holds no other open files or running threads then.
     """
-    if not runtime.finish():
+    runtime = sys.modules.get("compiler.terraform.runtime")  # not imported: node never started
+    if runtime is not None and not runtime.finish():
         return  # a jsii archc did not start itself: let its exit hook stop node
     sys.stdout.flush()
     sys.stderr.flush()

@@ -16,6 +16,7 @@ from compiler.terraform.provider_schema import (
     AwsSchema,
     LazySchemas,
     SchemaProblem,
+    _read_document,
     load_aws_schema,
     terraform_schema_json,
 )
@@ -62,7 +63,7 @@ def test_the_file_is_what_the_extraction_tool_writes() -> None:
     finally:
         sys.path.remove(str(ROOT / "tools"))
     doc = terraform_schema_json()
-    doc["archc_source"] = {"package": "cdktn-provider-aws", "package_version": "25.8.1", "provider_version": "6.69.1"}
+    doc["archc_source"] = _read_document()["archc_source"]
     provider = doc["provider_schemas"][PROVIDER_ADDR]
     doc["provider_schemas"] = {PROVIDER_ADDR: {k: dict(v) if k in TABLES else v for k, v in provider.items()}}
     stored = resources.files("compiler.terraform").joinpath(SCHEMA_FILE).read_bytes()

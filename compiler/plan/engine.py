@@ -113,7 +113,7 @@ class PlanSession:
             self._failure = exc
 
     def plan(self, terraform_dir: Path, *, validate_only: bool = False) -> list[StackPlan]:
-        """Init and plan every stack under `terraform_dir` (see plan_stacks)."""
+        """Init and plan (or validate) every stack under `terraform_dir` (see plan_stacks)."""
         stacks = _find_stacks(Path(terraform_dir))
         if not stacks:
             return []

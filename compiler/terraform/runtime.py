@@ -99,9 +99,9 @@ def done() -> None:
     if not _one_shot:
         return
     try:
-        from jsii._runtime import kernel  # jsii's own shutdown, run now rather than at exit
+        from jsii._runtime import kernel as jsii_kernel  # jsii's own shutdown, run now rather than at exit
 
-        stop = kernel.provider._process.stop  # type: ignore[attr-defined]
+        stop = jsii_kernel.provider._process.stop  # type: ignore[attr-defined]
     except (ImportError, AttributeError):  # another jsii: its exit hook does it, later
         return
     _stopping = threading.Thread(target=stop, name="archc-cdktn-stop")

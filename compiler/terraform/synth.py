@@ -1,9 +1,9 @@
 """Stage 5 (Terraform): StackBuilder -> cdktn synthesis -> file contents in memory.
 
 We use cdktn's core constructs only (``TerraformResource`` with a resource type, the
-attributes given as one override of the stack), not the typed provider bindings: the output is the same Terraform JSON,
-but a build takes a fraction of a second and ~100 MB instead of 15 s and 1.6 GB
-(FACTS.md). Returns ``{relative path: bytes}``; only the CLI writes files.
+attributes given as one override of the stack), not the typed provider bindings: the
+output is the same Terraform JSON, but a build takes a fraction of a second and ~100 MB
+instead of 15 s and 1.6 GB (FACTS.md). Returns ``{relative path: bytes}``; only the CLI writes files.
 """
 
 from __future__ import annotations
@@ -42,7 +42,8 @@ def synthesize(stack: StackBuilder, model_path: str = "architecture.yaml") -> di
             provider.body = provider_body | ({"region": alias.replace("_", "-")} if alias else {})
             providers[alias] = provider
         _backend(tf_stack, arch, cdktn)
-        ids = _construct_ids(stack, reserved={"aws", "backend", *(f"aws_{a}" for a in providers if a)})
+        reserved = {"aws", "backend", *(f"aws_{a}" for a in providers if a)}  # construct ids cdktn's own constructs took
+        ids = _construct_ids(stack, reserved)
         for key, res in stack.resources.items():
             construct_id, logical_id = ids[key]
             construct = (cdktn.TerraformDataSource if res.data else cdktn.TerraformResource)(
@@ -56,7 +57,7 @@ def synthesize(stack: StackBuilder, model_path: str = "architecture.yaml") -> di
                 construct.override_logical_id(logical_id)
         for block, bodies in _bodies(stack).items():
             tf_stack.add_override(block, bodies)
-        taken = {construct_id for construct_id, _ in ids.values()} | {"aws", "backend", *(f"aws_{a}" for a in providers if a)}
+        taken = reserved | {construct_id for construct_id, _ in ids.values()}
         for output in stack.outputs.values():
             free = output.name not in taken  # then its construct id is its Terraform name, as for resources
             construct = cdktn.TerraformOutput(
