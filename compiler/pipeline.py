@@ -6,7 +6,8 @@ Each stage hands the next one plain data:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -57,56 +58,74 @@ def _address(rtype: str, name: str, data: bool) -> str:
 
 def compile_terraform(arch: Architecture, model_path: str) -> dict[str, bytes]:
     """The Terraform outputs of an architecture, checked against the provider schema."""
-    return _terraform(arch, model_path)[0]
+    return _synthesize(_checked_stack(arch), model_path)
 
 
 def build_terraform(path: Path, display_name: str | None = None) -> dict[str, bytes]:
     """The Terraform outputs of a model file, alone (what the benchmark's figure times)."""
-    return _load_and_synthesize(path, display_name)[1]
-
-
-def _load_and_synthesize(path: Path, display_name: str | None) -> tuple[Architecture, dict[str, bytes], StackBuilder]:
-    from compiler.terraform import runtime
-
-    runtime.start()  # node boots while the model is read (see runtime.py)
-    try:
+    with _node_started():
         arch = load(path, display_name)
-        return arch, *_terraform(arch, display_name or path.as_posix())
-    finally:
-        runtime.settle()
-
-
-def _terraform(arch: Architecture, model_path: str) -> tuple[dict[str, bytes], StackBuilder]:
-    # Imported here: `archc validate` needs none of the Terraform stages.
-    from compiler.terraform.emit import emit
-    from compiler.terraform.schema_check import check_stack
-    from compiler.terraform.synth import synthesize
-
-    stack = emit(arch)
-    problems = check_stack(stack)
-    if problems:
-        raise ArchcError(problems)
-    return synthesize(stack, model_path), stack
+        return _synthesize(_checked_stack(arch), display_name or path.as_posix())
 
 
 def build(path: Path, display_name: str | None = None, on_terraform: Callable[[dict[str, bytes]], None] | None = None) -> BuildResult:
     """Everything ``archc build`` writes, as ``{relative path: bytes}``, plus ownership.
 
-    ``on_terraform`` gets the Terraform files as soon as they exist, before the figures
-    and docs are drawn: ``archc plan`` starts Terraform on them meanwhile.
+    ``on_terraform`` gets the Terraform files as soon as they exist, before the docs
+    are written: ``archc plan`` starts Terraform on them meanwhile.
     """
-    # The backends are imported here: `archc validate` needs none of them.
-    from compiler.check.explain import baseline_files
-    from compiler.diagrams import render_diagrams
-    from compiler.docs import render_docs
-    from compiler.manifest import MANIFEST, manifest_bytes
+    from compiler.terraform import runtime
 
-    arch, files, stack = _load_and_synthesize(path, display_name)
-    if on_terraform is not None:
-        on_terraform(dict(files))
-    files.update(render_diagrams(arch, stack))
+    with _node_started():
+        # The backends are imported here: `archc validate` needs none of them.
+        from compiler.check.explain import baseline_files
+        from compiler.diagrams import diagrams_in_background
+        from compiler.docs import render_docs
+        from compiler.manifest import MANIFEST, manifest_bytes
+
+        arch = load(path, display_name)
+        stack = _checked_stack(arch)
+        runtime.require_node()  # before drawing: a missing node is the first thing to fix
+        with diagrams_in_background(arch, stack) as diagrams:  # `dot` draws while cdktn synthesizes
+            files = _synthesize(stack, display_name or path.as_posix())
+            if on_terraform is not None:
+                on_terraform(dict(files))
+            files.update(diagrams())
     files.update(render_docs(arch, stack, figures=frozenset(files)))  # after the diagrams: it links the figures drawn
     files.update(baseline_files(arch, stack))  # archc check's explanations, for checkov run by hand
     result = BuildResult(arch, files, stack)
     result.files[MANIFEST] = manifest_bytes(result)  # keep last: it checksums every other file
     return result
+
+
+@contextmanager
+def _node_started() -> Iterator[None]:
+    """Boot node in the background for the block (see runtime.py): it loads cdktn
+    while the model is read. The block never ends halfway through that start, even
+    when it stops at a model error."""
+    from compiler.terraform import runtime
+
+    runtime.start()
+    try:
+        yield
+    finally:
+        runtime.settle()
+
+
+def _checked_stack(arch: Architecture) -> StackBuilder:
+    """Every resource as plain data, checked against the provider schema."""
+    # Imported here: `archc validate` needs none of the Terraform stages.
+    from compiler.terraform.emit import emit
+    from compiler.terraform.schema_check import check_stack
+
+    stack = emit(arch)
+    problems = check_stack(stack)
+    if problems:
+        raise ArchcError(problems)
+    return stack
+
+
+def _synthesize(stack: StackBuilder, model_path: str) -> dict[str, bytes]:
+    from compiler.terraform.synth import synthesize
+
+    return synthesize(stack, model_path)

@@ -155,3 +155,19 @@ def test_an_empty_layer_between_siblings_is_drawn_as_an_empty_frame(tmp_path: Pa
     assert layout.rows["later"] == []
     overview = dot_sources(arch, emit(arch))["overview"]
     assert "subgraph cluster_layer_later" in overview
+
+
+def test_figures_drawn_in_the_background_match_and_outlive_no_error() -> None:
+    from compiler.diagrams import diagrams_in_background
+
+    path = ROOT / "examples" / "udagram.yaml"
+    arch = pipeline.load(path, "examples/udagram.yaml")
+    stack = emit(arch)
+    with diagrams_in_background(arch, stack) as drawn:
+        background = drawn()
+    assert background == render_diagrams(arch, stack)
+    with pytest.raises(RuntimeError, match="synthesis failed"), diagrams_in_background(arch, stack):
+        raise RuntimeError("synthesis failed")
+    # the block waited for its `dot` processes: none is left running or unreaped
+    children = Path(f"/proc/{os.getpid()}/task/{os.getpid()}/children").read_text().split()
+    assert not [c for c in children if Path(f"/proc/{c}/comm").read_text().strip() == "dot"]

@@ -106,3 +106,56 @@ def test_docs_are_deterministic() -> None:
     for text in _docs(first).values():
         for needle in ("/root/", "/home/", "/tmp/", "/work/", "site-packages"):
             assert needle not in text
+
+
+def test_compiled_templates_are_kept_and_never_change_a_page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    import jinja2
+
+    from compiler.docs import render
+    from compiler.terraform.emit import emit
+
+    arch = pipeline.load(ROOT / "examples" / "udagram.yaml", "examples/udagram.yaml")
+    stack = emit(arch)
+    monkeypatch.setattr(sys, "prefix", str(tmp_path / "venv"))
+    compiled: list[str | None] = []
+    compile_template = jinja2.Environment.compile
+
+    def counting(self: jinja2.Environment, source: str, name: str | None = None, *args: object, **kwargs: object) -> object:
+        compiled.append(name)
+        return compile_template(self, source, name, *args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(jinja2.Environment, "compile", counting)
+    pages, compiles = [], []
+    for _ in range(2):  # a new process each time, as far as the templates know
+        render._environment.cache_clear()
+        compiled.clear()
+        pages.append(render.render_docs(arch, stack))
+        compiles.append(len(compiled))
+    render._environment.cache_clear()
+    kept = list((tmp_path / "venv" / "var" / "cache" / "archc-jinja").iterdir())
+    assert compiles[0] == len(kept) > 0
+    assert compiles[1] == 0  # every template read back compiled
+    assert pages[0] == pages[1]
+
+
+def test_a_cache_that_cannot_be_written_costs_time_not_the_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    import jinja2
+
+    from compiler.caches import cache_dir
+    from compiler.docs import render
+
+    (tmp_path / "file").write_text("")
+    monkeypatch.setattr(sys, "prefix", str(tmp_path / "file"))  # var/cache cannot be made under a file
+    assert cache_dir("archc-jinja") is None
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    templates = render._TemplateCache(str(gone))
+    gone.rmdir()  # removed after the build started: the compiled template is not kept, and no error
+    bucket = jinja2.bccache.Bucket(jinja2.Environment(), "key", "checksum")
+    bucket.code = compile("x = 1", "<t>", "exec")
+    templates.dump_bytecode(bucket)
+    assert not gone.exists()

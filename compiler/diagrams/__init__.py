@@ -7,7 +7,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 
 from compiler.diagrams.dataflow import dataflow
 from compiler.diagrams.icons import Icon, icon
@@ -18,7 +20,7 @@ from compiler.ir import Architecture
 from compiler.names import DIAGRAM_VIEWS, diagram_file
 from compiler.terraform.context import StackBuilder
 
-__all__ = ["GraphvizFailed", "GraphvizMissing", "dot_sources", "render_diagrams"]
+__all__ = ["GraphvizFailed", "GraphvizMissing", "diagrams_in_background", "dot_sources", "render_diagrams"]
 
 
 def dot_sources(arch: Architecture, stack: StackBuilder) -> dict[str, str]:
@@ -30,13 +32,30 @@ def dot_sources(arch: Architecture, stack: StackBuilder) -> dict[str, str]:
 
 
 def render_diagrams(arch: Architecture, stack: StackBuilder) -> dict[str, bytes]:
-    """``{diagrams/<view>.<ext>: bytes}`` for every view; the views render in parallel
-    (threads, each waiting on its own ``dot``: a pipe read one after another would
-    stall the others once their output fills the pipe)."""
+    """``{diagrams/<view>.<ext>: bytes}`` for every view."""
+    with diagrams_in_background(arch, stack) as drawn:
+        return drawn()
+
+
+@contextmanager
+def diagrams_in_background(arch: Architecture, stack: StackBuilder) -> Iterator[Callable[[], dict[str, bytes]]]:
+    """Start drawing every view; the block gets a function that returns the files once drawn.
+
+    The figures need only the resolved model and the emitted resources, not the
+    synthesized Terraform: a build draws them while cdktn synthesizes, when node and
+    Python take turns on one core and the other is free (rasterising a PNG is most of
+    a figure's time). Leaving the block waits for every ``dot``, also after an error.
+    The views render in parallel threads, each waiting on its own ``dot`` (a pipe
+    read one after another would stall the others once their output fills the pipe).
+    """
     dot_binary()  # a missing Graphviz says so before any work
     sources = dot_sources(arch, stack)
-    with ThreadPoolExecutor(max_workers=len(sources)) as pool:
-        rendered = dict(zip(sources, pool.map(render, sources.values()), strict=True))
+    with ThreadPoolExecutor(max_workers=len(sources), thread_name_prefix="archc-dot") as pool:
+        pending = {view: pool.submit(render, source) for view, source in sources.items()}
+        yield lambda: _files(sources, {view: job.result() for view, job in pending.items()})
+
+
+def _files(sources: dict[str, str], rendered: dict[str, tuple[bytes, bytes]]) -> dict[str, bytes]:
     files: dict[str, bytes] = {}
     for view, (svg, png) in rendered.items():
         files[diagram_file(view, "dot")] = sources[view].encode()

@@ -6,6 +6,7 @@ and every value they print is Markdown-escaped unless built as :class:`Md`.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections import Counter
 from functools import cache
@@ -14,6 +15,7 @@ from typing import Any
 
 import jinja2
 
+from compiler.caches import cache_dir
 from compiler.docs.markdown import Md, anchor, code, codes, finalize
 from compiler.docs.pages import VIA_TEXT, Links, connection_detail, layer_page, service_facts, settings
 from compiler.docs.stackfacts import Grant, Rule, iam_grants, resources_of, security_rules
@@ -27,10 +29,21 @@ _BLANK_LINES = re.compile(r"\n{3,}")
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 
 
+class _TemplateCache(jinja2.FileSystemBytecodeCache):
+    """Compiled templates kept between runs (~0.06 s a build); a cache that cannot be
+    written is skipped, never a failed build."""
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        with contextlib.suppress(OSError):
+            super().dump_bytecode(bucket)
+
+
 @cache
 def _environment() -> jinja2.Environment:
+    compiled = cache_dir("archc-jinja")
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
+        bytecode_cache=_TemplateCache(str(compiled)) if compiled else None,
         undefined=jinja2.StrictUndefined,
         autoescape=False,  # Markdown, not HTML: finalize() escapes for Markdown instead
         finalize=finalize,

@@ -20,6 +20,7 @@ import json
 import tempfile
 import threading
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -114,11 +115,17 @@ class PlanSession:
 
     def plan(self, terraform_dir: Path, *, validate_only: bool = False) -> list[StackPlan]:
         """Init and plan (or validate) every stack under `terraform_dir` (see plan_stacks)."""
-        stacks = _find_stacks(Path(terraform_dir))
+        return self._run(self._prepare(Path(terraform_dir), validate_only))
+
+    def _prepare(self, terraform_dir: Path, validate_only: bool) -> _Prepared:
+        stacks = _find_stacks(terraform_dir)
+        jobs, deferred, used = _scratch_copies(stacks, self._workdir, standin=self._binary is None, validate_only=validate_only)
+        return _Prepared(stacks, jobs, deferred, used)
+
+    def _run(self, prepared: _Prepared) -> list[StackPlan]:
+        stacks, jobs = prepared.stacks, prepared.jobs
         if not stacks:
             return []
-        standin = self._binary is None
-        jobs, deferred, used = _prepare(stacks, self._workdir, standin=standin, validate_only=validate_only)
         timeout = _TIMEOUT_BASE + _TIMEOUT_PER_STACK * len(stacks)
         if self._binary is not None:
             env = processes.base_env(isolated_home=None)
@@ -131,26 +138,34 @@ class PlanSession:
             assert self._schema is not None and self._worker is not None
             from compiler.plan.schema_convert import schema_response_bytes
 
-            (self._workdir / "schema.pb").write_bytes(schema_response_bytes(self._schema[1], used)[0])
+            (self._workdir / "schema.pb").write_bytes(schema_response_bytes(self._schema[1], prepared.used)[0])
             results = self._worker.run(jobs, timeout)
-        return [_stack_plan(job, stacks[job["stack"]], results.get(job["stack"], []), deferred[job["stack"]]) for job in jobs]
+        return [_stack_plan(job, stacks[job["stack"]], results.get(job["stack"], []), prepared.deferred[job["stack"]]) for job in jobs]
 
     def begin(self, files: Mapping[str, bytes], *, validate_only: bool = False) -> None:
         """Plan a build's Terraform files (``terraform/...`` paths) in a background thread,
-        from a private copy: the caller goes on drawing figures and writing its output."""
+        from a private copy: the caller goes on drawing figures and writing its output.
+
+        The scratch copies are made here, in the caller's thread: Terraform waits for
+        them, and a background thread would share the interpreter with the caller's work.
+        """
         source = self._workdir / "source"
         for rel, content in files.items():
             if rel.startswith("terraform/"):
                 (source / rel).parent.mkdir(parents=True, exist_ok=True)
                 (source / rel).write_bytes(content)
-        self._planning = threading.Thread(
-            target=self._plan_in_background, args=(source / "terraform", validate_only), name="archc-plan", daemon=True
-        )
+        try:
+            prepared = self._prepare(source / "terraform", validate_only)
+        except BaseException as exc:  # re-raised by result(), as a failure in the background would be
+            self._plan_failure, prepared = exc, _Prepared({}, [], {}, set())
+        self._planning = threading.Thread(target=self._plan_in_background, args=(prepared,), name="archc-plan", daemon=True)
         self._planning.start()
 
-    def _plan_in_background(self, terraform_dir: Path, validate_only: bool) -> None:
+    def _plan_in_background(self, prepared: _Prepared) -> None:
+        if self._plan_failure is not None:
+            return
         try:
-            self._plans = self.plan(terraform_dir, validate_only=validate_only)
+            self._plans = self._run(prepared)
         except BaseException as exc:  # re-raised by result(), on the caller's thread
             self._plan_failure = exc
 
@@ -187,7 +202,18 @@ def _check_installed() -> None:
             raise PlanEngineUnavailable(f"archc plan needs the Python package {requirement}: pip install {requirement}")
 
 
-def _prepare(
+@dataclass(frozen=True)
+class _Prepared:
+    """Stacks copied for Terraform: the originals by name, the jobs to run, which
+    stacks got the defer resource, and the resource types in use."""
+
+    stacks: dict[str, Path]
+    jobs: list[processes.Job]
+    deferred: dict[str, bool]
+    used: set[str]
+
+
+def _scratch_copies(
     stacks: dict[str, Path], workdir: Path, *, standin: bool, validate_only: bool
 ) -> tuple[list[processes.Job], dict[str, bool], set[str]]:
     """Scratch copies, the commands to run, and the resource types in use."""

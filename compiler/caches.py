@@ -1,0 +1,24 @@
+"""Caches archc keeps inside the Python environment it is installed in.
+
+archc writes nothing outside its output and temporary directories (no ``~/.cache``),
+so what is worth keeping between runs (jsii's unpacked packages, compiled docs
+templates) lives under ``<sys.prefix>/var/cache/``. Where that is read-only, the
+caller runs without the cache: slower, never wrong. No cached content reaches an
+output: each cache is keyed by what it was made from.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+
+def cache_dir(name: str) -> Path | None:
+    """``<sys.prefix>/var/cache/<name>``, created; None when it cannot be written."""
+    path = Path(sys.prefix) / "var" / "cache" / name
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return path if os.access(path, os.W_OK) else None
