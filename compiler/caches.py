@@ -4,7 +4,8 @@ archc writes nothing outside its output and temporary directories (no ``~/.cache
 so what is worth keeping between runs (jsii's unpacked packages, compiled docs
 templates) lives under ``<sys.prefix>/var/cache/``. Where that is read-only, the
 caller runs without the cache: slower, never wrong. No cached content reaches an
-output: each cache is keyed by what it was made from.
+output: each cache is keyed by what it was made from. ``ARCHC_NO_CACHE=1`` switches
+every one of them off (a first run after installing, as the benchmark's cold rows do).
 """
 
 from __future__ import annotations
@@ -15,7 +16,10 @@ from pathlib import Path
 
 
 def cache_dir(name: str) -> Path | None:
-    """``<sys.prefix>/var/cache/<name>``, created; None when it cannot be written."""
+    """``<sys.prefix>/var/cache/<name>``, created; None when it cannot be written or
+    caches are switched off."""
+    if os.environ.get("ARCHC_NO_CACHE"):
+        return None
     path = Path(sys.prefix) / "var" / "cache" / name
     try:
         path.mkdir(parents=True, exist_ok=True)

@@ -171,3 +171,78 @@ def test_figures_drawn_in_the_background_match_and_outlive_no_error() -> None:
     # the block waited for its `dot` processes: none is left running or unreaped
     children = Path(f"/proc/{os.getpid()}/task/{os.getpid()}/children").read_text().split()
     assert not [c for c in children if Path(f"/proc/{c}/comm").read_text().strip() == "dot"]
+
+
+def _cached_render(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[list[tuple[str, ...]], Path]:
+    """Point archc's caches at tmp_path; record every `dot` run."""
+    import importlib
+    import sys
+
+    render = importlib.import_module("compiler.diagrams.render")  # the module, not the function it exports
+    monkeypatch.setattr(sys, "prefix", str(tmp_path / "venv"))
+    runs: list[tuple[str, ...]] = []
+    real_dot = render._dot
+
+    def counting(source: str, *args: str) -> bytes:
+        runs.append(args)
+        return real_dot(source, *args)
+
+    monkeypatch.setattr(render, "_dot", counting)
+    return runs, tmp_path / "venv" / "var" / "cache" / "archc-figures"
+
+
+def test_an_unchanged_figure_is_not_drawn_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from compiler.diagrams.render import render
+
+    runs, folder = _cached_render(tmp_path, monkeypatch)
+    arch = pipeline.load(ROOT / "examples" / "udagram.yaml", "examples/udagram.yaml")
+    source = dot_sources(arch, emit(arch))["overview"]
+    first = render(source)
+    assert len(runs) == 2  # SVG, then PNG
+    assert render(source) == first and len(runs) == 2  # kept: no `dot` at all
+    assert sorted(p.suffix for p in folder.iterdir()) == [".png", ".svg"]
+    render(source.replace("Udagram", "Udagram 2", 1))  # other DOT text: drawn, and kept beside
+    assert len(runs) == 4 and len(list(folder.iterdir())) == 4
+    monkeypatch.setenv("ARCHC_NO_CACHE", "1")
+    assert render(source) == first and len(runs) == 6  # caches off: drawn again, same bytes
+
+
+def test_the_key_covers_icons_and_the_dot_binary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from compiler.diagrams import figure_cache
+
+    source = 'digraph { a [label=<<IMG SRC="aws/general/users.png"/>>] }'
+    dot = shutil.which("dot")
+    assert dot is not None
+    key = figure_cache.figure_key(source, dot)
+    assert figure_cache.figure_key(source, dot) == key
+    monkeypatch.setattr(figure_cache, "icon_bytes", lambda path: b"another icon")
+    assert figure_cache.figure_key(source, dot) != key
+    monkeypatch.undo()
+    fake_dot = tmp_path / "dot"
+    fake_dot.write_bytes(Path(dot).read_bytes())
+    assert figure_cache.figure_key(source, str(fake_dot)) != key
+
+
+def test_only_the_newest_figures_are_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from compiler.diagrams import figure_cache
+
+    _, folder = _cached_render(tmp_path, monkeypatch)
+    monkeypatch.setattr(figure_cache, "MAX_FIGURES", 2)
+    for n in range(3):
+        figure_cache.keep_figure(f"k{n}", b"<svg/>", PNG_MAGIC)
+        os.utime(folder / f"k{n}.png", ns=(n * 10**9, n * 10**9))  # k0 oldest
+    figure_cache.keep_figure("k3", b"<svg/>", PNG_MAGIC)
+    assert sorted(p.name for p in folder.iterdir()) == ["k2.png", "k2.svg", "k3.png", "k3.svg"]
+    assert figure_cache.load_figure("k2") == (b"<svg/>", PNG_MAGIC)
+    assert figure_cache.load_figure("k0") is None
+
+
+def test_a_cache_that_cannot_be_written_still_draws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from compiler.diagrams.render import render
+
+    (tmp_path / "file").write_text("")
+    monkeypatch.setattr(sys, "prefix", str(tmp_path / "file"))  # no cache folder can be made under a file
+    svg, png = render("digraph { a -> b }")
+    assert svg.startswith(b"<?xml") and png.startswith(PNG_MAGIC)

@@ -2,7 +2,7 @@
 
 Every example is built twice by real `archc build` runs in two different directories
 (different working directory and absolute paths, different HOME, USER, TZ and
-locale); every generated file must be byte-identical, and none may contain an
+locale, archc's caches off); every generated file must be byte-identical, and none may contain an
 absolute path, the user's name, the temporary directory, or a timestamp.
 """
 
@@ -35,6 +35,7 @@ def _build_all(place: Path, user: str, tz: str, lang: str) -> dict[str, bytes]:
         shutil.copy(model, work / rel)
         rels.append(rel)
     env = {**os.environ, "HOME": str(place / "home"), "USER": user, "LOGNAME": user, "TZ": tz, "LANG": lang, "LC_ALL": lang}
+    env["ARCHC_NO_CACHE"] = "1"  # every file made afresh by both builds, none read from archc's caches
     proc = subprocess.run([sys.executable, "-c", RUN_ALL, *rels], cwd=work, env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     out = work / "out"

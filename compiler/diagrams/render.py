@@ -12,6 +12,7 @@ import re
 import shutil
 import subprocess
 
+from compiler.diagrams.figure_cache import figure_key, keep_figure, load_figure
 from compiler.diagrams.icons import RESOURCES, icon_bytes
 from compiler.errors import ToolMissing
 
@@ -48,12 +49,19 @@ def render(dot_source: str) -> tuple[bytes, bytes]:
     size. Rasterising costs in proportion to the pixels (a blank 6000x3500 PNG alone
     takes a second), while a layout costs a few hundredths of a second: a very large
     figure is rasterised at a lower resolution (:func:`png_dpi`) rather than slowly.
+    A figure drawn before from the same inputs is taken from ``figure_cache``.
     """
+    key = figure_key(dot_source, dot_binary())
+    kept = load_figure(key)
+    if kept is not None:
+        return kept
     svg = _dot(dot_source, f"-Gdpi={PNG_DPI}", "-Tsvg")
     png = _dot(dot_source, f"-Gdpi={png_dpi(svg)}", "-Tpng")
     if not png.startswith(PNG_MAGIC):
         raise GraphvizFailed("dot wrote no PNG")
-    return self_contained_svg(svg), png
+    drawn = self_contained_svg(svg), png
+    keep_figure(key, *drawn)
+    return drawn
 
 
 _SIZE = re.compile(rb'<svg width="([0-9.]+)pt" height="([0-9.]+)pt"')
