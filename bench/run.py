@@ -69,6 +69,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="one run each, no 1,000-service model, no baseline")
     args = parser.parse_args()
     runs = 1 if args.quick else 3
+    speed_before = machine_speed()
     lines = ["| what | wall s | peak RSS MB | target |", "|---|---|---|---|"]
     largest = "travel-booking.yaml"
     with tempfile.TemporaryDirectory() as tmp_name:
@@ -111,15 +112,15 @@ def main() -> None:
             m = baseline(tmp)
             if m is not None:
                 lines.append(row("baseline: udagram with typed cdktn-provider-aws classes", m, "(10-19 s, 1.6 GB)"))
-    speed = machine_speed()
+    speed = f"{speed_before:.2f} s before the runs and {machine_speed():.2f} s after them"
     text = "\n".join(lines) + "\n"
     print(text)
-    print(f"machine speed: 10M-addition loop {speed:.2f} s")
+    print(f"machine speed: 10M-addition loop {speed}")
     if not args.quick:
         header = (
             f"# Benchmark results\n\nMachine: {os.cpu_count()} cores. `make bench` "
             f"(best of {runs} runs; wall time and peak RSS of the whole process tree). Speed of the "
-            f"machine during the run: a pure-Python loop of 10 million additions took {speed:.2f} s "
+            f"machine during the run: a pure-Python loop of 10 million additions took {speed} "
             "(compare runs by it: machines of the same kind differ from day to day). archc's caches "
             "(figures, compiled templates, jsii's packages: compiler/caches.py) are warm after the "
             "first run, as on a user's machine; rows saying 'caches off' run without them, and the "

@@ -23,7 +23,7 @@ from pathlib import Path
 from compiler.caches import cache_dir
 from compiler.diagrams.icons import icon_bytes
 
-MAX_FIGURES = 300  # ~100 builds of three views; a figure is a few hundred kB
+MAX_FIGURES = 120  # 40 builds of three views; a figure (SVG + PNG) is up to ~0.5 MB
 _ICON = re.compile(r'(?:SRC|image)="([^"]+\.png)"')
 _CODE = tuple(Path(__file__).parent / name for name in ("render.py", "figure_cache.py"))
 
