@@ -6,9 +6,11 @@ Exit codes: 0 success, 1 the model has errors, 2 usage error, 3 internal error.
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import os
 import sys
+import tempfile
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -24,6 +26,7 @@ if TYPE_CHECKING:
 # that use it: build and plan start node before it (see _start_cdktn).
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+_FULL_DISK = (errno.ENOSPC, errno.EDQUOT)  # the machine's state, not a bug of archc's
 
 
 def _display(path: Path) -> str:
@@ -302,11 +305,23 @@ def _run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print("archc: interrupted; outputs left as they were", file=sys.stderr)
         return 130
+    except OSError as exc:
+        if exc.errno not in _FULL_DISK:
+            return _internal(args, exc)
+        # Writing the output reports its own errors (OutputError): this was the temp dir.
+        where = tempfile.gettempdir()
+        print(f"archc: error: {exc.strerror} while writing temporary files under {where}", file=sys.stderr)
+        print("archc: free space there or set TMPDIR; outputs were left as they were", file=sys.stderr)
+        return EXIT_USAGE
     except Exception as exc:
-        if args.debug:
-            traceback.print_exc()
-        print(f"archc: internal error: {type(exc).__name__}: {exc} (run with --debug for details; please report it)", file=sys.stderr)
-        return EXIT_INTERNAL
+        return _internal(args, exc)
+
+
+def _internal(args: argparse.Namespace, exc: BaseException) -> int:
+    if args.debug:
+        traceback.print_exception(exc)
+    print(f"archc: internal error: {type(exc).__name__}: {exc} (run with --debug for details; please report it)", file=sys.stderr)
+    return EXIT_INTERNAL
 
 
 if __name__ == "__main__":

@@ -154,3 +154,31 @@ def test_recover_puts_back_outputs_moved_aside_by_a_killed_build(tmp_path: Path)
     recover(tmp_path / "out")
     assert _siblings(tmp_path) == [alive.name, "out"]
     assert (tmp_path / "out" / MARKER).read_text() == "x"
+
+
+def test_a_full_temp_dir_is_the_machine_not_a_bug(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """No space for temporary files (jsii's runtime, synthesis, Terraform's scratch
+    copies): a clear message and exit 2, not an internal error; other OSErrors stay bugs."""
+    import argparse
+    import errno
+    import tempfile
+
+    from compiler import cli
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+
+    def failing(code: int) -> argparse.Namespace:
+        def run(args: argparse.Namespace) -> int:
+            raise OSError(code, os.strerror(code))
+
+        return argparse.Namespace(run=run, debug=False)
+
+    assert cli._run(failing(errno.ENOSPC)) == cli.EXIT_USAGE
+    assert capsys.readouterr().err == (
+        f"archc: error: No space left on device while writing temporary files under {tmp_path}\n"
+        "archc: free space there or set TMPDIR; outputs were left as they were\n"
+    )
+    assert cli._run(failing(errno.ENOENT)) == cli.EXIT_INTERNAL
+    assert capsys.readouterr().err.startswith("archc: internal error: FileNotFoundError: [Errno 2] No such file or directory")
