@@ -6,7 +6,6 @@ run in parallel) for the largest example and a synthetic 100-service model.
 
 from __future__ import annotations
 
-import os
 import sys
 import tempfile
 import time
@@ -16,6 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).parent))
 
+from measure import caches_off  # noqa: E402
 from synthetic import model  # noqa: E402
 
 from compiler import pipeline  # noqa: E402
@@ -35,13 +35,9 @@ def seconds(path: Path, runs: int = 3) -> float:
 
 
 def rows() -> list[str]:
-    """Markdown table rows: what, wall seconds, target (caches off: what drawing and
-    templating cost, not what reading archc's caches costs)."""
-    os.environ["ARCHC_NO_CACHE"] = "1"
-    try:
+    """Markdown table rows: what, wall seconds, target (archc's caches off)."""
+    with caches_off():
         return _rows()
-    finally:
-        del os.environ["ARCHC_NO_CACHE"]
 
 
 def _rows() -> list[str]:

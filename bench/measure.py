@@ -6,8 +6,11 @@ process alone would understate the memory a build needs.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import subprocess
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,3 +58,14 @@ def measure(cmd: list[str], cwd: Path | None = None, env: dict[str, str] | None 
     if proc.returncode != 0:
         print(stderr.decode()[-2000:])
     return Measurement(seconds, peak / 1024, proc.returncode)
+
+
+@contextlib.contextmanager
+def caches_off() -> Iterator[None]:
+    """Within the block, archc's caches are off (compiler/caches.py): what drawing and
+    templating cost, not what reading a cache costs."""
+    os.environ["ARCHC_NO_CACHE"] = "1"
+    try:
+        yield
+    finally:
+        del os.environ["ARCHC_NO_CACHE"]
