@@ -182,3 +182,15 @@ def test_a_full_temp_dir_is_the_machine_not_a_bug(
     )
     assert cli._run(failing(errno.ENOENT)) == cli.EXIT_INTERNAL
     assert capsys.readouterr().err.startswith("archc: internal error: FileNotFoundError: [Errno 2] No such file or directory")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="renameat2 is Linux's")
+def test_the_swap_is_one_atomic_exchange_on_linux(tmp_path: Path) -> None:
+    from compiler.outputs import _exchange
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "from-a").write_text("")
+    (tmp_path / "b").mkdir()
+    assert _exchange(tmp_path / "a", tmp_path / "b")
+    assert [p.name for p in (tmp_path / "b").iterdir()] == ["from-a"]
+    assert list((tmp_path / "a").iterdir()) == []
