@@ -99,12 +99,11 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
-    _start_cdktn(args)  # first: node's start is the longest
     from compiler.plan import PlanEngineUnavailable, PlanSession
-    from compiler.plan_report import report
 
-    # Terraform and the stand-in provider start while the model is compiled; the plan
-    # itself runs while the figures and docs are drawn and the outputs written.
+    # Terraform and the stand-in provider start first (spawning them takes almost no
+    # Python), then node (_build_and_write), all while the model is compiled; the plan
+    # runs while the figures are finished and the docs written.
     with PlanSession(terraform_binary=Path(args.terraform) if args.terraform else None) as session:
         built = _build_and_write(args, on_terraform=lambda files: session.begin(files, validate_only=args.validate_only))
         if isinstance(built, int):
@@ -115,6 +114,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
         except PlanEngineUnavailable as exc:
             print(f"archc: error: {exc}", file=sys.stderr)
             return EXIT_USAGE
+    from compiler.plan_report import report
+
     lines, errors = report(result, plans)
     for line in lines:
         print(line, file=sys.stderr if "error[" in line else sys.stdout)

@@ -100,15 +100,16 @@ class PlanSession:
         from compiler.plan.schema_convert import pick_provider
 
         try:
+            env = processes.base_env(isolated_home=self._workdir / "home")
+            self._provider = processes.StandinProvider(self._workdir / "schema.pb", self._workdir, env)
+            self._provider.start()  # it boots while the schema is read
             doc = _load_schema(self._schema_source)
             try:
                 address, provider = pick_provider(doc)
             except ValueError as err:
                 raise PlanEngineUnavailable(f"unusable AWS provider schema: {err}") from err
             self._schema = (address, provider)
-            env = processes.base_env(isolated_home=self._workdir / "home")
-            self._provider = processes.StandinProvider(self._workdir / "schema.pb", self._workdir, address, env).__enter__()
-            env["TF_REATTACH_PROVIDERS"] = self._provider.reattach
+            env["TF_REATTACH_PROVIDERS"] = self._provider.attach(address)
             self._worker = processes.TerraformWorker(env, self._workdir)
         except BaseException as exc:  # re-raised in plan(), on the caller's thread
             self._failure = exc

@@ -59,9 +59,10 @@ def base_env(*, isolated_home: Path | None) -> dict[str, str]:
 
 
 class StandinProvider:
-    """The stand-in provider process, alive for the `with` block."""
+    """The stand-in provider process: `start()` spawns it, `attach(address)` waits for
+    its handshake and says how Terraform reaches it, `__exit__` ends it."""
 
-    def __init__(self, schema_file: Path, workdir: Path, provider_address: str, env: dict[str, str]) -> None:
+    def __init__(self, schema_file: Path, workdir: Path, env: dict[str, str]) -> None:
         self._cmd = [
             sys.executable,
             "-m",
@@ -72,23 +73,26 @@ class StandinProvider:
             str(workdir / "provider.sock"),
         ]
         self._log = workdir / "standin-provider.log"
-        self._address = provider_address
         self._env = env
         self._proc: subprocess.Popen[bytes] | None = None
-        self.reattach = ""
 
-    def __enter__(self) -> StandinProvider:
+    def start(self) -> None:
+        """Spawn the process; it boots (~0.2 s) while the caller goes on."""
         with open(self._log, "wb") as log:
             self._proc = subprocess.Popen(
                 self._cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=log, env=self._env, cwd=self._log.parent
             )
+
+    def attach(self, provider_address: str) -> str:
+        """Wait for the handshake; the TF_REATTACH_PROVIDERS value serving `provider_address`."""
+        assert self._proc is not None, "start() first"
         line = self._handshake()
         parts = line.split("|")
         if len(parts) < 5 or parts[2] != "unix":
             self._fail(f"unexpected handshake {line!r}")
-        self.reattach = json.dumps(
+        return json.dumps(
             {
-                self._address: {
+                provider_address: {
                     "Protocol": "grpc",
                     "ProtocolVersion": 6,
                     "Pid": self._proc.pid,
@@ -97,7 +101,6 @@ class StandinProvider:
                 }
             }
         )
-        return self
 
     def _handshake(self) -> str:
         assert self._proc is not None and self._proc.stdout is not None
