@@ -18,6 +18,7 @@ import hashlib
 import os
 import re
 import tempfile
+from functools import cache
 from pathlib import Path
 
 from compiler.caches import cache_dir
@@ -33,12 +34,17 @@ def figure_key(dot_source: str, dot_binary: str) -> str:
     digest = hashlib.sha256()
     binary = os.stat(dot_binary)
     digest.update(f"{dot_binary}\0{binary.st_size}\0{binary.st_mtime_ns}\0".encode())
-    for code in _CODE:
-        digest.update(code.read_bytes())
+    digest.update(_code_digest())
     for icon in sorted(set(_ICON.findall(dot_source))):
         digest.update(icon.encode() + b"\0" + hashlib.sha256(icon_bytes(icon)).digest())
     digest.update(dot_source.encode())
     return digest.hexdigest()
+
+
+@cache
+def _code_digest() -> bytes:
+    """The rendering code's own hash, read once per process (three figures a build)."""
+    return hashlib.sha256(b"".join(code.read_bytes() for code in _CODE)).digest()
 
 
 def load_figure(key: str) -> tuple[bytes, bytes] | None:

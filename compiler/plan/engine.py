@@ -158,13 +158,12 @@ class PlanSession:
         try:
             prepared = self._prepare(source / "terraform", validate_only)
         except BaseException as exc:  # re-raised by result(), as a failure in the background would be
-            self._plan_failure, prepared = exc, _Prepared({}, [], {}, set())
+            self._plan_failure = exc
+            return
         self._planning = threading.Thread(target=self._plan_in_background, args=(prepared,), name="archc-plan", daemon=True)
         self._planning.start()
 
     def _plan_in_background(self, prepared: _Prepared) -> None:
-        if self._plan_failure is not None:
-            return
         try:
             self._plans = self._run(prepared)
         except BaseException as exc:  # re-raised by result(), on the caller's thread
@@ -172,8 +171,9 @@ class PlanSession:
 
     def result(self) -> list[StackPlan]:
         """The plans of the files given to begin(), once Terraform is done."""
-        assert self._planning is not None, "begin() first"
-        self._planning.join()
+        assert self._planning is not None or self._plan_failure is not None, "begin() first"
+        if self._planning is not None:
+            self._planning.join()
         if self._plan_failure is not None:
             raise self._plan_failure
         return self._plans
@@ -186,7 +186,7 @@ class PlanSession:
         if self._worker is not None:
             self._worker.stop()
         if self._provider is not None:
-            self._provider.__exit__()
+            self._provider.stop()
         self._tmp.cleanup()
 
 

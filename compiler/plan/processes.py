@@ -60,7 +60,7 @@ def base_env(*, isolated_home: Path | None) -> dict[str, str]:
 
 class StandinProvider:
     """The stand-in provider process: `start()` spawns it, `attach(address)` waits for
-    its handshake and says how Terraform reaches it, `__exit__` ends it."""
+    its handshake and says how Terraform reaches it, `stop()` ends it."""
 
     def __init__(self, schema_file: Path, workdir: Path, env: dict[str, str]) -> None:
         self._cmd = [
@@ -114,14 +114,15 @@ class StandinProvider:
         return line
 
     def _fail(self, why: str) -> None:
-        self.__exit__()
+        self.stop()
         tail = self._log.read_text(errors="replace").strip().splitlines()[-1:] if self._log.exists() else []
         hint = f" ({tail[0]})" if tail else ""
         raise PlanEngineUnavailable(
             f"the stand-in AWS provider did not start: {why}{hint}; install the Python packages tf, grpcio and msgpack"
         )
 
-    def __exit__(self, *exc: object) -> None:
+    def stop(self) -> None:
+        """End the process (safe to call twice)."""
         if self._proc is None:
             return
         if self._proc.poll() is None:
