@@ -142,3 +142,75 @@ def test_every_page_in_a_real_browser(site: Path, served: str, browser: object) 
     assert problems == []
     drawn = sum(1 for model in MODELS if (site / (model.stem if model.parent.name == "examples" else "web-shop") / "diagrams").exists())
     assert figures >= drawn, "pages of architectures with diagrams show no figure"
+
+
+# Draws a figure the way the browser does (an <img> of the SVG at its natural size) onto
+# a canvas and reads the pixels back: the drawn content must lie inside the picture, with
+# the figure's white margin (DOT `pad`) on every side. A figure clipped by its own
+# viewBox has content running into the right or bottom edge and no margin there.
+_FIGURE_PIXELS = """
+const [url, done] = [arguments[0], arguments[arguments.length - 1]];
+const img = new Image();
+img.onerror = () => done({error: 'not loaded'});
+img.onload = () => {
+  const [w, h] = [img.naturalWidth, img.naturalHeight];
+  const canvas = document.createElement('canvas');
+  canvas.width = w; canvas.height = h;
+  const ctx = canvas.getContext('2d');
+  ctx.fillStyle = 'white'; ctx.fillRect(0, 0, w, h);
+  ctx.drawImage(img, 0, 0, w, h);
+  const px = ctx.getImageData(0, 0, w, h).data;
+  let [left, top, right, bottom] = [w, h, -1, -1];
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+    const i = 4 * (y * w + x);
+    if (px[i] < 235 || px[i + 1] < 235 || px[i + 2] < 235) {
+      if (x < left) left = x; if (x > right) right = x; if (y < top) top = y; if (y > bottom) bottom = y;
+    }
+  }
+  done({w, h, left, top, right, bottom});
+};
+img.src = url;
+"""
+PAD_PX = 0.4 * 96  # the views' DOT pad (0.4 in) in CSS pixels
+
+
+def test_every_figure_is_whole_in_a_real_browser(site: Path, served: str, browser: object) -> None:
+    """Each SVG drawn by Chromium at its natural size keeps its margin on all four sides."""
+    svgs = sorted(p.relative_to(site).as_posix() for p in site.rglob("*.svg") if "/diagrams/" in f"/{p.relative_to(site)}")
+    assert svgs, "no figures on the site"
+    browser.get(served)  # type: ignore[attr-defined]
+    problems = []
+    for rel in svgs:
+        box = browser.execute_async_script(_FIGURE_PIXELS, urljoin(served, rel))  # type: ignore[attr-defined]
+        if "error" in box:
+            problems.append(f"{rel}: {box['error']}")
+            continue
+        margins = {"left": box["left"], "top": box["top"], "right": box["w"] - 1 - box["right"], "bottom": box["h"] - 1 - box["bottom"]}
+        # Content starts inside the margin and reaches close to it: neither cut off nor shrunk.
+        if not all(PAD_PX * 0.5 <= m <= PAD_PX * 2.5 for m in margins.values()):
+            problems.append(f"{rel}: {box['w']}x{box['h']} px, content margins {margins}")
+    assert problems == []
+
+
+_FIGURE_FIT = """
+return Array.from(document.querySelectorAll('article img[src$=".svg"]')).map(i => ({
+  src: i.getAttribute('src'), width: i.getBoundingClientRect().width, column: i.closest('article').clientWidth,
+  ratio: i.getBoundingClientRect().height / i.getBoundingClientRect().width, natural: i.naturalHeight / i.naturalWidth,
+  link: i.closest('a') ? i.closest('a').getAttribute('href') : null}));
+"""
+
+
+def test_figures_fit_the_content_column_and_open_full_size(site: Path, served: str, browser: object) -> None:
+    """On each page with a figure: scaled to the column (aspect kept), and a link to the figure itself."""
+    with_figures = ("index.html", "network.html", "data-flow.html")
+    pages = sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html") if p.name in with_figures)
+    problems, seen = [], 0
+    browser.set_window_size(1280, 900)  # type: ignore[attr-defined]
+    for rel in pages:
+        browser.get(urljoin(served, rel))  # type: ignore[attr-defined]
+        browser.execute_async_script(_PAGE_FACTS)  # type: ignore[attr-defined]  # waits for the images
+        for fig in browser.execute_script(_FIGURE_FIT):  # type: ignore[attr-defined]
+            seen += 1
+            if fig["width"] > fig["column"] + 1 or abs(fig["ratio"] - fig["natural"]) > 0.02 or fig["link"] != fig["src"]:
+                problems.append(f"{rel}: {fig}")
+    assert seen > 0 and problems == []

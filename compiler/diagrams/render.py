@@ -21,6 +21,7 @@ INSTALL_HINT = (
     "Graphviz 'dot' was not found on PATH; the diagrams need it: install Graphviz "
     "(Debian/Ubuntu: apt-get install graphviz; macOS: brew install graphviz)"
 )
+SVG_DPI = 72  # one SVG point = one CSS pixel at 96/72 scale; the only dpi whose SVG viewBox matches its size
 PNG_DPI = 110  # sharp on screens, a few hundred kB for the largest example
 PNG_MAX_PIXELS = 6_000_000  # above this, a lower resolution: legible still, and rasterised in a fraction of the time
 PNG_MIN_DPI = 60  # 11-point labels stay 9 pixels high
@@ -55,7 +56,9 @@ def render(dot_source: str) -> tuple[bytes, bytes]:
     kept = load_figure(key)
     if kept is not None:
         return kept
-    svg = _dot(dot_source, f"-Gdpi={PNG_DPI}", "-Tsvg")
+    # The SVG at Graphviz's own 72 dpi: at any other dpi, dot writes width/height in
+    # scaled points but the viewBox unscaled, and browsers clip the figure.
+    svg = _dot(dot_source, f"-Gdpi={SVG_DPI}", "-Tsvg")
     png = _dot(dot_source, f"-Gdpi={png_dpi(svg)}", "-Tpng")
     if not png.startswith(PNG_MAGIC):
         raise GraphvizFailed("dot wrote no PNG")
@@ -70,10 +73,12 @@ _SIZE = re.compile(rb'<svg width="([0-9.]+)pt" height="([0-9.]+)pt"')
 def png_dpi(svg: bytes) -> str:
     """``PNG_DPI``, lowered (not below ``PNG_MIN_DPI``) so the PNG stays within ``PNG_MAX_PIXELS``.
 
-    The SVG is drawn at ``PNG_DPI``, so its size in points is the PNG's size in pixels.
+    The SVG is drawn at ``SVG_DPI``: its size in points times ``PNG_DPI / SVG_DPI`` is
+    the PNG's size in pixels.
     """
     found = _SIZE.search(svg)
-    pixels = float(found.group(1)) * float(found.group(2)) if found else 0.0
+    scale = PNG_DPI / SVG_DPI
+    pixels = float(found.group(1)) * float(found.group(2)) * scale * scale if found else 0.0
     if pixels <= PNG_MAX_PIXELS:
         return str(PNG_DPI)
     return str(max(PNG_MIN_DPI, int(PNG_DPI * (PNG_MAX_PIXELS / pixels) ** 0.5)))

@@ -77,7 +77,8 @@ class Links:
         path = diagram_file(view, "svg")
         if path not in self.figures:
             return Md("")
-        return Md(f"![{escape(alt)}]({self.to(path)})")
+        # Linked to itself: the page fits the figure to its column, the link opens it full size.
+        return Md(f"[![{escape(alt)}]({self.to(path)})]({self.to(path)})")
 
 
 @dataclass(frozen=True)
