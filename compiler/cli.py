@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from compiler.errors import ArchcError, ToolMissing
-from compiler.outputs import OutputError, write_tree
+from compiler.outputs import OutputError, check_destination, write_tree
 
 if TYPE_CHECKING:
     from compiler.pipeline import BuildResult
@@ -75,7 +75,12 @@ def _build_and_write(
 
     path = Path(args.file)
     try:
+        if args.out:
+            check_destination(Path(args.out))  # before the build: a bad --out costs no time
         result = pipeline.build(path, _display(path), on_terraform)
+    except OutputError as exc:
+        print(f"archc: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except ArchcError as exc:
         _print_errors(exc)
         return EXIT_INVALID

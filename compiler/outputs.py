@@ -32,18 +32,47 @@ class OutputError(Exception):
     """The output directory cannot be (re)placed."""
 
 
+def check_destination(out: Path) -> None:
+    """Refuse, before any work, an output path archc could not replace with a directory.
+
+    Each problem is one :class:`OutputError` naming the path as the user gave it.
+    """
+    if out.is_symlink() and not out.exists():
+        raise OutputError(f"{out} is a symbolic link to {os.readlink(out)}, which does not exist; remove the link or choose another --out")
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"{out} is a file, not a directory; choose another --out")
+    existing = next(p for p in (out.absolute(), *out.absolute().parents) if p.exists())
+    if not existing.is_dir():
+        raise OutputError(f"cannot create {out}: {_shown(out, existing)} is a file, not a directory")
+    if out.exists():
+        existing = out.absolute().parent  # the output is replaced in its parent directory
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise OutputError(f"cannot create {out}: no permission to write in {_shown(out, existing)}")
+
+
+def _shown(out: Path, ancestor: Path) -> str:
+    """``ancestor`` as the user would write it: relative when ``out`` was."""
+    if out.is_absolute():
+        return str(ancestor)
+    try:
+        return str(ancestor.relative_to(Path.cwd())) or "."
+    except ValueError:
+        return str(ancestor)
+
+
 def write_tree(out: Path, files: dict[str, bytes]) -> None:
     """Replace directory ``out`` with exactly ``files`` ({relative posix path: bytes})."""
-    out = out.resolve()
+    check_destination(out)
+    shown, out = out, out.resolve()
     recover(out)
     if out.exists() and not (out / MARKER).exists() and any(out.iterdir()):
-        raise OutputError(f"{out.name}/ exists and was not written by archc; choose another --out or empty it")
+        raise OutputError(f"{shown}/ exists and was not written by archc; choose another --out or empty it")
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-{os.getpid()}-", dir=out.parent))
         staging.chmod(0o777 & ~_umask())  # mkdtemp makes it private; outputs are ordinary files
     except OSError as exc:
-        raise OutputError(f"cannot create {out.name}/: {exc.strerror}") from None
+        raise OutputError(f"cannot create {shown}: {exc.strerror}") from None
     try:
         for number, (rel, content) in enumerate(sorted(files.items())):
             _pause(number)
@@ -55,7 +84,7 @@ def write_tree(out: Path, files: dict[str, bytes]) -> None:
         _swap(staging, out)
         _pause(len(files) + 1)
     except OSError as exc:
-        raise OutputError(f"cannot write {out.name}/: {exc.strerror or exc}; the previous outputs are left as they were") from None
+        raise OutputError(f"cannot write {shown}: {exc.strerror or exc}; the previous outputs are left as they were") from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)  # after a swap it holds the previous outputs
 

@@ -136,7 +136,7 @@ def test_file_system_error_keeps_previous_outputs(tmp_path: Path, trees: Trees) 
     with os.fdopen(read_end) as pipe:
         message = pipe.read()
     os.waitpid(pid, 0)
-    assert message == "cannot write out/: File too large; the previous outputs are left as they were"
+    assert message == f"cannot write {tmp_path / 'out'}: File too large; the previous outputs are left as they were"
     assert _tree(tmp_path / "out") == trees[0]
     assert _siblings(tmp_path) == ["out", "udagram.yaml"]
 
