@@ -23,7 +23,7 @@ NoteText = Annotated[str, Field(min_length=1, pattern=r"\S")]
 class Strict(BaseModel):
     """Every input model refuses unknown keys: a misspelling is an error, never ignored."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, strict=True)
 
 
 class NetworkSpec(Strict):

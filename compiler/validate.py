@@ -17,7 +17,7 @@ from pydantic import BaseModel, ValidationError
 from compiler.errors import ArchcError, Diagnostic, did_you_mean
 from compiler.loader import Document, Path_, Pos
 from compiler.model import ArchitectureSpec, spec_class
-from modules import KINDS, kind_class
+from modules import KINDS, kind_class, kind_hint
 
 _ARROW = re.compile(r"\s*->\s*")
 
@@ -58,7 +58,7 @@ def _kinds_used(data: dict[str, Any]) -> frozenset[str] | None:
 
 
 def _kind_of(value: Any) -> str:
-    names = {list: "list", dict: "mapping", str: "text", int: "number", float: "number", bool: "boolean", type(None): "empty value"}
+    names = {list: "list", dict: "mapping", str: "text", int: "number", float: "decimal number", bool: "boolean", type(None): "empty value"}
     return names.get(type(value), type(value).__name__)
 
 
@@ -174,11 +174,11 @@ def _one(err: Any, doc: Document, spec: type[ArchitectureSpec]) -> Diagnostic:
         return doc.error("missing", f"missing required key '{field}'{_where(path[:-1], doc)}", path, key=True)
     if etype == "union_tag_invalid":
         tag = err["ctx"]["tag"]
-        return doc.error("unknown-kind", f"unknown service kind '{tag}'{did_you_mean(tag, KINDS)}", (*path, "kind"))
+        return doc.error("unknown-kind", f"unknown service kind '{tag}'{kind_hint(tag)}", (*path, "kind"))
     if etype == "union_tag_not_found":
         return doc.error("missing", f"service '{here}' needs a 'kind' (one of the catalog's kinds, e.g. 'ecs-service')", path, key=True)
     if etype in ("model_type", "model_attributes_type", "dict_type"):
-        return doc.error("structure", f"'{_name(path)}' must be a mapping, not {_article(_kind_of(err['input']))}", path)
+        return _not_a_mapping(err["input"], path, doc)
     if etype == "list_type":
         return doc.error("structure", f"'{_name(path)}' must be a list, not {_article(_kind_of(err['input']))}", path)
     if etype == "literal_error":
@@ -202,6 +202,13 @@ def _one(err: Any, doc: Document, spec: type[ArchitectureSpec]) -> Diagnostic:
         return doc.error("value", f"'{_name(path)}' {err['input']!r} does not match the pattern {err['ctx']['pattern']}", path)
     msg = str(err["msg"]).removeprefix("Value error, ")
     return doc.error("value", f"'{_name(path)}': {msg[0].lower()}{msg[1:]}", path)
+
+
+def _not_a_mapping(value: Any, path: Path_, doc: Document) -> Diagnostic:
+    if path[:1] == ("connections",) and isinstance(value, str):  # an arrow other than '->'
+        syntax = "'a -> b' (or 'a -> b: label'), or as a mapping {from: a, to: b}"
+        return doc.error("structure", f"connection {value!r} must be written {syntax}", path)
+    return doc.error("structure", f"'{_name(path)}' must be a mapping, not {_article(_kind_of(value))}", path)
 
 
 def _literal(err: Any, loc: tuple[Any, ...], path: Path_, doc: Document) -> Diagnostic:

@@ -85,3 +85,37 @@ def __getattr__(name: str) -> dict[str, type[Service]]:
     if name == "CATALOG":
         return catalog()
     raise AttributeError(f"module 'modules' has no attribute {name!r}")
+
+
+def kind_hint(word: str) -> str:
+    """What to say after "unknown service kind 'word'": the kind meant, or the catalog.
+
+    A suggestion needs an alias (an engine or AWS's short name) or a near spelling:
+    at most one edit per four letters, so a three-letter word such as 'sfn' is not
+    taken for 'sns'.
+
+    >>> kind_hint("lamda")
+    "; did you mean 'lambda'?"
+    >>> kind_hint("sfn").startswith("; archc's kinds: network: alb,")
+    True
+    """
+    for kind, cls in catalog().items():
+        if word in cls.info.aliases:
+            return f"; did you mean '{kind}'?"
+    near = sorted((_edits(word, kind), kind) for kind in KINDS)
+    if near and near[0][0] <= len(word) // 4:
+        return f"; did you mean '{near[0][1]}'?"
+    by_family: dict[str, list[str]] = {}
+    for kind, family in KINDS.items():
+        by_family.setdefault(family, []).append(kind)
+    return "; archc's kinds: " + "; ".join(f"{family}: {', '.join(kinds)}" for family, kinds in by_family.items())
+
+
+def _edits(a: str, b: str) -> int:
+    """Levenshtein distance."""
+    row = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        prev, row[0] = row[0], i
+        for j, cb in enumerate(b, 1):
+            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ca != cb))
+    return row[-1]

@@ -235,7 +235,9 @@ class EmrCluster(Service):
 
     kind: Literal["emr"]
     release: str = Field("emr-7.5.0", pattern=r"^emr-\d+\.\d+\.\d+$", description="EMR release label.")
-    applications: tuple[EmrApplication, ...] = Field(("Flink", "Hadoop"), min_length=1, description="Applications to install.")
+    applications: tuple[EmrApplication, ...] = Field(
+        ("Flink", "Hadoop"), min_length=1, strict=False, description="Applications to install."
+    )  # strict=False: a YAML list is this tuple
     instance_type: str = Field("m5.xlarge", pattern=r"^[a-z0-9-]+\.[a-z0-9]+$", description="Instance type of the primary and core nodes.")
     core_count: int = Field(2, ge=1, le=256, description="Core nodes (HDFS and tasks).")
     volume_gb: int = Field(64, ge=32, le=16384, description="gp3 EBS volume per node, encrypted.")

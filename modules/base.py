@@ -68,6 +68,9 @@ class KindInfo:
     # Declared internet entry point (load balancer, CDN, API gateway): the only kinds
     # whose ingress may be open to 0.0.0.0/0 (on 443, or 80 to redirect to HTTPS).
     internet_entry: bool = False
+    # Other names architects write for this kind (AWS's short names, engines): an
+    # unknown kind that is one of them gets "did you mean" this kind.
+    aliases: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -122,7 +125,7 @@ class Service(BaseModel):
     """Settings every service has; a kind subclasses this with its own fields."""
 
     # defer_build: a kind's validator is built only if a model uses it (see model.spec_class).
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True, strict=True)
 
     info: ClassVar[KindInfo]
 

@@ -26,6 +26,7 @@ class RdsDatabase(Service):
         icon="aws.database.RDS",
         placement="isolated",
         port=5432,
+        aliases=("postgres", "postgresql", "mysql", "mariadb"),
     )
 
     kind: Literal["rds"]
@@ -368,6 +369,7 @@ class ElastiCacheCluster(Service):
         icon="aws.database.ElastiCache",
         placement="isolated",
         port=6379,
+        aliases=("redis", "valkey"),
     )
 
     kind: Literal["elasticache"]
