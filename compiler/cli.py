@@ -98,8 +98,11 @@ def cmd_build(args: argparse.Namespace) -> int:
     if isinstance(built, int):
         return built
     result, out = built
-    resources = len(result.owners)
-    print(f"{_display(Path(args.file))}: built {len(result.arch.services)} services, {resources} resources into {_display(out)}/")
+    # Counted as the docs and `terraform plan` count: managed resources, then data sources.
+    data = sum(1 for r in result.stack.resources.values() if r.data)
+    resources = len(result.stack.resources) - data
+    counts = f"{len(result.arch.services)} services, {resources} resources and {data} data sources"
+    print(f"{_display(Path(args.file))}: built {counts} into {_display(out)}/")
     return EXIT_OK
 
 
