@@ -47,12 +47,12 @@ def cmd_validate(args: argparse.Namespace) -> int:
     status = EXIT_OK
     for file in args.files:
         try:
-            arch = pipeline.load(Path(file), _display(Path(file)))
+            stack = pipeline.check(Path(file), _display(Path(file)))
         except ArchcError as exc:
             _print_errors(exc)
             status = EXIT_INVALID
             continue
-        print(f"{_display(Path(file))}: ok ({len(arch.services)} services, {len(arch.edges)} connections)")
+        print(f"{_display(Path(file))}: ok ({len(stack.arch.services)} services, {len(stack.arch.edges)} connections)")
     return status
 
 

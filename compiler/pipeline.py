@@ -56,6 +56,14 @@ def _address(rtype: str, name: str, data: bool) -> str:
     return f"data.{rtype}.{name}" if data else f"{rtype}.{name}"
 
 
+def check(path: Path, display_name: str | None = None) -> StackBuilder:
+    """Every check that can refuse a model: load and resolve it, emit its Terraform as
+    plain data and check that against the provider schema. Only synthesis, drawing and
+    writing are left to ``build``, and they refuse no model, so what ``archc validate``
+    accepts, ``archc build`` builds."""
+    return _checked_stack(load(path, display_name))
+
+
 def compile_terraform(arch: Architecture, model_path: str) -> dict[str, bytes]:
     """The Terraform outputs of an architecture, checked against the provider schema."""
     return _synthesize(_checked_stack(arch), model_path)

@@ -4,7 +4,8 @@
   Terraform core): validation is never more lenient than the backends.
 - Every random mutation of a valid model (keys deleted or renamed, values of the wrong
   type or swapped, bytes truncated or inserted) exits 0 or 1 with located errors only:
-  never exit 3, never a traceback.
+  never exit 3, never a traceback; and `archc validate` gives the same verdict and the
+  same errors as `archc build` (validate == build).
 
 Reproducible in CI: derandomized, no example database, no deadline, bounded examples
 (about 40 s in all on the 2-core machine).
@@ -147,9 +148,11 @@ def test_mutations_never_crash(text: bytes) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "model.yaml"
         path.write_bytes(text)
+        validated = run("validate", str(path))
         code, _, err = run("build", str(path), "--out", str(Path(tmp) / "out"))
         assert "Traceback" not in err
         assert code in (0, 1), err
+        assert (validated[0], validated[2]) == (code, err), "validate and build disagree"
         if code == 1:
             lines = err.splitlines()
             assert lines, "exit 1 without an error"
