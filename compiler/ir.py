@@ -50,6 +50,18 @@ class Edge:
 
 
 @dataclass(frozen=True)
+class Reference:
+    """A setting of one service that names another (waf ``protects``, alb ``access_logs``):
+    not a connection, but a relationship the figures and the docs show."""
+
+    source: str  # the service whose setting it is
+    setting: str  # the YAML key, "access_logs"
+    target: str  # the service it names
+    label: str  # what it means, "access logs"
+    drawn: bool = True  # drawn in the overview (False: shown otherwise, e.g. containment)
+
+
+@dataclass(frozen=True)
 class Subnet:
     """One subnet: a tier in one availability zone."""
 
@@ -121,6 +133,7 @@ class Architecture:
     backend: Backend
     source_file: str  # as given on the command line, for messages only
     notes: tuple[tuple[str, str], ...] = ()  # (title, text): further sections of the docs' index, in model order
+    references: tuple[Reference, ...] = ()  # settings that name other services, in model order
 
     def edges_from(self, service_id: str) -> tuple[Edge, ...]:
         """Outbound connections of a service."""
@@ -129,3 +142,11 @@ class Architecture:
     def edges_to(self, service_id: str) -> tuple[Edge, ...]:
         """Inbound connections of a service."""
         return tuple(e for e in self.edges if e.target == service_id)
+
+    def references_from(self, service_id: str) -> tuple[Reference, ...]:
+        """Settings of a service that name others."""
+        return tuple(r for r in self.references if r.source == service_id)
+
+    def references_to(self, service_id: str) -> tuple[Reference, ...]:
+        """Settings of other services that name this one."""
+        return tuple(r for r in self.references if r.target == service_id)

@@ -7,7 +7,7 @@ its checker follow.
 
 from __future__ import annotations
 
-from compiler.ir import Edge
+from compiler.ir import Edge, Reference
 
 DIAGRAM_VIEWS = ("overview", "network", "data-flow")  # diagrams/<view>.{dot,svg,png}
 
@@ -25,6 +25,21 @@ def diagram_node_id(service_id: str) -> str:
 def diagram_edge_id(edge: Edge) -> str:
     """The DOT ``id`` attribute of a connection's edge: ``web->db`` (``#2`` for a repeat)."""
     return edge.id
+
+
+def diagram_reference_id(ref: Reference) -> str:
+    """The DOT ``id`` of a setting's relationship edge: ``lb-[access_logs]->logs``."""
+    return f"{ref.source}-[{ref.setting}]->{ref.target}"
+
+
+def diagram_service_href(service_id: str) -> str:
+    """Where a service's node links, relative to the figure: its docs page."""
+    return f"../{doc_service_page(service_id)}"
+
+
+def diagram_edge_href(edge: Edge) -> str:
+    """Where a connection's edge links, relative to the figure: its row on the source's page."""
+    return f"../{doc_edge_link(edge)}"
 
 
 def doc_service_page(service_id: str) -> str:

@@ -14,7 +14,7 @@ from typing import Any
 
 from compiler.consistency import check_backend, check_event_loops, check_nat
 from compiler.errors import ArchcError, Diagnostic, did_you_mean
-from compiler.ir import Architecture, Backend, Edge, Layer, ServiceNode
+from compiler.ir import Architecture, Backend, Edge, Layer, Reference, ServiceNode
 from compiler.loader import Document, Path_
 from compiler.model import ArchitectureSpec, ConnectionSpec
 from compiler.netplan import plan_network
@@ -198,7 +198,16 @@ class _Resolver:
             backend=Backend(b.type, b.bucket, b.key, b.region or spec.region if b.type == "s3" else None, b.lock_table),
             source_file=self.doc.file,
             notes=tuple(spec.notes.items()),
+            references=self.references(services),
         )
+
+    def references(self, services: dict[str, tuple[str, Service]]) -> tuple[Reference, ...]:
+        found: dict[tuple[str, str, str], Reference] = {}
+        for sid, (_, svc) in services.items():
+            for setting, target, marker, _ in _refs_in(svc, self.where[sid]):
+                label = marker.label or setting.replace("_", " ")
+                found.setdefault((sid, setting, target), Reference(sid, setting, target, label, marker.drawn))
+        return tuple(found.values())
 
     def make_nodes(
         self, services: dict[str, tuple[str, Service]], edges: list[Edge], tiers: tuple[str, ...], azs: int

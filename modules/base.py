@@ -76,9 +76,13 @@ class KindInfo:
 @dataclass(frozen=True)
 class RefTo:
     """Marks a setting that names another service; the resolver checks it exists and,
-    when ``kinds`` is given, that it is one of them."""
+    when ``kinds`` is given, that it is one of them. Such a setting is a relationship
+    the figures draw (dashed, labelled ``label``) and both services' pages list, unless
+    ``drawn`` is False (a relation the figures show otherwise, such as containment)."""
 
     kinds: tuple[str, ...] = ()
+    label: str = ""  # what the relationship means, "logs to"; default: the setting's name
+    drawn: bool = True
 
 
 @dataclass(frozen=True)

@@ -261,7 +261,7 @@ class EcsService(Service):
     )
 
     kind: Literal["ecs-service"]
-    cluster: Annotated[str, RefTo(("ecs-cluster",))] = Field(description="The ecs-cluster service its tasks run in.")
+    cluster: Annotated[str, RefTo(("ecs-cluster",), drawn=False)] = Field(description="The ecs-cluster service its tasks run in.")
     image: str | None = Field(None, pattern=IMAGE, description="Container image, e.g. public.ecr.aws/nginx/nginx:1.27 (or set repository).")
     repository: Annotated[str | None, RefTo(("ecr",))] = Field(
         None, description="An ecr service to run the image from (pull rights are added)."

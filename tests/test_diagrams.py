@@ -246,3 +246,23 @@ def test_a_cache_that_cannot_be_written_still_draws(tmp_path: Path, monkeypatch:
     monkeypatch.setattr(sys, "prefix", str(tmp_path / "file"))  # no cache folder can be made under a file
     svg, png = render("digraph { a -> b }")
     assert svg.startswith(b"<?xml") and png.startswith(PNG_MAGIC)
+
+
+def test_settings_that_name_services_are_drawn_and_listed_on_both_pages(tmp_path: Path) -> None:
+    """waf `protects`, alb `access_logs`: relationships without a connection still show."""
+    model = tmp_path / "model.yaml"
+    model.write_text(
+        "name: shop\nregion: eu-west-1\nlayers:\n  - name: edge\n    services:\n"
+        "      fw: {kind: waf, protects: [lb]}\n"
+        "      lb: {kind: alb, access_logs: logs, listeners: http, reasons: {listeners: test}}\n"
+        "  - name: app\n    services:\n      web: {kind: ec2}\n      logs: {kind: s3, purpose: logs}\n"
+        "connections:\n  - lb -> web\n"
+    )
+    files = pipeline.build(model, "model.yaml").files
+    dot = files["diagrams/overview.dot"].decode()
+    assert re.search(r'lb -> logs \[label="access logs"[^\]]*id="lb-\[access_logs\]->logs" style=dashed', dot), dot
+    assert re.search(r'fw -> lb \[label=protects[^\]]*id="fw-\[protects\]->lb" style=dashed', dot), dot
+    logs_page = files["docs/services/logs.md"].decode()
+    assert "No connection reaches this service; settings of other services name it (below)." in logs_page
+    assert "| [Application Load Balancer](lb.md) | `access_logs` | this service | access logs |" in logs_page
+    assert "| this service | `access_logs` | [Amazon S3](logs.md) | access logs |" in files["docs/services/lb.md"].decode()

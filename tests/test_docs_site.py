@@ -214,3 +214,17 @@ def test_figures_fit_the_content_column_and_open_full_size(site: Path, served: s
             if fig["width"] > fig["column"] + 1 or abs(fig["ratio"] - fig["natural"]) > 0.02 or fig["link"] != fig["src"]:
                 problems.append(f"{rel}: {fig}")
     assert seen > 0 and problems == []
+
+
+def test_every_link_in_a_figure_opens_a_page_of_the_site(site: Path, served: str) -> None:
+    """Nodes link to their service's page, edges to their connection's row; on the site
+    the links point at the HTML pages (the build's figures link the Markdown)."""
+    cache: dict[str, str | None] = {}
+    problems, links = [], 0
+    for svg in sorted(site.rglob("diagrams/*.svg")):
+        rel = svg.relative_to(site).as_posix()
+        for href in re.findall(r'xlink:href="(\.\./docs/[^"]+)"', svg.read_text()):
+            links += 1
+            if not href.split("#")[0].endswith(".html") or not _target_exists(urljoin(urljoin(served, rel), href), cache):
+                problems.append(f"{rel}: {href}")
+    assert links > 100 and problems == []

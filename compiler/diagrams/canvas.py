@@ -17,6 +17,7 @@ import diagrams
 
 from compiler.diagrams.icons import Icon
 from compiler.ir import ServiceNode
+from compiler.names import diagram_node_id, diagram_service_href
 
 FONT = "DejaVu Sans"  # named, not "Sans-Serif": the same metrics wherever fontconfig resolves it
 INK = "#2D3436"
@@ -96,7 +97,14 @@ def service_node(service_id: str, title: str, extra: str, icon: Icon, **attrs: s
     if extra:
         rows.append(f'<TR><TD><FONT POINT-SIZE="9" COLOR="{MUTED}">{html_lines(wrap(extra, 24))}</FONT></TD></TR>')
     label = '<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">' + "".join(rows) + "</TABLE>>"
+    if "href" in attrs:  # a linked node's tooltip: its name, not the HTML label's source
+        attrs = {"tooltip": " ".join(wrap(title)), **attrs}
     return icon.node_class(label, nodeid=service_id, image=None, height=None, shape="plain", fontsize="12", **attrs)
+
+
+def linked_service_node(svc: ServiceNode, icon: Icon) -> diagrams.Node:
+    """A service as every view draws it, linked to its docs page."""
+    return service_node(diagram_node_id(svc.id), *display_name(svc), icon, href=diagram_service_href(svc.id))
 
 
 def box_node(node_id: str, label: str, **attrs: str) -> diagrams.Node:

@@ -12,11 +12,11 @@ import html
 
 import diagrams
 
-from compiler.diagrams.canvas import FONT, Canvas, display_name, link, service_node
+from compiler.diagrams.canvas import FONT, Canvas, link, linked_service_node
 from compiler.diagrams.icons import Icon
 from compiler.flow import request_path
 from compiler.ir import Architecture
-from compiler.names import diagram_edge_id, diagram_node_id
+from compiler.names import diagram_edge_id
 
 STEP_COLOR = "#E7157B"
 
@@ -34,7 +34,7 @@ def dataflow(arch: Architecture, icons: dict[str, Icon]) -> str:
     with Canvas("data-flow", direction, graph) as canvas:
         for sid in sorted(order, key=lambda s: (order[s], list(arch.services).index(s))):
             svc = arch.services[sid]
-            nodes[sid] = service_node(diagram_node_id(sid), *display_name(svc), icons[svc.spec.info.icon])
+            nodes[sid] = linked_service_node(svc, icons[svc.spec.info.icon])
         for step in steps:
             e = step.edge
             text = html.escape(e.label, quote=False)

@@ -18,12 +18,12 @@ import itertools
 
 import diagrams
 
-from compiler.diagrams.canvas import FONT, Canvas, Group, display_name, link, service_node
+from compiler.diagrams.canvas import FONT, Canvas, Group, display_name, link, linked_service_node, service_node
 from compiler.diagrams.icons import Icon, icon
 from compiler.diagrams.overview import chunks
 from compiler.flow import NOT_REQUESTS
 from compiler.ir import Architecture, Subnet
-from compiler.names import diagram_edge_id, diagram_node_id
+from compiler.names import diagram_edge_id, diagram_node_id, diagram_service_href
 from compiler.terraform.context import StackBuilder
 
 PER_RANK = 6
@@ -45,7 +45,7 @@ def network(arch: Architecture, icons: dict[str, Icon], stack: StackBuilder) -> 
         clients = [sid for sid in arch.services if sid not in owners]
         for sid in clients:
             svc = arch.services[sid]
-            nodes[sid] = service_node(diagram_node_id(sid), *display_name(svc), icons[svc.spec.info.icon])
+            nodes[sid] = linked_service_node(svc, icons[svc.spec.info.icon])
             level[sid] = 0
         if clients:
             canvas.dot.body.append(_rank_line(clients))
@@ -84,7 +84,9 @@ def _outside(
         for rank in chunks(outside, PER_RANK):
             for sid in rank:
                 svc = arch.services[sid]
-                nodes[sid] = service_node(diagram_node_id(sid), *display_name(svc), icons[svc.spec.info.icon])
+                nodes[sid] = service_node(
+                    diagram_node_id(sid), *display_name(svc), icons[svc.spec.info.icon], href=diagram_service_href(sid)
+                )
                 level[sid] = TIER_LEVEL["outside"]
             _same_rank(group, rank)
             ranks.append(rank)
@@ -112,7 +114,9 @@ def _vpc(
                 for rank in chunks(members, PER_RANK):
                     for sid in rank:
                         svc = arch.services[sid]
-                        nodes[sid] = service_node(diagram_node_id(sid), *display_name(svc), icons[svc.spec.info.icon])
+                        nodes[sid] = service_node(
+                            diagram_node_id(sid), *display_name(svc), icons[svc.spec.info.icon], href=diagram_service_href(sid)
+                        )
                         level[sid] = TIER_LEVEL[tier]
                     _same_rank(group, rank)
                     ranks.append(rank)

@@ -33,7 +33,7 @@ from compiler.diagrams.icons import Icon
 from compiler.diagrams.layering import Layout, Summary, plan, summaries, waypoints
 from compiler.flow import NOT_REQUESTS
 from compiler.ir import Architecture, Edge
-from compiler.names import diagram_edge_id, diagram_node_id
+from compiler.names import diagram_edge_href, diagram_edge_id, diagram_node_id, diagram_reference_id, diagram_service_href
 
 PER_RANK_TB = 6  # services side by side in a top-to-bottom figure before wrapping
 PER_RANK_LR = 4  # services stacked in a left-to-right figure before wrapping
@@ -98,7 +98,7 @@ def overview(arch: Architecture, icons: dict[str, Icon]) -> str:
                     title, extra = display_name(svc)
                     if getattr(svc.spec, "monitor_all", False):  # no edge says it: the figure must
                         extra = " · ".join(filter(None, (extra, "monitors every service")))
-                    nodes[sid] = service_node(diagram_node_id(sid), title, extra, icons[svc.spec.info.icon])
+                    nodes[sid] = service_node(diagram_node_id(sid), title, extra, icons[svc.spec.info.icon], href=diagram_service_href(sid))
                     by_rank[layout.rank[sid]].append(diagram_node_id(sid))
                 for point, (point_layer, rank) in routes.points.items():
                     if point_layer == layer.name:
@@ -121,9 +121,20 @@ def _routes(arch: Architecture, layout: Layout) -> Routes:
     covered = {e.id for s in summarized for e in s.edges}
     for edge in arch.edges:
         if edge.id not in covered:
-            _add_route(routes, layout, layer_of, edge.source, edge.target, diagram_edge_id(edge), edge_label(edge), _edge_style(edge))
+            attrs = _edge_style(edge) | {"href": diagram_edge_href(edge), "tooltip": edge.label or edge.id}
+            _add_route(routes, layout, layer_of, edge.source, edge.target, diagram_edge_id(edge), edge_label(edge), attrs)
     for summary in summarized:
         _add_summary(routes, layout, layer_of, summary)
+    for ref in arch.references:
+        if ref.drawn:  # a setting, not traffic: dashed, and not the request path
+            attrs = {
+                "style": "dashed",
+                "color": "#B2BEC3",
+                "fontcolor": MUTED,
+                "arrowhead": "vee",
+                "href": diagram_service_href(ref.source),
+            }
+            _add_route(routes, layout, layer_of, ref.source, ref.target, diagram_reference_id(ref), ref.label, attrs)
     return routes
 
 

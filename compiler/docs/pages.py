@@ -15,7 +15,7 @@ from pydantic_core import PydanticUndefined
 
 from compiler.docs.markdown import Md, escape, link, relative
 from compiler.docs.stackfacts import Grant, Rule, address
-from compiler.ir import Architecture, Edge, ServiceNode
+from compiler.ir import Architecture, Edge, Reference, ServiceNode
 from compiler.names import diagram_file, doc_edge_link, doc_service_page
 from compiler.terraform.context import StackBuilder
 from modules.base import Capability, RefTo, Service
@@ -163,6 +163,8 @@ class ServiceFacts:
     node: ServiceNode
     inbound: tuple[Edge, ...]
     outbound: tuple[Edge, ...]
+    named_by: tuple[Reference, ...]  # other services' settings that name it
+    names: tuple[Reference, ...]  # its settings that name other services
     rules: tuple[Rule, ...]  # on its own security group
     grants: tuple[Grant, ...]  # on its role(s)
     resource_policies: tuple[Grant, ...]  # on its resources, for others
@@ -176,6 +178,8 @@ def service_facts(arch: Architecture, stack: StackBuilder, node: ServiceNode, ru
         node=node,
         inbound=arch.edges_to(node.id),
         outbound=arch.edges_from(node.id),
+        named_by=arch.references_to(node.id),
+        names=arch.references_from(node.id),
         rules=tuple(r for r in rules if r.service == node.id),
         grants=tuple(g for g in grants if g.service == node.id and g.role),
         resource_policies=tuple(g for g in grants if g.service == node.id and not g.role),

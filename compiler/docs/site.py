@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import logging
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Sequence
@@ -97,13 +98,25 @@ def assemble(builds: Sequence[tuple[Architecture, dict[str, bytes]]], project: P
             if rel.startswith(SITE_DIRS):
                 target = src / arch.name / rel
                 target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(content)
+                target.write_bytes(_site_links(content) if rel.endswith(".svg") else content)
     src.mkdir(parents=True, exist_ok=True)
     (src / "index.md").write_text(_home([a for a, _ in builds]))
     shutil.copytree(THEME, project / "theme")
     config = project / "mkdocs.yml"
     config.write_text(yaml.safe_dump(site_config([a for a, _ in builds]), sort_keys=False, allow_unicode=True))
     return config
+
+
+_PAGE_LINK = re.compile(rb'(xlink:href="\.\./docs/[^"#]*)\.md([#"])')
+
+
+def _site_links(svg: bytes) -> bytes:
+    """A figure's links to Markdown pages, pointed at the pages the site makes of them.
+
+    >>> _site_links(b'<a xlink:href="../docs/services/db.md#to-x">')
+    b'<a xlink:href="../docs/services/db.html#to-x">'
+    """
+    return _PAGE_LINK.sub(rb"\1.html\2", svg)
 
 
 def build_site(builds: Sequence[tuple[Architecture, dict[str, bytes]]]) -> dict[str, bytes]:
