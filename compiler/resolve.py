@@ -32,6 +32,7 @@ class _Resolver:
         self.doc = doc
         self.diags: list[Diagnostic] = []
         self.where: dict[str, Path_] = {}  # service id -> its YAML path
+        self.refused: set[str] = set()  # service names already reported as invalid
 
     def err(self, code: str, message: str, path: Path_, *, key: bool = False) -> Diagnostic:
         return self.doc.error(code, message, path, key=key)
@@ -63,6 +64,7 @@ class _Resolver:
             for sid, svc in layer.services.items():
                 path: Path_ = ("layers", li, "services", sid)
                 if not self.check_name(sid, "service", path, key=True):
+                    self.refused.add(sid)  # a connection to it is not a second error
                     continue
                 if sid in services:
                     first = self.doc.pos(self.where[sid], key=True)[0]
@@ -84,6 +86,8 @@ class _Resolver:
                 self.check_ref(sid, field, value, marker, path, services)
 
     def check_ref(self, sid: str, field: str, value: str, marker: RefTo, path: Path_, services: dict[str, tuple[str, Service]]) -> None:
+        if value in self.refused:
+            return
         if value not in services:
             self.fail("unknown-service", f"'{field}' names service '{value}', which is not defined{did_you_mean(value, services)}", path)
         elif value == sid:
@@ -119,7 +123,9 @@ class _Resolver:
         path: Path_ = ("connections", ci)
         ok = True
         for end, name in (("from", conn.source), ("to", conn.to)):
-            if name not in services:
+            if name in self.refused:
+                ok = False
+            elif name not in services:
                 self.fail("unknown-service", f"connection {end} '{name}': no such service{did_you_mean(name, services)}", (*path, end))
                 ok = False
         if not ok:
