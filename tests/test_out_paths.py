@@ -69,3 +69,12 @@ def test_a_read_only_directory_is_refused(tmp_path: Path) -> None:
     done = subprocess.run(cli, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
     assert (done.returncode, done.stderr) == (2, "archc: error: cannot create ro/sub: no permission to write in ro\n")
     assert list(ro.iterdir()) == []
+
+
+def test_two_models_with_one_name_are_named_in_the_error(tmp_path: Path) -> None:
+    (tmp_path / "copy.yaml").write_bytes(MODEL.read_bytes())
+    done = _archc(tmp_path, "docs", str(MODEL), "copy.yaml", "--out", "site")
+    shown = os.path.relpath(MODEL, tmp_path)
+    message = f"archc: error: {shown} and copy.yaml both have name 'udagram'; each architecture needs its own\n"
+    assert (done.returncode, done.stderr) == (2, message)
+    assert not (tmp_path / "site").exists()

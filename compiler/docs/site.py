@@ -129,9 +129,11 @@ def build_site(builds: Sequence[tuple[Architecture, dict[str, bytes]]]) -> dict[
     from mkdocs.config import load_config
     from mkdocs.exceptions import MkDocsException
 
-    names = [a.name for a, _ in builds]
-    if len(set(names)) != len(names):
-        raise SiteError("two models have the same name; each architecture needs its own")
+    first: dict[str, str] = {}
+    for arch, _ in builds:
+        if arch.name in first:  # each architecture is a folder of the site, named by its name
+            raise SiteError(f"{first[arch.name]} and {arch.source_file} both have name '{arch.name}'; each architecture needs its own")
+        first[arch.name] = arch.source_file
     warnings = _WarningCollector()
     mkdocs_log = logging.getLogger("mkdocs")
     mkdocs_log.addHandler(warnings)
