@@ -23,7 +23,6 @@ if TYPE_CHECKING:
 
 MANIFEST = "archc-manifest.json"
 FORMAT = 1
-NOT_IN_AWS = "general"  # the catalog family of kinds outside AWS (users): no Terraform
 
 
 def manifest_bytes(result: BuildResult) -> bytes:

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from compiler.errors import Diagnostic
-from compiler.manifest import FORMAT, MANIFEST, NOT_IN_AWS, diagram_ids, svg_ids
+from compiler.manifest import FORMAT, MANIFEST, diagram_ids, svg_ids
 from compiler.names import DIAGRAM_VIEWS, diagram_file
 from compiler.outputs import MARKER
 from modules import catalog
@@ -61,7 +61,7 @@ class _Checker:
         owned.update({a: owner for owner, addresses in self.m["other_owners"].items() for a in addresses})
         where = stacks[0] if stacks else "terraform"
         for sid, s in self.m["services"].items():
-            if not s["terraform"] and catalog()[s["kind"]].info.family != NOT_IN_AWS:
+            if not s["terraform"] and not catalog()[s["kind"]].info.outside_aws:
                 self.fail(where, f"service '{sid}' ({s['kind']}) has no Terraform resource")
             for address in s["terraform"]:
                 if address not in present:

@@ -71,6 +71,8 @@ class KindInfo:
     # Other names architects write for this kind (AWS's short names, engines): an
     # unknown kind that is one of them gets "did you mean" this kind.
     aliases: tuple[str, ...] = ()
+    # People or systems outside AWS (users, partners): no Terraform, drawn and documented only.
+    outside_aws: bool = False
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ class Users(Service):
         summary="People or client systems outside AWS: where the request path starts.",
         icon="aws.general.Users",
         needs="none",
+        outside_aws=True,
     )
 
     kind: Literal["users"]

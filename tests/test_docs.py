@@ -159,3 +159,14 @@ def test_a_cache_that_cannot_be_written_costs_time_not_the_build(tmp_path: Path,
     bucket.code = compile("x = 1", "<t>", "exec")
     templates.dump_bytecode(bucket)
     assert not gone.exists()
+
+
+def test_network_page_lists_people_outside_aws_apart_from_aws_services(built: pipeline.BuildResult) -> None:
+    page = _docs(built)["docs/network.md"]
+    regional = re.search(r"Regional or global AWS services reached through their APIs: (.*)", page)
+    beyond = re.search(r"People and systems that call the architecture from the internet \(no Terraform\): (.*)", page)
+    users = {sid for sid, node in built.arch.services.items() if node.spec.info.outside_aws}
+    for sid in users:
+        assert beyond and f"(services/{sid}.md)" in beyond[1]
+        assert not regional or f"(services/{sid}.md)" not in regional[1]
+    assert bool(beyond) == bool(users)

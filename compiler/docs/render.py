@@ -114,7 +114,7 @@ def _decisions(arch: Architecture, sids: list[str]) -> list[tuple[str, Any]]:
 def _index(arch: Architecture, stack: StackBuilder, links: Links) -> bytes:
     managed = sum(1 for r in stack.resources.values() if not r.data)
     counts = {"resources": managed, "data": len(stack.resources) - managed, "outputs": len(stack.outputs)}
-    kinds = Counter(n.spec.info.title for n in arch.services.values() if n.spec.info.family != "general")
+    kinds = Counter(n.spec.info.title for n in arch.services.values() if not n.spec.info.outside_aws)
     aws_services = list(kinds.items())  # in order of first appearance, like the layers
     notes = [(title, paragraphs(text)) for title, text in arch.notes]
     return _render("index.md.j2", arch=arch, links=links, counts=counts, aws_services=aws_services, notes=notes)
@@ -164,7 +164,8 @@ def _network(arch: Architecture, stack: StackBuilder, links: Links) -> bytes:
         flow_logs=flow_logs,
         routes=routes,
         placed=placed,
-        outside=placed.get("outside", []),
+        outside=[sid for sid in placed.get("outside", []) if not arch.services[sid].spec.info.outside_aws],
+        beyond_aws=[sid for sid in placed.get("outside", []) if arch.services[sid].spec.info.outside_aws],
         network_resources=network_resources,
     )
 
