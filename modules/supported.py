@@ -38,7 +38,9 @@ LambdaRuntime = Literal[
     "ruby3.2", "ruby3.3", "ruby3.4",
 ]  # fmt: skip
 
-LAMBDA_DEFAULT: LambdaRuntime = "nodejs24.x"
+# Supported to 2029-06-30, and known to every AWS provider a user may run: hashicorp/aws
+# 5.100.0 (the last 5.x) rejects nodejs24.x and python3.14, newer than its runtime list.
+LAMBDA_DEFAULT: LambdaRuntime = "python3.13"
 
 Status = Literal["supported", "deprecating", "retired"]
 
@@ -347,7 +349,7 @@ def default(family: str) -> str:
     """The version archc writes for ``family`` when the model names none.
 
     >>> default("lambda")
-    'nodejs24.x'
+    'python3.13'
     """
     return FAMILIES[family].default
 

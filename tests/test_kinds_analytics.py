@@ -234,7 +234,7 @@ def test_emr_termination_protection_follows_the_idle_timeout(tmp_path: Path) -> 
     cluster = build(tmp_path, {"batch": "kind: emr, termination_protection: false"})["resource"]["aws_emr_cluster"]["batch"]
     assert (cluster["termination_protection"], cluster["auto_termination_policy"]) == (False, [{"idle_timeout": 3600}])
     assert error(tmp_path, {"batch": "kind: emr, idle_timeout_s: 600, termination_protection: true"}) == (
-        "model.yaml:7:73: error[conflict]: termination_protection: true contradicts idle_timeout_s: 600: EMR cannot terminate "
+        "model.yaml:7:71: error[conflict]: termination_protection: true contradicts idle_timeout_s: 600: EMR cannot terminate "
         "a protected cluster when it idles; set idle_timeout_s: null for a long-running protected cluster, or drop termination_protection"
     )
 
@@ -244,7 +244,7 @@ def test_emr_release_past_end_of_life_is_refused(tmp_path: Path, monkeypatch: py
     assert build(tmp_path, {"batch": "kind: emr, release: emr-7.5.0"})["resource"]["aws_emr_cluster"]["batch"]["release_label"] == "emr-7.5.0"
     monkeypatch.setenv("ARCHC_TODAY", "2027-11-21")
     assert error(tmp_path, {"batch": "kind: emr, release: emr-7.5.0"}) == (
-        "model.yaml:7:34: error[version]: EMR release 'emr-7.5.0' was retired on 2027-11-21 (it is past end of life); "
+        "model.yaml:7:35: error[version]: EMR release 'emr-7.5.0' was retired on 2027-11-21 (it is past end of life); "
         "current choices: emr-7.13.0, emr-7.14.0"
     )
 

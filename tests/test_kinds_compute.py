@@ -187,7 +187,7 @@ def test_lambda_defaults(tmp_path: Path) -> None:
     stack = json.loads(files["terraform/stacks/t/cdk.tf.json"])
     res = stack["resource"]
     fn = res["aws_lambda_function"]["fn"]
-    assert (fn["runtime"], fn["handler"], fn["architectures"]) == ("nodejs24.x", "index.handler", ["arm64"])
+    assert (fn["runtime"], fn["handler"], fn["architectures"]) == ("python3.13", "index.handler", ["arm64"])
     assert (fn["memory_size"], fn["timeout"]) == (256, 30)
     assert fn["role"] == "${aws_iam_role.fn.arn}"
     assert fn["tracing_config"] == [{"mode": "Active"}]
@@ -209,8 +209,8 @@ def test_lambda_defaults(tmp_path: Path) -> None:
     assert fn["filename"] == "assets/fn/function.zip"
     assert fn["source_code_hash"] == base64.b64encode(hashlib.sha256(code).digest()).decode()
     entry = zipfile.ZipFile(io.BytesIO(code)).infolist()[0]
-    assert (entry.filename, entry.date_time) == ("index.mjs", (1980, 1, 1, 0, 0, 0))
-    assert b"statusCode: 200" in zipfile.ZipFile(io.BytesIO(code)).read("index.mjs")
+    assert (entry.filename, entry.date_time) == ("index.py", (1980, 1, 1, 0, 0, 0))
+    assert b'"statusCode": 200' in zipfile.ZipFile(io.BytesIO(code)).read("index.py")
 
 
 def test_lambda_placeholder_follows_runtime_and_handler(tmp_path: Path) -> None:
@@ -219,6 +219,9 @@ def test_lambda_placeholder_follows_runtime_and_handler(tmp_path: Path) -> None:
     assert code.startswith("def main(event, context):")
     fn = json.loads(files["terraform/stacks/t/cdk.tf.json"])["resource"]["aws_lambda_function"]["fn"]
     assert "dead_letter_config" not in fn
+    files = _files(tmp_path, "kind: lambda, runtime: nodejs24.x")
+    code = zipfile.ZipFile(io.BytesIO(files["terraform/stacks/t/assets/fn/function.zip"])).read("index.mjs").decode()
+    assert code.startswith("export const handler = async () =>")  # Node.js 24 takes no callback handlers
 
 
 def test_lambda_environment_is_not_a_template(tmp_path: Path) -> None:

@@ -87,7 +87,7 @@ def test_rds_version_dates(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setenv("ARCHC_TODAY", "2029-03-01")
     assert error(tmp_path, {"db": "kind: rds, engine_version: '13.4'"}) == (
         "model.yaml:7:39: error[version]: RDS for PostgreSQL '13.4' was retired on 2029-02-28 (RDS Extended Support for it has ended); "
-        "current choices: 16, 17"
+        "current choices: 17"
     )
 
 

@@ -102,11 +102,11 @@ def test_a_stale_default_points_at_the_service(tmp_path: Path, capsys: pytest.Ca
     """Should archc's own default age out, the message says it is the default and which setting to set."""
     monkeypatch.chdir(tmp_path)
     _write(tmp_path, {"fn": "kind: lambda"}, (), "azs: 2")
-    monkeypatch.setenv("ARCHC_TODAY", "2028-03-01")
+    monkeypatch.setenv("ARCHC_TODAY", "2029-04-02")
     assert main(["validate", "model.yaml"]) == 0
     assert capsys.readouterr().err == (
-        "model.yaml:7:7: warning[version]: Lambda runtime 'nodejs24.x' is deprecated on 2028-04-30; archc refuses it from "
-        "2028-04-30; move to one of: python3.12, python3.13, python3.14 (archc's default; set 'runtime')\n"
+        "model.yaml:7:7: warning[version]: Lambda runtime 'python3.13' is deprecated on 2029-06-30; archc refuses it from "
+        "2029-06-30; move to one of: none in archc's table (archc's default; set 'runtime')\n"
     )
 
 
