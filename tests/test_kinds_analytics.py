@@ -241,7 +241,8 @@ def test_emr_termination_protection_follows_the_idle_timeout(tmp_path: Path) -> 
 
 def test_emr_release_past_end_of_life_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # emr-7.5.0: end of support 2026-11-21 (a warning on 2026-12-05), end of life 2027-11-21.
-    assert build(tmp_path, {"batch": "kind: emr, release: emr-7.5.0"})["resource"]["aws_emr_cluster"]["batch"]["release_label"] == "emr-7.5.0"
+    cluster = build(tmp_path, {"batch": "kind: emr, release: emr-7.5.0"})["resource"]["aws_emr_cluster"]["batch"]
+    assert cluster["release_label"] == "emr-7.5.0"
     monkeypatch.setenv("ARCHC_TODAY", "2027-11-21")
     assert error(tmp_path, {"batch": "kind: emr, release: emr-7.5.0"}) == (
         "model.yaml:7:35: error[version]: EMR release 'emr-7.5.0' was retired on 2027-11-21 (it is past end of life); "

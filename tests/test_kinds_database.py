@@ -83,7 +83,8 @@ def test_rds_mysql_exports_only_logs_it_turns_on(tmp_path: Path) -> None:
 
 def test_rds_version_dates(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Past end of standard support: compiles (Extended Support, charged); past its end: refused."""
-    assert build(tmp_path, {"db": "kind: rds, engine_version: '13.4'"})["resource"]["aws_db_parameter_group"]["db"]["family"] == "postgres13"
+    group = build(tmp_path, {"db": "kind: rds, engine_version: '13.4'"})["resource"]["aws_db_parameter_group"]["db"]
+    assert group["family"] == "postgres13"
     monkeypatch.setenv("ARCHC_TODAY", "2029-03-01")
     assert error(tmp_path, {"db": "kind: rds, engine_version: '13.4'"}) == (
         "model.yaml:7:39: error[version]: RDS for PostgreSQL '13.4' was retired on 2029-02-28 (RDS Extended Support for it has ended); "

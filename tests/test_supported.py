@@ -72,7 +72,9 @@ def test_today_reads_archc_today(monkeypatch: pytest.MonkeyPatch) -> None:
         supported.today()
 
 
-def test_a_malformed_archc_today_is_a_located_error(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_malformed_archc_today_is_a_located_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     _write(tmp_path, {"fn": "kind: lambda"}, (), "azs: 2")
     monkeypatch.setenv("ARCHC_TODAY", "2026-13-01")
