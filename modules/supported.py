@@ -128,6 +128,7 @@ _ES_END = "end of Extended Support taken as end of standard support + 3 years, e
 _EMR = "Amazon EMR Release Guide, the release's 'supported lifecycle' table"
 _EMR_EOL = "refused from 'end of life' (whether EMR still creates clusters then is not confirmed)"
 _RDS_PG = "RDS for PostgreSQL release calendar"
+_REDIS_45 = "ElastiCache: standard support for Redis OSS 4 and 5 ended 2026-01-31, then Extended Support (educative.io ElastiCache course)"
 _AURORA_PG = "Aurora PostgreSQL release calendar for major versions"
 
 
@@ -311,10 +312,10 @@ FAMILIES: dict[str, Family] = {
             "ElastiCache Extended Support for it has ended",
             "7.1",
             (
-                _db("4", date(2026, 1, 31), "ElastiCache announcement: end of standard support for Redis OSS 4 and 5"),
-                _db("5", date(2026, 1, 31), "ElastiCache announcement: end of standard support for Redis OSS 4 and 5"),
-                _db("6", None, "ElastiCache supported engine versions"),
-                _db("7", None, "ElastiCache supported engine versions"),
+                _db("4", date(2026, 1, 31), _REDIS_45),
+                _db("5", date(2026, 1, 31), _REDIS_45),
+                _db("6", None, "ElastiCache 'Supported engine versions' (6.0, 6.2) and 'Redis versions end of life schedule'"),
+                _db("7", None, "ElastiCache 'Supported engine versions' (7.0, 7.1) and 'Redis versions end of life schedule'"),
             ),
             _major,
         ),
