@@ -128,6 +128,7 @@ _ES_END = "end of Extended Support taken as end of standard support + 3 years, e
 _EMR = "Amazon EMR Release Guide, the release's 'supported lifecycle' table"
 _EMR_EOL = "refused from 'end of life' (whether EMR still creates clusters then is not confirmed)"
 _RDS_PG = "RDS for PostgreSQL release calendar"
+_CACHE_ES = "ElastiCache Extended Support taken to allow creating for 3 years like RDS's (not confirmed)"
 _REDIS_45 = "ElastiCache: standard support for Redis OSS 4 and 5 ended 2026-01-31, then Extended Support (educative.io ElastiCache course)"
 _AURORA_PG = "Aurora PostgreSQL release calendar for major versions"
 
@@ -140,12 +141,12 @@ def _branch(name: str, deprecated: date | None, retired: date | None, source: st
     return Line(name, deprecated, retired, f"{source}; {_READ}")
 
 
-def _db(name: str, standard_end: date | None, source: str, retired: date | None = None) -> Line:
+def _db(name: str, standard_end: date | None, source: str, retired: date | None = None, extended: str = _RDS_ES) -> Line:
     """An engine major version: deprecated at end of standard support, retired when Extended Support ends."""
     if standard_end is None:
         return Line(name, None, None, f"{source}; no end of standard support announced as read; {_READ}")
     ends = "" if retired else f"; {_ES_END}"
-    return Line(name, standard_end, retired or _years(standard_end, 3), f"{source}; {_RDS_ES}{ends}; {_READ}")
+    return Line(name, standard_end, retired or _years(standard_end, 3), f"{source}; {extended}{ends}; {_READ}")
 
 
 def _emr(name: str, end_of_support: date, end_of_life: date) -> Line:
@@ -156,7 +157,7 @@ def _emr(name: str, end_of_support: date, end_of_life: date) -> Line:
 def _single(platform: str, title: str, version: str) -> Family:
     """A Beanstalk platform of which the table holds archc's default branch only."""
     return Family(f"beanstalk-{platform}", f"Elastic Beanstalk {title} platform branch", "", version,
-                  (_branch(version, None, None, f"{title} {version} AL2023 branch; {_EB_NONE}"),))  # fmt: skip
+                  (_branch(version, None, None, f"{title} {version} AL2023 branch; {_EB_NONE}".replace("  ", " ")),))  # fmt: skip
 
 
 _RETIRED_BRANCH = "Elastic Beanstalk retired the branch: no solution stack for new environments"
@@ -312,8 +313,8 @@ FAMILIES: dict[str, Family] = {
             "ElastiCache Extended Support for it has ended",
             "7.1",
             (
-                _db("4", date(2026, 1, 31), _REDIS_45),
-                _db("5", date(2026, 1, 31), _REDIS_45),
+                _db("4", date(2026, 1, 31), _REDIS_45, extended=_CACHE_ES),
+                _db("5", date(2026, 1, 31), _REDIS_45, extended=_CACHE_ES),
                 _db("6", None, "ElastiCache 'Supported engine versions' (6.0, 6.2) and 'Redis versions end of life schedule'"),
                 _db("7", None, "ElastiCache 'Supported engine versions' (7.0, 7.1) and 'Redis versions end of life schedule'"),
             ),
