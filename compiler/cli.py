@@ -20,6 +20,7 @@ from compiler.errors import ArchcError, ToolMissing
 from compiler.outputs import OutputError, check_destination, write_tree
 
 if TYPE_CHECKING:
+    from compiler.ir import Architecture
     from compiler.pipeline import BuildResult
 
 # `compiler.pipeline` (pydantic and the catalog, ~0.15 s) is imported by the commands
@@ -52,6 +53,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
             _print_errors(exc)
             status = EXIT_INVALID
             continue
+        _print_warnings(stack.arch)
         print(f"{_display(Path(file))}: ok ({len(stack.arch.services)} services, {len(stack.arch.edges)} connections)")
     return status
 
@@ -84,6 +86,7 @@ def _build_and_write(
     except ArchcError as exc:
         _print_errors(exc)
         return EXIT_INVALID
+    _print_warnings(result.arch)
     out = Path(args.out) if args.out else Path("generated") / result.arch.name
     try:
         write_tree(out, result.files)
@@ -141,6 +144,7 @@ def cmd_diagram(args: argparse.Namespace) -> int:
     except ArchcError as exc:
         _print_errors(exc)
         return EXIT_INVALID
+    _print_warnings(arch)
     files = render_diagrams(arch, emit(arch))
     out = Path(args.out) if args.out else Path("generated") / arch.name / "diagrams"
     try:
@@ -212,6 +216,7 @@ def cmd_docs(args: argparse.Namespace) -> int:
         except ArchcError as exc:
             _print_errors(exc)
             return EXIT_INVALID
+        _print_warnings(result.arch)
         builds.append((result.arch, result.files))
     out = Path(args.out) if args.out else Path("generated") / "site"
     try:
@@ -227,6 +232,12 @@ def cmd_docs(args: argparse.Namespace) -> int:
 
 def _print_errors(exc: ArchcError) -> None:
     for diag in exc.diagnostics:
+        print(diag.format(), file=sys.stderr)
+
+
+def _print_warnings(arch: Architecture) -> None:
+    """What a model compiles with but should change (a version AWS deprecates soon)."""
+    for diag in arch.warnings:
         print(diag.format(), file=sys.stderr)
 
 

@@ -32,6 +32,7 @@ CODES: dict[str, str] = {
     "connection": "A connection the catalog cannot honour.",
     "network": "A network layout that cannot work (CIDRs, availability zones).",
     "conflict": "Settings that contradict each other.",
+    "version": "A version AWS has retired (error) or deprecates within 90 days (warning): runtime, platform branch, engine, release.",
     "schema": "Generated Terraform that the AWS provider schema would reject.",
     "terraform": "A diagnostic reported by Terraform core on the generated stack.",
     "checkov": "A checkov finding on the generated Terraform that no decision of the model explains.",

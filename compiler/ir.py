@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from compiler.errors import Diagnostic
     from modules.base import Capability, Service
 
 
@@ -134,6 +135,7 @@ class Architecture:
     source_file: str  # as given on the command line, for messages only
     notes: tuple[tuple[str, str], ...] = ()  # (title, text): further sections of the docs' index, in model order
     references: tuple[Reference, ...] = ()  # settings that name other services, in model order
+    warnings: tuple[Diagnostic, ...] = ()  # what the model may compile with, but should change (printed, never written)
 
     def edges_from(self, service_id: str) -> tuple[Edge, ...]:
         """Outbound connections of a service."""

@@ -19,7 +19,7 @@ from compiler.loader import Document, Path_
 from compiler.model import ArchitectureSpec, ConnectionSpec
 from compiler.netplan import plan_network
 from compiler.validate import expand_shorthand
-from modules import catalog
+from modules import catalog, supported
 from modules.base import IMPLICIT_OFFERS, Capability, Facts, RefTo, Service
 
 NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
@@ -31,6 +31,7 @@ class _Resolver:
         self.spec = spec
         self.doc = doc
         self.diags: list[Diagnostic] = []
+        self.warnings: list[Diagnostic] = []
         self.where: dict[str, Path_] = {}  # service id -> its YAML path
         self.refused: set[str] = set()  # service names already reported as invalid
 
@@ -182,10 +183,11 @@ class _Resolver:
         if network is not None and isinstance(network.flow_logs, str) and network.flow_logs != "cloudwatch":
             self.check_ref("", "flow_logs", network.flow_logs, RefTo(("s3",)), ("network", "flow_logs"), services)
         nodes = self.make_nodes(services, edges, network.tiers if network else (), len(network.azs) if network else 0)
+        self.check_versions(services)
         self.diags += check_backend(spec, self.err) + check_nat(spec, network, self.err)
         self.diags += check_event_loops(edges, {sid: svc for sid, (_, svc) in services.items()}, self.doc.file)
         if self.diags or network is None:
-            raise ArchcError(self.diags)
+            raise ArchcError(self.diags + self.warnings)
         layers = tuple(
             Layer(lay.name, lay.title or lay.name.replace("-", " ").capitalize(), lay.description, tuple(lay.services))
             for lay in spec.layers
@@ -205,6 +207,7 @@ class _Resolver:
             source_file=self.doc.file,
             notes=tuple(spec.notes.items()),
             references=self.references(services),
+            warnings=tuple(sorted(self.warnings, key=lambda d: (d.line, d.col))),
         )
 
     def references(self, services: dict[str, tuple[str, Service]]) -> tuple[Reference, ...]:
@@ -214,6 +217,28 @@ class _Resolver:
                 label = marker.label or setting.replace("_", " ")
                 found.setdefault((sid, setting, target), Reference(sid, setting, target, label, marker.drawn))
         return tuple(found.values())
+
+    # -- what AWS still supports ------------------------------------------------------
+    def check_versions(self, services: dict[str, tuple[str, Service]]) -> None:
+        """Each version a service runs, judged against modules/supported.py on today's date:
+        retired is an error, soon deprecated a warning. Never changes what is written."""
+        try:
+            on = supported.today()
+        except ValueError as exc:
+            self.diags.append(Diagnostic("value", str(exc), self.doc.file))
+            return
+        for sid, (_, svc) in services.items():
+            for family, version, setting in svc.versions():
+                finding = supported.check(family, version, on)
+                if finding is None:
+                    continue
+                named = setting in svc.model_fields_set
+                message = finding.message if named else f"{finding.message} (archc's default; set '{setting}')"
+                diag = self.err("version", message, (*self.where[sid], setting) if named else self.where[sid], key=not named)
+                if finding.severity == "error":
+                    self.diags.append(diag)
+                else:
+                    self.warnings.append(dataclasses.replace(diag, severity="warning"))
 
     def make_nodes(
         self, services: dict[str, tuple[str, Service]], edges: list[Edge], tiers: tuple[str, ...], azs: int

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 
 from pydantic import Field
 
-from modules import support
-from modules.base import Facts, KindInfo, Problem, RefTo, Service
+from modules import support, supported
+from modules.base import Facts, KindInfo, Problem, RefTo, Service, VersionUse
 
 if TYPE_CHECKING:
     from compiler.ir import ServiceNode
@@ -234,7 +234,7 @@ class EmrCluster(Service):
     )
 
     kind: Literal["emr"]
-    release: str = Field("emr-7.5.0", pattern=r"^emr-\d+\.\d+\.\d+$", description="EMR release label.")
+    release: str = Field(supported.default("emr"), pattern=r"^emr-\d+\.\d+\.\d+$", description="EMR release label.")
     applications: tuple[EmrApplication, ...] = Field(
         ("Flink", "Hadoop"), min_length=1, strict=False, description="Applications to install."
     )  # strict=False: a YAML list is this tuple
@@ -243,12 +243,37 @@ class EmrCluster(Service):
     volume_gb: int = Field(64, ge=32, le=16384, description="gp3 EBS volume per node, encrypted.")
     logs: S3Service | None = Field(None, description="S3 service for cluster logs (encrypted with the cluster's key; none: no S3 logs).")
     idle_timeout_s: int | None = Field(3600, ge=60, le=604800, description="Terminate the cluster after this long idle (none: never).")
-    termination_protection: bool = Field(True, description="Refuse API terminations until turned off.")
+    termination_protection: bool | None = Field(
+        None,
+        description="Refuse API terminations until turned off (default: on for a cluster that never idles out, "
+        "off with idle_timeout_s, which it would block).",
+    )
+
+    def protected(self) -> bool:
+        """Termination protection: as set, else on exactly when nothing terminates the cluster by itself."""
+        return self.termination_protection if self.termination_protection is not None else self.idle_timeout_s is None
+
+    def versions(self) -> list[VersionUse]:
+        """The release label."""
+        return [("emr", self.release, "release")]
 
     def check(self, facts: Facts) -> list[Problem]:
-        """Applications are listed once."""
+        """Applications are listed once; an idle timeout cannot end a protected cluster."""
+        problems = []
         dupes = sorted({a for a in self.applications if self.applications.count(a) > 1})
-        return [Problem("value", f"application '{dupes[0]}' is listed twice", "applications")] if dupes else []
+        if dupes:
+            problems.append(Problem("value", f"application '{dupes[0]}' is listed twice", "applications"))
+        if self.termination_protection and self.idle_timeout_s is not None:
+            problems.append(
+                Problem(
+                    "conflict",
+                    f"termination_protection: true contradicts idle_timeout_s: {self.idle_timeout_s}: EMR cannot terminate "
+                    "a protected cluster when it idles; set idle_timeout_s: null for a long-running protected cluster, "
+                    "or drop termination_protection",
+                    "termination_protection",
+                )
+            )
+        return problems
 
     def terraform(self, node: ServiceNode, ctx: ServiceContext) -> None:
         """Security groups, roles, KMS key, security configuration and the cluster."""
@@ -272,7 +297,7 @@ class EmrCluster(Service):
             "applications": sorted(self.applications),
             "service_role": service_role.arn,
             "security_configuration": security.attr("name"),
-            "termination_protection": self.termination_protection,
+            "termination_protection": self.protected(),
             "keep_job_flow_alive_when_no_steps": True,
             "unhealthy_node_replacement": True,
             "ec2_attributes": [

@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from compiler.terraform.context import ServiceContext
 
 Placement = Literal["public", "private", "isolated", "outside"]
+# (family in modules/supported.py, version, setting): see Service.versions().
+VersionUse = tuple[str, str, str]
 
 # What a source asks of its target when it connects; see KindInfo.needs.
 Capability = Literal[
@@ -155,6 +157,11 @@ class Service(BaseModel):
     def terraform(self, node: ServiceNode, ctx: ServiceContext) -> None:
         """Emit this service's own resources (not its connections)."""
         raise NotImplementedError
+
+    def versions(self) -> list[VersionUse]:
+        """The AWS versions this service runs (runtime, engine, platform branch, release), for
+        the date check of ``modules/supported.py``: (table family, version, the setting naming it)."""
+        return []
 
     def relaxations(self) -> list[Decision]:
         """Secure defaults this service's settings relax (reasons left empty): kinds override this."""

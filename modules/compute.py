@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import Field
 
-from modules.base import Facts, KindInfo, Placement, Problem, Service
+from modules import supported
+from modules.base import Facts, KindInfo, Placement, Problem, Service, VersionUse
 from modules.compute_kit import (
     HTTP_PATH,
     INSTANCE_TYPE,
@@ -231,7 +232,6 @@ class AutoScalingGroup(_Instances):
 
 
 # --- Lambda ---------------------------------------------------------------------------
-Runtime = Literal["nodejs20.x", "nodejs22.x", "python3.11", "python3.12", "python3.13", "ruby3.3"]
 HANDLER = r"^[A-Za-z0-9_][A-Za-z0-9_/-]*\.[A-Za-z_][A-Za-z0-9_]*$"
 
 
@@ -250,7 +250,10 @@ class LambdaFunction(Service):
     )
 
     kind: Literal["lambda"]
-    runtime: Runtime = Field("nodejs20.x", description="Language runtime.")
+    runtime: supported.LambdaRuntime = Field(
+        supported.LAMBDA_DEFAULT,
+        description="Language runtime; archc refuses one AWS has retired and warns 90 days before a deprecation (modules/supported.py).",
+    )
     handler: str = Field("index.handler", pattern=HANDLER, description="Entry point, file.function (e.g. index.handler).")
     memory_mb: int = Field(256, ge=128, le=10240, description="Memory in MB (CPU grows with it).")
     timeout_s: int = Field(30, ge=1, le=900, description="Longest run in seconds.")
@@ -268,6 +271,10 @@ class LambdaFunction(Service):
     def placement(self, reaches_vpc: bool) -> Placement:
         """Private subnets when asked or when a connection needs the VPC, else outside it."""
         return "private" if self.vpc or reaches_vpc else "outside"
+
+    def versions(self) -> list[VersionUse]:
+        """The runtime."""
+        return [("lambda", self.runtime, "runtime")]
 
     def target_type(self) -> str:
         """Load balancers invoke the function."""
@@ -405,15 +412,9 @@ class LambdaFunction(Service):
 
 
 # --- Elastic Beanstalk ------------------------------------------------------------------
-# Platform -> (the language as AWS names it in solution stacks, default version).
-PLATFORMS = {
-    "nodejs": ("Node.js", "20"),
-    "python": ("Python", "3.12"),
-    "docker": ("Docker", ""),
-    "java": ("Corretto", "21"),
-    "go": ("Go", "1"),
-    "php": ("PHP", "8.3"),
-}
+# Platform -> the language as AWS names it in solution stack names; the branches and the
+# default version of each are in modules/supported.py (family "beanstalk-<platform>").
+PLATFORMS = {"nodejs": "Node.js", "python": "Python", "docker": "Docker", "java": "Corretto", "go": "Go", "php": "PHP"}
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 
 
@@ -436,7 +437,11 @@ class Beanstalk(Service):
         "nodejs", description="Application platform (Amazon Linux 2023)."
     )
     platform_version: str | None = Field(
-        None, pattern=r"^[0-9][0-9.]*$", description="Language version (default: Node.js 20, Python 3.12, Corretto 21, Go 1, PHP 8.3)."
+        None,
+        pattern=r"^[0-9][0-9.]*$",
+        description=f"Language version, the platform branch (default: Node.js {supported.default('beanstalk-nodejs')}, "
+        f"Python {supported.default('beanstalk-python')}, Corretto {supported.default('beanstalk-java')}, "
+        f"Go {supported.default('beanstalk-go')}, PHP {supported.default('beanstalk-php')}).",
     )
     instance_type: str = Field("t3.micro", pattern=INSTANCE_TYPE, description="Instance type of the environment.")
     min: int = Field(2, ge=1, le=100, description="Fewest instances.")
@@ -463,6 +468,14 @@ class Beanstalk(Service):
     def health_check_path(self) -> str:
         """The path the load balancer probes."""
         return self.health_path
+
+    def branch(self) -> str:
+        """The platform branch's language version: the model's, else the table's default."""
+        return self.platform_version or supported.default(f"beanstalk-{self.platform}")
+
+    def versions(self) -> list[VersionUse]:
+        """The platform branch."""
+        return [(f"beanstalk-{self.platform}", self.branch(), "platform_version")]
 
     def dns_names(self) -> tuple[str, ...]:
         """The domain, when set: Route 53 aliases it to the environment."""
@@ -491,9 +504,10 @@ class Beanstalk(Service):
         )
         deps += attach_policies(ctx, ctx.role, {"web_tier": "AWSElasticBeanstalkWebTier", **SSM_POLICY})
         profile = instance_profile(ctx, ctx.role)
-        language, default = PLATFORMS[self.platform]
-        version = self.platform_version or default
-        regex = f"^64bit Amazon Linux 2023 (.*) running {language}{' ' + re.escape(version) if version else ''}(.*)$"
+        version = self.branch()
+        # The branch's stack names end with the language version ("64bit Amazon Linux 2023
+        # v6.10.0 running Node.js 24"): anchored, so "3.1" cannot pick a 3.12 stack.
+        regex = f"^64bit Amazon Linux 2023 (.*) running {re.escape(PLATFORMS[self.platform])}{' ' + re.escape(version) if version else ''}$"
         stack = ctx.data("aws_elastic_beanstalk_solution_stack", "platform", {"most_recent": True, "name_regex": regex})
         app = ctx.add(
             "aws_elastic_beanstalk_application",

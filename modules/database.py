@@ -6,14 +6,29 @@ from typing import TYPE_CHECKING, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from modules import support
-from modules.base import Decision, Facts, KindInfo, Problem, Service
+from modules import support, supported
+from modules.base import Decision, Facts, KindInfo, Problem, Service, VersionUse
 
 if TYPE_CHECKING:
     from compiler.ir import ServiceNode
     from compiler.terraform.context import Ref, ServiceContext
 
 ENGINE_PORTS = {"postgres": 5432, "mysql": 3306, "mariadb": 3306}
+# Free-text settings end up in Terraform strings: patterns keep "${" out of them.
+VERSION = r"^[0-9][0-9A-Za-z._-]*$"
+# MySQL-family slow query log, published to CloudWatch: off unless a parameter group turns
+# it on, and written to a file only with log_output FILE (RDS and Aurora user guides,
+# "Publishing MySQL logs to Amazon CloudWatch Logs").
+MYSQL_SLOW_LOG = (
+    {"name": "slow_query_log", "value": "1"},
+    {"name": "long_query_time", "value": "1"},
+    {"name": "log_output", "value": "FILE"},
+)
+
+
+def _major(version: str, two_parts: bool) -> str:
+    """The major version a parameter group family names: '16.4' -> '16', '8.0.40' -> '8.0'."""
+    return ".".join(version.split(".")[: 2 if two_parts else 1])
 
 
 class RdsDatabase(Service):
@@ -31,7 +46,12 @@ class RdsDatabase(Service):
 
     kind: Literal["rds"]
     engine: Literal["postgres", "mysql", "mariadb"] = "postgres"
-    engine_version: str = Field("16", description="Major (or exact) engine version.")
+    engine_version: str | None = Field(
+        None,
+        pattern=VERSION,
+        description=f"Major (or exact) engine version (default: {supported.default('rds-postgres')} for PostgreSQL, "
+        f"{supported.default('rds-mysql')} for MySQL, {supported.default('rds-mariadb')} for MariaDB).",
+    )
     instance_class: str = Field("db.t4g.medium", description="Instance class, e.g. db.m7g.large.")
     storage_gb: int = Field(20, ge=20, le=65536, description="Allocated storage in GiB.")
     max_storage_gb: int | None = Field(100, ge=20, le=65536, description="Storage autoscaling ceiling (none: off).")
@@ -50,21 +70,34 @@ class RdsDatabase(Service):
         """The engine's port."""
         return ENGINE_PORTS[self.engine]
 
-    def _logs(self) -> list[str]:
-        return ["postgresql", "upgrade"] if self.engine == "postgres" else ["error", "general", "slowquery"]
+    def version(self) -> str:
+        """The engine version: the model's, else the table's default for the engine."""
+        return self.engine_version or supported.default(f"rds-{self.engine}")
 
-    def _query_logging(self, ctx: ServiceContext) -> Ref:
-        """TLS only; PostgreSQL logs DDL and every statement slower than a second (to CloudWatch, see exports)."""
-        major = self.engine_version.split(".")[0]
-        params = [
-            {"name": "log_min_duration_statement", "value": "1000"},
-            {"name": "log_statement", "value": "ddl"},
-            {"name": "rds.force_ssl", "value": "1"},  # TLS in transit for every client
-        ]
+    def versions(self) -> list[VersionUse]:
+        """The engine version."""
+        return [(f"rds-{self.engine}", self.version(), "engine_version")]
+
+    def _logs(self) -> list[str]:
+        # No "general" log for MySQL/MariaDB: it records every statement; nothing turns it on.
+        return ["postgresql", "upgrade"] if self.engine == "postgres" else ["error", "slowquery"]
+
+    def _parameters(self, ctx: ServiceContext) -> Ref:
+        """The logs the exports publish, turned on: PostgreSQL logs DDL and statements slower
+        than a second (and takes TLS only); MySQL and MariaDB keep a slow query log file."""
+        if self.engine == "postgres":
+            family = f"postgres{_major(self.version(), False)}"
+            params = [
+                {"name": "log_min_duration_statement", "value": "1000"},
+                {"name": "log_statement", "value": "ddl"},
+                {"name": "rds.force_ssl", "value": "1"},  # TLS in transit for every client
+            ]
+        else:
+            family, params = f"{self.engine}{_major(self.version(), True)}", list(MYSQL_SLOW_LOG)
         return ctx.add(
             "aws_db_parameter_group",
             "",
-            {"name": ctx.aws_name(max_len=255), "family": f"postgres{major}", "parameter": params, "tags": ctx.tags()},
+            {"name": ctx.aws_name(max_len=255), "family": family, "parameter": params, "tags": ctx.tags()},
         )
 
     def relaxations(self) -> list[Decision]:
@@ -91,7 +124,7 @@ class RdsDatabase(Service):
             {
                 "identifier": ctx.aws_name(max_len=63),
                 "engine": self.engine,
-                "engine_version": self.engine_version,
+                "engine_version": self.version(),
                 "instance_class": self.instance_class,
                 "allocated_storage": self.storage_gb,
                 **({"max_allocated_storage": self.max_storage_gb} if self.max_storage_gb else {}),
@@ -112,7 +145,7 @@ class RdsDatabase(Service):
                 "auto_minor_version_upgrade": True,
                 "iam_database_authentication_enabled": True,
                 **support.rds_monitoring(ctx),
-                **({"parameter_group_name": self._query_logging(ctx).id} if self.engine == "postgres" else {}),
+                "parameter_group_name": self._parameters(ctx).id,
                 "enabled_cloudwatch_logs_exports": self._logs(),
                 "tags": ctx.tags(),
             },
@@ -142,11 +175,7 @@ class RdsDatabase(Service):
         ctx.output("secret_arn", primary.attr("master_user_secret[0].secret_arn"), "Secrets Manager secret holding the master password.")
 
 
-# Free-text settings end up in Terraform strings: patterns keep "${" out of them.
-VERSION = r"^[0-9][0-9A-Za-z._-]*$"
-
-# Aurora engines: default version, port and the logs worth exporting to CloudWatch.
-AURORA_VERSIONS = {"aurora-postgresql": "16.6", "aurora-mysql": "8.0.mysql_aurora.3.08.0"}
+# Aurora engines: port and the logs worth exporting to CloudWatch (default versions: modules/supported.py).
 AURORA_PORTS = {"aurora-postgresql": 5432, "aurora-mysql": 3306}
 AURORA_LOGS = {"aurora-postgresql": ["postgresql"], "aurora-mysql": ["audit", "error", "slowquery"]}
 
@@ -175,7 +204,10 @@ class AuroraCluster(Service):
     kind: Literal["aurora"]
     engine: Literal["aurora-postgresql", "aurora-mysql"] = "aurora-postgresql"
     engine_version: str | None = Field(
-        None, pattern=VERSION, description="Exact engine version (default: 16.6 for PostgreSQL, 8.0.mysql_aurora.3.08.0 for MySQL)."
+        None,
+        pattern=VERSION,
+        description=f"Exact engine version to create the cluster with (default: {supported.default('aurora-postgresql')} for PostgreSQL, "
+        f"{supported.default('aurora-mysql')} for MySQL); Aurora then applies minor upgrades itself.",
     )
     instances: int = Field(2, ge=1, le=16, description="Instances: one writer, the rest readers, spread across the AZs.")
     instance_class: str = Field(
@@ -199,15 +231,35 @@ class AuroraCluster(Service):
         """A cluster without deletion protection."""
         return [] if self.deletion_protection else [Decision("deletion_protection", "false", "true", "", ("CKV_AWS_139",))]
 
+    def version(self) -> str:
+        """The engine version: the model's, else the table's default for the engine."""
+        return self.engine_version or supported.default(self.engine)
+
+    def versions(self) -> list[VersionUse]:
+        """The engine version (its major version's dates: minors are not in the table)."""
+        return [(self.engine, self.version(), "engine_version")]
+
     def _parameters(self, ctx: ServiceContext) -> Ref:
-        """Aurora PostgreSQL: TLS only, DDL and statements slower than a second logged."""
-        major = (self.engine_version or AURORA_VERSIONS[self.engine]).split(".")[0]
-        params = [
-            {"name": "log_min_duration_statement", "value": "1000"},
-            {"name": "log_statement", "value": "ddl"},
-            {"name": "rds.force_ssl", "value": "1"},
-        ]
-        body = {"name": ctx.aws_name(max_len=255), "family": f"aurora-postgresql{major}", "parameter": params, "tags": ctx.tags()}
+        """Turns on the logs AURORA_LOGS exports. PostgreSQL: TLS only, DDL and statements
+        slower than a second logged. MySQL: Advanced Auditing of connections, DDL and DCL
+        (server_audit_*, cluster-level parameters) and the slow query log file; without
+        them the audit and slowquery exports publish nothing (Aurora user guide, "Publishing
+        Amazon Aurora MySQL logs to Amazon CloudWatch Logs": only the error log is on by default)."""
+        if self.engine == "aurora-postgresql":
+            family = f"aurora-postgresql{_major(self.version(), False)}"
+            params = [
+                {"name": "log_min_duration_statement", "value": "1000"},
+                {"name": "log_statement", "value": "ddl"},
+                {"name": "rds.force_ssl", "value": "1"},
+            ]
+        else:
+            family = f"aurora-mysql{self.version().split('.mysql_aurora')[0]}"
+            params = [
+                {"name": "server_audit_logging", "value": "1"},
+                {"name": "server_audit_events", "value": "CONNECT,QUERY_DCL,QUERY_DDL"},
+                *MYSQL_SLOW_LOG,
+            ]
+        body = {"name": ctx.aws_name(max_len=255), "family": family, "parameter": params, "tags": ctx.tags()}
         return ctx.add("aws_rds_cluster_parameter_group", "", body)
 
     def check(self, facts: Facts) -> list[Problem]:
@@ -258,7 +310,7 @@ class AuroraCluster(Service):
             "cluster_identifier": ctx.aws_name(max_len=63),
             "engine": self.engine,
             "engine_mode": "provisioned",
-            "engine_version": self.engine_version or AURORA_VERSIONS[self.engine],
+            "engine_version": self.version(),
             "database_name": self.database_name,
             "master_username": self.username,
             "manage_master_user_password": True,
@@ -274,8 +326,14 @@ class AuroraCluster(Service):
             "final_snapshot_identifier": ctx.aws_name("final", max_len=63),
             "iam_database_authentication_enabled": True,
             "enabled_cloudwatch_logs_exports": AURORA_LOGS[self.engine],
-            **({"db_cluster_parameter_group_name": self._parameters(ctx).id} if self.engine == "aurora-postgresql" else {}),
+            "db_cluster_parameter_group_name": self._parameters(ctx).id,
             "tags": ctx.tags(),
+            # The instances upgrade minor versions in the maintenance window
+            # (auto_minor_version_upgrade); AWS never downgrades, and the provider forgives only
+            # an omitted patch ("3.10" vs "3.10.4"), not a newer minor. Without this, every plan
+            # after an upgrade would try to set the old version back and fail. A deliberate
+            # version change is an AWS upgrade (in place or blue/green), not a Terraform edit.
+            "lifecycle": {"ignore_changes": ["engine_version"]},
         }
         if self.serverless:
             body["serverlessv2_scaling_configuration"] = [
@@ -356,9 +414,6 @@ class DynamoDbTable(Service):
         return [arn, f"{arn}/index/*"]
 
 
-CACHE_VERSIONS = {"redis": "7.1", "valkey": "8.0"}
-
-
 class ElastiCacheCluster(Service):
     """A Redis (or Valkey) replication group in isolated subnets, encrypted at rest and in transit."""
 
@@ -374,10 +429,23 @@ class ElastiCacheCluster(Service):
 
     kind: Literal["elasticache"]
     engine: Literal["redis", "valkey"] = "redis"
-    engine_version: str | None = Field(None, pattern=VERSION, description="Engine version (default: 7.1 for Redis, 8.0 for Valkey).")
+    engine_version: str | None = Field(
+        None,
+        pattern=VERSION,
+        description=f"Engine version (default: {supported.default('elasticache-redis')} for Redis, "
+        f"{supported.default('elasticache-valkey')} for Valkey).",
+    )
     node_type: str = Field("cache.t4g.small", pattern=r"^cache\.[a-z0-9]+\.[a-z0-9]+$", description="Node type, e.g. cache.r7g.large.")
     replicas: int = Field(1, ge=0, le=5, description="Read replicas; with 1 or more (and 2 AZs) failover is automatic and Multi-AZ.")
     snapshot_retention_days: int = Field(7, ge=0, le=35, description="Daily snapshots kept (0: none).")
+
+    def version(self) -> str:
+        """The engine version: the model's, else the table's default for the engine."""
+        return self.engine_version or supported.default(f"elasticache-{self.engine}")
+
+    def versions(self) -> list[VersionUse]:
+        """The engine version."""
+        return [(f"elasticache-{self.engine}", self.version(), "engine_version")]
 
     def terraform(self, node: ServiceNode, ctx: ServiceContext) -> None:
         """Subnet group, slow-log group, replication group with nodes spread across AZs."""
@@ -401,7 +469,7 @@ class ElastiCacheCluster(Service):
                 "replication_group_id": ctx.aws_name(max_len=40),
                 "description": f"archc: {node.id}",
                 "engine": self.engine,
-                "engine_version": self.engine_version or CACHE_VERSIONS[self.engine],
+                "engine_version": self.version(),
                 "node_type": self.node_type,
                 "port": self.info.port,
                 "num_cache_clusters": nodes,

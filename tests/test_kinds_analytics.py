@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.kinds_helpers import assert_plans, build, error
 
 LAKE = "kind: s3, purpose: data-lake"
@@ -144,9 +146,10 @@ def test_emr_cluster(tmp_path: Path) -> None:
     services = {"logs": "kind: s3, purpose: logs", "batch": "kind: emr, logs: logs"}
     stack = build(tmp_path, services)
     cluster = stack["resource"]["aws_emr_cluster"]["batch"]
-    assert cluster["release_label"] == "emr-7.5.0"
+    assert cluster["release_label"] == "emr-7.14.0"  # emr-7.5.0 ended support on 2026-11-21
     assert cluster["applications"] == ["Flink", "Hadoop"]
-    assert cluster["termination_protection"] is True
+    # Idle auto-termination is on, so termination protection (which would block it) is off.
+    assert cluster["termination_protection"] is False
     assert cluster["keep_job_flow_alive_when_no_steps"] is True
     assert cluster["auto_termination_policy"] == [{"idle_timeout": 3600}]
     assert cluster["service_role"] == "${aws_iam_role.batch_service.arn}"
@@ -222,6 +225,29 @@ def test_emr_connections(tmp_path: Path) -> None:
     assert stack["resource"]["aws_iam_role_policy"]["batch_to_lake"]["role"] == "${aws_iam_role.batch.id}"
     egress = stack["resource"]["aws_vpc_security_group_egress_rule"]["batch_to_db"]
     assert (egress["security_group_id"], egress["from_port"]) == ("${aws_security_group.batch.id}", 5432)
+
+
+def test_emr_termination_protection_follows_the_idle_timeout(tmp_path: Path) -> None:
+    """Protection on only when nothing ends the cluster by itself; both at once is refused."""
+    cluster = build(tmp_path, {"batch": "kind: emr, idle_timeout_s: null"})["resource"]["aws_emr_cluster"]["batch"]
+    assert (cluster["termination_protection"], "auto_termination_policy" in cluster) == (True, False)
+    cluster = build(tmp_path, {"batch": "kind: emr, termination_protection: false"})["resource"]["aws_emr_cluster"]["batch"]
+    assert (cluster["termination_protection"], cluster["auto_termination_policy"]) == (False, [{"idle_timeout": 3600}])
+    assert error(tmp_path, {"batch": "kind: emr, idle_timeout_s: 600, termination_protection: true"}) == (
+        "model.yaml:7:71: error[conflict]: termination_protection: true contradicts idle_timeout_s: 600: EMR cannot terminate "
+        "a protected cluster when it idles; set idle_timeout_s: null for a long-running protected cluster, or drop termination_protection"
+    )
+
+
+def test_emr_release_past_end_of_life_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # emr-7.5.0: end of support 2026-11-21 (a warning on 2026-12-05), end of life 2027-11-21.
+    cluster = build(tmp_path, {"batch": "kind: emr, release: emr-7.5.0"})["resource"]["aws_emr_cluster"]["batch"]
+    assert cluster["release_label"] == "emr-7.5.0"
+    monkeypatch.setenv("ARCHC_TODAY", "2027-11-21")
+    assert error(tmp_path, {"batch": "kind: emr, release: emr-7.5.0"}) == (
+        "model.yaml:7:35: error[version]: EMR release 'emr-7.5.0' was retired on 2027-11-21 (it is past end of life); "
+        "current choices: emr-7.13.0, emr-7.14.0"
+    )
 
 
 def test_emr_unknown_application(tmp_path: Path) -> None:

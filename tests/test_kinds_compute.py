@@ -187,7 +187,7 @@ def test_lambda_defaults(tmp_path: Path) -> None:
     stack = json.loads(files["terraform/stacks/t/cdk.tf.json"])
     res = stack["resource"]
     fn = res["aws_lambda_function"]["fn"]
-    assert (fn["runtime"], fn["handler"], fn["architectures"]) == ("nodejs20.x", "index.handler", ["arm64"])
+    assert (fn["runtime"], fn["handler"], fn["architectures"]) == ("python3.13", "index.handler", ["arm64"])
     assert (fn["memory_size"], fn["timeout"]) == (256, 30)
     assert fn["role"] == "${aws_iam_role.fn.arn}"
     assert fn["tracing_config"] == [{"mode": "Active"}]
@@ -209,8 +209,8 @@ def test_lambda_defaults(tmp_path: Path) -> None:
     assert fn["filename"] == "assets/fn/function.zip"
     assert fn["source_code_hash"] == base64.b64encode(hashlib.sha256(code).digest()).decode()
     entry = zipfile.ZipFile(io.BytesIO(code)).infolist()[0]
-    assert (entry.filename, entry.date_time) == ("index.mjs", (1980, 1, 1, 0, 0, 0))
-    assert b"statusCode: 200" in zipfile.ZipFile(io.BytesIO(code)).read("index.mjs")
+    assert (entry.filename, entry.date_time) == ("index.py", (1980, 1, 1, 0, 0, 0))
+    assert b'"statusCode": 200' in zipfile.ZipFile(io.BytesIO(code)).read("index.py")
 
 
 def test_lambda_placeholder_follows_runtime_and_handler(tmp_path: Path) -> None:
@@ -219,6 +219,9 @@ def test_lambda_placeholder_follows_runtime_and_handler(tmp_path: Path) -> None:
     assert code.startswith("def main(event, context):")
     fn = json.loads(files["terraform/stacks/t/cdk.tf.json"])["resource"]["aws_lambda_function"]["fn"]
     assert "dead_letter_config" not in fn
+    files = _files(tmp_path, "kind: lambda, runtime: nodejs24.x")
+    code = zipfile.ZipFile(io.BytesIO(files["terraform/stacks/t/assets/fn/function.zip"])).read("index.mjs").decode()
+    assert code.startswith("export const handler = async () =>")  # Node.js 24 takes no callback handlers
 
 
 def test_lambda_environment_is_not_a_template(tmp_path: Path) -> None:
@@ -298,8 +301,13 @@ def test_lambda_behind_api_gateway(tmp_path: Path) -> None:
 
 def test_lambda_bad_settings(tmp_path: Path) -> None:
     assert error(tmp_path, {"fn": "kind: lambda, runtime: java21"}) == (
-        "model.yaml:7:35: error[value]: 'runtime' must be 'nodejs20.x', 'nodejs22.x', 'python3.11', 'python3.12', "
-        "'python3.13' or 'ruby3.3', not 'java21'"
+        "model.yaml:7:35: error[value]: 'runtime' must be 'nodejs18.x', 'nodejs20.x', 'nodejs22.x', 'nodejs24.x', 'python3.9', "
+        "'python3.10', 'python3.11', 'python3.12', 'python3.13', 'python3.14', 'ruby3.2', 'ruby3.3' or 'ruby3.4', not 'java21'"
+    )
+    # Known to the catalog, but retired by AWS (conftest fixes ARCHC_TODAY to 2026-12-05).
+    assert error(tmp_path, {"fn": "kind: lambda, runtime: nodejs20.x"}) == (
+        "model.yaml:7:35: error[version]: Lambda runtime 'nodejs20.x' was retired on 2026-08-31 (Lambda no longer creates "
+        "functions with it); current choices: nodejs22.x, nodejs24.x, python3.12, python3.13, python3.14, ruby3.3, ruby3.4"
     )
     assert error(tmp_path, {"fn": "kind: lambda, handler: index"}) == (
         r"model.yaml:7:35: error[value]: 'handler' 'index' does not match the pattern ^[A-Za-z0-9_][A-Za-z0-9_/-]*\.[A-Za-z_][A-Za-z0-9_]*$"
@@ -317,7 +325,8 @@ def _settings(stack: dict[str, Any], name: str) -> dict[tuple[str, str], str]:
 def test_beanstalk_defaults(tmp_path: Path) -> None:
     stack = build(tmp_path, {"api": "kind: beanstalk, environment: {NODE_ENV: production}"})
     platform = stack["data"]["aws_elastic_beanstalk_solution_stack"]["api_platform"]
-    assert platform == {"most_recent": True, "name_regex": "^64bit Amazon Linux 2023 (.*) running Node.js 20(.*)$", "provider": "aws"}
+    # Node.js 20's branch retired on 2026-07-31: no stack would match it for a new environment.
+    assert platform == {"most_recent": True, "name_regex": r"^64bit Amazon Linux 2023 (.*) running Node\.js 24$", "provider": "aws"}
     env = stack["resource"]["aws_elastic_beanstalk_environment"]["api"]
     assert env["solution_stack_name"] == "${data.aws_elastic_beanstalk_solution_stack.api_platform.name}"
     assert env["application"] == "${aws_elastic_beanstalk_application.api_app.name}"
@@ -349,7 +358,7 @@ def test_beanstalk_python_with_https(tmp_path: Path) -> None:
     cert = "arn:aws:acm:eu-west-3:123456789012:certificate/0f6c2b4e-1111-2222-3333-444455556666"
     stack = build(tmp_path, {"api": f"kind: beanstalk, platform: python, platform_version: '3.13', certificate_arn: '{cert}'"})
     regex = stack["data"]["aws_elastic_beanstalk_solution_stack"]["api_platform"]["name_regex"]
-    assert regex == r"^64bit Amazon Linux 2023 (.*) running Python 3\.13(.*)$"
+    assert regex == r"^64bit Amazon Linux 2023 (.*) running Python 3\.13$"  # anchored: "3.1" cannot pick a 3.12 stack
     settings = _settings(stack, "api")
     assert settings[("aws:elbv2:listener:443", "Protocol")] == "HTTPS"
     assert settings[("aws:elbv2:listener:443", "SSLCertificateArns")] == cert

@@ -61,6 +61,37 @@ def test_rds_needs_two_azs(tmp_path: Path) -> None:
     )
 
 
+def test_rds_engine_default_follows_the_engine(tmp_path: Path) -> None:
+    """A MySQL instance got engine_version "16" (PostgreSQL's) before the table chose per engine."""
+    stack = build(tmp_path, {"db": "kind: rds, engine: mysql"})
+    db = stack["resource"]["aws_db_instance"]["db"]
+    assert (db["engine"], db["engine_version"]) == ("mysql", "8.4")
+    assert stack["resource"]["aws_db_instance"]["db"]["engine_version"] != "16"
+    assert build(tmp_path, {"db": "kind: rds"})["resource"]["aws_db_instance"]["db"]["engine_version"] == "16"
+
+
+def test_rds_mysql_exports_only_logs_it_turns_on(tmp_path: Path) -> None:
+    """The slow query log is off in MySQL's default parameters: the exported log stayed empty."""
+    stack = build(tmp_path, {"db": "kind: rds, engine: mariadb"})
+    db = stack["resource"]["aws_db_instance"]["db"]
+    assert db["enabled_cloudwatch_logs_exports"] == ["error", "slowquery"]
+    assert db["parameter_group_name"] == "${aws_db_parameter_group.db.id}"
+    group = stack["resource"]["aws_db_parameter_group"]["db"]
+    assert group["family"] == "mariadb11.4"
+    assert {p["name"]: p["value"] for p in group["parameter"]} == {"slow_query_log": "1", "long_query_time": "1", "log_output": "FILE"}
+
+
+def test_rds_version_dates(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past end of standard support: compiles (Extended Support, charged); past its end: refused."""
+    group = build(tmp_path, {"db": "kind: rds, engine_version: '13.4'"})["resource"]["aws_db_parameter_group"]["db"]
+    assert group["family"] == "postgres13"
+    monkeypatch.setenv("ARCHC_TODAY", "2029-03-01")
+    assert error(tmp_path, {"db": "kind: rds, engine_version: '13.4'"}) == (
+        "model.yaml:7:39: error[version]: RDS for PostgreSQL '13.4' was retired on 2029-02-28 (RDS Extended Support for it has ended); "
+        "current choices: 17"
+    )
+
+
 # --- aurora ------------------------------------------------------------------------------
 
 
@@ -68,7 +99,9 @@ def test_aurora_defaults(tmp_path: Path) -> None:
     stack = build(tmp_path, {"orders": "kind: aurora"})
     cluster = stack["resource"]["aws_rds_cluster"]["orders"]
     assert cluster["engine"] == "aurora-postgresql"
-    assert cluster["engine_version"] == "16.6"
+    assert cluster["engine_version"] == "16.13"
+    # Aurora's minor upgrades (auto_minor_version_upgrade) must not become a plan to downgrade.
+    assert cluster["lifecycle"] == {"ignore_changes": ["engine_version"]}
     assert cluster["port"] == 5432
     assert cluster["storage_encrypted"] is True
     assert cluster["manage_master_user_password"] is True
@@ -93,6 +126,26 @@ def test_aurora_defaults(tmp_path: Path) -> None:
         assert instance["performance_insights_enabled"] is True
 
 
+def test_aurora_parameter_groups_turn_on_the_exported_logs(tmp_path: Path) -> None:
+    """audit and slowquery were exported with no parameter group enabling them: empty logs."""
+    stack = build(tmp_path, {"orders": "kind: aurora, engine: aurora-mysql"})
+    cluster = stack["resource"]["aws_rds_cluster"]["orders"]
+    assert cluster["enabled_cloudwatch_logs_exports"] == ["audit", "error", "slowquery"]
+    assert cluster["db_cluster_parameter_group_name"] == "${aws_rds_cluster_parameter_group.orders.id}"
+    group = stack["resource"]["aws_rds_cluster_parameter_group"]["orders"]
+    assert group["family"] == "aurora-mysql8.0"
+    assert {p["name"]: p["value"] for p in group["parameter"]} == {
+        "server_audit_logging": "1",
+        "server_audit_events": "CONNECT,QUERY_DCL,QUERY_DDL",
+        "slow_query_log": "1",
+        "long_query_time": "1",
+        "log_output": "FILE",
+    }
+    postgres = build(tmp_path, {"orders": "kind: aurora"})["resource"]["aws_rds_cluster_parameter_group"]["orders"]
+    assert postgres["family"] == "aurora-postgresql16"
+    assert {p["name"] for p in postgres["parameter"]} == {"log_min_duration_statement", "log_statement", "rds.force_ssl"}
+
+
 def test_aurora_mysql_serverless(tmp_path: Path) -> None:
     stack = build(
         tmp_path,
@@ -100,7 +153,8 @@ def test_aurora_mysql_serverless(tmp_path: Path) -> None:
         "batch -> orders",
     )
     cluster = stack["resource"]["aws_rds_cluster"]["orders"]
-    assert cluster["engine_version"] == "8.0.mysql_aurora.3.08.0"
+    assert cluster["engine_version"] == "8.0.mysql_aurora.3.10.4"
+    assert cluster["lifecycle"] == {"ignore_changes": ["engine_version"]}
     assert cluster["port"] == 3306
     assert cluster["serverlessv2_scaling_configuration"] == [{"min_capacity": 0.5, "max_capacity": 8}]
     assert cluster["enabled_cloudwatch_logs_exports"] == ["audit", "error", "slowquery"]
