@@ -92,7 +92,7 @@ class EcrRepository(Service):
     def terraform(self, node: ServiceNode, ctx: ServiceContext) -> None:
         """Repository and its lifecycle policy."""
         body: dict[str, Any] = {
-            "name": ctx.aws_name(max_len=256),
+            "name": ctx.physical_name("aws_ecr_repository"),
             "image_tag_mutability": "IMMUTABLE_WITH_EXCLUSION" if self.mutable_tags else "IMMUTABLE",
             "image_scanning_configuration": [{"scan_on_push": True}],
             "encryption_configuration": [{"encryption_type": "KMS"}],
@@ -181,7 +181,11 @@ class EcsCluster(Service):
         cluster = ctx.add(
             "aws_ecs_cluster",
             "",
-            {"name": ctx.aws_name(max_len=255), "setting": [{"name": "containerInsights", "value": "enabled"}], "tags": ctx.tags()},
+            {
+                "name": ctx.physical_name("aws_ecs_cluster"),
+                "setting": [{"name": "containerInsights", "value": "enabled"}],
+                "tags": ctx.tags(),
+            },
         )
         if self.capacity == "fargate":
             providers, default = ["FARGATE", "FARGATE_SPOT"], "FARGATE"
@@ -208,7 +212,7 @@ class EcsCluster(Service):
         # Tasks (awsvpc) must not reach the instance metadata, hence the instance role.
         script = (
             "#!/bin/bash\ncat >> /etc/ecs/ecs.config <<'CONFIG'\n"
-            f"ECS_CLUSTER={ctx.aws_name(max_len=255)}\nECS_AWSVPC_BLOCK_IMDS=true\nECS_ENABLE_TASK_IAM_ROLE=true\nCONFIG\n"
+            f"ECS_CLUSTER={ctx.physical_name('aws_ecs_cluster')}\nECS_AWSVPC_BLOCK_IMDS=true\nECS_ENABLE_TASK_IAM_ROLE=true\nCONFIG\n"
         )
         template = launch_template(ctx, image, self.instance_type, profile, script, self.volume_gb)
         group = autoscaling_group(ctx, template, (self.min, self.max, None), {"AmazonECSManaged": ""})
@@ -219,7 +223,7 @@ class EcsCluster(Service):
             "",
             {
                 # Names may not start with aws, ecs or fargate.
-                "name": "cp-" + ctx.aws_name(max_len=252),
+                "name": ctx.physical_name("aws_ecs_capacity_provider", before="cp-"),
                 "auto_scaling_group_provider": [
                     {
                         "auto_scaling_group_arn": group.arn,
@@ -325,7 +329,7 @@ class EcsService(Service):
             "aws_ecs_service",
             "",
             {
-                "name": ctx.aws_name(max_len=255),
+                "name": ctx.physical_name("aws_ecs_service"),
                 "cluster": cluster_ref.id,
                 "task_definition": task.arn,
                 "desired_count": self.desired,
@@ -376,7 +380,7 @@ class EcsService(Service):
             },
         }
         body: dict[str, Any] = {
-            "family": ctx.aws_name(max_len=255),
+            "family": ctx.physical_name("aws_ecs_task_definition", attribute="family"),
             "requires_compatibilities": [compatibility],
             "network_mode": "awsvpc",
             "cpu": str(self.cpu),
@@ -503,7 +507,7 @@ class EksCluster(Service):
 
     def terraform(self, node: ServiceNode, ctx: ServiceContext) -> None:
         """KMS key, log group, cluster role and cluster, node launch template and node group."""
-        name = ctx.aws_name(max_len=100)
+        name = ctx.physical_name("aws_eks_cluster")
         # The key policy only delegates to the account's IAM policies (the cluster role's policy below).
         policy = ctx.data("aws_iam_policy_document", "key", {"statement": [support.root_statement(ctx)]})
         key = ctx.add(
@@ -568,7 +572,7 @@ class EksCluster(Service):
             "aws_launch_template",
             "",
             {
-                "name": ctx.aws_name("nodes", max_len=128),
+                "name": ctx.physical_name("aws_launch_template", "nodes"),
                 "update_default_version": True,
                 "vpc_security_group_ids": [cluster_sg, ctx.security_group.id],
                 # Hop limit 1: pods cannot borrow the node's role (use EKS Pod Identity).
@@ -588,7 +592,7 @@ class EksCluster(Service):
             "",
             {
                 "cluster_name": cluster_name,
-                "node_group_name": ctx.aws_name("nodes", max_len=63),
+                "node_group_name": ctx.physical_name("aws_eks_node_group", "nodes", attribute="node_group_name"),
                 "node_role_arn": ctx.role.arn,
                 "subnet_ids": ctx.subnet_ids(),
                 "instance_types": self.instance_types,

@@ -59,7 +59,10 @@ class CloudWatch(Service):
         dashboard = ctx.add(
             "aws_cloudwatch_dashboard",
             "",
-            {"dashboard_name": ctx.aws_name(max_len=255), "dashboard_body": monitoring.dashboard_body([header])},
+            {
+                "dashboard_name": ctx.physical_name("aws_cloudwatch_dashboard", attribute="dashboard_name"),
+                "dashboard_body": monitoring.dashboard_body([header]),
+            },
         )
         ctx.output("dashboard", dashboard.attr("dashboard_arn"), f"ARN of the {node.id} dashboard.")
         if self.monitor_all:
@@ -113,7 +116,7 @@ class CloudWatch(Service):
             "aws_sns_topic",
             suffix,
             {
-                "name": ctx.aws_name(support.dashed(suffix), max_len=256),
+                "name": ctx.physical_name("aws_sns_topic", support.dashed(suffix)),
                 "kms_master_key_id": key.arn,
                 "tags": ctx.tags(support.dashed(suffix)),
             },
@@ -158,7 +161,7 @@ class CloudTrail(Service):
 
     def terraform(self, node: ServiceNode, ctx: ServiceContext) -> None:
         """Key, log group and delivery role, bucket (or policy on the given one), then the trail."""
-        name = ctx.aws_name(max_len=128)
+        name = ctx.physical_name("aws_cloudtrail")
         trail_arn = support.arn(ctx, "cloudtrail", f"trail/{name}")
         log_name = f"/aws/cloudtrail/{name}"
         key = support.kms_key(

@@ -132,7 +132,7 @@ class LoadBalancer(Service):
     def terraform(self, node: ServiceNode, ctx: ServiceContext) -> None:
         """The load balancer, its listeners, and its ingress from the internet."""
         body: dict[str, object] = {
-            "name": ctx.aws_name(max_len=32),
+            "name": ctx.physical_name("aws_lb"),
             "load_balancer_type": "application",
             "internal": self.internal,
             "subnets": ctx.subnet_ids(),
@@ -250,7 +250,7 @@ class LoadBalancer(Service):
                 return existing
             suffix, name = f"{suffix}_{port}", f"{name}-{port}"
         kind = target.spec.target_type()
-        body: dict[str, object] = {"name": ctx.aws_name(name, max_len=32), "target_type": kind, "tags": ctx.tags(name)}
+        body: dict[str, object] = {"name": ctx.physical_name("aws_lb_target_group", name), "target_type": kind, "tags": ctx.tags(name)}
         if kind != "lambda":  # a Lambda target has no port, protocol or VPC
             health = {"enabled": True, "path": target.spec.health_check_path(), "matcher": "200-399", "protocol": "HTTP", "interval": 30}
             body |= {"port": port, "protocol": "HTTP", "protocol_version": "HTTP1", "vpc_id": ctx.vpc_id, "health_check": [health]}
@@ -345,7 +345,7 @@ class HttpApi(Service):
     def terraform(self, node: ServiceNode, ctx: ServiceContext) -> None:
         """The API, its logged and throttled $default stage, JWT authorizer and custom domain."""
         body: dict[str, object] = {
-            "name": ctx.aws_name(max_len=128),
+            "name": ctx.physical_name("aws_apigatewayv2_api"),
             "protocol_type": "HTTP",
             "description": f"archc: {node.id}",
             "tags": ctx.tags(),
@@ -385,7 +385,7 @@ class HttpApi(Service):
                 "",
                 {
                     "api_id": api.id,
-                    "name": ctx.aws_name("jwt", max_len=128),
+                    "name": ctx.physical_name("aws_apigatewayv2_authorizer", "jwt"),
                     "authorizer_type": "JWT",
                     "identity_sources": ["$request.header.Authorization"],
                     "jwt_configuration": [jwt],

@@ -120,13 +120,22 @@ def vpc_link(api: ServiceContext, target: ServiceContext, port: int) -> Ref:
     """The API's VPC link into the target's subnets (made on first use), and the rules letting it reach the target."""
     link, group = api.stack_ref("aws_apigatewayv2_vpc_link"), api.stack_ref("aws_security_group", "vpc_link")
     if not api.stack.has(link):
-        sg = {"name": api.aws_name("vpc-link", max_len=255), "description": f"archc: VPC link of {api.node.id}", "vpc_id": api.vpc_id}
+        sg = {
+            "name": api.physical_name("aws_security_group", "vpc-link"),
+            "description": f"archc: VPC link of {api.node.id}",
+            "vpc_id": api.vpc_id,
+        }
         api.add("aws_security_group", "vpc_link", {**sg, "tags": api.tags("vpc-link")})
         subnets = target.subnet_ids()
         api.add(
             "aws_apigatewayv2_vpc_link",
             "",
-            {"name": api.aws_name(max_len=128), "security_group_ids": [group.id], "subnet_ids": subnets, "tags": api.tags()},
+            {
+                "name": api.physical_name("aws_apigatewayv2_vpc_link"),
+                "security_group_ids": [group.id],
+                "subnet_ids": subnets,
+                "tags": api.tags(),
+            },
         )
     rule = {"from_port": port, "to_port": port, "ip_protocol": "tcp", "description": f"{api.node.id} -> {target.node.id}: VPC link"}
     target.add(
@@ -160,7 +169,8 @@ def cloudfront_logging(ctx: ServiceContext, distribution: Ref, bucket_service: s
     """Standard logging v2 of a distribution to an s3 service (CloudWatch Logs delivery, in us-east-1):
     unlike legacy logging it needs no bucket ACLs, which archc's buckets disable."""
     bucket = ctx.other(bucket_service).stack_ref("aws_s3_bucket")
-    name = ctx.aws_name("access", max_len=60)
+    # The source and the destination share one name: both types allow 60 characters.
+    name = ctx.physical_name("aws_cloudwatch_log_delivery_source", "access")
     source = ctx.add(
         "aws_cloudwatch_log_delivery_source",
         "access",
@@ -203,7 +213,10 @@ def zone_query_logs(ctx: ServiceContext, zone: Ref, domain: str) -> None:
     policy = ctx.add(
         "aws_cloudwatch_log_resource_policy",
         "queries",
-        {"policy_name": ctx.aws_name("queries", max_len=255), "policy_document": doc.attr("json")},
+        {
+            "policy_name": ctx.physical_name("aws_cloudwatch_log_resource_policy", "queries", attribute="policy_name"),
+            "policy_document": doc.attr("json"),
+        },
         provider="us_east_1",
     )
     body = {"zone_id": zone.attr("zone_id"), "cloudwatch_log_group_arn": logs.arn, "depends_on": [policy.address]}

@@ -64,7 +64,11 @@ class S3Bucket(Service):
         bucket = ctx.add(
             "aws_s3_bucket",
             "",
-            {"bucket_prefix": ctx.aws_name(max_len=37) + "-", "force_destroy": self.force_destroy, "tags": ctx.tags()},
+            {
+                "bucket_prefix": ctx.physical_name("aws_s3_bucket", attribute="bucket_prefix", after="-"),
+                "force_destroy": self.force_destroy,
+                "tags": ctx.tags(),
+            },
         )
         ctx.add(
             "aws_s3_bucket_public_access_block",
@@ -128,7 +132,7 @@ class S3Bucket(Service):
             "aws_cloudfront_origin_access_control",
             f"from_{source.tf_name}",
             {
-                "name": ctx.aws_name(source.id, max_len=64),
+                "name": ctx.physical_name("aws_cloudfront_origin_access_control", source.id),
                 "origin_access_control_origin_type": "s3",
                 "signing_behavior": "always",
                 "signing_protocol": "sigv4",
@@ -173,7 +177,7 @@ class EfsFileSystem(Service):
     def terraform(self, node: ServiceNode, ctx: ServiceContext) -> None:
         """File system (encrypted), backups on, one mount target per AZ."""
         body: dict[str, object] = {
-            "creation_token": ctx.aws_name(),
+            "creation_token": ctx.physical_name("aws_efs_file_system", attribute="creation_token"),
             "encrypted": True,
             "kms_key_id": support.data_key(ctx),
             "performance_mode": self.performance_mode,
