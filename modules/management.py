@@ -150,8 +150,8 @@ class CloudTrail(Service):
     kind: Literal["cloudtrail"]
     bucket: Annotated[str | None, RefTo(("s3",))] = Field(
         None,
-        description="The s3 service receiving the log files; the trail adds the bucket policy CloudTrail needs "
-        "(so that bucket must have no other policy, e.g. not be a CloudFront origin). Default: a dedicated logs bucket.",
+        description="The s3 service receiving the log files (encrypted with the trail's key); the trail adds the statements "
+        "CloudTrail needs to the bucket's policy. Default: a dedicated logs bucket.",
     )
     multi_region: bool = Field(True, description="Record API calls in every region, not only the architecture's.")
     s3_data_events: Literal["off", "write", "all"] = Field(
@@ -209,41 +209,37 @@ class CloudTrail(Service):
 
     def _bucket(self, ctx: ServiceContext, trail_arn: str) -> tuple[Ref, Ref]:
         """The log bucket (given or dedicated) and the bucket policy letting this trail write."""
-        if self.bucket:
-            bucket = ctx.other(self.bucket).stack_ref("aws_s3_bucket")
-        else:
-            bucket = support.private_bucket(ctx, "", archive_days=self.archive_days)
+        bucket = ctx.other(self.bucket).stack_ref("aws_s3_bucket") if self.bucket else None
+        bucket = bucket or support.private_bucket(ctx, "", archive_days=self.archive_days)
         _, account_id = support.account(ctx)
         source = [{"test": "StringEquals", "variable": "aws:SourceArn", "values": [trail_arn]}]
         cloudtrail = [{"type": "Service", "identifiers": ["cloudtrail.amazonaws.com"]}]
-        doc = ctx.data(
-            "aws_iam_policy_document",
-            "bucket",
+        # A given bucket's policy may hold several trails' statements.
+        name = "".join(part.title() for part in ctx.node.id.split("-")) if self.bucket else ""
+        statements: list[dict[str, object]] = [
             {
-                "statement": [
-                    {
-                        "sid": "CloudTrailAclCheck",
-                        "actions": ["s3:GetBucketAcl"],
-                        "resources": [bucket.arn],
-                        "principals": cloudtrail,
-                        "condition": source,
-                    },
-                    {
-                        "sid": "CloudTrailWrite",
-                        "actions": ["s3:PutObject"],
-                        "resources": [f"{bucket.arn}/AWSLogs/{account_id}/*"],
-                        "principals": cloudtrail,
-                        "condition": [
-                            *source,
-                            {"test": "StringEquals", "variable": "s3:x-amz-acl", "values": ["bucket-owner-full-control"]},
-                        ],
-                    },
-                    support.deny_insecure_transport(bucket),
-                ]
+                "sid": f"CloudTrailAclCheck{name}",
+                "actions": ["s3:GetBucketAcl"],
+                "resources": [bucket.arn],
+                "principals": cloudtrail,
+                "condition": source,
             },
-        )
-        policy = ctx.add("aws_s3_bucket_policy", "bucket" if self.bucket else "", {"bucket": bucket.id, "policy": doc.attr("json")})
-        return bucket, policy
+            {
+                "sid": f"CloudTrailWrite{name}",
+                "actions": ["s3:PutObject"],
+                "resources": [f"{bucket.arn}/AWSLogs/{account_id}/*"],
+                "principals": cloudtrail,
+                "condition": [*source, {"test": "StringEquals", "variable": "s3:x-amz-acl", "values": ["bucket-owner-full-control"]}],
+            },
+            support.deny_insecure_transport(bucket),
+        ]
+        if self.bucket:  # the s3 service's one policy, shared with the other services it serves
+            from modules.storage import bucket_policy_statement  # a family file: imported on use
+
+            policies = [bucket_policy_statement(ctx.other(self.bucket), statement) for statement in statements]
+            return bucket, policies[0]
+        doc = ctx.data("aws_iam_policy_document", "bucket", {"statement": statements})
+        return bucket, ctx.add("aws_s3_bucket_policy", "", {"bucket": bucket.id, "policy": doc.attr("json")})
 
     def _selector(self, ctx: ServiceContext) -> dict[str, object]:
         selector: dict[str, object] = {"read_write_type": "All", "include_management_events": True}

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from pydantic import Field
 
-from modules.base import Decision, Facts, KindInfo, Problem, RefTo, Service
+from modules.base import LOG_DELIVERY, BucketUse, Decision, Facts, KindInfo, Problem, RefTo, Service
 from modules.network_kit import (
     ACM_ARN,
     CLOUDFRONT_ACM_ARN,
@@ -95,9 +95,17 @@ class LoadBalancer(Service):
     ssl_policy: str = Field(TLS_POLICY, description="TLS policy of the HTTPS listener.")
     idle_timeout: int = Field(60, ge=1, le=4000, description="Seconds a connection may stay idle.")
     access_logs: Annotated[str | None, RefTo(("s3",))] = Field(
-        None, description="An s3 service receiving access logs (it must use SSE-S3 encryption; the ALB adds the bucket policy)."
+        None,
+        description="An s3 service receiving access logs; ALB log delivery writes SSE-S3 objects only, so that bucket "
+        "uses SSE-S3 (its encryption setting, if given, must be sse-s3), and the ALB adds its statements to the bucket policy.",
     )
     deletion_protection: bool = Field(True, description="Refuse to delete the load balancer until this is turned off.")
+
+    def bucket_uses(self, me: str, bucket: str, vias: tuple[str, ...]) -> tuple[BucketUse, ...]:
+        """ELB log delivery writes into the access_logs bucket, with SSE-S3 only."""
+        if self.access_logs != bucket:
+            return ()
+        return (BucketUse(f"alb '{me}' delivers its access logs here, and ELB log delivery writes SSE-S3 objects only", None),)
 
     def _mode(self) -> str:
         return self.listeners or ("https" if self.certificate_arn else "http")
@@ -144,7 +152,8 @@ class LoadBalancer(Service):
             "tags": ctx.tags(),
         }
         if self.access_logs:
-            body["access_logs"] = [{"bucket": elb_log_bucket(ctx, self.access_logs), "prefix": node.id, "enabled": True}]
+            bucket, policy = elb_log_bucket(ctx, self.access_logs)
+            body |= {"access_logs": [{"bucket": bucket, "prefix": node.id, "enabled": True}], "depends_on": [policy]}
         lb = ctx.add("aws_lb", "", body)
         self._listeners(ctx, lb)
         if not self.internal:
@@ -476,8 +485,24 @@ class Distribution(Service):
     )
     spa: bool = Field(False, description="Answer 403/404 with /index.html and 200 (single-page apps with client-side routing).")
     access_logs: Annotated[str | None, RefTo(("s3",))] = Field(
-        None, description="An s3 service receiving access logs (standard logging v2; CloudWatch Logs adds its bucket policy statement)."
+        None,
+        description="An s3 service receiving access logs (standard logging v2, delivered by CloudWatch Logs: the bucket's "
+        "policy and, with a customer managed key, its key policy let delivery.logs.amazonaws.com write).",
     )
+
+    def bucket_uses(self, me: str, bucket: str, vias: tuple[str, ...]) -> tuple[BucketUse, ...]:
+        """An origin bucket is read by CloudFront itself (origin access control); access logs are delivered by CloudWatch Logs."""
+        uses = []
+        if "origin" in vias:
+            uses.append(
+                BucketUse(
+                    f"cloudfront '{me}' reads its objects through an origin access control, which cannot use the AWS managed key",
+                    "cloudfront.amazonaws.com",
+                )
+            )
+        if self.access_logs == bucket:
+            uses.append(BucketUse(f"cloudfront '{me}' delivers its access logs here (CloudWatch Logs delivery)", LOG_DELIVERY))
+        return tuple(uses)
 
     def check(self, facts: Facts) -> list[Problem]:
         """Aliases need a certificate; at least one origin; one default; valid path patterns."""

@@ -151,18 +151,23 @@ def vpc_link(api: ServiceContext, target: ServiceContext, port: int) -> Ref:
     return link
 
 
-def elb_log_bucket(ctx: ServiceContext, bucket_service: str) -> str:
-    """The name of an s3 service's bucket, after letting ELB log delivery write this service's prefix."""
-    bucket = ctx.other(bucket_service).stack_ref("aws_s3_bucket")
+def elb_log_bucket(ctx: ServiceContext, bucket_service: str) -> tuple[str, str]:
+    """The name of an s3 service's bucket and the address of its policy, after letting ELB log delivery
+    write this service's prefix (statements in the bucket's one policy; the bucket uses SSE-S3, see the
+    load balancer's bucket_uses). ELB checks that policy when access logs are turned on: depend on it."""
+    from modules.storage import bucket_policy_statement  # a family file: imported on use
+
+    target = ctx.other(bucket_service)
+    bucket = target.stack_ref("aws_s3_bucket")
     principal = {"type": "Service", "identifiers": ["logdelivery.elasticloadbalancing.amazonaws.com"]}
     write = {"actions": ["s3:PutObject"], "resources": [f"{bucket.arn}/{ctx.node.id}/AWSLogs/*"]}
-    statements: list[dict[str, object]] = [{"sid": "ElbLogDelivery", **write, "principals": [principal]}]
+    name = "".join(part.title() for part in ctx.node.id.split("-"))  # one statement per load balancer
+    policy = bucket_policy_statement(target, {"sid": f"ElbLogDelivery{name}", **write, "principals": [principal]})
     if ctx.arch.region not in ELB_PRINCIPAL_REGIONS:
         account = ctx.data("aws_elb_service_account", "", {})
-        statements.append({"sid": "ElbAccountLogDelivery", **write, "principals": [{"type": "AWS", "identifiers": [account.arn]}]})
-    doc = ctx.data("aws_iam_policy_document", "access_logs", {"statement": statements})
-    ctx.add("aws_s3_bucket_policy", "access_logs", {"bucket": bucket.id, "policy": doc.attr("json")})
-    return bucket.id
+        principals = [{"type": "AWS", "identifiers": [account.arn]}]
+        bucket_policy_statement(target, {"sid": f"ElbAccountLogDelivery{name}", **write, "principals": principals})
+    return bucket.id, policy.address
 
 
 def cloudfront_logging(ctx: ServiceContext, distribution: Ref, bucket_service: str) -> None:
@@ -188,10 +193,16 @@ def cloudfront_logging(ctx: ServiceContext, distribution: Ref, bucket_service: s
         },
         provider="us_east_1",
     )
+    # The bucket's policy (and key) let log delivery write: in place before the delivery starts.
+    target = ctx.other(bucket_service)
+    ready = [
+        target.stack_ref("aws_s3_bucket_policy").address,
+        target.stack_ref("aws_s3_bucket_server_side_encryption_configuration").address,
+    ]
     ctx.add(
         "aws_cloudwatch_log_delivery",
         "access",
-        {"delivery_source_name": source.attr("name"), "delivery_destination_arn": destination.arn},
+        {"delivery_source_name": source.attr("name"), "delivery_destination_arn": destination.arn, "depends_on": ready},
         provider="us_east_1",
     )
 

@@ -178,7 +178,11 @@ def test_cloudtrail_into_a_bucket_of_the_model(tmp_path: Path) -> None:
     res = tf["resource"]
     assert "trail" not in res["aws_s3_bucket"]
     assert res["aws_cloudtrail"]["trail"]["s3_bucket_name"] == "${aws_s3_bucket.logs.id}"
-    assert res["aws_s3_bucket_policy"]["trail_bucket"]["bucket"] == "${aws_s3_bucket.logs.id}"
+    # The trail's statements join the bucket's one policy (a policy of its own would replace the others').
+    assert list(res["aws_s3_bucket_policy"]) == ["logs"]
+    assert res["aws_cloudtrail"]["trail"]["depends_on"][0] == "aws_s3_bucket_policy.logs"
+    sids = [s["sid"] for s in tf["data"]["aws_iam_policy_document"]["logs_policy"]["statement"]]
+    assert sids == ["CloudTrailAclCheckTrail", "CloudTrailWriteTrail", "DenyInsecureTransport"]
     selector = res["aws_cloudtrail"]["trail"]["event_selector"][0]
     assert selector["read_write_type"] == "WriteOnly"
     assert selector["data_resource"] == [{"type": "AWS::S3::Object", "values": ["arn:${data.aws_partition.trail.partition}:s3"]}]

@@ -118,11 +118,17 @@ def test_alb_lambda_target(tmp_path: Path) -> None:
 
 def test_alb_access_logs(tmp_path: Path) -> None:
     stack = build(tmp_path, {"alb": f"kind: alb, access_logs: logs, {HTTP_OK}", "logs": "kind: s3, purpose: logs"})
-    assert stack["resource"]["aws_lb"]["alb"]["access_logs"] == [{"bucket": "${aws_s3_bucket.logs.id}", "prefix": "alb", "enabled": True}]
-    assert stack["resource"]["aws_s3_bucket_policy"]["alb_access_logs"]["bucket"] == "${aws_s3_bucket.logs.id}"
-    statements = stack["data"]["aws_iam_policy_document"]["alb_access_logs"]["statement"]
-    assert {s["sid"] for s in statements} == {"ElbLogDelivery", "ElbAccountLogDelivery"}  # eu-west-3 predates Aug 2022
+    lb = stack["resource"]["aws_lb"]["alb"]
+    assert lb["access_logs"] == [{"bucket": "${aws_s3_bucket.logs.id}", "prefix": "alb", "enabled": True}]
+    # ELB checks the bucket policy when access logs are turned on: it must exist first.
+    assert lb["depends_on"] == ["aws_s3_bucket_policy.logs"]
+    assert stack["resource"]["aws_s3_bucket_policy"]["logs"]["bucket"] == "${aws_s3_bucket.logs.id}"
+    statements = stack["data"]["aws_iam_policy_document"]["logs_policy"]["statement"]
+    assert {s["sid"] for s in statements} == {"ElbLogDeliveryAlb", "ElbAccountLogDeliveryAlb"}  # eu-west-3 predates Aug 2022
     assert all(s["resources"] == ["${aws_s3_bucket.logs.arn}/alb/AWSLogs/*"] for s in statements)
+    # ELB log delivery writes SSE-S3 objects only: the bucket follows (was the AWS managed KMS key: no logs).
+    (rule,) = stack["resource"]["aws_s3_bucket_server_side_encryption_configuration"]["logs"]["rule"]
+    assert rule == {"apply_server_side_encryption_by_default": [{"sse_algorithm": "AES256"}]}
 
 
 def test_alb_behind_cloudfront_only_takes_cloudfront(tmp_path: Path) -> None:
@@ -483,9 +489,16 @@ def test_two_distributions_share_one_bucket_policy(tmp_path: Path) -> None:
     # (two aws_s3_bucket_policy resources would overwrite each other at apply).
     stack = build(tmp_path, {"a": "kind: cloudfront", "b": "kind: cloudfront", "site": "kind: s3"}, "a -> site", "b -> site")
     assert list(stack["resource"]["aws_s3_bucket_policy"]) == ["site"]
-    statements = stack["data"]["aws_iam_policy_document"]["site_cloudfront"]["statement"]
+    statements = stack["data"]["aws_iam_policy_document"]["site_policy"]["statement"]
     assert [s["sid"] for s in statements] == ["CloudFrontReadOnlyA", "CloudFrontReadOnlyB"]
     assert [s["condition"][0]["values"] for s in statements] == [
         ["${aws_cloudfront_distribution.a.arn}"],
         ["${aws_cloudfront_distribution.b.arn}"],
+    ]
+    # Each distribution may decrypt with the bucket's own key, and only read.
+    key_statements = stack["data"]["aws_iam_policy_document"]["site_key"]["statement"]
+    decrypt = [s for s in key_statements if s["sid"].startswith("CloudFrontDecrypt")]
+    assert [(s["sid"], s["actions"], s["condition"][0]["values"]) for s in decrypt] == [
+        ("CloudFrontDecryptA", ["kms:Decrypt"], ["${aws_cloudfront_distribution.a.arn}"]),
+        ("CloudFrontDecryptB", ["kms:Decrypt"], ["${aws_cloudfront_distribution.b.arn}"]),
     ]
