@@ -8,6 +8,7 @@ methods (``attach_target_group``, ``api_integration``, ``origin``, ``alias``).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
@@ -41,6 +42,9 @@ if TYPE_CHECKING:
     from compiler.terraform.context import Ref, ServiceContext
 
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"  # TLS 1.3 and 1.2 only
+# A path pattern that matches every request: the listener's default action, not a rule
+# (a rule would take the requests of every rule after it).
+CATCH_ALL = re.compile(r"^/\*+$")
 CLOUDFRONT_ZONE_ID = "Z2FDTNDATAQYW2"  # the hosted zone of every CloudFront distribution
 ALL_METHODS = ["DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"]
 READ_METHODS = ["GET", "HEAD", "OPTIONS"]
@@ -135,7 +139,15 @@ class LoadBalancer(Service):
             problems.append(
                 Problem("conflict", "listeners: http serves no certificate; use https or https-only with certificate_arn", "listeners")
             )
-        return problems + path_problems(facts, "an ALB", re.compile(r"^/\S{0,127}$").match, "'/api/*'")
+        defaults = [p for p in facts.routes if p is None or CATCH_ALL.match(p)]
+        if len(defaults) > 1:
+            message = (
+                "only one connection from an ALB may be its default route (no path, or a path matching everything such as "
+                "'/*'); give the others a path such as '/api/*'"
+            )
+            problems.append(Problem("connection", message))
+        ruled = dataclasses.replace(facts, routes=tuple(p for p in facts.routes if p is not None and not CATCH_ALL.match(p)))
+        return problems + path_problems(ruled, "an ALB", re.compile(r"^/\S{0,127}$").match, "'/api/*'")
 
     def terraform(self, node: ServiceNode, ctx: ServiceContext) -> None:
         """The load balancer, its listeners, and its ingress from the internet."""
@@ -228,21 +240,22 @@ class LoadBalancer(Service):
             )
 
     def connect(self, edge: Edge, target: ServiceNode, ctx: ServiceContext) -> None:
-        """A target group for ``target``, and the listener's default action or a path rule to it."""
+        """A target group for ``target``, and the listener's default action (no path, or a path
+        matching everything) or a path rule to it, ahead of the rules for less specific paths."""
         group = self._target_group(edge, target, ctx)
         action = [{"type": "forward", "target_group_arn": group.arn}]
         listener = self._listener(ctx)
-        if edge.path is None:
+        if edge.path is None or CATCH_ALL.match(edge.path):
             ctx.stack.body(listener)["default_action"] = action
             return
-        ruled = [e for e in routes_via(ctx, "lb-target") if e.path is not None]
+        ruled = [e for e in routes_via(ctx, "lb-target") if e.path is not None and not CATCH_ALL.match(e.path)]
         ctx.add(
             "aws_lb_listener_rule",
             free_suffix(ctx, "aws_lb_listener_rule", target.tf_name),
             {
                 "listener_arn": listener.arn,
-                # Model order decides: list more specific paths first.
-                "priority": 10 * (ruled.index(edge) + 1),
+                # The ALB tries rules lowest priority first: the most specific path first.
+                "priority": 10 * (sorted(ruled, key=lambda e: _specificity(str(e.path))).index(edge) + 1),
                 "action": action,
                 "condition": [{"path_pattern": [{"values": [edge.path]}]}],
                 "tags": ctx.tags(target.id),
@@ -310,6 +323,17 @@ class LoadBalancer(Service):
         if https and self.domain:
             body["tls_config"] = [{"server_name_to_verify": self.domain}]
         return body
+
+
+def _specificity(path: str) -> tuple[int, int]:
+    """Sort key of ALB path patterns, most specific first: more literal characters, then fewer
+    wildcards (ties keep the model's order).
+
+    >>> sorted(["/api/*", "/api/intrusions/*", "/api/v?/health"], key=_specificity)
+    ['/api/intrusions/*', '/api/v?/health', '/api/*']
+    """
+    wildcards = path.count("*") + path.count("?")
+    return -(len(path) - wildcards), wildcards
 
 
 class HttpApi(Service):

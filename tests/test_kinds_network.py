@@ -155,9 +155,40 @@ def test_alb_https_needs_certificate(tmp_path: Path) -> None:
 def test_alb_one_default_route(tmp_path: Path) -> None:
     message = error(tmp_path, {"alb": f"kind: alb, {HTTP_OK}", "a": ASG, "b": ASG}, "alb -> a", "alb -> b")
     assert message == (
-        "model.yaml:7:7: error[connection]: only one connection from an ALB may omit 'path' (it becomes the default route); "
-        "give the others a path such as '/api/*'"
+        "model.yaml:7:7: error[connection]: only one connection from an ALB may be its default route (no path, or a path "
+        "matching everything such as '/*'); give the others a path such as '/api/*'"
     )
+
+
+@needs["asg"]
+def test_alb_catch_all_and_no_path_are_both_defaults(tmp_path: Path) -> None:
+    message = error(tmp_path, {"alb": f"kind: alb, {HTTP_OK}", "a": ASG, "b": ASG}, "alb -> a", "{from: alb, to: b, path: /*}")
+    assert message.startswith("model.yaml:7:7: error[connection]: only one connection from an ALB may be its default route")
+
+
+@needs["ecs-service"]
+def test_alb_rules_most_specific_first_and_catch_all_as_default(tmp_path: Path) -> None:
+    """Seed 004 listed '/*' first: as rule 10 it took every request, the API target groups got none."""
+    services = {
+        "alb": f"kind: alb, {HTTP_OK}",
+        "cluster": ECS_CLUSTER,
+        "ui": _ecs(80, "/"),
+        "api": _ecs(8080, "/api/health"),
+        "intrusions": _ecs(8081, "/api/intrusions/health"),
+    }
+    stack = build(
+        tmp_path,
+        services,
+        "{from: alb, to: ui, path: /*}",
+        "{from: alb, to: api, path: /api/*}",
+        "{from: alb, to: intrusions, path: /api/intrusions/*}",
+    )
+    res = stack["resource"]
+    assert res["aws_lb_listener"]["alb_http"]["default_action"] == [
+        {"type": "forward", "target_group_arn": "${aws_lb_target_group.alb_ui.arn}"}
+    ]
+    rules = {r["condition"][0]["path_pattern"][0]["values"][0]: r["priority"] for r in res["aws_lb_listener_rule"].values()}
+    assert rules == {"/api/intrusions/*": 10, "/api/*": 20}
 
 
 @needs["asg"]
