@@ -235,6 +235,7 @@ class _Resolver:
                 outbound=len(outs),
                 routes=routes,
                 referrers=tuple(referrers.get(sid, ())),
+                named=tuple((key, value, services[value][1]) for key, value, _, _ in _refs_in(svc, self.where[sid]) if value in services),
                 bucket_uses=bucket_uses_of(sid, specs, connections, flow_logs),
             )
             for problem in [*(svc.check(facts) if azs else []), *svc.reason_problems()]:  # no network: checks would only cascade

@@ -147,6 +147,8 @@ class Facts:
     # (id, settings) of the services whose settings name this one (RefTo), in model
     # order: an ECS cluster's services, for instance, so a kind can check what they ask of it.
     referrers: tuple[tuple[str, Service], ...] = ()
+    # (setting, id, settings) of the services this one's RefTo settings name, in field order.
+    named: tuple[tuple[str, str, Service], ...] = ()
     # AWS services reading from or delivering into this service as a bucket (bucket_uses_of).
     bucket_uses: tuple[BucketUse, ...] = ()
 
@@ -210,6 +212,10 @@ class Service(BaseModel):
 
     def connect(self, edge: Edge, target: ServiceNode, ctx: ServiceContext) -> None:
         """Emit what a connection from this service to ``target`` needs (when ``info.needs`` is special)."""
+
+    def after_apply(self, node: ServiceNode) -> tuple[str, ...]:
+        """Steps a person takes once after the first ``terraform apply`` (its docs page lists them): none by default."""
+        return ()
 
     def bucket_uses(self, me: str, bucket: str, vias: tuple[str, ...]) -> tuple[BucketUse, ...]:
         """How this service (id ``me``) makes its AWS service read from or deliver into bucket service

@@ -23,7 +23,7 @@ HTTP_OK = "reasons: {listeners: plain HTTP in a test}"  # an ALB without a certi
 
 
 def _ecs(port: int, health: str) -> str:
-    return f"kind: ecs-service, cluster: cluster, image: public.ecr.aws/nginx/nginx:1.27, port: {port}, health_check_path: {health}"
+    return f"kind: ecs-service, cluster: cluster, port: {port}, health_check_path: {health}"
 
 
 # --- alb -----------------------------------------------------------------------------------
