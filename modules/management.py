@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 from pydantic import Field
 
 from modules import monitoring, support
-from modules.base import Facts, KindInfo, Problem, RefTo, Service
+from modules.base import Decision, Facts, KindInfo, Problem, RefTo, Service
 
 if TYPE_CHECKING:
     from compiler.ir import Edge, ServiceNode
@@ -279,6 +279,16 @@ def _trail_key_statements(ctx: ServiceContext, trail_arn: str) -> list[dict[str,
 
 
 SESSION_ENDPOINTS = ("ssm", "ssmmessages", "ec2messages")
+# The account's Session Manager preferences: a fixed document name, one per account and region.
+ACCOUNT_PREFERENCES = "SSM-SessionManagerRunShell"
+
+
+def _session_document_name(ctx: ServiceContext) -> str:
+    """A Session document of the service's own; SSM refuses names starting with aws, amazon or amzn."""
+    name = ctx.physical_name("aws_ssm_document", "sessions")
+    if name.lower().startswith(("aws", "amazon", "amzn")):
+        name = ctx.physical_name("aws_ssm_document", "sessions", before="archc-")
+    return name
 
 
 class SessionManager(Service):
@@ -305,6 +315,36 @@ class SessionManager(Service):
     )
     idle_timeout_minutes: int = Field(20, ge=1, le=60, description="End a session after this long without input.")
     max_session_minutes: int = Field(60, ge=1, le=1440, description="End any session after this long.")
+    account_preferences: bool = Field(
+        False,
+        description="Write these preferences into the account's Session Manager preferences (document "
+        "SSM-SessionManagerRunShell, one per account and region, used by the console and by sessions started without "
+        "--document-name). It often exists already (the console makes it), and apply then fails: import it first, and "
+        "say why under reasons. Default: a session document of this service's own.",
+    )
+
+    def relaxations(self) -> list[Decision]:
+        """Owning an account-wide singleton needs a reason."""
+        if not self.account_preferences:
+            return []
+        return [Decision("account_preferences", "true", f"not created: {ACCOUNT_PREFERENCES} is one per account and region", "")]
+
+    def after_apply(self, node: ServiceNode) -> tuple[str, ...]:
+        """The account's preferences, unless this service owns them."""
+        if self.account_preferences:
+            return (
+                f"If the account already had {ACCOUNT_PREFERENCES} in this region (the console creates it), apply fails with "
+                f"DocumentAlreadyExists: import it first, terraform import aws_ssm_document.{node.tf_name}_preferences "
+                f"{ACCOUNT_PREFERENCES}, then apply.",
+            )
+        return (
+            f"Start sessions with the session document of {node.id}: aws ssm start-session --target (instance id) "
+            f"--document-name (output {node.tf_name}_session_document). Its sessions are encrypted with the session key and "
+            "logged to the session log group.",
+            f"Sessions started from the console, or without --document-name, use the account's preferences ({ACCOUNT_PREFERENCES}, "
+            "one per account and region): set them once in Systems Manager, Session Manager, Preferences to the same key "
+            f"(output {node.tf_name}_session_key_arn) and log group, or set account_preferences: true so that this stack owns them.",
+        )
 
     def placement(self, reaches_vpc: bool) -> Literal["private", "outside"]:
         """In the private subnets when it has endpoints there."""
@@ -315,12 +355,11 @@ class SessionManager(Service):
         log_name = f"/aws/ssm/{ctx.aws_name('sessions')}"
         key = support.kms_key(ctx, "", f"archc: {node.id} Session Manager sessions", [support.logs_statement(ctx, log_name)])
         logs = support.log_group(ctx, "sessions", log_name, key.arn)
-        ctx.add(
+        document = ctx.add(
             "aws_ssm_document",
             "preferences",
             {
-                # Session Manager reads its preferences from this fixed name (one per account and region).
-                "name": "SSM-SessionManagerRunShell",
+                "name": ACCOUNT_PREFERENCES if self.account_preferences else _session_document_name(ctx),
                 "document_type": "Session",
                 "document_format": "JSON",
                 "content": json.dumps(self._preferences(key, logs), sort_keys=True),
@@ -334,6 +373,7 @@ class SessionManager(Service):
             if source.spec.info.principal:
                 self._grant(ctx, source, key, logs)
         ctx.output("session_key_arn", key.arn, f"KMS key encrypting {node.id} sessions.")
+        ctx.output("session_document", document.attr("name"), f"Session document of {node.id}: aws ssm start-session --document-name.")
 
     def arns(self, node: ServiceNode, ctx: ServiceContext) -> list[str]:
         """The session encryption key and the session log group."""

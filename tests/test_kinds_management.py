@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from modules.storage import S3Bucket
-from tests.kinds_helpers import body_error, body_plan_errors, compile_body
+from compiler import pipeline
+from tests.kinds_helpers import HEAD, body_error, body_plan_errors, compile_body
 
 
 def build(tmp_path: Path, body: str) -> dict[str, Any]:
@@ -208,7 +209,9 @@ def test_ssm_session_manager_with_endpoints(tmp_path: Path) -> None:
     tf = build(tmp_path, SESSIONS)
     res = tf["resource"]
     doc = res["aws_ssm_document"]["sessions_preferences"]
-    assert (doc["name"], doc["document_type"]) == ("SSM-SessionManagerRunShell", "Session")
+    # A session document of its own: the account's SSM-SessionManagerRunShell often exists already (apply failed).
+    assert (doc["name"], doc["document_type"]) == ("t-sessions-sessions", "Session")
+    assert tf["output"]["sessions_session_document"]["value"] == "${aws_ssm_document.sessions_preferences.name}"
     inputs = json.loads(doc["content"])["inputs"]
     assert inputs["kmsKeyId"] == "${aws_kms_key.sessions.id}"
     assert inputs["cloudWatchLogGroupName"] == "${aws_cloudwatch_log_group.sessions_sessions.name}"
@@ -234,6 +237,25 @@ def test_ssm_session_manager_with_endpoints(tmp_path: Path) -> None:
     grants = {s["sid"]: s["resources"] for s in statements(tf, "sessions_session_vm")}
     assert grants["SessionEncryption"] == ["${aws_kms_key.sessions.arn}"]
     assert grants["SessionChannels"] == ["*"]
+
+
+def test_ssm_owns_the_account_preferences_only_with_a_reason(tmp_path: Path) -> None:
+    owned = SESSIONS.replace("{kind: ssm}", "{kind: ssm, account_preferences: true}")
+    assert body_error(tmp_path, owned) == (
+        "model.yaml:8:50: error[missing]: account_preferences: true relaxes the secure default (not created: "
+        "SSM-SessionManagerRunShell is one per account and region); say why under reasons: {account_preferences: ...}"
+    )
+    reason = "{kind: ssm, account_preferences: true, reasons: {account_preferences: a fresh account of this system only}}"
+    tf = build(tmp_path, SESSIONS.replace("{kind: ssm}", reason))
+    assert tf["resource"]["aws_ssm_document"]["sessions_preferences"]["name"] == "SSM-SessionManagerRunShell"
+
+
+def test_ssm_session_document_avoids_reserved_prefixes(tmp_path: Path) -> None:
+    """SSM refuses document names starting with aws, amazon or amzn."""
+    path = tmp_path / "model.yaml"
+    path.write_text(HEAD.replace("name: t", "name: aws-shop") + SESSIONS)
+    stack = json.loads(pipeline.compile_terraform(pipeline.load(path, "model.yaml"), "model.yaml")["terraform/stacks/aws-shop/cdk.tf.json"])
+    assert stack["resource"]["aws_ssm_document"]["sessions_preferences"]["name"] == "archc-aws-shop-sessions-sessions"
 
 
 def test_ssm_without_endpoints(tmp_path: Path) -> None:
