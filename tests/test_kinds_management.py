@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from modules.storage import S3Bucket
 from compiler import pipeline
+from modules.storage import S3Bucket
 from tests.kinds_helpers import HEAD, body_error, body_plan_errors, compile_body
 
 
