@@ -48,6 +48,19 @@ CATCH_ALL = re.compile(r"^/\*+$")
 CLOUDFRONT_ZONE_ID = "Z2FDTNDATAQYW2"  # the hosted zone of every CloudFront distribution
 ALL_METHODS = ["DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"]
 READ_METHODS = ["GET", "HEAD", "OPTIONS"]
+# CloudFront Function (viewer request) of a single-page app's default behaviour: a path
+# whose last segment has no file extension is a client-side route, answered with the
+# app's shell; files and every other behaviour (APIs) keep their own answers and status.
+# ES 5.1 only, and no "${" or "%{" (Terraform templates).
+SPA_FUNCTION = """function handler(event) {
+  var request = event.request;
+  var last = request.uri.substring(request.uri.lastIndexOf('/') + 1);
+  if (last.indexOf('.') === -1) {
+    request.uri = '/index.html';
+  }
+  return request;
+}
+"""
 # API Gateway access log fields; "$context..." are API Gateway variables, not Terraform's.
 ACCESS_LOG = {
     "requestId": "$context.requestId",
@@ -507,7 +520,12 @@ class Distribution(Service):
     default_root_object: str | None = Field(
         None, description="Object served for '/'; default: index.html when the default origin is a website bucket."
     )
-    spa: bool = Field(False, description="Answer 403/404 with /index.html and 200 (single-page apps with client-side routing).")
+    spa: bool = Field(
+        False,
+        description="Single-page app with client-side routing: the default behaviour (a bucket) answers paths without a "
+        "file extension with /index.html (a CloudFront Function on viewer requests); other paths, e.g. /api/*, keep "
+        "their origin's answers and status codes.",
+    )
     access_logs: Annotated[str | None, RefTo(("s3",))] = Field(
         None,
         description="An s3 service receiving access logs (standard logging v2, delivered by CloudWatch Logs: the bucket's "
@@ -561,10 +579,6 @@ class Distribution(Service):
         }
         if self.aliases:
             body["aliases"] = self.aliases
-        if self.spa:
-            body["custom_error_response"] = [
-                {"error_code": c, "response_code": 200, "response_page_path": "/index.html"} for c in (403, 404)
-            ]
         acl = web_acl_arn(ctx)
         if acl:
             body["web_acl_id"] = acl
@@ -583,6 +597,8 @@ class Distribution(Service):
         behaviour = self._behaviour(ctx, origin)
         routes = routes_via(ctx, "origin")
         if edge is next((e for e in routes if e.path is None), routes[0]):
+            if self.spa:
+                behaviour["function_association"] = [{"event_type": "viewer-request", "function_arn": self._spa(ctx, target, origin)}]
             body["default_cache_behavior"] = [behaviour]
             root = self.default_root_object or ("index.html" if getattr(target.spec, "purpose", None) == "website" else None)
             if root:
@@ -605,6 +621,28 @@ class Distribution(Service):
         if dynamic:  # the origin checks its own Host name (API Gateway, ALB certificates)
             behaviour["origin_request_policy_id"] = self._policy(ctx, "origin_request", "Managed-AllViewerExceptHostHeader")
         return behaviour
+
+    def _spa(self, ctx: ServiceContext, target: ServiceNode, origin: dict[str, Any]) -> str:
+        """The published CloudFront Function serving /index.html for client-side routes (default behaviour only)."""
+        if "custom_origin_config" in origin:
+            fail(
+                ctx,
+                f"spa: true serves /index.html from the default behaviour's bucket, but '{ctx.node.id}' sends its default "
+                f"route to {target.kind} '{target.id}', which routes its own paths; connect the app's bucket without a path, "
+                "or set spa: false",
+            )
+        function = ctx.add(
+            "aws_cloudfront_function",
+            "spa",
+            {
+                "name": ctx.physical_name("aws_cloudfront_function", "spa"),
+                "runtime": "cloudfront-js-2.0",
+                "comment": "archc: client-side routes of the single-page app get /index.html",
+                "publish": True,
+                "code": SPA_FUNCTION,
+            },
+        )
+        return function.arn
 
     @staticmethod
     def _policy(ctx: ServiceContext, what: str, name: str) -> str:

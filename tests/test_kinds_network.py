@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from modules import CATALOG
+from modules.network import SPA_FUNCTION
 from modules.network_kit import route_key
 from tests.kinds_helpers import assert_plans, build, error
 
@@ -352,7 +355,49 @@ def test_cloudfront_website_bucket(tmp_path: Path) -> None:
     assert behaviour["cache_policy_id"] == "${data.aws_cloudfront_cache_policy.cdn_cachingoptimized.id}"
     assert stack["data"]["aws_cloudfront_cache_policy"]["cdn_cachingoptimized"]["name"] == "Managed-CachingOptimized"
     assert stack["data"]["aws_cloudfront_response_headers_policy"]["cdn_securityheaderspolicy"]["name"] == "Managed-SecurityHeadersPolicy"
-    assert {r["error_code"] for r in dist["custom_error_response"]} == {403, 404}
+    # spa: the default behaviour's viewer requests go through the SPA function; no distribution-wide error rewrite.
+    assert "custom_error_response" not in dist
+    assert behaviour["function_association"] == [{"event_type": "viewer-request", "function_arn": "${aws_cloudfront_function.cdn_spa.arn}"}]
+    function = res["aws_cloudfront_function"]["cdn_spa"]
+    assert (function["runtime"], function["publish"], function["name"]) == ("cloudfront-js-2.0", True, "t-cdn-spa")
+
+
+def test_cloudfront_spa_leaves_api_answers_alone(tmp_path: Path) -> None:
+    """spa rewrote 403/404 to /index.html for the whole distribution: an API's 404 became 200 and an HTML page."""
+    services = {"cdn": "kind: cloudfront, spa: true", "site": "kind: s3, purpose: website", "api": "kind: api-gateway"}
+    dist = build(tmp_path, services, "cdn -> site", "{from: cdn, to: api, path: /api/*}")["resource"]["aws_cloudfront_distribution"]["cdn"]
+    assert "custom_error_response" not in dist
+    (api,) = dist["ordered_cache_behavior"]
+    assert api["path_pattern"] == "/api/*" and "function_association" not in api
+    assert "function_association" in dist["default_cache_behavior"][0]
+
+
+def test_cloudfront_spa_function_routes_only_extensionless_paths() -> None:
+    """Runs the function's code (node, as CloudFront's JavaScript runtime would) on a few paths."""
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed")
+    script = SPA_FUNCTION + (
+        "for (const uri of ['/', '/orders/42', '/app/settings/', '/assets/app.3f2a.js', '/favicon.ico', '/v1.2/x']) "
+        "console.log(uri + ' ' + handler({request: {uri: uri}}).uri);"
+    )
+    out = subprocess.run([node, "-e", script], capture_output=True, text=True, check=True).stdout.splitlines()
+    assert out == [
+        "/ /index.html",
+        "/orders/42 /index.html",
+        "/app/settings/ /index.html",
+        "/assets/app.3f2a.js /assets/app.3f2a.js",
+        "/favicon.ico /favicon.ico",
+        "/v1.2/x /index.html",
+    ]
+
+
+def test_cloudfront_spa_needs_a_bucket_as_default(tmp_path: Path) -> None:
+    services = {"cdn": "kind: cloudfront, spa: true", "lb": f"kind: alb, {HTTP_OK}"}
+    assert error(tmp_path, services, "cdn -> lb") == (
+        "model.yaml:7:7: error[conflict]: spa: true serves /index.html from the default behaviour's bucket, but 'cdn' sends "
+        "its default route to alb 'lb', which routes its own paths; connect the app's bucket without a path, or set spa: false"
+    )
 
 
 def test_cloudfront_dynamic_path_to_alb(tmp_path: Path) -> None:

@@ -24,6 +24,7 @@ NAME_LIMITS: dict[tuple[str, str], int] = {
     ("aws_apigatewayv2_vpc_link", "name"): 128,  # validate
     ("aws_athena_workgroup", "name"): 128,  # validate
     ("aws_autoscaling_group", "name"): 255,  # validate
+    ("aws_cloudfront_function", "name"): 64,  # api: CreateFunction Name
     ("aws_cloudfront_origin_access_control", "name"): 64,  # validate
     ("aws_cloudtrail", "name"): 128,  # validate
     ("aws_cloudwatch_dashboard", "dashboard_name"): 255,  # validate
