@@ -23,13 +23,11 @@ def model(services: int, monitored: bool = False) -> str:
         layers["app"][f"{c}-web"] = {
             "kind": "ecs-service",
             "cluster": f"{c}-cluster",
-            "image": "public.ecr.aws/nginx/nginx:stable",
             "port": 8080,
         }
         layers["app"][f"{c}-api"] = {
             "kind": "ecs-service",
             "cluster": f"{c}-cluster",
-            "image": "public.ecr.aws/nginx/nginx:stable",
             "port": 8081,
         }
         layers["app"][f"{c}-worker"] = {"kind": "lambda"}

@@ -20,7 +20,7 @@ from compiler.model import ArchitectureSpec, ConnectionSpec
 from compiler.netplan import plan_network
 from compiler.validate import expand_shorthand
 from modules import catalog, supported
-from modules.base import IMPLICIT_OFFERS, Capability, Facts, RefTo, Service
+from modules.base import IMPLICIT_OFFERS, Capability, Facts, RefTo, Service, bucket_uses_of
 
 NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 MAX_NAME = 40
@@ -248,6 +248,10 @@ class _Resolver:
         for other, (_, svc) in services.items():
             for name in dict.fromkeys(value for _, value, _, _ in _refs_in(svc, self.where[other])):
                 referrers.setdefault(name, []).append((other, svc))
+        connections = [(e.source, e.target, e.via) for e in edges]
+        specs = [(other, svc) for other, (_, svc) in services.items()]
+        flow = self.spec.network.flow_logs
+        flow_logs = flow if isinstance(flow, str) and flow != "cloudwatch" else None  # the bucket they go to
         for sid, (layer, svc) in services.items():
             outs = [e for e in edges if e.source == sid]
             reaches_vpc = any(e.via == "network" for e in outs)
@@ -271,6 +275,8 @@ class _Resolver:
                 outbound=len(outs),
                 routes=routes,
                 referrers=tuple(referrers.get(sid, ())),
+                named=tuple((key, value, services[value][1]) for key, value, _, _ in _refs_in(svc, self.where[sid]) if value in services),
+                bucket_uses=bucket_uses_of(sid, specs, connections, flow_logs),
             )
             for problem in [*(svc.check(facts) if azs else []), *svc.reason_problems()]:  # no network: checks would only cascade
                 where = (*self.where[sid], problem.field) if problem.field else self.where[sid]

@@ -10,6 +10,7 @@ kind's name; adding a kind means adding one class to a family file.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar, Literal
 
@@ -114,6 +115,36 @@ class Decision:
 
 
 @dataclass(frozen=True)
+class BucketUse:
+    """An AWS service that itself reads from or delivers into a bucket (not through a role the
+    model grants): the bucket's encryption must be one that service can use."""
+
+    who: str  # for messages and docs: "alb 'lb' delivers its access logs here"
+    # The service principal a customer managed key of the bucket must grant; None: the
+    # service writes or reads SSE-S3 objects only (ALB access logs).
+    key_principal: str | None
+
+
+LOG_DELIVERY = "delivery.logs.amazonaws.com"  # vended logs: VPC flow logs, CloudFront standard logging v2
+
+
+def bucket_uses_of(
+    bucket: str, services: Iterable[tuple[str, Service]], connections: Iterable[tuple[str, str, str]], flow_logs: str | None
+) -> tuple[BucketUse, ...]:
+    """What AWS services do with bucket service ``bucket``: each service's own answer
+    (:meth:`Service.bucket_uses`, from its settings and its ``(source, target, via)``
+    connections to the bucket), then the VPC's flow logs when they go there."""
+    vias: dict[str, list[str]] = {}
+    for source, target, via in connections:
+        if target == bucket:
+            vias.setdefault(source, []).append(via)
+    uses = [use for sid, svc in services for use in svc.bucket_uses(sid, bucket, tuple(vias.get(sid, ())))]
+    if flow_logs == bucket:
+        uses.append(BucketUse("the VPC flow logs are delivered here", LOG_DELIVERY))
+    return tuple(uses)
+
+
+@dataclass(frozen=True)
 class Facts:
     """What a kind may know about the rest of the model when checking itself."""
 
@@ -127,6 +158,10 @@ class Facts:
     # (id, settings) of the services whose settings name this one (RefTo), in model
     # order: an ECS cluster's services, for instance, so a kind can check what they ask of it.
     referrers: tuple[tuple[str, Service], ...] = ()
+    # (setting, id, settings) of the services this one's RefTo settings name, in field order.
+    named: tuple[tuple[str, str, Service], ...] = ()
+    # AWS services reading from or delivering into this service as a bucket (bucket_uses_of).
+    bucket_uses: tuple[BucketUse, ...] = ()
 
 
 class Service(BaseModel):
@@ -193,6 +228,15 @@ class Service(BaseModel):
 
     def connect(self, edge: Edge, target: ServiceNode, ctx: ServiceContext) -> None:
         """Emit what a connection from this service to ``target`` needs (when ``info.needs`` is special)."""
+
+    def after_apply(self, node: ServiceNode) -> tuple[str, ...]:
+        """Steps a person takes once after the first ``terraform apply`` (its docs page lists them): none by default."""
+        return ()
+
+    def bucket_uses(self, me: str, bucket: str, vias: tuple[str, ...]) -> tuple[BucketUse, ...]:
+        """How this service (id ``me``) makes its AWS service read from or deliver into bucket service
+        ``bucket``, through its settings or its connections to it (their ``via``s): none by default."""
+        return ()
 
     # --- capabilities a target may offer, called by the source's connect() ---------
 

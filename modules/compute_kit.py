@@ -87,7 +87,7 @@ def extra_role(ctx: ServiceContext, suffix: str, principal: str) -> Ref:
         f"{suffix}_assume",
         {"statement": [{"actions": ["sts:AssumeRole"], "principals": [{"type": "Service", "identifiers": [principal]}]}]},
     )
-    body = {"name": ctx.aws_name(suffix, max_len=64), "assume_role_policy": assume.attr("json"), "tags": ctx.tags(suffix)}
+    body = {"name": ctx.physical_name("aws_iam_role", suffix), "assume_role_policy": assume.attr("json"), "tags": ctx.tags(suffix)}
     return ctx.add("aws_iam_role", suffix, body)
 
 
@@ -108,7 +108,9 @@ def inline_policy(ctx: ServiceContext, suffix: str, role: Ref, statements: list[
 
 def instance_profile(ctx: ServiceContext, role: Ref, suffix: str = "") -> Ref:
     """The instance profile that hands ``role`` to EC2 instances."""
-    return ctx.add("aws_iam_instance_profile", suffix, {"name": ctx.aws_name(suffix, max_len=128), "role": role.attr("name")})
+    return ctx.add(
+        "aws_iam_instance_profile", suffix, {"name": ctx.physical_name("aws_iam_instance_profile", suffix), "role": role.attr("name")}
+    )
 
 
 def https_egress(ctx: ServiceContext) -> None:
@@ -130,7 +132,7 @@ def https_egress(ctx: ServiceContext) -> None:
 def launch_template(ctx: ServiceContext, image_id: str, instance_type: str, profile: Ref, user_data: str, volume_gb: int) -> Ref:
     """A launch template with the secure instance baseline; ``user_data`` is a script."""
     body: dict[str, Any] = {
-        "name": ctx.aws_name(max_len=128),
+        "name": ctx.physical_name("aws_launch_template"),
         "image_id": image_id,
         "instance_type": instance_type,
         "update_default_version": True,
@@ -167,7 +169,7 @@ def autoscaling_group(ctx: ServiceContext, template: Ref, size: tuple[int, int, 
     tags = {"Name": ctx.aws_name(), "archc:service": ctx.node.id, **dict(ctx.arch.tags), **extra_tags}
     lb_target = any(e.via == "lb-target" for e in ctx.arch.edges_to(ctx.node.id))
     body: dict[str, Any] = {
-        "name": ctx.aws_name(max_len=255),
+        "name": ctx.physical_name("aws_autoscaling_group"),
         "min_size": low,
         "max_size": high,
         "vpc_zone_identifier": ctx.subnet_ids(),

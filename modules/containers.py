@@ -8,7 +8,9 @@ own security group and connections open rules on it.
 
 from __future__ import annotations
 
+import fnmatch
 import json
+import re
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from pydantic import Field
@@ -42,6 +44,18 @@ if TYPE_CHECKING:
 
 ECS_AMI = "/aws/service/ecs/optimized-ami/amazon-linux-2023/{arch}recommended/image_id"
 IMAGE = r"^[a-z0-9][a-z0-9._/:@-]*$"
+# archc's placeholder workload (a service with neither image nor repository): nginx from
+# Amazon ECR Public (pulled anonymously, no Docker Hub rate limit), on its 1.30 stable branch.
+PLACEHOLDER_IMAGE = "public.ecr.aws/nginx/nginx:1.30"
+# The official nginx images as they come: port 80, the default site only, and writes under
+# /var/cache/nginx and /var/run at start (so no read-only root file system).
+STOCK_NGINX = re.compile(
+    r"^(public\.ecr\.aws/nginx/nginx|public\.ecr\.aws/docker/library/nginx|(docker\.io/)?(library/)?nginx)(:[\w.-]+)?$"
+)
+STOCK_NGINX_PATHS = ("/", "/index.html", "/50x.html")
+# A tag names a version when it has a digit (1.4.2, v3, 2026-12-05, a commit hash);
+# latest, stable or main move from image to image.
+VERSIONED_TAG = re.compile(r"\d")
 # Fargate task sizes: CPU units -> allowed memory (MiB) as (lowest, highest, step).
 FARGATE_MEMORY = {
     256: (512, 2048, 512),
@@ -85,6 +99,10 @@ class EcrRepository(Service):
     )
     force_delete: bool = Field(False, description="Let terraform destroy the repository with its images.")
 
+    def moves(self, tag: str) -> bool:
+        """Whether ``tag`` may be pushed again (IMMUTABLE_WITH_EXCLUSION: it matches a mutable_tags filter)."""
+        return any(fnmatch.fnmatchcase(tag, pattern) for pattern in self.mutable_tags)
+
     def relaxations(self) -> list[Decision]:
         """Tags that may be overwritten relax immutable tags."""
         return [Decision("mutable_tags", ", ".join(self.mutable_tags), "none", "", ("CKV_AWS_51",))] if self.mutable_tags else []
@@ -92,7 +110,7 @@ class EcrRepository(Service):
     def terraform(self, node: ServiceNode, ctx: ServiceContext) -> None:
         """Repository and its lifecycle policy."""
         body: dict[str, Any] = {
-            "name": ctx.aws_name(max_len=256),
+            "name": ctx.physical_name("aws_ecr_repository"),
             "image_tag_mutability": "IMMUTABLE_WITH_EXCLUSION" if self.mutable_tags else "IMMUTABLE",
             "image_scanning_configuration": [{"scan_on_push": True}],
             "encryption_configuration": [{"encryption_type": "KMS"}],
@@ -181,7 +199,11 @@ class EcsCluster(Service):
         cluster = ctx.add(
             "aws_ecs_cluster",
             "",
-            {"name": ctx.aws_name(max_len=255), "setting": [{"name": "containerInsights", "value": "enabled"}], "tags": ctx.tags()},
+            {
+                "name": ctx.physical_name("aws_ecs_cluster"),
+                "setting": [{"name": "containerInsights", "value": "enabled"}],
+                "tags": ctx.tags(),
+            },
         )
         if self.capacity == "fargate":
             providers, default = ["FARGATE", "FARGATE_SPOT"], "FARGATE"
@@ -208,7 +230,7 @@ class EcsCluster(Service):
         # Tasks (awsvpc) must not reach the instance metadata, hence the instance role.
         script = (
             "#!/bin/bash\ncat >> /etc/ecs/ecs.config <<'CONFIG'\n"
-            f"ECS_CLUSTER={ctx.aws_name(max_len=255)}\nECS_AWSVPC_BLOCK_IMDS=true\nECS_ENABLE_TASK_IAM_ROLE=true\nCONFIG\n"
+            f"ECS_CLUSTER={ctx.physical_name('aws_ecs_cluster')}\nECS_AWSVPC_BLOCK_IMDS=true\nECS_ENABLE_TASK_IAM_ROLE=true\nCONFIG\n"
         )
         template = launch_template(ctx, image, self.instance_type, profile, script, self.volume_gb)
         group = autoscaling_group(ctx, template, (self.min, self.max, None), {"AmazonECSManaged": ""})
@@ -219,7 +241,7 @@ class EcsCluster(Service):
             "",
             {
                 # Names may not start with aws, ecs or fargate.
-                "name": "cp-" + ctx.aws_name(max_len=252),
+                "name": ctx.physical_name("aws_ecs_capacity_provider", before="cp-"),
                 "auto_scaling_group_provider": [
                     {
                         "auto_scaling_group_arn": group.arn,
@@ -262,11 +284,24 @@ class EcsService(Service):
 
     kind: Literal["ecs-service"]
     cluster: Annotated[str, RefTo(("ecs-cluster",), drawn=False)] = Field(description="The ecs-cluster service its tasks run in.")
-    image: str | None = Field(None, pattern=IMAGE, description="Container image, e.g. public.ecr.aws/nginx/nginx:1.27 (or set repository).")
-    repository: Annotated[str | None, RefTo(("ecr",))] = Field(
-        None, description="An ecr service to run the image from (pull rights are added)."
+    image: str | None = Field(
+        None,
+        pattern=IMAGE,
+        description="Container image of the application, e.g. 123456789012.dkr.ecr.eu-west-3.amazonaws.com/shop:1.4.2 "
+        "(or set repository). Neither: archc's placeholder, nginx (public.ecr.aws/nginx/nginx:1.30) answering 200 on port "
+        "and health_check_path, until you deploy your image.",
     )
-    tag: str = Field("latest", pattern=r"^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$", description="Image tag when 'repository' is set.")
+    repository: Annotated[str | None, RefTo(("ecr",))] = Field(
+        None,
+        description="An ecr service to run the image from (pull rights are added). It starts empty: push the tag after the "
+        "first apply (the service page says how).",
+    )
+    tag: str = Field(
+        "1.0.0",
+        pattern=r"^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$",
+        description="Image tag when 'repository' is set: a version (ECR tags are immutable unless the ecr service lists "
+        "the tag in mutable_tags); release another by changing it.",
+    )
     cpu: Literal[256, 512, 1024, 2048, 4096, 8192, 16384] = Field(256, description="CPU units per task (1024 = 1 vCPU).")
     memory: int = Field(512, ge=512, le=122880, description="Memory per task in MiB (Fargate allows 2 to 8 times the CPU units).")
     architecture: Literal["x86_64", "arm64"] = Field("x86_64", description="CPU architecture the image is built for.")
@@ -295,19 +330,61 @@ class EcsService(Service):
         return "ip"
 
     def check(self, facts: Facts) -> list[Problem]:
-        """One image source; a memory size that fits the CPU; sizes in order."""
-        if self.image is None and self.repository is None:
-            return [
-                Problem("missing", "an ecs-service needs 'image' (e.g. public.ecr.aws/nginx/nginx:1.27) or 'repository' (an ecr service)")
-            ]
+        """One image source that can work; a memory size that fits the CPU; sizes in order."""
         if self.image is not None and self.repository is not None:
             return [Problem("conflict", "set either 'image' or 'repository', not both", "repository")]
+        image_problems = self._stock_nginx_problems() + self._tag_problems(facts)
+        if image_problems:
+            return image_problems
         low, high, step = FARGATE_MEMORY[self.cpu]
         if not (low <= self.memory <= high and (self.memory - low) % step == 0):
             return [
                 Problem("value", f"memory {self.memory} does not fit cpu {self.cpu}: use {low} to {high} MiB in steps of {step}", "memory")
             ]
         return size_problems(self.min, self.desired, self.max)
+
+    def _stock_nginx_problems(self) -> list[Problem]:
+        """The official nginx image as it comes serves port 80 and / only, and cannot start on a read-only root."""
+        if self.image is None or not STOCK_NGINX.match(self.image):
+            return []
+        why = [f"it listens on port 80, not {self.port}"] if self.port != 80 else []
+        if self.health_path not in STOCK_NGINX_PATHS:
+            why.append(f"it answers {self.health_path} with 404 (its default site has / and /50x.html)")
+        if self.read_only_root:
+            why.append("it writes /var/cache/nginx and /var/run/nginx.pid at start, which the read-only root file system forbids")
+        if not why:
+            return []
+        message = (
+            f"image {self.image} is stock nginx and would never become healthy here: {'; '.join(why)}; leave out image "
+            f"to run archc's placeholder (nginx answering on port {self.port} and {self.health_path}), or name your application's image"
+        )
+        return [Problem("conflict", message, "image")]
+
+    def _tag_problems(self, facts: Facts) -> list[Problem]:
+        """A tag that moves cannot be pushed twice to a repository whose tags are immutable."""
+        repository = next((svc for key, _, svc in facts.named if key == "repository"), None)
+        if not isinstance(repository, EcrRepository) or VERSIONED_TAG.search(self.tag) or repository.moves(self.tag):
+            return []
+        message = (
+            f"tag: {self.tag} is not a version, and ecr '{self.repository}' keeps its tags immutable: '{self.tag}' could be pushed "
+            f"once and never moved to a new image; use a version (e.g. tag: 1.0.0) or list '{self.tag}' in that ecr service's "
+            "mutable_tags"
+        )
+        return [Problem("conflict", message, "tag" if "tag" in self.model_fields_set else "repository")]
+
+    def after_apply(self, node: ServiceNode) -> tuple[str, ...]:
+        """An image in an ECR repository of the model must be pushed before the service can start."""
+        if not self.repository:
+            return ()
+        repository, cluster = self.repository.replace("-", "_"), self.cluster.replace("-", "_")
+        return (
+            f"Push the image. The ecr repository {self.repository} starts empty, and the tasks stop at start "
+            f"(CannotPullContainerError) until it holds tag {self.tag}: push your image as the Terraform output "
+            f"{repository}_repository_url followed by :{self.tag}.",
+            f"Start a new deployment: aws ecs update-service --cluster (output {cluster}_cluster_name) "
+            f"--service (output {node.tf_name}_service_name) --force-new-deployment.",
+            "Later releases: push a new version and set tag: to it; terraform apply registers the task definition and deploys it.",
+        )
 
     def terraform(self, node: ServiceNode, ctx: ServiceContext) -> None:
         """Log group, execution role, task definition, service, autoscaling."""
@@ -325,7 +402,7 @@ class EcsService(Service):
             "aws_ecs_service",
             "",
             {
-                "name": ctx.aws_name(max_len=255),
+                "name": ctx.physical_name("aws_ecs_service"),
                 "cluster": cluster_ref.id,
                 "task_definition": task.arn,
                 "desired_count": self.desired,
@@ -366,7 +443,7 @@ class EcsService(Service):
         inline_policy(ctx, "execution", execution, statements)
         container: dict[str, Any] = {
             "name": ctx.node.id,
-            "image": image,
+            "image": image or PLACEHOLDER_IMAGE,
             "essential": True,
             "portMappings": [{"containerPort": self.port, "protocol": "tcp"}],
             "readonlyRootFilesystem": self.read_only_root,
@@ -376,7 +453,7 @@ class EcsService(Service):
             },
         }
         body: dict[str, Any] = {
-            "family": ctx.aws_name(max_len=255),
+            "family": ctx.physical_name("aws_ecs_task_definition", attribute="family"),
             "requires_compatibilities": [compatibility],
             "network_mode": "awsvpc",
             "cpu": str(self.cpu),
@@ -386,6 +463,8 @@ class EcsService(Service):
             "runtime_platform": [{"operating_system_family": "LINUX", "cpu_architecture": self.architecture.upper()}],
             "tags": ctx.tags(),
         }
+        if not image:
+            container |= {"entryPoint": ["/bin/sh", "-c"], "command": [placeholder_command(self.port, self.health_path)]}
         if self.environment:
             container["environment"] = [{"name": k, "value": literal(v)} for k, v in sorted(self.environment.items())]
         if self.read_only_root:
@@ -451,6 +530,29 @@ class EcsService(Service):
         return [alarm("CPUUtilization", "AWS/ECS", dims, 90, "Average"), alarm("MemoryUtilization", "AWS/ECS", dims, 90, "Average")]
 
 
+def placeholder_command(port: int, health_path: str) -> str:
+    """The placeholder's shell command: an nginx configuration written to /tmp, then nginx in the foreground.
+
+    It answers 200 on ``health_path`` and on every other path, on ``port``, and writes only
+    under /tmp, its prefix (pid, temp paths; logs go to stdout/stderr): /tmp is the one
+    writable path of a read-only root file system (a task volume: Fargate has no tmpfs). The
+    official image's entrypoint is skipped (it edits /etc/nginx). No ``$`` and no ``%{``:
+    Terraform would read them as templates; ``health_path`` is a plain path (HTTP_PATH).
+
+    >>> "listen 8080;" in placeholder_command(8080, "/health"), "location = /health" in placeholder_command(8080, "/health")
+    (True, True)
+    """
+    temp = " ".join(f"{kind}_temp_path {kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+    conf = (
+        "worker_processes 1; pid nginx.pid; events { worker_connections 256; } "
+        f"http {{ access_log /dev/stdout; default_type text/plain; {temp} "
+        f"server {{ listen {port}; location = {health_path} {{ return 200 ok; }} "
+        "location / { return 200 archc-placeholder; } } }"
+    )
+    # -p: relative paths (the configuration, pid and temp paths) are under /tmp.
+    return f"cd /tmp && printf '%s\\n' '{conf}' > nginx.conf && exec nginx -p /tmp -c nginx.conf -e stderr -g 'daemon off;'"
+
+
 EKS_LOGS = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
 
 
@@ -503,7 +605,7 @@ class EksCluster(Service):
 
     def terraform(self, node: ServiceNode, ctx: ServiceContext) -> None:
         """KMS key, log group, cluster role and cluster, node launch template and node group."""
-        name = ctx.aws_name(max_len=100)
+        name = ctx.physical_name("aws_eks_cluster")
         # The key policy only delegates to the account's IAM policies (the cluster role's policy below).
         policy = ctx.data("aws_iam_policy_document", "key", {"statement": [support.root_statement(ctx)]})
         key = ctx.add(
@@ -568,7 +670,7 @@ class EksCluster(Service):
             "aws_launch_template",
             "",
             {
-                "name": ctx.aws_name("nodes", max_len=128),
+                "name": ctx.physical_name("aws_launch_template", "nodes"),
                 "update_default_version": True,
                 "vpc_security_group_ids": [cluster_sg, ctx.security_group.id],
                 # Hop limit 1: pods cannot borrow the node's role (use EKS Pod Identity).
@@ -588,7 +690,7 @@ class EksCluster(Service):
             "",
             {
                 "cluster_name": cluster_name,
-                "node_group_name": ctx.aws_name("nodes", max_len=63),
+                "node_group_name": ctx.physical_name("aws_eks_node_group", "nodes", attribute="node_group_name"),
                 "node_role_arn": ctx.role.arn,
                 "subnet_ids": ctx.subnet_ids(),
                 "instance_types": self.instance_types,

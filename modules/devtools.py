@@ -61,7 +61,11 @@ class CodeCommitRepository(Service):
         repo = ctx.add(
             "aws_codecommit_repository",
             "",
-            {"repository_name": ctx.aws_name(max_len=100), "description": self.description or f"archc: {node.id}", "tags": ctx.tags()},
+            {
+                "repository_name": ctx.physical_name("aws_codecommit_repository", attribute="repository_name"),
+                "description": self.description or f"archc: {node.id}",
+                "tags": ctx.tags(),
+            },
         )
         ctx.output("clone_url_http", repo.attr("clone_url_http"), f"HTTPS clone URL of the {node.id} repository.")
 
@@ -87,7 +91,7 @@ class CodeCommitRepository(Service):
             "aws_cloudwatch_event_rule",
             suffix,
             {
-                "name": ctx.aws_name(support.dashed(suffix), max_len=64),
+                "name": ctx.physical_name("aws_cloudwatch_event_rule", support.dashed(suffix)),
                 "event_pattern": json.dumps(pattern, sort_keys=True),
                 "tags": ctx.tags(support.dashed(suffix)),
             },
@@ -102,7 +106,7 @@ class CodeCommitRepository(Service):
             "aws_iam_role",
             suffix,
             {
-                "name": ctx.aws_name(support.dashed(suffix), max_len=64),
+                "name": ctx.physical_name("aws_iam_role", support.dashed(suffix)),
                 "assume_role_policy": assume.attr("json"),
                 "tags": ctx.tags(support.dashed(suffix)),
             },
@@ -160,7 +164,7 @@ class CodeBuildProject(Service):
             "aws_codebuild_project",
             "",
             {
-                "name": ctx.aws_name(max_len=150),
+                "name": ctx.physical_name("aws_codebuild_project"),
                 "description": self.description or f"archc: {node.id}",
                 "service_role": ctx.role.arn,
                 "build_timeout": self.timeout_minutes,
@@ -267,13 +271,15 @@ class CodeDeployApplication(Service):
             "",
             {"role": ctx.role.id, "policy_arn": f"arn:{partition}:iam::aws:policy/service-role/AWSCodeDeployRole"},
         )
-        app = ctx.add("aws_codedeploy_app", "", {"name": ctx.aws_name(max_len=100), "compute_platform": "Server", "tags": ctx.tags()})
+        app = ctx.add(
+            "aws_codedeploy_app", "", {"name": ctx.physical_name("aws_codedeploy_app"), "compute_platform": "Server", "tags": ctx.tags()}
+        )
         ctx.add(
             "aws_codedeploy_deployment_group",
             "",
             {
                 "app_name": app.attr("name"),
-                "deployment_group_name": ctx.aws_name(max_len=100),
+                "deployment_group_name": ctx.physical_name("aws_codedeploy_deployment_group", attribute="deployment_group_name"),
                 "service_role_arn": ctx.role.arn,
                 "deployment_config_name": DEPLOY_CONFIGS[self.deployment_config],
                 "deployment_style": [{"deployment_option": "WITHOUT_TRAFFIC_CONTROL", "deployment_type": "IN_PLACE"}],
@@ -363,7 +369,7 @@ class CodePipeline(Service):
             "aws_codepipeline",
             "",
             {
-                "name": ctx.aws_name(max_len=100),
+                "name": ctx.physical_name("aws_codepipeline"),
                 "pipeline_type": "V2",
                 "role_arn": ctx.role.arn,
                 "artifact_store": [{"location": bucket.id, "type": "S3", "encryption_key": [{"id": key.arn, "type": "KMS"}]}],

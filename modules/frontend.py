@@ -84,7 +84,7 @@ class AmplifyApp(Service):
     def terraform(self, node: ServiceNode, ctx: ServiceContext) -> None:
         """App (no basic auth, security headers, SPA rewrite), production branch, role policy for logs."""
         body: dict[str, object] = {
-            "name": ctx.aws_name(max_len=255),
+            "name": ctx.physical_name("aws_amplify_app"),
             "description": self.description or f"archc: {node.id}",
             "platform": self.platform,
             "iam_service_role_arn": ctx.role.arn,

@@ -51,7 +51,7 @@ class SnsTopic(Service):
             "aws_sns_topic",
             "",
             {
-                "name": ctx.aws_name(max_len=256),
+                "name": ctx.physical_name("aws_sns_topic"),
                 # The AWS-managed key: SNS, SQS and Lambda deliveries work without a key policy of ours.
                 "kms_master_key_id": "alias/aws/sns",
                 **({"display_name": self.display_name} if self.display_name else {}),
@@ -101,8 +101,8 @@ class SqsQueue(Service):
 
     def _name(self, ctx: ServiceContext, suffix: str = "") -> str:
         if self.fifo:
-            return ctx.aws_name(suffix, max_len=75) + ".fifo"
-        return ctx.aws_name(suffix, max_len=80)
+            return ctx.physical_name("aws_sqs_queue", suffix, after=".fifo")
+        return ctx.physical_name("aws_sqs_queue", suffix)
 
     def _queue(self, ctx: ServiceContext, suffix: str, retention_days: int) -> dict[str, object]:
         return {

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 from pydantic import Field
 
 from modules import monitoring, support
-from modules.base import Facts, KindInfo, Problem, RefTo, Service
+from modules.base import Decision, Facts, KindInfo, Problem, RefTo, Service
 
 if TYPE_CHECKING:
     from compiler.ir import Edge, ServiceNode
@@ -59,7 +59,10 @@ class CloudWatch(Service):
         dashboard = ctx.add(
             "aws_cloudwatch_dashboard",
             "",
-            {"dashboard_name": ctx.aws_name(max_len=255), "dashboard_body": monitoring.dashboard_body([header])},
+            {
+                "dashboard_name": ctx.physical_name("aws_cloudwatch_dashboard", attribute="dashboard_name"),
+                "dashboard_body": monitoring.dashboard_body([header]),
+            },
         )
         ctx.output("dashboard", dashboard.attr("dashboard_arn"), f"ARN of the {node.id} dashboard.")
         if self.monitor_all:
@@ -113,7 +116,7 @@ class CloudWatch(Service):
             "aws_sns_topic",
             suffix,
             {
-                "name": ctx.aws_name(support.dashed(suffix), max_len=256),
+                "name": ctx.physical_name("aws_sns_topic", support.dashed(suffix)),
                 "kms_master_key_id": key.arn,
                 "tags": ctx.tags(support.dashed(suffix)),
             },
@@ -147,8 +150,8 @@ class CloudTrail(Service):
     kind: Literal["cloudtrail"]
     bucket: Annotated[str | None, RefTo(("s3",))] = Field(
         None,
-        description="The s3 service receiving the log files; the trail adds the bucket policy CloudTrail needs "
-        "(so that bucket must have no other policy, e.g. not be a CloudFront origin). Default: a dedicated logs bucket.",
+        description="The s3 service receiving the log files (encrypted with the trail's key); the trail adds the statements "
+        "CloudTrail needs to the bucket's policy. Default: a dedicated logs bucket.",
     )
     multi_region: bool = Field(True, description="Record API calls in every region, not only the architecture's.")
     s3_data_events: Literal["off", "write", "all"] = Field(
@@ -158,7 +161,7 @@ class CloudTrail(Service):
 
     def terraform(self, node: ServiceNode, ctx: ServiceContext) -> None:
         """Key, log group and delivery role, bucket (or policy on the given one), then the trail."""
-        name = ctx.aws_name(max_len=128)
+        name = ctx.physical_name("aws_cloudtrail")
         trail_arn = support.arn(ctx, "cloudtrail", f"trail/{name}")
         log_name = f"/aws/cloudtrail/{name}"
         key = support.kms_key(
@@ -206,41 +209,37 @@ class CloudTrail(Service):
 
     def _bucket(self, ctx: ServiceContext, trail_arn: str) -> tuple[Ref, Ref]:
         """The log bucket (given or dedicated) and the bucket policy letting this trail write."""
-        if self.bucket:
-            bucket = ctx.other(self.bucket).stack_ref("aws_s3_bucket")
-        else:
-            bucket = support.private_bucket(ctx, "", archive_days=self.archive_days)
+        bucket = ctx.other(self.bucket).stack_ref("aws_s3_bucket") if self.bucket else None
+        bucket = bucket or support.private_bucket(ctx, "", archive_days=self.archive_days)
         _, account_id = support.account(ctx)
         source = [{"test": "StringEquals", "variable": "aws:SourceArn", "values": [trail_arn]}]
         cloudtrail = [{"type": "Service", "identifiers": ["cloudtrail.amazonaws.com"]}]
-        doc = ctx.data(
-            "aws_iam_policy_document",
-            "bucket",
+        # A given bucket's policy may hold several trails' statements.
+        name = "".join(part.title() for part in ctx.node.id.split("-")) if self.bucket else ""
+        statements: list[dict[str, object]] = [
             {
-                "statement": [
-                    {
-                        "sid": "CloudTrailAclCheck",
-                        "actions": ["s3:GetBucketAcl"],
-                        "resources": [bucket.arn],
-                        "principals": cloudtrail,
-                        "condition": source,
-                    },
-                    {
-                        "sid": "CloudTrailWrite",
-                        "actions": ["s3:PutObject"],
-                        "resources": [f"{bucket.arn}/AWSLogs/{account_id}/*"],
-                        "principals": cloudtrail,
-                        "condition": [
-                            *source,
-                            {"test": "StringEquals", "variable": "s3:x-amz-acl", "values": ["bucket-owner-full-control"]},
-                        ],
-                    },
-                    support.deny_insecure_transport(bucket),
-                ]
+                "sid": f"CloudTrailAclCheck{name}",
+                "actions": ["s3:GetBucketAcl"],
+                "resources": [bucket.arn],
+                "principals": cloudtrail,
+                "condition": source,
             },
-        )
-        policy = ctx.add("aws_s3_bucket_policy", "bucket" if self.bucket else "", {"bucket": bucket.id, "policy": doc.attr("json")})
-        return bucket, policy
+            {
+                "sid": f"CloudTrailWrite{name}",
+                "actions": ["s3:PutObject"],
+                "resources": [f"{bucket.arn}/AWSLogs/{account_id}/*"],
+                "principals": cloudtrail,
+                "condition": [*source, {"test": "StringEquals", "variable": "s3:x-amz-acl", "values": ["bucket-owner-full-control"]}],
+            },
+            support.deny_insecure_transport(bucket),
+        ]
+        if self.bucket:  # the s3 service's one policy, shared with the other services it serves
+            from modules.storage import bucket_policy_statement  # a family file: imported on use
+
+            policies = [bucket_policy_statement(ctx.other(self.bucket), statement) for statement in statements]
+            return bucket, policies[0]
+        doc = ctx.data("aws_iam_policy_document", "bucket", {"statement": statements})
+        return bucket, ctx.add("aws_s3_bucket_policy", "", {"bucket": bucket.id, "policy": doc.attr("json")})
 
     def _selector(self, ctx: ServiceContext) -> dict[str, object]:
         selector: dict[str, object] = {"read_write_type": "All", "include_management_events": True}
@@ -280,6 +279,16 @@ def _trail_key_statements(ctx: ServiceContext, trail_arn: str) -> list[dict[str,
 
 
 SESSION_ENDPOINTS = ("ssm", "ssmmessages", "ec2messages")
+# The account's Session Manager preferences: a fixed document name, one per account and region.
+ACCOUNT_PREFERENCES = "SSM-SessionManagerRunShell"
+
+
+def _session_document_name(ctx: ServiceContext) -> str:
+    """A Session document of the service's own; SSM refuses names starting with aws, amazon or amzn."""
+    name = ctx.physical_name("aws_ssm_document", "sessions")
+    if name.lower().startswith(("aws", "amazon", "amzn")):
+        name = ctx.physical_name("aws_ssm_document", "sessions", before="archc-")
+    return name
 
 
 class SessionManager(Service):
@@ -306,6 +315,36 @@ class SessionManager(Service):
     )
     idle_timeout_minutes: int = Field(20, ge=1, le=60, description="End a session after this long without input.")
     max_session_minutes: int = Field(60, ge=1, le=1440, description="End any session after this long.")
+    account_preferences: bool = Field(
+        False,
+        description="Write these preferences into the account's Session Manager preferences (document "
+        "SSM-SessionManagerRunShell, one per account and region, used by the console and by sessions started without "
+        "--document-name). It often exists already (the console makes it), and apply then fails: import it first, and "
+        "say why under reasons. Default: a session document of this service's own.",
+    )
+
+    def relaxations(self) -> list[Decision]:
+        """Owning an account-wide singleton needs a reason."""
+        if not self.account_preferences:
+            return []
+        return [Decision("account_preferences", "true", f"not created: {ACCOUNT_PREFERENCES} is one per account and region", "")]
+
+    def after_apply(self, node: ServiceNode) -> tuple[str, ...]:
+        """The account's preferences, unless this service owns them."""
+        if self.account_preferences:
+            return (
+                f"If the account already had {ACCOUNT_PREFERENCES} in this region (the console creates it), apply fails with "
+                f"DocumentAlreadyExists: import it first, terraform import aws_ssm_document.{node.tf_name}_preferences "
+                f"{ACCOUNT_PREFERENCES}, then apply.",
+            )
+        return (
+            f"Start sessions with the session document of {node.id}: aws ssm start-session --target (instance id) "
+            f"--document-name (output {node.tf_name}_session_document). Its sessions are encrypted with the session key and "
+            "logged to the session log group.",
+            f"Sessions started from the console, or without --document-name, use the account's preferences ({ACCOUNT_PREFERENCES}, "
+            "one per account and region): set them once in Systems Manager, Session Manager, Preferences to the same key "
+            f"(output {node.tf_name}_session_key_arn) and log group, or set account_preferences: true so that this stack owns them.",
+        )
 
     def placement(self, reaches_vpc: bool) -> Literal["private", "outside"]:
         """In the private subnets when it has endpoints there."""
@@ -316,12 +355,11 @@ class SessionManager(Service):
         log_name = f"/aws/ssm/{ctx.aws_name('sessions')}"
         key = support.kms_key(ctx, "", f"archc: {node.id} Session Manager sessions", [support.logs_statement(ctx, log_name)])
         logs = support.log_group(ctx, "sessions", log_name, key.arn)
-        ctx.add(
+        document = ctx.add(
             "aws_ssm_document",
             "preferences",
             {
-                # Session Manager reads its preferences from this fixed name (one per account and region).
-                "name": "SSM-SessionManagerRunShell",
+                "name": ACCOUNT_PREFERENCES if self.account_preferences else _session_document_name(ctx),
                 "document_type": "Session",
                 "document_format": "JSON",
                 "content": json.dumps(self._preferences(key, logs), sort_keys=True),
@@ -335,6 +373,7 @@ class SessionManager(Service):
             if source.spec.info.principal:
                 self._grant(ctx, source, key, logs)
         ctx.output("session_key_arn", key.arn, f"KMS key encrypting {node.id} sessions.")
+        ctx.output("session_document", document.attr("name"), f"Session document of {node.id}: aws ssm start-session --document-name.")
 
     def arns(self, node: ServiceNode, ctx: ServiceContext) -> list[str]:
         """The session encryption key and the session log group."""

@@ -230,7 +230,7 @@ def alarm(target: ServiceNode, spec: dict[str, Any], ctx: ServiceContext, topic_
         suffix = f"{name}_{n}"
     summary = f"{target.id}: {spec['metric_name']} {spec['comparison_operator']} {spec['threshold']}"
     return suffix, {
-        "alarm_name": ctx.aws_name(support.dashed(suffix), max_len=255),
+        "alarm_name": ctx.physical_name("aws_cloudwatch_metric_alarm", support.dashed(suffix), attribute="alarm_name"),
         "alarm_description": str(spec.get("description") or summary),
         **{key: spec[key] for key in ("namespace", "metric_name", "dimensions", "statistic", "threshold", "comparison_operator")},
         "period": spec["period"],

@@ -8,13 +8,14 @@ methods (``attach_target_group``, ``api_integration``, ``origin``, ``alias``).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from pydantic import Field
 
-from modules.base import Decision, Facts, KindInfo, Problem, RefTo, Service
+from modules.base import LOG_DELIVERY, BucketUse, Decision, Facts, KindInfo, Problem, RefTo, Service
 from modules.network_kit import (
     ACM_ARN,
     CLOUDFRONT_ACM_ARN,
@@ -41,9 +42,25 @@ if TYPE_CHECKING:
     from compiler.terraform.context import Ref, ServiceContext
 
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"  # TLS 1.3 and 1.2 only
+# A path pattern that matches every request: the listener's default action, not a rule
+# (a rule would take the requests of every rule after it).
+CATCH_ALL = re.compile(r"^/\*+$")
 CLOUDFRONT_ZONE_ID = "Z2FDTNDATAQYW2"  # the hosted zone of every CloudFront distribution
 ALL_METHODS = ["DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"]
 READ_METHODS = ["GET", "HEAD", "OPTIONS"]
+# CloudFront Function (viewer request) of a single-page app's default behaviour: a path
+# whose last segment has no file extension is a client-side route, answered with the
+# app's shell; files and every other behaviour (APIs) keep their own answers and status.
+# ES 5.1 only, and no "${" or "%{" (Terraform templates).
+SPA_FUNCTION = """function handler(event) {
+  var request = event.request;
+  var last = request.uri.substring(request.uri.lastIndexOf('/') + 1);
+  if (last.indexOf('.') === -1) {
+    request.uri = '/index.html';
+  }
+  return request;
+}
+"""
 # API Gateway access log fields; "$context..." are API Gateway variables, not Terraform's.
 ACCESS_LOG = {
     "requestId": "$context.requestId",
@@ -95,9 +112,17 @@ class LoadBalancer(Service):
     ssl_policy: str = Field(TLS_POLICY, description="TLS policy of the HTTPS listener.")
     idle_timeout: int = Field(60, ge=1, le=4000, description="Seconds a connection may stay idle.")
     access_logs: Annotated[str | None, RefTo(("s3",))] = Field(
-        None, description="An s3 service receiving access logs (it must use SSE-S3 encryption; the ALB adds the bucket policy)."
+        None,
+        description="An s3 service receiving access logs; ALB log delivery writes SSE-S3 objects only, so that bucket "
+        "uses SSE-S3 (its encryption setting, if given, must be sse-s3), and the ALB adds its statements to the bucket policy.",
     )
     deletion_protection: bool = Field(True, description="Refuse to delete the load balancer until this is turned off.")
+
+    def bucket_uses(self, me: str, bucket: str, vias: tuple[str, ...]) -> tuple[BucketUse, ...]:
+        """ELB log delivery writes into the access_logs bucket, with SSE-S3 only."""
+        if self.access_logs != bucket:
+            return ()
+        return (BucketUse(f"alb '{me}' delivers its access logs here, and ELB log delivery writes SSE-S3 objects only", None),)
 
     def _mode(self) -> str:
         return self.listeners or ("https" if self.certificate_arn else "http")
@@ -127,12 +152,20 @@ class LoadBalancer(Service):
             problems.append(
                 Problem("conflict", "listeners: http serves no certificate; use https or https-only with certificate_arn", "listeners")
             )
-        return problems + path_problems(facts, "an ALB", re.compile(r"^/\S{0,127}$").match, "'/api/*'")
+        defaults = [p for p in facts.routes if p is None or CATCH_ALL.match(p)]
+        if len(defaults) > 1:
+            message = (
+                "only one connection from an ALB may be its default route (no path, or a path matching everything such as "
+                "'/*'); give the others a path such as '/api/*'"
+            )
+            problems.append(Problem("connection", message))
+        ruled = dataclasses.replace(facts, routes=tuple(p for p in facts.routes if p is not None and not CATCH_ALL.match(p)))
+        return problems + path_problems(ruled, "an ALB", re.compile(r"^/\S{0,127}$").match, "'/api/*'")
 
     def terraform(self, node: ServiceNode, ctx: ServiceContext) -> None:
         """The load balancer, its listeners, and its ingress from the internet."""
         body: dict[str, object] = {
-            "name": ctx.aws_name(max_len=32),
+            "name": ctx.physical_name("aws_lb"),
             "load_balancer_type": "application",
             "internal": self.internal,
             "subnets": ctx.subnet_ids(),
@@ -144,7 +177,8 @@ class LoadBalancer(Service):
             "tags": ctx.tags(),
         }
         if self.access_logs:
-            body["access_logs"] = [{"bucket": elb_log_bucket(ctx, self.access_logs), "prefix": node.id, "enabled": True}]
+            bucket, policy = elb_log_bucket(ctx, self.access_logs)
+            body |= {"access_logs": [{"bucket": bucket, "prefix": node.id, "enabled": True}], "depends_on": [policy]}
         lb = ctx.add("aws_lb", "", body)
         self._listeners(ctx, lb)
         if not self.internal:
@@ -219,21 +253,22 @@ class LoadBalancer(Service):
             )
 
     def connect(self, edge: Edge, target: ServiceNode, ctx: ServiceContext) -> None:
-        """A target group for ``target``, and the listener's default action or a path rule to it."""
+        """A target group for ``target``, and the listener's default action (no path, or a path
+        matching everything) or a path rule to it, ahead of the rules for less specific paths."""
         group = self._target_group(edge, target, ctx)
         action = [{"type": "forward", "target_group_arn": group.arn}]
         listener = self._listener(ctx)
-        if edge.path is None:
+        if edge.path is None or CATCH_ALL.match(edge.path):
             ctx.stack.body(listener)["default_action"] = action
             return
-        ruled = [e for e in routes_via(ctx, "lb-target") if e.path is not None]
+        ruled = [e for e in routes_via(ctx, "lb-target") if e.path is not None and not CATCH_ALL.match(e.path)]
         ctx.add(
             "aws_lb_listener_rule",
             free_suffix(ctx, "aws_lb_listener_rule", target.tf_name),
             {
                 "listener_arn": listener.arn,
-                # Model order decides: list more specific paths first.
-                "priority": 10 * (ruled.index(edge) + 1),
+                # The ALB tries rules lowest priority first: the most specific path first.
+                "priority": 10 * (sorted(ruled, key=lambda e: _specificity(str(e.path))).index(edge) + 1),
                 "action": action,
                 "condition": [{"path_pattern": [{"values": [edge.path]}]}],
                 "tags": ctx.tags(target.id),
@@ -250,7 +285,7 @@ class LoadBalancer(Service):
                 return existing
             suffix, name = f"{suffix}_{port}", f"{name}-{port}"
         kind = target.spec.target_type()
-        body: dict[str, object] = {"name": ctx.aws_name(name, max_len=32), "target_type": kind, "tags": ctx.tags(name)}
+        body: dict[str, object] = {"name": ctx.physical_name("aws_lb_target_group", name), "target_type": kind, "tags": ctx.tags(name)}
         if kind != "lambda":  # a Lambda target has no port, protocol or VPC
             health = {"enabled": True, "path": target.spec.health_check_path(), "matcher": "200-399", "protocol": "HTTP", "interval": 30}
             body |= {"port": port, "protocol": "HTTP", "protocol_version": "HTTP1", "vpc_id": ctx.vpc_id, "health_check": [health]}
@@ -303,6 +338,17 @@ class LoadBalancer(Service):
         return body
 
 
+def _specificity(path: str) -> tuple[int, int]:
+    """Sort key of ALB path patterns, most specific first: more literal characters, then fewer
+    wildcards (ties keep the model's order).
+
+    >>> sorted(["/api/*", "/api/intrusions/*", "/api/v?/health"], key=_specificity)
+    ['/api/intrusions/*', '/api/v?/health', '/api/*']
+    """
+    wildcards = path.count("*") + path.count("?")
+    return -(len(path) - wildcards), wildcards
+
+
 class HttpApi(Service):
     """An API Gateway HTTP API with a $default stage, throttling and access logs."""
 
@@ -345,7 +391,7 @@ class HttpApi(Service):
     def terraform(self, node: ServiceNode, ctx: ServiceContext) -> None:
         """The API, its logged and throttled $default stage, JWT authorizer and custom domain."""
         body: dict[str, object] = {
-            "name": ctx.aws_name(max_len=128),
+            "name": ctx.physical_name("aws_apigatewayv2_api"),
             "protocol_type": "HTTP",
             "description": f"archc: {node.id}",
             "tags": ctx.tags(),
@@ -385,7 +431,7 @@ class HttpApi(Service):
                 "",
                 {
                     "api_id": api.id,
-                    "name": ctx.aws_name("jwt", max_len=128),
+                    "name": ctx.physical_name("aws_apigatewayv2_authorizer", "jwt"),
                     "authorizer_type": "JWT",
                     "identity_sources": ["$request.header.Authorization"],
                     "jwt_configuration": [jwt],
@@ -474,10 +520,31 @@ class Distribution(Service):
     default_root_object: str | None = Field(
         None, description="Object served for '/'; default: index.html when the default origin is a website bucket."
     )
-    spa: bool = Field(False, description="Answer 403/404 with /index.html and 200 (single-page apps with client-side routing).")
-    access_logs: Annotated[str | None, RefTo(("s3",))] = Field(
-        None, description="An s3 service receiving access logs (standard logging v2; CloudWatch Logs adds its bucket policy statement)."
+    spa: bool = Field(
+        False,
+        description="Single-page app with client-side routing: the default behaviour (a bucket) answers paths without a "
+        "file extension with /index.html (a CloudFront Function on viewer requests); other paths, e.g. /api/*, keep "
+        "their origin's answers and status codes.",
     )
+    access_logs: Annotated[str | None, RefTo(("s3",))] = Field(
+        None,
+        description="An s3 service receiving access logs (standard logging v2, delivered by CloudWatch Logs: the bucket's "
+        "policy and, with a customer managed key, its key policy let delivery.logs.amazonaws.com write).",
+    )
+
+    def bucket_uses(self, me: str, bucket: str, vias: tuple[str, ...]) -> tuple[BucketUse, ...]:
+        """An origin bucket is read by CloudFront itself (origin access control); access logs are delivered by CloudWatch Logs."""
+        uses = []
+        if "origin" in vias:
+            uses.append(
+                BucketUse(
+                    f"cloudfront '{me}' reads its objects through an origin access control, which cannot use the AWS managed key",
+                    "cloudfront.amazonaws.com",
+                )
+            )
+        if self.access_logs == bucket:
+            uses.append(BucketUse(f"cloudfront '{me}' delivers its access logs here (CloudWatch Logs delivery)", LOG_DELIVERY))
+        return tuple(uses)
 
     def check(self, facts: Facts) -> list[Problem]:
         """Aliases need a certificate; at least one origin; one default; valid path patterns."""
@@ -512,10 +579,6 @@ class Distribution(Service):
         }
         if self.aliases:
             body["aliases"] = self.aliases
-        if self.spa:
-            body["custom_error_response"] = [
-                {"error_code": c, "response_code": 200, "response_page_path": "/index.html"} for c in (403, 404)
-            ]
         acl = web_acl_arn(ctx)
         if acl:
             body["web_acl_id"] = acl
@@ -534,6 +597,8 @@ class Distribution(Service):
         behaviour = self._behaviour(ctx, origin)
         routes = routes_via(ctx, "origin")
         if edge is next((e for e in routes if e.path is None), routes[0]):
+            if self.spa:
+                behaviour["function_association"] = [{"event_type": "viewer-request", "function_arn": self._spa(ctx, target, origin)}]
             body["default_cache_behavior"] = [behaviour]
             root = self.default_root_object or ("index.html" if getattr(target.spec, "purpose", None) == "website" else None)
             if root:
@@ -556,6 +621,28 @@ class Distribution(Service):
         if dynamic:  # the origin checks its own Host name (API Gateway, ALB certificates)
             behaviour["origin_request_policy_id"] = self._policy(ctx, "origin_request", "Managed-AllViewerExceptHostHeader")
         return behaviour
+
+    def _spa(self, ctx: ServiceContext, target: ServiceNode, origin: dict[str, Any]) -> str:
+        """The published CloudFront Function serving /index.html for client-side routes (default behaviour only)."""
+        if "custom_origin_config" in origin:
+            fail(
+                ctx,
+                f"spa: true serves /index.html from the default behaviour's bucket, but '{ctx.node.id}' sends its default "
+                f"route to {target.kind} '{target.id}', which routes its own paths; connect the app's bucket without a path, "
+                "or set spa: false",
+            )
+        function = ctx.add(
+            "aws_cloudfront_function",
+            "spa",
+            {
+                "name": ctx.physical_name("aws_cloudfront_function", "spa"),
+                "runtime": "cloudfront-js-2.0",
+                "comment": "archc: client-side routes of the single-page app get /index.html",
+                "publish": True,
+                "code": SPA_FUNCTION,
+            },
+        )
+        return function.arn
 
     @staticmethod
     def _policy(ctx: ServiceContext, what: str, name: str) -> str:

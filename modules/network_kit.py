@@ -120,13 +120,22 @@ def vpc_link(api: ServiceContext, target: ServiceContext, port: int) -> Ref:
     """The API's VPC link into the target's subnets (made on first use), and the rules letting it reach the target."""
     link, group = api.stack_ref("aws_apigatewayv2_vpc_link"), api.stack_ref("aws_security_group", "vpc_link")
     if not api.stack.has(link):
-        sg = {"name": api.aws_name("vpc-link", max_len=255), "description": f"archc: VPC link of {api.node.id}", "vpc_id": api.vpc_id}
+        sg = {
+            "name": api.physical_name("aws_security_group", "vpc-link"),
+            "description": f"archc: VPC link of {api.node.id}",
+            "vpc_id": api.vpc_id,
+        }
         api.add("aws_security_group", "vpc_link", {**sg, "tags": api.tags("vpc-link")})
         subnets = target.subnet_ids()
         api.add(
             "aws_apigatewayv2_vpc_link",
             "",
-            {"name": api.aws_name(max_len=128), "security_group_ids": [group.id], "subnet_ids": subnets, "tags": api.tags()},
+            {
+                "name": api.physical_name("aws_apigatewayv2_vpc_link"),
+                "security_group_ids": [group.id],
+                "subnet_ids": subnets,
+                "tags": api.tags(),
+            },
         )
     rule = {"from_port": port, "to_port": port, "ip_protocol": "tcp", "description": f"{api.node.id} -> {target.node.id}: VPC link"}
     target.add(
@@ -142,25 +151,31 @@ def vpc_link(api: ServiceContext, target: ServiceContext, port: int) -> Ref:
     return link
 
 
-def elb_log_bucket(ctx: ServiceContext, bucket_service: str) -> str:
-    """The name of an s3 service's bucket, after letting ELB log delivery write this service's prefix."""
-    bucket = ctx.other(bucket_service).stack_ref("aws_s3_bucket")
+def elb_log_bucket(ctx: ServiceContext, bucket_service: str) -> tuple[str, str]:
+    """The name of an s3 service's bucket and the address of its policy, after letting ELB log delivery
+    write this service's prefix (statements in the bucket's one policy; the bucket uses SSE-S3, see the
+    load balancer's bucket_uses). ELB checks that policy when access logs are turned on: depend on it."""
+    from modules.storage import bucket_policy_statement  # a family file: imported on use
+
+    target = ctx.other(bucket_service)
+    bucket = target.stack_ref("aws_s3_bucket")
     principal = {"type": "Service", "identifiers": ["logdelivery.elasticloadbalancing.amazonaws.com"]}
     write = {"actions": ["s3:PutObject"], "resources": [f"{bucket.arn}/{ctx.node.id}/AWSLogs/*"]}
-    statements: list[dict[str, object]] = [{"sid": "ElbLogDelivery", **write, "principals": [principal]}]
+    name = "".join(part.title() for part in ctx.node.id.split("-"))  # one statement per load balancer
+    policy = bucket_policy_statement(target, {"sid": f"ElbLogDelivery{name}", **write, "principals": [principal]})
     if ctx.arch.region not in ELB_PRINCIPAL_REGIONS:
         account = ctx.data("aws_elb_service_account", "", {})
-        statements.append({"sid": "ElbAccountLogDelivery", **write, "principals": [{"type": "AWS", "identifiers": [account.arn]}]})
-    doc = ctx.data("aws_iam_policy_document", "access_logs", {"statement": statements})
-    ctx.add("aws_s3_bucket_policy", "access_logs", {"bucket": bucket.id, "policy": doc.attr("json")})
-    return bucket.id
+        principals = [{"type": "AWS", "identifiers": [account.arn]}]
+        bucket_policy_statement(target, {"sid": f"ElbAccountLogDelivery{name}", **write, "principals": principals})
+    return bucket.id, policy.address
 
 
 def cloudfront_logging(ctx: ServiceContext, distribution: Ref, bucket_service: str) -> None:
     """Standard logging v2 of a distribution to an s3 service (CloudWatch Logs delivery, in us-east-1):
     unlike legacy logging it needs no bucket ACLs, which archc's buckets disable."""
     bucket = ctx.other(bucket_service).stack_ref("aws_s3_bucket")
-    name = ctx.aws_name("access", max_len=60)
+    # The source and the destination share one name: both types allow 60 characters.
+    name = ctx.physical_name("aws_cloudwatch_log_delivery_source", "access")
     source = ctx.add(
         "aws_cloudwatch_log_delivery_source",
         "access",
@@ -178,10 +193,16 @@ def cloudfront_logging(ctx: ServiceContext, distribution: Ref, bucket_service: s
         },
         provider="us_east_1",
     )
+    # The bucket's policy (and key) let log delivery write: in place before the delivery starts.
+    target = ctx.other(bucket_service)
+    ready = [
+        target.stack_ref("aws_s3_bucket_policy").address,
+        target.stack_ref("aws_s3_bucket_server_side_encryption_configuration").address,
+    ]
     ctx.add(
         "aws_cloudwatch_log_delivery",
         "access",
-        {"delivery_source_name": source.attr("name"), "delivery_destination_arn": destination.arn},
+        {"delivery_source_name": source.attr("name"), "delivery_destination_arn": destination.arn, "depends_on": ready},
         provider="us_east_1",
     )
 
@@ -203,7 +224,10 @@ def zone_query_logs(ctx: ServiceContext, zone: Ref, domain: str) -> None:
     policy = ctx.add(
         "aws_cloudwatch_log_resource_policy",
         "queries",
-        {"policy_name": ctx.aws_name("queries", max_len=255), "policy_document": doc.attr("json")},
+        {
+            "policy_name": ctx.physical_name("aws_cloudwatch_log_resource_policy", "queries", attribute="policy_name"),
+            "policy_document": doc.attr("json"),
+        },
         provider="us_east_1",
     )
     body = {"zone_id": zone.attr("zone_id"), "cloudwatch_log_group_arn": logs.arn, "depends_on": [policy.address]}

@@ -84,7 +84,7 @@ class WebAcl(Service):
             "aws_wafv2_web_acl",
             "",
             {
-                "name": ctx.aws_name(max_len=128),
+                "name": ctx.physical_name("aws_wafv2_web_acl"),
                 "description": f"archc: {node.id}",
                 "scope": scope,
                 "default_action": [{"allow": [{}]}],
@@ -197,7 +197,7 @@ class UserPool(Service):
         """The user pool, its app client and the optional hosted sign-in domain."""
         pool = ctx.add("aws_cognito_user_pool", "", self._pool_body(ctx))
         client: dict[str, object] = {
-            "name": ctx.aws_name("client", max_len=128),
+            "name": ctx.physical_name("aws_cognito_user_pool_client", "client"),
             "user_pool_id": pool.id,
             "generate_secret": self.client_secret,
             "explicit_auth_flows": ["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],  # no plain-password flow
@@ -235,7 +235,7 @@ class UserPool(Service):
         if self.tier != "lite":
             password["password_history_size"] = 5  # not in the lite plan
         body: dict[str, object] = {
-            "name": ctx.aws_name(max_len=128),
+            "name": ctx.physical_name("aws_cognito_user_pool"),
             "user_pool_tier": self.tier.upper(),
             "username_attributes": ["email"],
             "auto_verified_attributes": ["email"],

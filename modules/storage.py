@@ -7,11 +7,14 @@ from typing import TYPE_CHECKING, ClassVar, Literal
 from pydantic import Field
 
 from modules import support
-from modules.base import Decision, KindInfo, Service
+from modules.base import LOG_DELIVERY, BucketUse, Decision, Facts, KindInfo, Problem, Service, bucket_uses_of
 
 if TYPE_CHECKING:
     from compiler.ir import Edge, ServiceNode
-    from compiler.terraform.context import ServiceContext
+    from compiler.terraform.context import Ref, ServiceContext
+
+Encryption = Literal["kms-aws-managed", "kms-customer", "sse-s3"]
+KEY_USE = ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"]
 
 
 class S3Bucket(Service):
@@ -39,6 +42,37 @@ class S3Bucket(Service):
     expire_days: int | None = Field(None, ge=1, le=36500, description="Delete objects after this many days (none: keep).")
     archive_days: int | None = Field(None, ge=1, le=36500, description="Move objects to Glacier after this many days.")
     force_destroy: bool = Field(False, description="Let terraform destroy a non-empty bucket.")
+    encryption: Encryption | None = Field(
+        None,
+        description="Server-side encryption: kms-aws-managed (SSE-KMS under the AWS managed key aws/s3), kms-customer "
+        "(SSE-KMS under a key of the bucket's own, whose key policy lets in the AWS services that use the bucket), "
+        "sse-s3 (S3 managed keys). Default: kms-aws-managed; kms-customer when CloudFront reads the bucket or log delivery "
+        "writes into it (the AWS managed key cannot grant them); sse-s3 when an ALB delivers its access logs here.",
+    )
+
+    def check(self, facts: Facts) -> list[Problem]:
+        """An encryption the model asks for must suit every AWS service that uses the bucket."""
+        problems: dict[str, Problem] = {}
+        for use in facts.bucket_uses if self.encryption else ():
+            fits = ("sse-s3",) if use.key_principal is None else ("kms-customer", "sse-s3")
+            if self.encryption not in fits:
+                message = f"encryption: {self.encryption} does not work for this bucket: {use.who}; use {' or '.join(fits)}"
+                problems.setdefault(message, Problem("conflict", message + " (or leave encryption out)", "encryption"))
+        return list(problems.values())
+
+    def encryption_for(self, uses: tuple[BucketUse, ...]) -> Encryption:
+        """The model's choice, else the first that every AWS service using the bucket can work with."""
+        if self.encryption:
+            return self.encryption
+        if any(use.key_principal is None for use in uses):
+            return "sse-s3"
+        return "kms-customer" if uses else "kms-aws-managed"
+
+    def _uses(self, node: ServiceNode, ctx: ServiceContext) -> tuple[BucketUse, ...]:
+        services = ((sid, other.spec) for sid, other in ctx.arch.services.items())
+        connections = ((e.source, e.target, e.via) for e in ctx.arch.edges)
+        flow_logs = ctx.arch.network.flow_logs
+        return bucket_uses_of(node.id, services, connections, flow_logs if flow_logs != "cloudwatch" else None)
 
     def connect(self, edge: Edge, target: ServiceNode, ctx: ServiceContext) -> None:
         """New objects notify ``target`` ("notify"): one notification resource per bucket, a block per target."""
@@ -56,15 +90,22 @@ class S3Bucket(Service):
         body["depends_on"].append(after)
 
     def relaxations(self) -> list[Decision]:
-        """Unversioned buckets relax versioning."""
-        return [] if self.versioning else [Decision("versioning", "false", "true", "", ("CKV_AWS_21",))]
+        """Unversioned buckets relax versioning; asking for SSE-S3 relaxes KMS."""
+        relaxed = [] if self.versioning else [Decision("versioning", "false", "true", "", ("CKV_AWS_21",))]
+        if self.encryption == "sse-s3":
+            relaxed.append(Decision("encryption", "sse-s3", "SSE-KMS", "", ("CKV_AWS_145",)))
+        return relaxed
 
     def terraform(self, node: ServiceNode, ctx: ServiceContext) -> None:
         """Bucket plus its encryption, versioning, ownership and public-access block."""
         bucket = ctx.add(
             "aws_s3_bucket",
             "",
-            {"bucket_prefix": ctx.aws_name(max_len=37) + "-", "force_destroy": self.force_destroy, "tags": ctx.tags()},
+            {
+                "bucket_prefix": ctx.physical_name("aws_s3_bucket", attribute="bucket_prefix", after="-"),
+                "force_destroy": self.force_destroy,
+                "tags": ctx.tags(),
+            },
         )
         ctx.add(
             "aws_s3_bucket_public_access_block",
@@ -78,14 +119,7 @@ class S3Bucket(Service):
             },
         )
         ctx.add("aws_s3_bucket_ownership_controls", "", {"bucket": bucket.id, "rule": [{"object_ownership": "BucketOwnerEnforced"}]})
-        ctx.add(
-            "aws_s3_bucket_server_side_encryption_configuration",
-            "",
-            {
-                "bucket": bucket.id,
-                "rule": [{"apply_server_side_encryption_by_default": [{"sse_algorithm": "aws:kms"}], "bucket_key_enabled": True}],
-            },
-        )
+        self._encryption(node, ctx, bucket)
         ctx.add(
             "aws_s3_bucket_versioning",
             "",
@@ -114,6 +148,48 @@ class S3Bucket(Service):
         ctx.add("aws_s3_bucket_lifecycle_configuration", "", {"bucket": bucket.id, "rule": rules})
         ctx.output("bucket", bucket.id, f"Name of the {node.id} bucket.")
 
+    def _encryption(self, node: ServiceNode, ctx: ServiceContext, bucket: Ref) -> None:
+        """Default encryption as chosen for the bucket's users; for log delivery, the policies it needs."""
+        uses = self._uses(node, ctx)
+        mode = self.encryption_for(uses)
+        rule: dict[str, object] = {"apply_server_side_encryption_by_default": [{"sse_algorithm": "AES256"}]}
+        if mode != "sse-s3":
+            default: dict[str, object] = {"sse_algorithm": "aws:kms"}
+            if mode == "kms-customer":
+                default["kms_master_key_id"] = self._key(node, ctx, uses).arn
+            rule = {"apply_server_side_encryption_by_default": [default], "bucket_key_enabled": True}
+        ctx.add("aws_s3_bucket_server_side_encryption_configuration", "", {"bucket": bucket.id, "rule": [rule]})
+        if any(use.key_principal == LOG_DELIVERY for use in uses):
+            for statement in _log_delivery_statements(ctx, bucket):
+                bucket_policy_statement(ctx, statement)
+
+    def _key(self, node: ServiceNode, ctx: ServiceContext, uses: tuple[BucketUse, ...]) -> Ref:
+        """The bucket's own key: usable through S3 by this account (as the AWS managed key is), and by
+        log delivery when logs come here; CloudFront distributions add theirs (``origin``)."""
+        partition, account_id = support.account(ctx)
+        through_s3: dict[str, object] = {
+            "sid": "AccountThroughS3",
+            "actions": KEY_USE,
+            "resources": ["*"],
+            "principals": [{"type": "AWS", "identifiers": ["*"]}],
+            "condition": [
+                {"test": "StringEquals", "variable": "kms:CallerAccount", "values": [account_id]},
+                {"test": "StringEquals", "variable": "kms:ViaService", "values": [f"s3.{ctx.arch.region}.amazonaws.com"]},
+            ],
+        }
+        statements: list[dict[str, object]] = [through_s3]
+        if any(use.key_principal == LOG_DELIVERY for use in uses):
+            statements.append(
+                {
+                    "sid": "LogDelivery",
+                    "actions": KEY_USE,
+                    "resources": ["*"],
+                    "principals": [{"type": "Service", "identifiers": [LOG_DELIVERY]}],
+                    "condition": _log_delivery_source(partition, account_id),
+                }
+            )
+        return support.kms_key(ctx, "", f"archc: objects of the {node.id} bucket", statements)
+
     def arns(self, node: ServiceNode, ctx: ServiceContext) -> list[str]:
         """The bucket and its objects."""
         arn = ctx.stack_ref("aws_s3_bucket").arn
@@ -128,29 +204,78 @@ class S3Bucket(Service):
             "aws_cloudfront_origin_access_control",
             f"from_{source.tf_name}",
             {
-                "name": ctx.aws_name(source.id, max_len=64),
+                "name": ctx.physical_name("aws_cloudfront_origin_access_control", source.id),
                 "origin_access_control_origin_type": "s3",
                 "signing_behavior": "always",
                 "signing_protocol": "sigv4",
             },
         )
         distribution = ctx.other(source.id).stack_ref("aws_cloudfront_distribution")
-        statement = {
-            # One statement per distribution; a bucket has one policy, so a second
-            # distribution adds its statement to the first one's policy document.
-            "sid": "CloudFrontReadOnly" + "".join(part.title() for part in source.id.split("-")),
-            "actions": ["s3:GetObject"],
-            "resources": [f"{bucket.arn}/*"],
+        cloudfront = {
             "principals": [{"type": "Service", "identifiers": ["cloudfront.amazonaws.com"]}],
             "condition": [{"test": "StringEquals", "variable": "AWS:SourceArn", "values": [distribution.arn]}],
         }
-        document = Ref("data.aws_iam_policy_document", ctx.tf("cloudfront"))
-        if ctx.stack.has(document):
-            ctx.stack.body(document)["statement"].append(statement)
-        else:
-            document = ctx.data("aws_iam_policy_document", "cloudfront", {"statement": [statement]})
-            ctx.add("aws_s3_bucket_policy", "", {"bucket": bucket.id, "policy": document.attr("json")})
+        name = "".join(part.title() for part in source.id.split("-"))  # one statement per distribution
+        bucket_policy_statement(
+            ctx, {"sid": f"CloudFrontReadOnly{name}", "actions": ["s3:GetObject"], "resources": [f"{bucket.arn}/*"], **cloudfront}
+        )
+        if self.encryption_for(self._uses(node, ctx)) == "kms-customer":  # the distribution decrypts what it reads
+            key_policy = Ref("data.aws_iam_policy_document", ctx.tf("key"))
+            ctx.stack.body(key_policy)["statement"].append(
+                {"sid": f"CloudFrontDecrypt{name}", "actions": ["kms:Decrypt"], "resources": ["*"], **cloudfront}
+            )
         return {"domain_name": bucket.attr("bucket_regional_domain_name"), "origin_id": node.id, "origin_access_control_id": oac.id}
+
+
+def bucket_policy_statement(bucket: ServiceContext, statement: dict[str, object]) -> Ref:
+    """Add ``statement`` to the policy of an s3 service's bucket (made on first use); returns the policy.
+
+    A bucket has one policy: every service that lets an AWS service in (CloudFront, ELB and
+    CloudWatch Logs delivery, CloudTrail) adds to it, where a policy of its own would
+    replace the others' on apply. A statement already there (same sid) is not repeated.
+    """
+    from compiler.terraform.context import Ref  # at run time only: validation needs none of emit
+
+    document, policy = Ref("data.aws_iam_policy_document", bucket.tf("policy")), Ref("aws_s3_bucket_policy", bucket.tf())
+    if not bucket.stack.has(document):  # owned by the bucket; traced to the connection that asked first, if any
+        bucket.data("aws_iam_policy_document", "policy", {"statement": []})
+        bucket.add("aws_s3_bucket_policy", "", {"bucket": bucket.stack_ref("aws_s3_bucket").id, "policy": document.attr("json")})
+    statements = bucket.stack.body(document)["statement"]
+    if all(s.get("sid") != statement.get("sid") for s in statements):
+        statements.append(statement)
+    return policy
+
+
+def _log_delivery_source(partition: str, account_id: str) -> list[dict[str, object]]:
+    """Conditions on CloudWatch Logs delivery: this account's log sources (flow logs here, CloudFront's in us-east-1)."""
+    return [
+        {"test": "StringEquals", "variable": "aws:SourceAccount", "values": [account_id]},
+        {"test": "ArnLike", "variable": "aws:SourceArn", "values": [f"arn:{partition}:logs:*:{account_id}:*"]},
+    ]
+
+
+def _log_delivery_statements(ctx: ServiceContext, bucket: Ref) -> list[dict[str, object]]:
+    """The bucket policy statements CloudWatch Logs delivery needs (AWS would append them itself
+    when the delivery is created, and the next apply would remove them again)."""
+    partition, account_id = support.account(ctx)
+    delivery = {"principals": [{"type": "Service", "identifiers": [LOG_DELIVERY]}]}
+    source = _log_delivery_source(partition, account_id)
+    return [
+        {
+            "sid": "AWSLogDeliveryAclCheck",
+            "actions": ["s3:GetBucketAcl", "s3:ListBucket"],
+            "resources": [bucket.arn],
+            **delivery,
+            "condition": source,
+        },
+        {
+            "sid": "AWSLogDeliveryWrite",
+            "actions": ["s3:PutObject"],
+            "resources": [f"{bucket.arn}/AWSLogs/{account_id}/*"],
+            **delivery,
+            "condition": [{"test": "StringEquals", "variable": "s3:x-amz-acl", "values": ["bucket-owner-full-control"]}, *source],
+        },
+    ]
 
 
 class EfsFileSystem(Service):
@@ -173,7 +298,7 @@ class EfsFileSystem(Service):
     def terraform(self, node: ServiceNode, ctx: ServiceContext) -> None:
         """File system (encrypted), backups on, one mount target per AZ."""
         body: dict[str, object] = {
-            "creation_token": ctx.aws_name(),
+            "creation_token": ctx.physical_name("aws_efs_file_system", attribute="creation_token"),
             "encrypted": True,
             "kms_key_id": support.data_key(ctx),
             "performance_mode": self.performance_mode,

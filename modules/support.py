@@ -99,7 +99,10 @@ def kms_key(ctx: ServiceContext, suffix: str, description: str, statements: list
         provider=provider,
     )
     ctx.add(
-        "aws_kms_alias", suffix, {"name": f"alias/{ctx.aws_name(dashed(suffix), max_len=200)}", "target_key_id": key.id}, provider=provider
+        "aws_kms_alias",
+        suffix,
+        {"name": ctx.physical_name("aws_kms_alias", dashed(suffix), before="alias/"), "target_key_id": key.id},
+        provider=provider,
     )
     return key
 
@@ -120,7 +123,11 @@ def private_bucket(ctx: ServiceContext, suffix: str, *, key_arn: str | None = No
     bucket = ctx.add(
         "aws_s3_bucket",
         suffix,
-        {"bucket_prefix": ctx.aws_name(dashed(suffix), max_len=37) + "-", "force_destroy": False, "tags": ctx.tags(dashed(suffix))},
+        {
+            "bucket_prefix": ctx.physical_name("aws_s3_bucket", dashed(suffix), attribute="bucket_prefix", after="-"),
+            "force_destroy": False,
+            "tags": ctx.tags(dashed(suffix)),
+        },
     )
     ctx.add(
         "aws_s3_bucket_public_access_block",

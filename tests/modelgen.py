@@ -35,7 +35,7 @@ HELPERS: dict[str, dict[str, Any]] = {"store": {"kind": "s3"}, "cluster": {"kind
 REQUIRED: dict[str, dict[str, Any]] = {
     "athena": {"results": "store"},
     "firehose": {"destination": "store"},
-    "ecs-service": {"cluster": "cluster", "image": "public.ecr.aws/nginx/nginx:1.27"},
+    "ecs-service": {"cluster": "cluster"},
     "dynamodb": {"hash_key": "id"},
     "route53": {"domain": "example.com"},
 }

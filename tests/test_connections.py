@@ -26,7 +26,7 @@ NEEDS: dict[str, tuple[str, dict[str, str], tuple[str, ...]]] = {
     "athena": ("results: results", {"results": "kind: s3"}, ()),
     "codedeploy": ("", {"fleet": "kind: asg"}, ("{id} -> fleet",)),
     "dynamodb": ("hash_key: id", {}, ()),
-    "ecs-service": ("cluster: cluster, image: public.ecr.aws/nginx/nginx:1.27", {"cluster": "kind: ecs-cluster"}, ()),
+    "ecs-service": ("cluster: cluster", {"cluster": "kind: ecs-cluster"}, ()),
     "firehose": ("destination: sink", {"sink": "kind: s3"}, ()),
 }
 SOURCES = sorted(k for k, cls in CATALOG.items() if cls.info.needs == "network")

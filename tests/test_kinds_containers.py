@@ -10,7 +10,7 @@ from typing import Any
 from tests.kinds_helpers import assert_plans, build, error
 
 CLUSTER = "kind: ecs-cluster"
-IMAGE = "public.ecr.aws/nginx/nginx:1.27"
+IMAGE = "123456789012.dkr.ecr.eu-west-3.amazonaws.com/shop:1.4.2"
 
 HTTP_OK = "reasons: {listeners: plain HTTP in a test}"  # an ALB without a certificate must say why
 
@@ -258,19 +258,61 @@ def test_ecs_services_call_each_other(tmp_path: Path) -> None:
 
 
 def test_ecs_service_bad_settings(tmp_path: Path) -> None:
-    assert error(tmp_path, {"apps": CLUSTER, "api": "kind: ecs-service, cluster: apps"}) == (
-        "model.yaml:8:7: error[missing]: an ecs-service needs 'image' (e.g. public.ecr.aws/nginx/nginx:1.27) "
-        "or 'repository' (an ecr service)"
+    assert error(tmp_path, {"apps": CLUSTER, "api": "kind: ecs-service, cluster: apps, image: shop, memory: 4096"}) == (
+        "model.yaml:8:68: error[value]: memory 4096 does not fit cpu 256: use 512 to 2048 MiB in steps of 512"
     )
-    assert error(tmp_path, {"apps": CLUSTER, "api": "kind: ecs-service, cluster: apps, image: nginx, memory: 4096"}) == (
-        "model.yaml:8:69: error[value]: memory 4096 does not fit cpu 256: use 512 to 2048 MiB in steps of 512"
-    )
-    assert error(tmp_path, {"images": "kind: ecr", "api": "kind: ecs-service, cluster: images, image: nginx"}) == (
+    assert error(tmp_path, {"images": "kind: ecr", "api": "kind: ecs-service, cluster: images, image: shop"}) == (
         "model.yaml:8:41: error[value]: 'cluster' must name a service of kind ecs-cluster; 'images' is ecr"
     )
-    assert error(tmp_path, {"api": "kind: ecs-service, image: nginx"}) == (
+    assert error(tmp_path, {"api": "kind: ecs-service, image: shop"}) == (
         "model.yaml:7:7: error[missing]: missing required key 'cluster' in service 'api'"
     )
+
+
+def test_ecs_service_placeholder_answers_on_the_models_port_and_health_path(tmp_path: Path) -> None:
+    """Without an image: nginx configured by its command; before, stock nginx on 80 behind a target group on 8080
+    probing /health, unable to start on the read-only root: the service never became healthy."""
+    stack = build(tmp_path, {"apps": CLUSTER, "api": "kind: ecs-service, cluster: apps, port: 8080, health_check_path: /health"})
+    container = _container(stack, "api")
+    assert container["image"] == "public.ecr.aws/nginx/nginx:1.30"
+    assert container["entryPoint"] == ["/bin/sh", "-c"]
+    (command,) = container["command"]
+    assert "listen 8080;" in command and "location = /health { return 200 ok; }" in command
+    # Everything it writes is under /tmp, the writable volume of the read-only root.
+    assert container["readonlyRootFilesystem"] is True
+    assert container["mountPoints"] == [{"containerPath": "/tmp", "readOnly": False, "sourceVolume": "tmp"}]
+    assert "cd /tmp && " in command and "-p /tmp -c nginx.conf -e stderr" in command and "/var/" not in command
+    assert "${" not in command and "%{" not in command  # nothing Terraform would read as a template
+
+
+def test_stock_nginx_that_cannot_serve_the_service_is_refused(tmp_path: Path) -> None:
+    api = "kind: ecs-service, cluster: apps, image: public.ecr.aws/nginx/nginx:stable, port: 8080, health_check_path: /health"
+    assert error(tmp_path, {"apps": CLUSTER, "api": api}) == (
+        "model.yaml:8:54: error[conflict]: image public.ecr.aws/nginx/nginx:stable is stock nginx and would never become "
+        "healthy here: it listens on port 80, not 8080; it answers /health with 404 (its default site has / and /50x.html); "
+        "it writes /var/cache/nginx and /var/run/nginx.pid at start, which the read-only root file system forbids; leave out "
+        "image to run archc's placeholder (nginx answering on port 8080 and /health), or name your application's image"
+    )
+    # As it comes, on its own terms, it runs.
+    build(tmp_path, {"apps": CLUSTER, "api": "kind: ecs-service, cluster: apps, image: 'nginx:1.30', port: 80, read_only_root: false"})
+
+
+def test_a_moving_tag_on_an_immutable_repository_is_refused(tmp_path: Path) -> None:
+    services = {"apps": CLUSTER, "images": "kind: ecr", "api": "kind: ecs-service, cluster: apps, repository: images, tag: latest"}
+    assert error(tmp_path, services) == (
+        "model.yaml:9:72: error[conflict]: tag: latest is not a version, and ecr 'images' keeps its tags immutable: 'latest' "
+        "could be pushed once and never moved to a new image; use a version (e.g. tag: 1.0.0) or list 'latest' in that ecr "
+        "service's mutable_tags"
+    )
+    # A repository that lets the tag move takes it.
+    services["images"] = "kind: ecr, mutable_tags: [latest], reasons: {mutable_tags: pushed by the team's CI}"
+    assert _container(build(tmp_path, services), "api")["image"] == "${aws_ecr_repository.images.repository_url}:latest"
+
+
+def test_ecs_service_from_an_ecr_repository_runs_a_version_by_default(tmp_path: Path) -> None:
+    stack = build(tmp_path, {"apps": CLUSTER, "images": "kind: ecr", "api": "kind: ecs-service, cluster: apps, repository: images"})
+    assert _container(stack, "api")["image"] == "${aws_ecr_repository.images.repository_url}:1.0.0"
+    assert stack["resource"]["aws_ecr_repository"]["images"]["image_tag_mutability"] == "IMMUTABLE"
 
 
 # --- eks ---------------------------------------------------------------------------------

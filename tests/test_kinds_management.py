@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
+from compiler import pipeline
 from modules.storage import S3Bucket
-from tests.kinds_helpers import body_error, body_plan_errors, compile_body
+from tests.kinds_helpers import HEAD, body_error, body_plan_errors, compile_body
 
 
 def build(tmp_path: Path, body: str) -> dict[str, Any]:
@@ -178,7 +179,11 @@ def test_cloudtrail_into_a_bucket_of_the_model(tmp_path: Path) -> None:
     res = tf["resource"]
     assert "trail" not in res["aws_s3_bucket"]
     assert res["aws_cloudtrail"]["trail"]["s3_bucket_name"] == "${aws_s3_bucket.logs.id}"
-    assert res["aws_s3_bucket_policy"]["trail_bucket"]["bucket"] == "${aws_s3_bucket.logs.id}"
+    # The trail's statements join the bucket's one policy (a policy of its own would replace the others').
+    assert list(res["aws_s3_bucket_policy"]) == ["logs"]
+    assert res["aws_cloudtrail"]["trail"]["depends_on"][0] == "aws_s3_bucket_policy.logs"
+    sids = [s["sid"] for s in tf["data"]["aws_iam_policy_document"]["logs_policy"]["statement"]]
+    assert sids == ["CloudTrailAclCheckTrail", "CloudTrailWriteTrail", "DenyInsecureTransport"]
     selector = res["aws_cloudtrail"]["trail"]["event_selector"][0]
     assert selector["read_write_type"] == "WriteOnly"
     assert selector["data_resource"] == [{"type": "AWS::S3::Object", "values": ["arn:${data.aws_partition.trail.partition}:s3"]}]
@@ -204,7 +209,9 @@ def test_ssm_session_manager_with_endpoints(tmp_path: Path) -> None:
     tf = build(tmp_path, SESSIONS)
     res = tf["resource"]
     doc = res["aws_ssm_document"]["sessions_preferences"]
-    assert (doc["name"], doc["document_type"]) == ("SSM-SessionManagerRunShell", "Session")
+    # A session document of its own: the account's SSM-SessionManagerRunShell often exists already (apply failed).
+    assert (doc["name"], doc["document_type"]) == ("t-sessions-sessions", "Session")
+    assert tf["output"]["sessions_session_document"]["value"] == "${aws_ssm_document.sessions_preferences.name}"
     inputs = json.loads(doc["content"])["inputs"]
     assert inputs["kmsKeyId"] == "${aws_kms_key.sessions.id}"
     assert inputs["cloudWatchLogGroupName"] == "${aws_cloudwatch_log_group.sessions_sessions.name}"
@@ -230,6 +237,25 @@ def test_ssm_session_manager_with_endpoints(tmp_path: Path) -> None:
     grants = {s["sid"]: s["resources"] for s in statements(tf, "sessions_session_vm")}
     assert grants["SessionEncryption"] == ["${aws_kms_key.sessions.arn}"]
     assert grants["SessionChannels"] == ["*"]
+
+
+def test_ssm_owns_the_account_preferences_only_with_a_reason(tmp_path: Path) -> None:
+    owned = SESSIONS.replace("{kind: ssm}", "{kind: ssm, account_preferences: true}")
+    assert body_error(tmp_path, owned) == (
+        "model.yaml:8:50: error[missing]: account_preferences: true relaxes the secure default (not created: "
+        "SSM-SessionManagerRunShell is one per account and region); say why under reasons: {account_preferences: ...}"
+    )
+    reason = "{kind: ssm, account_preferences: true, reasons: {account_preferences: a fresh account of this system only}}"
+    tf = build(tmp_path, SESSIONS.replace("{kind: ssm}", reason))
+    assert tf["resource"]["aws_ssm_document"]["sessions_preferences"]["name"] == "SSM-SessionManagerRunShell"
+
+
+def test_ssm_session_document_avoids_reserved_prefixes(tmp_path: Path) -> None:
+    """SSM refuses document names starting with aws, amazon or amzn."""
+    path = tmp_path / "model.yaml"
+    path.write_text(HEAD.replace("name: t", "name: aws-shop") + SESSIONS)
+    stack = json.loads(pipeline.compile_terraform(pipeline.load(path, "model.yaml"), "model.yaml")["terraform/stacks/aws-shop/cdk.tf.json"])
+    assert stack["resource"]["aws_ssm_document"]["sessions_preferences"]["name"] == "archc-aws-shop-sessions-sessions"
 
 
 def test_ssm_without_endpoints(tmp_path: Path) -> None:

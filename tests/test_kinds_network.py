@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from modules import CATALOG
+from modules.network import SPA_FUNCTION
 from modules.network_kit import route_key
 from tests.kinds_helpers import assert_plans, build, error
 
@@ -23,7 +26,7 @@ HTTP_OK = "reasons: {listeners: plain HTTP in a test}"  # an ALB without a certi
 
 
 def _ecs(port: int, health: str) -> str:
-    return f"kind: ecs-service, cluster: cluster, image: public.ecr.aws/nginx/nginx:1.27, port: {port}, health_check_path: {health}"
+    return f"kind: ecs-service, cluster: cluster, port: {port}, health_check_path: {health}"
 
 
 # --- alb -----------------------------------------------------------------------------------
@@ -118,11 +121,17 @@ def test_alb_lambda_target(tmp_path: Path) -> None:
 
 def test_alb_access_logs(tmp_path: Path) -> None:
     stack = build(tmp_path, {"alb": f"kind: alb, access_logs: logs, {HTTP_OK}", "logs": "kind: s3, purpose: logs"})
-    assert stack["resource"]["aws_lb"]["alb"]["access_logs"] == [{"bucket": "${aws_s3_bucket.logs.id}", "prefix": "alb", "enabled": True}]
-    assert stack["resource"]["aws_s3_bucket_policy"]["alb_access_logs"]["bucket"] == "${aws_s3_bucket.logs.id}"
-    statements = stack["data"]["aws_iam_policy_document"]["alb_access_logs"]["statement"]
-    assert {s["sid"] for s in statements} == {"ElbLogDelivery", "ElbAccountLogDelivery"}  # eu-west-3 predates Aug 2022
+    lb = stack["resource"]["aws_lb"]["alb"]
+    assert lb["access_logs"] == [{"bucket": "${aws_s3_bucket.logs.id}", "prefix": "alb", "enabled": True}]
+    # ELB checks the bucket policy when access logs are turned on: it must exist first.
+    assert lb["depends_on"] == ["aws_s3_bucket_policy.logs"]
+    assert stack["resource"]["aws_s3_bucket_policy"]["logs"]["bucket"] == "${aws_s3_bucket.logs.id}"
+    statements = stack["data"]["aws_iam_policy_document"]["logs_policy"]["statement"]
+    assert {s["sid"] for s in statements} == {"ElbLogDeliveryAlb", "ElbAccountLogDeliveryAlb"}  # eu-west-3 predates Aug 2022
     assert all(s["resources"] == ["${aws_s3_bucket.logs.arn}/alb/AWSLogs/*"] for s in statements)
+    # ELB log delivery writes SSE-S3 objects only: the bucket follows (was the AWS managed KMS key: no logs).
+    (rule,) = stack["resource"]["aws_s3_bucket_server_side_encryption_configuration"]["logs"]["rule"]
+    assert rule == {"apply_server_side_encryption_by_default": [{"sse_algorithm": "AES256"}]}
 
 
 def test_alb_behind_cloudfront_only_takes_cloudfront(tmp_path: Path) -> None:
@@ -149,9 +158,40 @@ def test_alb_https_needs_certificate(tmp_path: Path) -> None:
 def test_alb_one_default_route(tmp_path: Path) -> None:
     message = error(tmp_path, {"alb": f"kind: alb, {HTTP_OK}", "a": ASG, "b": ASG}, "alb -> a", "alb -> b")
     assert message == (
-        "model.yaml:7:7: error[connection]: only one connection from an ALB may omit 'path' (it becomes the default route); "
-        "give the others a path such as '/api/*'"
+        "model.yaml:7:7: error[connection]: only one connection from an ALB may be its default route (no path, or a path "
+        "matching everything such as '/*'); give the others a path such as '/api/*'"
     )
+
+
+@needs["asg"]
+def test_alb_catch_all_and_no_path_are_both_defaults(tmp_path: Path) -> None:
+    message = error(tmp_path, {"alb": f"kind: alb, {HTTP_OK}", "a": ASG, "b": ASG}, "alb -> a", "{from: alb, to: b, path: /*}")
+    assert message.startswith("model.yaml:7:7: error[connection]: only one connection from an ALB may be its default route")
+
+
+@needs["ecs-service"]
+def test_alb_rules_most_specific_first_and_catch_all_as_default(tmp_path: Path) -> None:
+    """Seed 004 listed '/*' first: as rule 10 it took every request, the API target groups got none."""
+    services = {
+        "alb": f"kind: alb, {HTTP_OK}",
+        "cluster": ECS_CLUSTER,
+        "ui": _ecs(80, "/"),
+        "api": _ecs(8080, "/api/health"),
+        "intrusions": _ecs(8081, "/api/intrusions/health"),
+    }
+    stack = build(
+        tmp_path,
+        services,
+        "{from: alb, to: ui, path: /*}",
+        "{from: alb, to: api, path: /api/*}",
+        "{from: alb, to: intrusions, path: /api/intrusions/*}",
+    )
+    res = stack["resource"]
+    assert res["aws_lb_listener"]["alb_http"]["default_action"] == [
+        {"type": "forward", "target_group_arn": "${aws_lb_target_group.alb_ui.arn}"}
+    ]
+    rules = {r["condition"][0]["path_pattern"][0]["values"][0]: r["priority"] for r in res["aws_lb_listener_rule"].values()}
+    assert rules == {"/api/intrusions/*": 10, "/api/*": 20}
 
 
 @needs["asg"]
@@ -315,7 +355,49 @@ def test_cloudfront_website_bucket(tmp_path: Path) -> None:
     assert behaviour["cache_policy_id"] == "${data.aws_cloudfront_cache_policy.cdn_cachingoptimized.id}"
     assert stack["data"]["aws_cloudfront_cache_policy"]["cdn_cachingoptimized"]["name"] == "Managed-CachingOptimized"
     assert stack["data"]["aws_cloudfront_response_headers_policy"]["cdn_securityheaderspolicy"]["name"] == "Managed-SecurityHeadersPolicy"
-    assert {r["error_code"] for r in dist["custom_error_response"]} == {403, 404}
+    # spa: the default behaviour's viewer requests go through the SPA function; no distribution-wide error rewrite.
+    assert "custom_error_response" not in dist
+    assert behaviour["function_association"] == [{"event_type": "viewer-request", "function_arn": "${aws_cloudfront_function.cdn_spa.arn}"}]
+    function = res["aws_cloudfront_function"]["cdn_spa"]
+    assert (function["runtime"], function["publish"], function["name"]) == ("cloudfront-js-2.0", True, "t-cdn-spa")
+
+
+def test_cloudfront_spa_leaves_api_answers_alone(tmp_path: Path) -> None:
+    """spa rewrote 403/404 to /index.html for the whole distribution: an API's 404 became 200 and an HTML page."""
+    services = {"cdn": "kind: cloudfront, spa: true", "site": "kind: s3, purpose: website", "api": "kind: api-gateway"}
+    dist = build(tmp_path, services, "cdn -> site", "{from: cdn, to: api, path: /api/*}")["resource"]["aws_cloudfront_distribution"]["cdn"]
+    assert "custom_error_response" not in dist
+    (api,) = dist["ordered_cache_behavior"]
+    assert api["path_pattern"] == "/api/*" and "function_association" not in api
+    assert "function_association" in dist["default_cache_behavior"][0]
+
+
+def test_cloudfront_spa_function_routes_only_extensionless_paths() -> None:
+    """Runs the function's code (node, as CloudFront's JavaScript runtime would) on a few paths."""
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed")
+    script = SPA_FUNCTION + (
+        "for (const uri of ['/', '/orders/42', '/app/settings/', '/assets/app.3f2a.js', '/favicon.ico', '/v1.2/x']) "
+        "console.log(uri + ' ' + handler({request: {uri: uri}}).uri);"
+    )
+    out = subprocess.run([node, "-e", script], capture_output=True, text=True, check=True).stdout.splitlines()
+    assert out == [
+        "/ /index.html",
+        "/orders/42 /index.html",
+        "/app/settings/ /index.html",
+        "/assets/app.3f2a.js /assets/app.3f2a.js",
+        "/favicon.ico /favicon.ico",
+        "/v1.2/x /index.html",
+    ]
+
+
+def test_cloudfront_spa_needs_a_bucket_as_default(tmp_path: Path) -> None:
+    services = {"cdn": "kind: cloudfront, spa: true", "lb": f"kind: alb, {HTTP_OK}"}
+    assert error(tmp_path, services, "cdn -> lb") == (
+        "model.yaml:7:7: error[conflict]: spa: true serves /index.html from the default behaviour's bucket, but 'cdn' sends "
+        "its default route to alb 'lb', which routes its own paths; connect the app's bucket without a path, or set spa: false"
+    )
 
 
 def test_cloudfront_dynamic_path_to_alb(tmp_path: Path) -> None:
@@ -483,9 +565,16 @@ def test_two_distributions_share_one_bucket_policy(tmp_path: Path) -> None:
     # (two aws_s3_bucket_policy resources would overwrite each other at apply).
     stack = build(tmp_path, {"a": "kind: cloudfront", "b": "kind: cloudfront", "site": "kind: s3"}, "a -> site", "b -> site")
     assert list(stack["resource"]["aws_s3_bucket_policy"]) == ["site"]
-    statements = stack["data"]["aws_iam_policy_document"]["site_cloudfront"]["statement"]
+    statements = stack["data"]["aws_iam_policy_document"]["site_policy"]["statement"]
     assert [s["sid"] for s in statements] == ["CloudFrontReadOnlyA", "CloudFrontReadOnlyB"]
     assert [s["condition"][0]["values"] for s in statements] == [
         ["${aws_cloudfront_distribution.a.arn}"],
         ["${aws_cloudfront_distribution.b.arn}"],
+    ]
+    # Each distribution may decrypt with the bucket's own key, and only read.
+    key_statements = stack["data"]["aws_iam_policy_document"]["site_key"]["statement"]
+    decrypt = [s for s in key_statements if s["sid"].startswith("CloudFrontDecrypt")]
+    assert [(s["sid"], s["actions"], s["condition"][0]["values"]) for s in decrypt] == [
+        ("CloudFrontDecryptA", ["kms:Decrypt"], ["${aws_cloudfront_distribution.a.arn}"]),
+        ("CloudFrontDecryptB", ["kms:Decrypt"], ["${aws_cloudfront_distribution.b.arn}"]),
     ]

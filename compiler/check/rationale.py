@@ -59,6 +59,14 @@ def _waf_known_bad_inputs(resource: Resource, stack: StackBuilder) -> bool:
     return any(r.type == "aws_wafv2_web_acl" and "AWSManagedRulesKnownBadInputsRuleSet" in repr(r.body) for r in stack.resources.values())
 
 
+def _elb_log_bucket(resource: Resource, stack: StackBuilder) -> bool:
+    """A bucket a load balancer delivers its access logs into (ELB writes SSE-S3 objects only)."""
+    bucket = f"${{aws_s3_bucket.{resource.name}.id}}"
+    return any(
+        r.type == "aws_lb" and any(log.get("bucket") == bucket for log in r.body.get("access_logs", [])) for r in stack.resources.values()
+    )
+
+
 @dataclass(frozen=True)
 class Rationale:
     """Why archc leaves some checks failing on some resources."""
@@ -107,6 +115,12 @@ CATALOG_RATIONALE: tuple[Rationale, ...] = (
         "the web ACL has the Log4j rules (AWSManagedRulesKnownBadInputsRuleSet); checkov also asks for the anonymous IP list, "
         "which would block VPN users",
         _waf_known_bad_inputs,
+    ),
+    Rationale(
+        ("CKV_AWS_145",),
+        ("aws_s3_bucket",),
+        "a load balancer delivers its access logs here, and ELB log delivery writes SSE-S3 objects only (no KMS key)",
+        _elb_log_bucket,
     ),
     # Checks that need a resource the model does not have: the model adds it (a log
     # bucket, a WAF, a second region) and archc wires it; archc does not invent it.

@@ -103,6 +103,7 @@ def render_docs(arch: Architecture, stack: StackBuilder, figures: frozenset[str]
             roles=sorted({g.role for g in grants if g.service == node.id and g.role}),
             edge_resources=edge_resources,
             decisions=[d for _, d in _decisions(arch, [node.id])],
+            after_apply=node.spec.after_apply(node),
         )
     return files
 

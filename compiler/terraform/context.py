@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from compiler.ir import Architecture, ServiceNode, Subnet
+from compiler.terraform.name_limits import limit, too_long
 
 Body = dict[str, Any]
 
@@ -90,6 +91,9 @@ class StackBuilder:
         key = f"data.{rtype}.{name}" if data else f"{rtype}.{name}"
         if key in self.resources:
             raise ValueError(f"internal: {key} emitted twice (by {self.resources[key].owner} and {owner})")
+        long_names = [] if data else too_long(rtype, body)
+        if long_names:  # a kind cut a name to the wrong length (physical_name gets it right)
+            raise ValueError(f"internal: {key} (by {owner}): {'; '.join(long_names)}")
         self.resources[key] = Resource(rtype, name, body, owner, data, provider, self.current_edge)
         return Ref(f"data.{rtype}" if data else rtype, name)
 
@@ -135,8 +139,19 @@ class ServiceContext:
         return f"{self.node.tf_name}_{suffix}" if suffix else self.node.tf_name
 
     def aws_name(self, suffix: str = "", max_len: int = 64) -> str:
-        """The physical AWS name of one of this service's resources."""
+        """A name made of the architecture's and this service's names, at most ``max_len`` long:
+        for tags and paths; a resource's name attribute comes from :meth:`physical_name`."""
         return aws_name(self.arch.name, self.node.id, suffix, max_len=max_len)
+
+    def physical_name(self, rtype: str, suffix: str = "", *, attribute: str = "name", before: str = "", after: str = "") -> str:
+        """``before`` + ``<architecture>-<service>[-<suffix>]`` + ``after``, shortened with a stable
+        hash to the AWS provider's limit for ``rtype.attribute`` (``name_limits.py``).
+
+        ``after`` is what the name must end with, e.g. ``"-"`` for a readable bucket prefix or
+        ``".fifo"``; ``before`` what it must start with.
+        """
+        room = limit(rtype, attribute) - len(before) - len(after)
+        return before + aws_name(self.arch.name, self.node.id, suffix, max_len=room) + after
 
     # -- adding -------------------------------------------------------------------
     def add(self, rtype: str, suffix: str, body: Body, *, provider: str = "") -> Ref:

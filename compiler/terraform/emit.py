@@ -51,7 +51,7 @@ def _security_group(node: ServiceNode, ctx: ServiceContext) -> None:
         "aws_security_group",
         "",
         {
-            "name": ctx.aws_name("sg", max_len=255),
+            "name": ctx.physical_name("aws_security_group", "sg"),
             "description": f"archc: {node.id} ({node.kind}); rules come from its connections",
             "vpc_id": ctx.vpc_id,
             "tags": ctx.tags("sg"),
@@ -66,7 +66,7 @@ def _role(node: ServiceNode, ctx: ServiceContext) -> None:
         "assume",
         {"statement": [{"actions": ["sts:AssumeRole"], "principals": [{"type": "Service", "identifiers": [principal]}]}]},
     )
-    ctx.add("aws_iam_role", "", {"name": ctx.aws_name(max_len=64), "assume_role_policy": assume.attr("json"), "tags": ctx.tags()})
+    ctx.add("aws_iam_role", "", {"name": ctx.physical_name("aws_iam_role"), "assume_role_policy": assume.attr("json"), "tags": ctx.tags()})
 
 
 def _network_rules(edge: Edge, source: ServiceContext, target: ServiceContext) -> None:

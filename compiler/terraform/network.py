@@ -158,6 +158,9 @@ def _flow_logs(arch: Architecture, stack: StackBuilder, vpc: Ref) -> None:
         stack.add(OWNER, "aws_iam_role_policy", "flow_logs", {"role": role.id, "policy": write.attr("json")})
         body.update({"log_destination_type": "cloud-watch-logs", "log_destination": group.arn, "iam_role_arn": role.arn})
     else:
-        bucket = Ref("aws_s3_bucket", dest.replace("-", "_"))
-        body.update({"log_destination_type": "s3", "log_destination": bucket.arn})
+        # The s3 kind gives a flow-log bucket the policy (and key grants) log delivery needs:
+        # in place before the flow log, or AWS would add a policy of its own that the next apply removes.
+        tf = dest.replace("-", "_")
+        ready = [f"aws_s3_bucket_policy.{tf}", f"aws_s3_bucket_server_side_encryption_configuration.{tf}"]
+        body.update({"log_destination_type": "s3", "log_destination": Ref("aws_s3_bucket", tf).arn, "depends_on": ready})
     stack.add(OWNER, "aws_flow_log", "main", body)
