@@ -147,38 +147,3 @@ def test_the_command_ends_at_once_and_leaves_no_node_behind(tmp_path: Path, mode
     else:
         assert done.stderr == "tests/bad/wrong-type.yaml:6:35: error[type]: 'storage_gb' must be a whole number, not text ('lots')\n"
     assert _kernels() <= before
-
-
-def _hinted(a: int, b: str) -> None:
-    """A function with type hints, as cdktn's type-checking stubs are."""
-
-
-def test_type_hints_are_computed_once_per_function_within_the_block(monkeypatch: pytest.MonkeyPatch) -> None:
-    import typing
-
-    calls: list[object] = []
-    original = typing.get_type_hints
-
-    def counting(obj: object, *args: object, **kwargs: object) -> dict[str, object]:
-        calls.append(obj)
-        return original(obj, *args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(typing, "get_type_hints", counting)
-    with runtime.type_hints_memoized():
-        first = typing.get_type_hints(_hinted)
-        first["a"] = "changed by a caller"
-        second = typing.get_type_hints(_hinted)
-        typing.get_type_hints(_hinted, globalns={}, localns={})  # with namespaces: passed through
-        typing.get_type_hints(Path)  # not a function: passed through
-    assert second == {"a": int, "b": str, "return": type(None)}  # each caller gets its own copy
-    assert calls == [_hinted, _hinted, Path]
-    assert typing.get_type_hints is counting  # restored after the block
-
-
-def test_synthesis_still_checks_argument_types() -> None:
-    # The memo keeps the hints, not the checks: cdktn still refuses a wrong argument.
-    cdktn = runtime.load()
-    app = cdktn.App(outdir=None)
-    stack = cdktn.TerraformStack(app, "t")
-    with runtime.type_hints_memoized(), pytest.raises(TypeError, match="terraform_resource_type"):
-        cdktn.TerraformResource(stack, "r", terraform_resource_type=42)

@@ -15,10 +15,7 @@ import os
 import shutil
 import sys
 import threading
-import typing
-from collections.abc import Iterator
-from types import FunctionType, ModuleType
-from typing import Any
+from types import ModuleType
 
 from compiler.caches import cache_dir
 from compiler.errors import ToolMissing
@@ -79,33 +76,6 @@ def require_node() -> None:
     """Raise ToolMissing (how to install node) unless node can run cdktn."""
     if _starting is None and "cdktn" not in sys.modules and shutil.which("node") is None:
         raise ToolMissing(NODE_HINT)
-
-
-@contextlib.contextmanager
-def type_hints_memoized() -> Iterator[None]:
-    """Within the block, ``typing.get_type_hints`` of a function is computed once.
-
-    cdktn's generated constructors check their arguments with typeguard (in ``if
-    __debug__:`` blocks) against hints recomputed from the same stub function at every
-    call: ~600 calls a build, a third of synthesis's Python time. A function's hints
-    never change, so the checks still run, on the hints of the first call. Calls
-    with namespaces, or for anything but a plain function, are passed through.
-    """
-    original = typing.get_type_hints
-    known: dict[FunctionType, dict[str, Any]] = {}
-
-    def get_type_hints(obj: Any, globalns: Any = None, localns: Any = None, include_extras: bool = False) -> dict[str, Any]:
-        if type(obj) is not FunctionType or globalns is not None or localns is not None or include_extras:
-            return original(obj, globalns, localns, include_extras)
-        if obj not in known:
-            known[obj] = original(obj)
-        return dict(known[obj])  # a copy each: a caller may change its own
-
-    typing.get_type_hints = get_type_hints
-    try:
-        yield
-    finally:
-        typing.get_type_hints = original
 
 
 def settle() -> None:

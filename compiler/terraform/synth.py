@@ -25,7 +25,7 @@ def synthesize(stack: StackBuilder, model_path: str = "architecture.yaml") -> di
     """Synthesize the stack with cdktn; return the files under ``terraform/``."""
     cdktn = runtime.load()
     arch = stack.arch
-    with tempfile.TemporaryDirectory(prefix="archc-synth-") as out, runtime.type_hints_memoized():
+    with tempfile.TemporaryDirectory(prefix="archc-synth-") as out:
         app = cdktn.App(outdir=out, skip_validation=False)
         tf_stack = cdktn.TerraformStack(app, arch.name)
         meta = cdktn.TerraformProviderGeneratorMetadata(provider_name="aws", provider_version=AWS_PROVIDER_VERSION)
