@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import gc
 import json
 import os
 import sys
@@ -276,24 +277,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.own_process = argv is None  # the `archc` command itself, not a caller in Python
     code = _run(args)
     if args.own_process:
-        end_process(code)
+        end_process()
     return code
 
 
-def end_process(code: int) -> None:
-    """End the `archc` process now that its files are written and its messages printed.
+def end_process() -> None:
+    """Prepare the `archc` process to end: its files are written, its messages printed.
 
-    Python's orderly shutdown frees every object one by one, ~0.25 s after a build or
-    plan (the provider schema alone is ~1M objects), and would run jsii's exit hook,
-    which ``runtime.finish`` has already done. Only what that hook and the flushes below
-    cover is left at exit: the CLI holds no other open files or running threads then.
+    Python's shutdown runs the garbage collector over every object still alive (the
+    provider schema alone is ~1M of them) while it clears the modules; frozen, they are
+    left out of those passes. The exit itself stays Python's own: atexit hooks (jsii's
+    stops node) and finalizers run, and the output streams are flushed.
     """
-    runtime = sys.modules.get("compiler.terraform.runtime")  # not imported: node never started
-    if runtime is not None and not runtime.finish():
-        return  # a jsii archc did not start itself: let its exit hook stop node
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code)
+    gc.freeze()
 
 
 def _run(args: argparse.Namespace) -> int:

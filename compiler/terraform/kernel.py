@@ -28,7 +28,6 @@ from typing import Any
 JSII_VERSION = "1.142.0"  # the release whose process provider this replaces a part of
 _STOP_WAIT_S = 5.0  # as long as jsii's own stop waits for node to exit
 _started: list[Any] = []  # the jsii _NodeProcess objects whose kernel _start spawned
-_installed = False
 
 
 class _Kernel:
@@ -125,16 +124,6 @@ def install() -> bool:
         or not all(hasattr(node_process, name) for name in ("_jsii_runtime", "handshake", "start", "stop"))
     ):
         return False
-    global _installed
     node_process.start = _start
     node_process.stop = _stop
-    _installed = True
     return True
-
-
-def stop_all() -> bool:
-    """Stop every kernel ``_start`` spawned, as jsii's exit hook would. True when
-    no node process of jsii's can be left running (so the exit hook may be skipped)."""
-    for node_process in _started:
-        node_process.stop()
-    return _installed

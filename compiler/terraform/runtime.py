@@ -106,13 +106,3 @@ def done() -> None:
         return
     _stopping = threading.Thread(target=stop, name="archc-cdktn-stop")
     _stopping.start()
-
-
-def finish() -> bool:
-    """The process is about to end: wait for node to have started and stopped (or
-    stop it now, after a model error). True when nothing is left for Python's own
-    shutdown to do for node, so the process may end at once."""
-    settle()
-    if _stopping is not None:
-        _stopping.join()
-    return kernel.stop_all() or "jsii" not in sys.modules
