@@ -19,7 +19,6 @@ from types import ModuleType
 
 from compiler.caches import cache_dir
 from compiler.errors import ToolMissing
-from compiler.terraform import kernel
 
 NODE_HINT = "archc needs Node.js to run cdktn: install it (Debian: apt-get install nodejs), or run `make setup`"
 
@@ -46,7 +45,6 @@ def environment() -> dict[str, str]:
 
 def _prepare() -> None:
     os.environ.update(environment())
-    kernel.install()  # before cdktn's import starts node
 
 
 def start() -> None:
@@ -92,17 +90,23 @@ def one_shot() -> None:
 
 
 def done() -> None:
-    """Synthesis is over. In a one-shot process, stop node in a (non-daemon) thread:
-    its exit takes ~0.15 s, which then overlaps drawing figures and writing files
-    instead of delaying the end. Elsewhere (tests, long-lived callers) node stays up."""
+    """Synthesis is over. In a one-shot process, stop node now, in a (non-daemon)
+    thread, with jsii's own ``stop()`` (what its exit hook would run at exit): node's
+    exit then overlaps drawing figures, writing files and ``archc plan``'s Terraform,
+    and its memory (two node processes: jsii's relay and its kernel) is freed before
+    the plan's peak (bench/results.md). jsii has no public way to stop its kernel, so
+    this reads its provider's ``_process`` (it changes nothing of jsii's); on a jsii
+    without it, the exit hook stops node at exit instead, and
+    tests/test_synth.py::test_a_one_shot_build_stops_node_after_synthesis fails.
+    Elsewhere (tests, `archc docs`, other callers in Python) node stays up."""
     global _stopping
     if not _one_shot:
         return
     try:
-        from jsii._runtime import kernel as jsii_kernel  # jsii's own shutdown, run now rather than at exit
+        from jsii._runtime import kernel as jsii_kernel
 
         stop = jsii_kernel.provider._process.stop  # type: ignore[attr-defined]
-    except (ImportError, AttributeError):  # another jsii: its exit hook does it, later
+    except (ImportError, AttributeError):
         return
     _stopping = threading.Thread(target=stop, name="archc-cdktn-stop")
     _stopping.start()
