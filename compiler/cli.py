@@ -1,4 +1,4 @@
-"""The ``archc`` command line. The only module that prints or writes files.
+"""The ``archc`` command line: the only module that prints or writes the outputs.
 
 Exit codes: 0 success, 1 the model has errors, 2 usage error, 3 internal error.
 """
@@ -23,8 +23,8 @@ from compiler.outputs import OutputError, write_tree
 if TYPE_CHECKING:
     from compiler.pipeline import BuildResult
 
-# `compiler.pipeline` (pydantic and the catalog, ~0.15 s) is imported by the commands
-# that use it: build and plan start node before it (see _start_cdktn).
+# `compiler.pipeline` (pydantic and the catalog) is imported by the commands that use
+# it: build and plan start node before it (see _start_cdktn; bench/results.md, Notes).
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 _FULL_DISK = (errno.ENOSPC, errno.EDQUOT)  # the machine's state, not a bug of archc's
@@ -58,8 +58,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _start_cdktn(args: argparse.Namespace) -> None:
-    """Boot node and cdktn in the background now (~0.45 s, mostly in node): it then
-    overlaps importing archc's stages and reading the model."""
+    """Boot node and cdktn in the background now (most of it is node's own work): it
+    then overlaps importing archc's stages and reading the model."""
     from compiler.terraform import runtime
 
     if args.own_process:  # build, plan and check build one model, then the process ends

@@ -30,8 +30,9 @@ _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 
 
 class _TemplateCache(jinja2.FileSystemBytecodeCache):
-    """Compiled templates kept between runs (~0.06 s a build); a cache that cannot be
-    written is skipped, never a failed build."""
+    """Compiled templates kept between runs (compiling them is most of a first docs
+    render: bench/results.md); a cache that cannot be written is skipped, never a
+    failed build."""
 
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         with contextlib.suppress(OSError):

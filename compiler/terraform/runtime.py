@@ -1,9 +1,9 @@
 """cdktn's runtime: a node process (jsii) holding cdktn's JavaScript, started early.
 
-Starting node and loading cdktn's assemblies takes ~0.45 s, most of it inside node.
-``start()`` begins it in a background thread as a build starts, so it overlaps the
-model's loading, validation and emission (~0.3 s); ``load()`` then only waits for what
-is left. Python's per-module import lock makes that wait: ``import cdktn`` in the main
+Starting node and loading cdktn's assemblies is the largest part of a build's time,
+most of it inside node (bench/results.md, Notes). ``start()`` begins it in a background
+thread as a build starts, so it overlaps the model's loading, validation and emission;
+``load()`` then only waits for what is left. Python's per-module import lock makes that wait: ``import cdktn`` in the main
 thread blocks until the background import has finished.
 """
 
@@ -33,7 +33,7 @@ def environment() -> dict[str, str]:
     jsii keeps a package cache in ``~/.cache/aws/jsii`` by default; archc writes nothing
     outside its output and temporary directories, so the cache lives in the
     environment archc is installed in, or is switched off when that is read-only
-    (costs ~0.1 s a build). A user's own JSII_RUNTIME_PACKAGE_CACHE* settings win.
+    (jsii then unpacks cdktn's packages at every start). A user's own JSII_RUNTIME_PACKAGE_CACHE* settings win.
     """
     env = {"JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20", "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1"}
     if "JSII_RUNTIME_PACKAGE_CACHE" in os.environ or "JSII_RUNTIME_PACKAGE_CACHE_ROOT" in os.environ:
