@@ -112,7 +112,7 @@ def aws_name(*parts: str, max_len: int = 64) -> str:
     >>> aws_name("travel-booking", "orders-api", max_len=32)
     'travel-booking-orders-api'
     >>> aws_name("a-very-long-architecture-name", "and-a-long-service", max_len=32)
-    'a-very-long-architectu-38e4f3b0'
+    'a-very-long-architectur-20fad8f4'
     """
     name = "-".join(p for p in parts if p)
     if len(name) <= max_len:
