@@ -19,7 +19,7 @@ from compiler.terraform import runtime
 
 def main(model: str, out: str) -> int:
     runtime.one_shot()
-    write_tree(Path(out), pipeline.build_terraform(Path(model), model))
+    write_tree(Path(out), pipeline.build_terraform(Path(model), model, out_dir=lambda _: Path(out)))
     end_process()
     return 0
 

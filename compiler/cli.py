@@ -31,8 +31,8 @@ _FULL_DISK = (errno.ENOSPC, errno.EDQUOT)  # the machine's state, not a bug of a
 
 
 def _display(path: Path) -> str:
-    """How a path is shown in messages and generated files: relative, so that no
-    absolute path (a user's home, a temporary directory) reaches a generated file."""
+    """How a path is shown in messages: relative to the working directory. (Generated
+    files name the model relative to the output directory: names.model_reference.)"""
     try:
         return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
     except ValueError:
@@ -75,12 +75,16 @@ def _build_and_write(
     from compiler import pipeline
 
     path = Path(args.file)
+
+    def out_dir(name: str) -> Path:
+        return Path(args.out) if args.out else pipeline.default_out(name)
+
     try:
-        result = pipeline.build(path, _display(path), on_terraform)
+        result = pipeline.build(path, _display(path), on_terraform, out_dir)
     except ArchcError as exc:
         _print_errors(exc)
         return EXIT_INVALID
-    out = Path(args.out) if args.out else Path("generated") / result.arch.name
+    out = out_dir(result.arch.name)
     try:
         write_tree(out, result.files)
     except OutputError as exc:
@@ -198,15 +202,15 @@ def cmd_docs(args: argparse.Namespace) -> int:
     from compiler.docs.serve import serve
     from compiler.docs.site import SiteError, build_site
 
+    out = Path(args.out) if args.out else Path("generated") / "site"
     builds = []
     for file in args.files:
         try:
-            result = pipeline.build(Path(file), _display(Path(file)))
+            result = pipeline.build(Path(file), _display(Path(file)), out_dir=lambda name: out / name)  # the site's <name>/
         except ArchcError as exc:
             _print_errors(exc)
             return EXIT_INVALID
         builds.append((result.arch, result.files))
-    out = Path(args.out) if args.out else Path("generated") / "site"
     try:
         write_tree(out, build_site(builds))
     except (SiteError, OutputError) as exc:

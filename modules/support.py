@@ -7,6 +7,7 @@ buckets. Each helper adds resources owned by the calling service through its con
 
 from __future__ import annotations
 
+from compiler.terraform import shared
 from compiler.terraform.context import Ref, ServiceContext
 from compiler.terraform.shared import rds_monitoring_role, shared_key
 
@@ -33,12 +34,9 @@ def dashed(suffix: str) -> str:
 
 
 def account(ctx: ServiceContext) -> tuple[str, str]:
-    """``(partition, account_id)`` interpolations, from data sources owned by the service."""
-    refs = []
-    for rtype in ("aws_partition", "aws_caller_identity"):
-        data = Ref(f"data.{rtype}", ctx.tf())
-        refs.append(data if ctx.stack.has(data) else ctx.data(rtype, "", {}))
-    return refs[0].attr("partition"), refs[1].attr("account_id")
+    """``(partition, account_id)`` interpolations: the architecture's one pair of data
+    sources (:func:`compiler.terraform.shared.account`)."""
+    return shared.account(ctx.stack)
 
 
 def arn(ctx: ServiceContext, service: str, resource: str, *, region: bool = True) -> str:

@@ -100,7 +100,7 @@ EXPECTED: dict[str, set[str]] = {
 
 
 def _build(path: Path) -> tuple[str, dict[str, bytes]]:
-    result = pipeline.build(path, path.relative_to(ROOT).as_posix())
+    result = pipeline.build(path, path.relative_to(ROOT).as_posix(), out_dir=lambda name: ROOT / "generated" / name)
     return result.arch.name, result.files
 
 

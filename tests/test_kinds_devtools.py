@@ -105,7 +105,7 @@ def test_codedeploy_to_an_auto_scaling_group(tmp_path: Path) -> None:
     assert group["auto_rollback_configuration"] == [{"enabled": True, "events": ["DEPLOYMENT_FAILURE"]}]
     assert group["service_role_arn"] == "${aws_iam_role.deploy.arn}"
     attachment = res["aws_iam_role_policy_attachment"]["deploy"]
-    assert attachment["policy_arn"] == "arn:${data.aws_partition.deploy.partition}:iam::aws:policy/service-role/AWSCodeDeployRole"
+    assert attachment["policy_arn"] == "arn:${data.aws_partition.archc.partition}:iam::aws:policy/service-role/AWSCodeDeployRole"
 
 
 @needs_deploy_target

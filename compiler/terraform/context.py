@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from compiler.ir import Architecture, ServiceNode, Subnet
+from compiler.names import terraform_address
 
 Body = dict[str, Any]
 
@@ -56,6 +57,11 @@ class Resource:
     provider: str = ""  # "" for the architecture's region, else an alias such as "us_east_1"
     edge: str = ""  # the connection (Edge.id) this resource implements, "" if none
 
+    @property
+    def address(self) -> str:
+        """``aws_vpc.main``, ``data.aws_partition.archc``: its key in ``StackBuilder.resources``."""
+        return terraform_address(self.type, self.name, data=self.data)
+
 
 @dataclass(frozen=True)
 class Output:
@@ -87,10 +93,10 @@ class StackBuilder:
         ``provider="us_east_1"`` places it in us-east-1 (CloudFront certificates and
         web ACLs must live there).
         """
-        key = f"data.{rtype}.{name}" if data else f"{rtype}.{name}"
-        if key in self.resources:
-            raise ValueError(f"internal: {key} emitted twice (by {self.resources[key].owner} and {owner})")
-        self.resources[key] = Resource(rtype, name, body, owner, data, provider, self.current_edge)
+        res = Resource(rtype, name, body, owner, data, provider, self.current_edge)
+        if res.address in self.resources:
+            raise ValueError(f"internal: {res.address} emitted twice (by {self.resources[res.address].owner} and {owner})")
+        self.resources[res.address] = res
         return Ref(f"data.{rtype}" if data else rtype, name)
 
     def body(self, ref: Ref) -> Body:
