@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
-from modules import CATALOG
 from modules.network_kit import route_key
 from tests.kinds_helpers import assert_plans, build, error
 
@@ -14,10 +11,6 @@ CERT = "arn:aws:acm:eu-west-3:123456789012:certificate/abc-123"
 GLOBAL_CERT = "arn:aws:acm:us-east-1:123456789012:certificate/abc-123"
 ASG = "kind: asg"
 ECS_CLUSTER = "kind: ecs-cluster"
-needs = {
-    kind: pytest.mark.skipif(kind not in CATALOG, reason=f"the {kind} kind is not in the catalog")
-    for kind in ("asg", "lambda", "ecs-service")
-}
 
 HTTP_OK = "reasons: {listeners: plain HTTP in a test}"  # an ALB without a certificate must say why
 
@@ -29,7 +22,6 @@ def _ecs(port: int, health: str) -> str:
 # --- alb -----------------------------------------------------------------------------------
 
 
-@needs["ecs-service"]
 def test_alb_http_path_rules_seed_004(tmp_path: Path) -> None:
     """Seed 004: HTTP on port 80, three path rules, three target groups with health checks."""
     services = {
@@ -80,7 +72,6 @@ def test_alb_http_path_rules_seed_004(tmp_path: Path) -> None:
     assert ingress["intrusion_api_from_alb"]["referenced_security_group_id"] == "${aws_security_group.alb.id}"
 
 
-@needs["asg"]
 def test_alb_https_redirects_http(tmp_path: Path) -> None:
     stack = build(tmp_path, {"alb": f"kind: alb, certificate_arn: '{CERT}'", "web": ASG}, "alb -> web")
     listeners = stack["resource"]["aws_lb_listener"]
@@ -107,7 +98,6 @@ def test_alb_internal_without_routes(tmp_path: Path) -> None:
     assert action["fixed_response"][0]["status_code"] == "404"
 
 
-@needs["lambda"]
 def test_alb_lambda_target(tmp_path: Path) -> None:
     stack = build(tmp_path, {"alb": f"kind: alb, {HTTP_OK}", "fn": "kind: lambda"}, "{from: alb, to: fn, path: /fn/*}")
     group = stack["resource"]["aws_lb_target_group"]["alb_fn"]
@@ -145,7 +135,6 @@ def test_alb_https_needs_certificate(tmp_path: Path) -> None:
     )
 
 
-@needs["asg"]
 def test_alb_one_default_route(tmp_path: Path) -> None:
     message = error(tmp_path, {"alb": f"kind: alb, {HTTP_OK}", "a": ASG, "b": ASG}, "alb -> a", "alb -> b")
     assert message == (
@@ -154,7 +143,6 @@ def test_alb_one_default_route(tmp_path: Path) -> None:
     )
 
 
-@needs["asg"]
 def test_alb_bad_path(tmp_path: Path) -> None:
     message = error(tmp_path, {"alb": f"kind: alb, {HTTP_OK}", "a": ASG}, "{from: alb, to: a, path: api/*}")
     assert message == "model.yaml:7:7: error[value]: connection path 'api/*' is not valid for an ALB; use a path such as '/api/*'"
@@ -185,7 +173,6 @@ def test_api_gateway_stage_logs_and_throttles(tmp_path: Path) -> None:
     assert res["aws_cloudwatch_log_group"]["api_access"]["retention_in_days"] == 365
 
 
-@needs["lambda"]
 def test_api_gateway_routes_to_lambda(tmp_path: Path) -> None:
     stack = build(tmp_path, {"api": "kind: api-gateway", "pay": "kind: lambda"}, "{from: api, to: pay, path: /payments/*}")
     res = stack["resource"]
@@ -200,7 +187,6 @@ def test_api_gateway_routes_to_lambda(tmp_path: Path) -> None:
     assert permission["source_arn"] == "${aws_apigatewayv2_api.api.execution_arn}/*/*"
 
 
-@needs["asg"]
 def test_api_gateway_to_internal_alb_through_vpc_link(tmp_path: Path) -> None:
     services = {"api": "kind: api-gateway", "alb": f"kind: alb, internal: true, {HTTP_OK}", "web": ASG}
     stack = build(tmp_path, services, "api -> alb", "{from: api, to: alb, path: GET /items}", "alb -> web")
@@ -227,7 +213,6 @@ def test_api_gateway_to_public_alb(tmp_path: Path) -> None:
     assert "connection_type" not in integration
 
 
-@needs["lambda"]
 def test_api_gateway_cognito_authorizer(tmp_path: Path) -> None:
     services = {"api": "kind: api-gateway, authorizer: users", "users": "kind: cognito", "fn": "kind: lambda"}
     stack = build(tmp_path, services, "api -> fn")
@@ -269,7 +254,6 @@ def test_api_gateway_domain_needs_certificate(tmp_path: Path) -> None:
     )
 
 
-@needs["lambda"]
 def test_api_gateway_duplicate_route(tmp_path: Path) -> None:
     message = error(
         tmp_path,
@@ -461,7 +445,6 @@ def test_route53_aliases_only(tmp_path: Path) -> None:
 # --- together ----------------------------------------------------------------------------------
 
 
-@needs["lambda"]
 def test_network_kinds_plan(tmp_path: Path) -> None:
     services = {
         "dns": "kind: route53, domain: example.com",

@@ -21,6 +21,8 @@ import pytest
 
 from tests.conftest import ROOT
 
+pytestmark = pytest.mark.slow  # every example built twice in subprocesses (make check-fast leaves it out)
+
 MODELS = [*sorted((ROOT / "examples").glob("*.yaml")), ROOT / "architecture.yaml"]
 RUN_ALL = "import sys\nfrom compiler.cli import main\nfor m in sys.argv[1:]:\n    assert main(['build', m, '--out', 'out/' + m]) == 0, m\n"
 TIMESTAMP = re.compile(rb"\b(19|20)\d\d-[01]\d-[0-3]\d[T ][0-2]\d:[0-5]\d|\b1[6-9]\d{8}\b")  # ISO time, Unix seconds
