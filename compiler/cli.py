@@ -1,4 +1,4 @@
-"""The ``archc`` command line: the only module that prints or writes the outputs.
+"""The ``archc`` command line: arguments, messages, and the outputs written (:mod:`compiler.outputs`).
 
 Exit codes: 0 success, 1 the model has errors, 2 usage error, 3 internal error.
 """
