@@ -1,11 +1,11 @@
-# The two commands of the README: `make build` and `make test`. Both set up what they
-# need first: a venv with the pinned Python packages, and the Debian packages below.
+# The commands of the README: `make build`, `make test` (what CI runs) and `make check-fast`
+# (the edit loop). Each sets up what it needs first: a venv with the pinned Python packages, and the Debian packages below.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 MODEL ?= architecture.yaml
 
-.PHONY: build test setup system lint bench clean
+.PHONY: build test check-fast setup system lint bench clean
 
 build: setup
 	$(BIN)/archc build $(MODEL)
@@ -15,6 +15,13 @@ test: setup
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/pytest
+
+# The edit loop: lint, types and the fast tier of the tests (no test marked slow), under a minute.
+check-fast: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/pytest -m "not slow"
 
 lint: setup
 	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy

@@ -33,7 +33,7 @@ def docs_seconds(path: Path, runs: int = 3) -> tuple[float, float]:
     times = []
     for _ in range(runs):
         start = time.perf_counter()
-        render_docs(arch, stack)
+        render_docs(arch, stack, path.name)
         times.append(time.perf_counter() - start)
     return times[0], min(times)
 

@@ -64,6 +64,16 @@ def machine_speed() -> float:
     return min(measure([PYTHON, "-c", loop], cwd=ROOT, env=ENV, sample=False).seconds for _ in range(3))
 
 
+NOTES = "## Notes"
+
+
+def _notes(results: Path) -> str:
+    """The hand-written part of results.md (from its NOTES heading on), kept across runs:
+    measurements of choices that a run of this script cannot show."""
+    old = results.read_text() if results.exists() else ""
+    return "\n" + old[old.index(NOTES) :] if NOTES in old else ""
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="one run each, no 1,000-service model, no baseline")
@@ -126,7 +136,8 @@ def main() -> None:
             "first run, as on a user's machine; rows saying 'caches off' run without them, and the "
             "in-process diagrams and docs rows draw and compile every time.\n\n"
         )
-        (ROOT / "bench" / "results.md").write_text(header + text)
+        results = ROOT / "bench" / "results.md"
+        results.write_text(header + text + _notes(results))
 
 
 if __name__ == "__main__":

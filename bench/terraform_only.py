@@ -1,7 +1,7 @@
 """`archc build` restricted to its Terraform part (load, validate, resolve, emit,
 schema check, cdktn synth, atomic write): what issue 2's build figure measures.
-Like `archc build`, it stops node as soon as synthesis is done and ends the process
-without Python's object-by-object shutdown.
+Like `archc build`, it stops node as soon as synthesis is done and freezes the garbage
+collector before Python's shutdown (cli.end_process).
 
     .venv/bin/python bench/terraform_only.py MODEL OUT_DIR
 """
@@ -19,9 +19,10 @@ from compiler.terraform import runtime
 
 def main(model: str, out: str) -> int:
     runtime.one_shot()
-    write_tree(Path(out), pipeline.build_terraform(Path(model), model))
+    write_tree(Path(out), pipeline.build_terraform(Path(model), model, out_dir=lambda _: Path(out)))
+    end_process()
     return 0
 
 
 if __name__ == "__main__":
-    end_process(main(*sys.argv[1:]))
+    sys.exit(main(*sys.argv[1:]))

@@ -1,11 +1,13 @@
 """Caches archc keeps inside the Python environment it is installed in.
 
-archc writes nothing outside its output and temporary directories (no ``~/.cache``),
-so what is worth keeping between runs (jsii's unpacked packages, compiled docs
-templates) lives under ``<sys.prefix>/var/cache/``. Where that is read-only, the
-caller runs without the cache: slower, never wrong. No cached content reaches an
-output: each cache is keyed by what it was made from. ``ARCHC_NO_CACHE=1`` switches
-every one of them off (a first run after installing, as the benchmark's cold rows do).
+archc writes nothing under the user's home (no ``~/.cache``): what is worth keeping
+between runs (jsii's unpacked packages, compiled docs templates, rendered figures)
+lives under ``<sys.prefix>/var/cache/``. Where that is read-only, the caller runs
+without the cache: slower, never wrong. Cached figures reach the outputs as they are,
+so each cache is keyed by what its content was made from (the figure cache by all of
+it but the system fonts: see ``compiler/diagrams/figure_cache.py``).
+``ARCHC_NO_CACHE=1`` switches every one of them off (a first run after installing, as
+the benchmark's cold rows do).
 """
 
 from __future__ import annotations

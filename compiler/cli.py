@@ -1,4 +1,4 @@
-"""The ``archc`` command line. The only module that prints or writes files.
+"""The ``archc`` command line: arguments, messages, and the outputs written (:mod:`compiler.outputs`).
 
 Exit codes: 0 success, 1 the model has errors, 2 usage error, 3 internal error.
 """
@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import gc
 import json
 import os
 import sys
@@ -23,16 +24,16 @@ if TYPE_CHECKING:
     from compiler.ir import Architecture
     from compiler.pipeline import BuildResult
 
-# `compiler.pipeline` (pydantic and the catalog, ~0.15 s) is imported by the commands
-# that use it: build and plan start node before it (see _start_cdktn).
+# `compiler.pipeline` (pydantic and the catalog) is imported by the commands that use
+# it: build and plan start node before it (see _start_cdktn; bench/results.md, Notes).
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 _FULL_DISK = (errno.ENOSPC, errno.EDQUOT)  # the machine's state, not a bug of archc's
 
 
 def _display(path: Path) -> str:
-    """How a path is shown in messages and generated files: relative, so that no
-    absolute path (a user's home, a temporary directory) reaches a generated file."""
+    """How a path is shown in messages: relative to the working directory. (Generated
+    files name the model relative to the output directory: names.model_reference.)"""
     try:
         return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
     except ValueError:
@@ -59,8 +60,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _start_cdktn(args: argparse.Namespace) -> None:
-    """Boot node and cdktn in the background now (~0.45 s, mostly in node): it then
-    overlaps importing archc's stages and reading the model."""
+    """Boot node and cdktn in the background now (most of it is node's own work): it
+    then overlaps importing archc's stages and reading the model."""
     from compiler.terraform import runtime
 
     if args.own_process:  # build, plan and check build one model, then the process ends
@@ -76,10 +77,14 @@ def _build_and_write(
     from compiler import pipeline
 
     path = Path(args.file)
+
+    def out_dir(name: str) -> Path:
+        return Path(args.out) if args.out else pipeline.default_out(name)
+
     try:
         if args.out:
             check_destination(Path(args.out))  # before the build: a bad --out costs no time
-        result = pipeline.build(path, _display(path), on_terraform)
+        result = pipeline.build(path, _display(path), on_terraform, out_dir)
     except OutputError as exc:
         print(f"archc: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -87,7 +92,7 @@ def _build_and_write(
         _print_errors(exc)
         return EXIT_INVALID
     _print_warnings(result.arch)
-    out = Path(args.out) if args.out else Path("generated") / result.arch.name
+    out = out_dir(result.arch.name)
     try:
         write_tree(out, result.files)
     except OutputError as exc:
@@ -209,16 +214,16 @@ def cmd_docs(args: argparse.Namespace) -> int:
     from compiler.docs.serve import serve
     from compiler.docs.site import SiteError, build_site
 
+    out = Path(args.out) if args.out else Path("generated") / "site"
     builds = []
     for file in args.files:
         try:
-            result = pipeline.build(Path(file), _display(Path(file)))
+            result = pipeline.build(Path(file), _display(Path(file)), out_dir=lambda name: out / name)  # the site's <name>/
         except ArchcError as exc:
             _print_errors(exc)
             return EXIT_INVALID
         _print_warnings(result.arch)
         builds.append((result.arch, result.files))
-    out = Path(args.out) if args.out else Path("generated") / "site"
     try:
         write_tree(out, build_site(builds))
     except (SiteError, OutputError) as exc:
@@ -295,24 +300,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.own_process = argv is None  # the `archc` command itself, not a caller in Python
     code = _run(args)
     if args.own_process:
-        end_process(code)
+        end_process()
     return code
 
 
-def end_process(code: int) -> None:
-    """End the `archc` process now that its files are written and its messages printed.
+def end_process() -> None:
+    """Prepare the `archc` process to end: its files are written, its messages printed.
 
-    Python's orderly shutdown frees every object one by one, ~0.25 s after a build or
-    plan (the provider schema alone is ~1M objects), and would run jsii's exit hook,
-    which ``runtime.finish`` has already done. Only what that hook and the flushes below
-    cover is left at exit: the CLI holds no other open files or running threads then.
+    Python's shutdown runs the garbage collector over every object still alive (the
+    provider schema alone is ~1M of them) while it clears the modules; frozen, they are
+    left out of those passes. The exit itself stays Python's own: atexit hooks (jsii's
+    stops node) and finalizers run, and the output streams are flushed.
     """
-    runtime = sys.modules.get("compiler.terraform.runtime")  # not imported: node never started
-    if runtime is not None and not runtime.finish():
-        return  # a jsii archc did not start itself: let its exit hook stop node
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code)
+    gc.freeze()
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -16,14 +16,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 
-from compiler.errors import Diagnostic, did_you_mean
+from compiler.errors import Diagnostic, ErrorCode, did_you_mean
 from compiler.ir import Edge, Network
 from compiler.loader import Path_
 from compiler.model import ArchitectureSpec
 from compiler.regions import AZ_LETTERS
 from modules.base import Service
 
-Err = Callable[[str, str, Path_], Diagnostic]
+Err = Callable[[ErrorCode, str, Path_], Diagnostic]
 BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _BACKEND: Path_ = ("terraform", "backend")
 

@@ -1,7 +1,7 @@
 """Diagnostics: the one error family of archc.
 
 Every user mistake becomes a :class:`Diagnostic` with a code from the closed set
-:data:`CODES`, a file, a 1-based line and column, and a message. Stages collect all the
+:data:`ErrorCode` (as pydantic's ``PydanticErrorCodes``), a file, a 1-based line and column, and a message. Stages collect all the
 diagnostics they can find and raise :class:`ArchcError` once, so a user sees every
 problem of a file in one run, never a traceback.
 """
@@ -11,10 +11,39 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Literal, get_args
 
-# The closed set of error codes, each with the one-line meaning shown in the docs'
-# error reference. A test checks that the docs have an entry for every code.
-CODES: dict[str, str] = {
+ErrorCode = Literal[
+    "file",
+    "encoding",
+    "syntax",
+    "yaml-feature",
+    "duplicate-key",
+    "structure",
+    "unknown-key",
+    "missing",
+    "type",
+    "value",
+    "unknown-kind",
+    "name",
+    "duplicate-service",
+    "unknown-service",
+    "connection",
+    "network",
+    "conflict",
+    "version",
+    "schema",
+    "terraform",
+    "checkov",
+    "security",
+    "verify",
+    "internal",
+]
+"""The closed set of error codes: mypy refuses any other, docs/errors.md has an entry
+for each (tests/test_error_reference.py)."""
+
+# Each code's one-line meaning, shown in the docs' error reference, in ErrorCode's order.
+CODES: dict[ErrorCode, str] = {
     "file": "The model file cannot be read (missing, a directory, too large).",
     "encoding": "The file is not UTF-8 text.",
     "syntax": "The file is not well-formed YAML.",
@@ -40,13 +69,15 @@ CODES: dict[str, str] = {
     "verify": "Generated outputs that no longer match the build that wrote them (archc verify).",
     "internal": "A bug in archc itself; please report it.",
 }
+if list(CODES) != list(get_args(ErrorCode)):
+    raise AssertionError("CODES must give the meaning of every ErrorCode, in its order")
 
 
 @dataclass(frozen=True)
 class Diagnostic:
     """One problem, located in the user's file."""
 
-    code: str
+    code: ErrorCode
     message: str
     file: str
     line: int = 1
@@ -54,7 +85,7 @@ class Diagnostic:
     severity: str = "error"
 
     def __post_init__(self) -> None:
-        if self.code not in CODES:
+        if self.code not in CODES:  # a code computed at run time, which mypy cannot see
             raise ValueError(f"undeclared diagnostic code {self.code!r}")
 
     def format(self) -> str:
@@ -74,19 +105,29 @@ class ArchcError(Exception):
         super().__init__("\n".join(d.format() for d in self.diagnostics))
 
 
-def did_you_mean(word: str, candidates: Iterable[str]) -> str:
-    """Return ``"; did you mean 'x'?"`` for the closest candidate, or ``""``.
+def closest(word: str, candidates: Iterable[str]) -> str | None:
+    """The candidate ``word`` most likely meant, or None.
 
-    >>> did_you_mean("cidr_blok", ["cidr_block", "tags"])
-    "; did you mean 'cidr_block'?"
-    >>> did_you_mean("cidr_block", ["cidr", "azs"])
-    "; did you mean 'cidr'?"
+    >>> closest("cidr_blok", ["cidr_block", "tags"])
+    'cidr_block'
+    >>> closest("cidr_block", ["cidr", "azs"])
+    'cidr'
     """
     options = sorted(candidates)
     close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
     if not close:  # a known name with a prefix or suffix added: 'cidr_block' for 'cidr'
         close = [c for c in options if min(len(c), len(word)) >= 3 and (word.startswith(c) or word.endswith(c) or c.startswith(word))][:1]
-    return f"; did you mean '{close[0]}'?" if close else ""
+    return close[0] if close else None
+
+
+def did_you_mean(word: str, candidates: Iterable[str]) -> str:
+    """Return ``"; did you mean 'x'?"`` for the closest candidate, or ``""``.
+
+    >>> did_you_mean("cidr_blok", ["cidr_block", "tags"])
+    "; did you mean 'cidr_block'?"
+    """
+    meant = closest(word, candidates)
+    return f"; did you mean '{meant}'?" if meant else ""
 
 
 class ToolMissing(Exception):

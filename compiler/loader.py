@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from compiler.errors import ArchcError, Diagnostic
+from compiler.errors import ArchcError, Diagnostic, ErrorCode
 
 MAX_BYTES = 4 * 1024 * 1024  # a 1,000-service model is about 0.3 MB
 MAX_DEPTH = 64  # a model nests about 6 deep; the C composer recurses per level
@@ -62,7 +62,7 @@ class Document:
             return 1, 1
         return (p.key_line, p.key_col) if key else (p.line, p.col)
 
-    def error(self, code: str, message: str, path: Path_, *, key: bool = False) -> Diagnostic:
+    def error(self, code: ErrorCode, message: str, path: Path_, *, key: bool = False) -> Diagnostic:
         """A diagnostic located at ``path``."""
         line, col = self.pos(path, key=key)
         return Diagnostic(code, message, self.file, line, col)
@@ -204,7 +204,7 @@ class _Builder:
         self.nodes = 0
         self._resolver = yaml.SafeLoader("")  # reuses PyYAML's scalar constructors
 
-    def _fail(self, code: str, message: str, mark: Any) -> None:
+    def _fail(self, code: ErrorCode, message: str, mark: Any) -> None:
         self.diagnostics.append(Diagnostic(code, message, self.file, mark.line + 1, mark.column + 1))
 
     def build(self, node: yaml.Node | None, path: Path_, key_node: yaml.Node | None) -> Any:

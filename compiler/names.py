@@ -1,15 +1,41 @@
 """Where each model element lands in each output: one place, so outputs agree.
 
-The diagrams, the docs and the manifest (``archc verify``) all name services and
-connections through these functions; change a convention here and every output and
+The Terraform stage, the diagrams, the docs, the manifest (``archc verify``) and
+``archc check`` all name resources, services and connections through these functions; change a convention here and every output and
 its checker follow.
 """
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 from compiler.ir import Edge, Reference
 
 DIAGRAM_VIEWS = ("overview", "network", "data-flow")  # diagrams/<view>.{dot,svg,png}
+
+
+def model_reference(model: Path, out: Path) -> str:
+    """How the outputs name their model (``cdktf.json``'s ``app``, the docs footer): its
+    path relative to the output directory, the same from wherever archc runs; the file
+    name alone where no relative path exists (another drive).
+
+    >>> model_reference(Path("/p/examples/shop.yaml"), Path("/p/generated/shop"))
+    '../../examples/shop.yaml'
+    """
+    try:
+        return Path(os.path.relpath(model.resolve(), out.resolve())).as_posix()
+    except ValueError:
+        return model.name
+
+
+def terraform_address(rtype: str, name: str, *, data: bool = False) -> str:
+    """The Terraform address of a resource or a data source (``Resource.address``).
+
+    >>> terraform_address("aws_lb", "alb"), terraform_address("aws_iam_policy_document", "x", data=True)
+    ('aws_lb.alb', 'data.aws_iam_policy_document.x')
+    """
+    return f"data.{rtype}.{name}" if data else f"{rtype}.{name}"
 
 
 def diagram_file(view: str, ext: str) -> str:

@@ -11,14 +11,14 @@ import ipaddress
 import math
 from collections.abc import Callable
 
-from compiler.errors import Diagnostic
+from compiler.errors import Diagnostic, ErrorCode
 from compiler.ir import Network, Subnet
 from compiler.loader import Path_
 from compiler.model import ArchitectureSpec
 from compiler.regions import AZ_LETTERS, zones
 
 TIERS = ("public", "private", "isolated")
-Err = Callable[[str, str, Path_], Diagnostic]
+Err = Callable[[ErrorCode, str, Path_], Diagnostic]
 
 
 def plan_network(spec: ArchitectureSpec, err: Err, diags: list[Diagnostic]) -> Network | None:

@@ -81,12 +81,21 @@ def write_tree(out: Path, files: dict[str, bytes]) -> None:
             target.write_bytes(content)
         (staging / MARKER).write_text(MARKER_TEXT)
         _pause(len(files))
+        cwd = Path.cwd()
         _swap(staging, out)
+        _follow(cwd, out)
         _pause(len(files) + 1)
     except OSError as exc:
         raise OutputError(f"cannot write {shown}: {exc.strerror or exc}; the previous outputs are left as they were") from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)  # after a swap it holds the previous outputs
+
+
+def _follow(cwd: Path, out: Path) -> None:
+    """Run from inside ``out`` (``cdktf.json``'s ``app``: ``--out .``), the process would
+    be left in the previous outputs, deleted next: move it to the same place in the new."""
+    if cwd.is_relative_to(out):
+        os.chdir(cwd if cwd.is_dir() else out)
 
 
 def _umask() -> int:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from compiler.errors import ArchcError
 from compiler.ir import Architecture
 from compiler.loader import load_file
+from compiler.names import model_reference
 from compiler.resolve import resolve
 from compiler.validate import validate
 
@@ -40,7 +41,7 @@ class BuildResult:
     @property
     def owners(self) -> dict[str, str]:
         """Terraform address ("aws_vpc.main") -> service id, or "network"/"architecture"."""
-        return {_address(r.type, r.name, r.data): r.owner for r in self.stack.resources.values()}
+        return {r.address: r.owner for r in self.stack.resources.values()}
 
     @property
     def edge_resources(self) -> dict[str, list[str]]:
@@ -48,12 +49,13 @@ class BuildResult:
         out: dict[str, list[str]] = {}
         for r in self.stack.resources.values():
             if r.edge:
-                out.setdefault(r.edge, []).append(_address(r.type, r.name, r.data))
+                out.setdefault(r.edge, []).append(r.address)
         return out
 
 
-def _address(rtype: str, name: str, data: bool) -> str:
-    return f"data.{rtype}.{name}" if data else f"{rtype}.{name}"
+def default_out(name: str) -> Path:
+    """Where ``archc build`` writes an architecture unless told: ``generated/<name>``."""
+    return Path("generated") / name
 
 
 def check(path: Path, display_name: str | None = None) -> StackBuilder:
@@ -64,21 +66,29 @@ def check(path: Path, display_name: str | None = None) -> StackBuilder:
     return _checked_stack(load(path, display_name))
 
 
-def compile_terraform(arch: Architecture, model_path: str) -> dict[str, bytes]:
-    """The Terraform outputs of an architecture, checked against the provider schema."""
-    return _synthesize(_checked_stack(arch), model_path)
+def compile_terraform(arch: Architecture, model: str) -> dict[str, bytes]:
+    """The Terraform outputs of an architecture, checked against the provider schema;
+    ``model`` is how they name the model file (see :func:`compiler.names.model_reference`)."""
+    return _synthesize(_checked_stack(arch), model)
 
 
-def build_terraform(path: Path, display_name: str | None = None) -> dict[str, bytes]:
+def build_terraform(path: Path, display_name: str | None = None, out_dir: Callable[[str], Path] = default_out) -> dict[str, bytes]:
     """The Terraform outputs of a model file, alone (what the benchmark's figure times)."""
     with _node_started():
         arch = load(path, display_name)
-        return _synthesize(_checked_stack(arch), display_name or path.as_posix())
+        return _synthesize(_checked_stack(arch), model_reference(path, out_dir(arch.name)))
 
 
-def build(path: Path, display_name: str | None = None, on_terraform: Callable[[dict[str, bytes]], None] | None = None) -> BuildResult:
+def build(
+    path: Path,
+    display_name: str | None = None,
+    on_terraform: Callable[[dict[str, bytes]], None] | None = None,
+    out_dir: Callable[[str], Path] = default_out,
+) -> BuildResult:
     """Everything ``archc build`` writes, as ``{relative path: bytes}``, plus ownership.
 
+    ``display_name`` names the model in messages; ``out_dir(name)`` is the directory the
+    files will be written to, which the outputs name the model relative to.
     ``on_terraform`` gets the Terraform files as soon as they exist, before the docs
     are written: ``archc plan`` starts Terraform on them meanwhile.
     """
@@ -92,14 +102,15 @@ def build(path: Path, display_name: str | None = None, on_terraform: Callable[[d
         from compiler.manifest import MANIFEST, manifest_bytes
 
         arch = load(path, display_name)
+        model = model_reference(path, out_dir(arch.name))
         stack = _checked_stack(arch)
         runtime.require_node()  # before drawing: a missing node is the first thing to fix
         with diagrams_in_background(arch, stack) as diagrams:  # `dot` draws while cdktn synthesizes
-            files = _synthesize(stack, display_name or path.as_posix())
+            files = _synthesize(stack, model)
             if on_terraform is not None:
                 on_terraform(dict(files))
             files.update(diagrams())
-    files.update(render_docs(arch, stack, figures=frozenset(files)))  # after the diagrams: it links the figures drawn
+    files.update(render_docs(arch, stack, model, figures=frozenset(files)))  # after the diagrams: it links the figures drawn
     files.update(baseline_files(arch, stack))  # archc check's explanations, for checkov run by hand
     result = BuildResult(arch, files, stack)
     result.files[MANIFEST] = manifest_bytes(result)  # keep last: it checksums every other file
@@ -133,7 +144,7 @@ def _checked_stack(arch: Architecture) -> StackBuilder:
     return stack
 
 
-def _synthesize(stack: StackBuilder, model_path: str) -> dict[str, bytes]:
+def _synthesize(stack: StackBuilder, model: str) -> dict[str, bytes]:
     from compiler.terraform.synth import synthesize
 
-    return synthesize(stack, model_path)
+    return synthesize(stack, model)

@@ -10,10 +10,11 @@ from __future__ import annotations
 import dataclasses
 import re
 import typing
+from dataclasses import dataclass
 from typing import Any
 
 from compiler.consistency import check_backend, check_event_loops, check_nat
-from compiler.errors import ArchcError, Diagnostic, did_you_mean
+from compiler.errors import ArchcError, Diagnostic, ErrorCode, did_you_mean
 from compiler.ir import Architecture, Backend, Edge, Layer, Reference, ServiceNode
 from compiler.loader import Document, Path_
 from compiler.model import ArchitectureSpec, ConnectionSpec
@@ -35,10 +36,10 @@ class _Resolver:
         self.where: dict[str, Path_] = {}  # service id -> its YAML path
         self.refused: set[str] = set()  # service names already reported as invalid
 
-    def err(self, code: str, message: str, path: Path_, *, key: bool = False) -> Diagnostic:
+    def err(self, code: ErrorCode, message: str, path: Path_, *, key: bool = False) -> Diagnostic:
         return self.doc.error(code, message, path, key=key)
 
-    def fail(self, code: str, message: str, path: Path_, *, key: bool = False) -> None:
+    def fail(self, code: ErrorCode, message: str, path: Path_, *, key: bool = False) -> None:
         self.diags.append(self.err(code, message, path, key=key))
 
     # -- names --------------------------------------------------------------------
@@ -135,10 +136,11 @@ class _Resolver:
             self.fail("connection", f"service '{conn.source}' cannot connect to itself", path)
             return None
         src, dst = services[conn.source][1], services[conn.to][1]
-        via = _wiring(src, dst, conn)
-        if isinstance(via, str) and via.startswith("!"):
-            self.fail("connection", f"{conn.source} ({src.kind}) -> {conn.to} ({dst.kind}): {via[1:]}", path)
+        found = wiring(src, dst, conn)
+        if found.via is None:
+            self.fail("connection", f"{conn.source} ({src.kind}) -> {conn.to} ({dst.kind}): {found.refusal}", path)
             return None
+        via = found.via
         access = conn.access
         if via == "api":
             levels = list(dst.info.access)
@@ -162,7 +164,7 @@ class _Resolver:
             f"{conn.source}->{conn.to}",
             conn.source,
             conn.to,
-            typing.cast("Capability", via),
+            via,
             port,
             protocol,
             access,
@@ -286,49 +288,64 @@ class _Resolver:
         return nodes
 
 
-def _wiring(src: Service, dst: Service, conn: ConnectionSpec) -> str:
-    """How a connection compiles, or ``"!reason"`` when the catalog cannot honour it."""
+@dataclass(frozen=True)
+class Wiring:
+    """What a connection between two kinds compiles into (``via``), or why the catalog
+    cannot honour it (``via`` None, ``refusal`` says why)."""
+
+    via: Capability | None
+    refusal: str = ""
+    suggest_callers: bool = False  # the source starts no connections: name the kinds that can
+
+
+def kind_wiring(src: type[Service], dst: Service | type[Service], *, wants_api: bool) -> Wiring:
+    """The one rule: how a connection from a ``src`` kind to a service like ``dst``
+    compiles; ``wants_api``: the connection asks for IAM access (``access:`` given, or
+    neither it nor the target names a port)."""
     needs = src.info.needs
     if needs is None:
-        callers = ", ".join(_callers(dst)) or "none"
-        hint = f"draw them from the caller to the service it calls (kinds that can connect to {dst.kind}: {callers})"
-        return f"!{src.kind} does not start connections; {hint}"
+        return Wiring(None, f"{src.kind_name()} does not start connections", suggest_callers=True)
     if needs == "none" or "none" in dst.info.offers:
         # Drawn only: the source runs nothing that calls out (e.g. a front end in
         # browsers), or the target inspects traffic in line (a WAF) without a wiring.
-        return "none"
+        return Wiring("none")
     if needs != "network":
         if needs in dst.info.offers or needs in IMPLICIT_OFFERS:
-            return needs
+            return Wiring(needs)
         able = sorted(k for k, cls in catalog().items() if needs in cls.info.offers)
-        return f"!{src.kind} connects only to {', '.join(able)}"
-    wants_api = conn.access is not None or (conn.port is None and dst.info.port is None)
+        return Wiring(None, f"{src.kind_name()} connects only to {', '.join(able)}")
     if dst.info.access and (wants_api or dst.info.port is None):
         if src.info.principal is None:
-            return f"!{src.kind} runs no code with an IAM role, so it cannot call {dst.kind}'s API"
-        return "api"
+            return Wiring(None, f"{src.kind_name()} runs no code with an IAM role, so it cannot call {dst.kind_name()}'s API")
+        return Wiring("api")
     if dst.info.port is not None or "lb-target" in dst.info.offers:
-        if src.info.placement == "outside" and type(src).placement is Service.placement:
-            return f"!{src.kind} runs outside the VPC and cannot reach {dst.kind} over the network"
-        return "network"
+        if src.info.placement == "outside" and src.placement is Service.placement:
+            return Wiring(None, f"{src.kind_name()} runs outside the VPC and cannot reach {dst.kind_name()} over the network")
+        return Wiring("network")
     able = sorted(k for k, cls in catalog().items() if cls.info.port is not None or cls.info.access)
-    return f"!nothing can connect to {dst.kind}; {src.kind} connects to {', '.join(able)}"
+    return Wiring(None, f"nothing can connect to {dst.kind_name()}; {src.kind_name()} connects to {', '.join(able)}")
 
 
-def _callers(dst: Service | type[Service]) -> list[str]:
-    """Kinds whose connection to a service like ``dst`` the catalog can honour."""
-    out = []
-    for kind, cls in catalog().items():
-        needs = cls.info.needs
-        if needs == "network":
-            api = bool(dst.info.access) and cls.info.principal is not None
-            in_vpc = cls.info.placement != "outside" or cls.placement is not Service.placement
-            net = (dst.info.port is not None or "lb-target" in dst.info.offers) and in_vpc
-            if api or net:
-                out.append(kind)
-        elif needs is not None and needs != "none" and (needs in dst.info.offers or needs in IMPLICIT_OFFERS):
-            out.append(kind)
-    return out
+def wiring(src: Service, dst: Service, conn: ConnectionSpec) -> Wiring:
+    """How this connection compiles, or why it cannot (with the kinds that could, when
+    the source starts no connections)."""
+    wants_api = conn.access is not None or (conn.port is None and dst.info.port is None)
+    found = kind_wiring(type(src), dst, wants_api=wants_api)
+    if not found.suggest_callers:
+        return found
+    able = ", ".join(callers(dst)) or "none"
+    hint = f"draw them from the caller to the service it calls (kinds that can connect to {dst.kind_name()}: {able})"
+    return dataclasses.replace(found, refusal=f"{found.refusal}; {hint}")
+
+
+def callers(dst: Service | type[Service]) -> list[str]:
+    """Kinds whose connection to a service like ``dst`` compiles into something (drawn-only
+    connections aside), with or without ``access:``: by the rule of :func:`kind_wiring`."""
+    return [
+        kind
+        for kind, cls in catalog().items()
+        if any(kind_wiring(cls, dst, wants_api=api).via not in (None, "none") for api in (False, True))
+    ]
 
 
 def _default_label(via: str, port: int | None, access: str | None) -> str:

@@ -10,11 +10,12 @@ import itertools
 import re
 import types
 import typing
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from compiler.errors import ArchcError, Diagnostic, did_you_mean
+from compiler.errors import ArchcError, Diagnostic, closest
 from compiler.loader import Document, Path_, Pos
 from compiler.model import ArchitectureSpec, spec_class
 from modules import KINDS, kind_class, kind_hint
@@ -106,6 +107,16 @@ def _arrow_parts(item: Any) -> tuple[list[str] | None, str | None]:
     return [part.strip() for part in _ARROW.split(text.strip())], label
 
 
+@dataclass(frozen=True)
+class _Found:
+    """A diagnostic, and what it says about a key of a mapping (for _drop_consequences)."""
+
+    diag: Diagnostic
+    mapping: Path_ = ()  # the mapping the key below is in, or should be
+    missing: str | None = None  # a required key absent from it
+    meant: str | None = None  # the key an unknown key of it most likely meant
+
+
 def _diagnostics(exc: ValidationError, doc: Document, spec: type[ArchitectureSpec]) -> list[Diagnostic]:
     errors = exc.errors(include_url=False)
     alternatives: dict[Path_, list[str]] = {}  # a value that fits no member of a union
@@ -113,18 +124,18 @@ def _diagnostics(exc: ValidationError, doc: Document, spec: type[ArchitectureSpe
         wanted = _WANTED.get(err["type"])
         if wanted:
             alternatives.setdefault(_data_path(tuple(err["loc"]), doc.data, spec)[0], []).append(wanted)
-    found: dict[tuple[int, int, str], Diagnostic] = {}
+    found: dict[tuple[int, int, str], _Found] = {}
     for err in errors:
         path = _data_path(tuple(err["loc"]), doc.data, spec)[0]
         options_for = alternatives.get(path, [])
         if err["type"] in _WANTED and len(options_for) > 1:
             options = " or ".join(dict.fromkeys(options_for))
             found_text = f"{_article(_kind_of(err['input']))}{_shown(err['input'])}"
-            diag = doc.error("type", f"'{_name(path)}' must be {options}, not {found_text}", path)
+            one = _Found(doc.error("type", f"'{_name(path)}' must be {options}, not {found_text}", path))
         else:
-            diag = _one(err, doc, spec)
+            one = _one(err, doc, spec)
         # A union can report one mistake once per member; keep one per place.
-        found.setdefault((diag.line, diag.col, diag.code), diag)
+        found.setdefault((one.diag.line, one.diag.col, one.diag.code), one)
     return _drop_consequences(list(found.values()))
 
 
@@ -149,17 +160,14 @@ def _shown(value: Any) -> str:
     return f" ({value!r})" if isinstance(value, (str, int, float)) and not isinstance(value, bool) else ""
 
 
-def _drop_consequences(diags: list[Diagnostic]) -> list[Diagnostic]:
-    """A misspelled key also makes the key it meant 'missing'; report only the misspelling."""
-    meant = {(d.file, d.line, m.group(1)) for d in diags if (m := _DID_YOU_MEAN.search(d.message)) and d.code == "unknown-key"}
-    return [d for d in diags if not (d.code == "missing" and (m := _MISSING.match(d.message)) and (d.file, d.line, m.group(1)) in meant)]
+def _drop_consequences(found: list[_Found]) -> list[Diagnostic]:
+    """A misspelled key also makes the key it meant 'missing' from the same mapping;
+    report only the misspelling."""
+    meant = {(f.mapping, f.meant) for f in found if f.meant is not None}
+    return [f.diag for f in found if f.missing is None or (f.mapping, f.missing) not in meant]
 
 
-_DID_YOU_MEAN = re.compile(r"did you mean '([^']+)'\?$")
-_MISSING = re.compile(r"missing required key '([^']+)'")
-
-
-def _one(err: Any, doc: Document, spec: type[ArchitectureSpec]) -> Diagnostic:
+def _one(err: Any, doc: Document, spec: type[ArchitectureSpec]) -> _Found:
     loc = tuple(err["loc"])
     path, model = _data_path(loc, doc.data, spec)
     etype: str = err["type"]
@@ -168,10 +176,18 @@ def _one(err: Any, doc: Document, spec: type[ArchitectureSpec]) -> Diagnostic:
         allowed = list(model.model_fields) if model else []
         aliases = [f.alias or n for n, f in model.model_fields.items()] if model else []
         where = _where(path[:-1], doc)
-        return doc.error("unknown-key", f"unknown key '{here}'{where}{did_you_mean(str(here), aliases or allowed)}", path, key=True)
+        meant = closest(str(here), aliases or allowed)
+        hint = f"; did you mean '{meant}'?" if meant else ""
+        return _Found(doc.error("unknown-key", f"unknown key '{here}'{where}{hint}", path, key=True), path[:-1], meant=meant)
     if etype == "missing":
-        field = loc[-1]
-        return doc.error("missing", f"missing required key '{field}'{_where(path[:-1], doc)}", path, key=True)
+        field = str(loc[-1])
+        diag = doc.error("missing", f"missing required key '{field}'{_where(path[:-1], doc)}", path, key=True)
+        return _Found(diag, path[:-1], missing=field)
+    return _Found(_other(err, etype, loc, path, here, doc))
+
+
+def _other(err: Any, etype: str, loc: tuple[Any, ...], path: Path_, here: str | int | None, doc: Document) -> Diagnostic:
+    """The diagnostic of any error but an unknown or missing key."""
     if etype == "union_tag_invalid":
         tag = err["ctx"]["tag"]
         return doc.error("unknown-kind", f"unknown service kind '{tag}'{kind_hint(tag)}", (*path, "kind"))

@@ -22,7 +22,7 @@ from typing import Any
 
 from compiler.errors import Diagnostic
 from compiler.manifest import FORMAT, MANIFEST, diagram_ids, svg_ids
-from compiler.names import DIAGRAM_VIEWS, diagram_file
+from compiler.names import DIAGRAM_VIEWS, diagram_file, terraform_address
 from compiler.outputs import MARKER
 from modules import catalog
 
@@ -113,12 +113,12 @@ def _addresses(rel: str, text: str | None) -> dict[str, tuple[str, int]]:
         return {}
     found: dict[str, tuple[str, int]] = {}
     lines = text.splitlines()
-    for block, prefix in (("resource", ""), ("data", "data.")):
+    for block in ("resource", "data"):
         for rtype, named in (stack.get(block) or {}).items():
             for name in named:
                 needle = f'"{name}": {{'
                 line = next((i for i, t in enumerate(lines, start=1) if t.strip().startswith(needle)), 1)
-                found[f"{prefix}{rtype}.{name}"] = (rel, line)
+                found[terraform_address(rtype, name, data=block == "data")] = (rel, line)
     return found
 
 

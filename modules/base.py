@@ -10,6 +10,7 @@ kind's name; adding a kind means adding one class to a family file.
 from __future__ import annotations
 
 import dataclasses
+import typing
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar, Literal
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 if TYPE_CHECKING:
+    from compiler.errors import ErrorCode
     from compiler.ir import Edge, ServiceNode
     from compiler.terraform.context import ServiceContext
 
@@ -94,7 +96,7 @@ class RefTo:
 class Problem:
     """A semantic problem a kind finds in its own settings (see Service.check)."""
 
-    code: str
+    code: ErrorCode
     message: str
     field: str | None = None  # the setting to point at; None: the service itself
 
@@ -180,6 +182,11 @@ class Service(BaseModel):
         description="Why a setting relaxes a secure default, by setting name, e.g. {listeners: 'no domain yet; HTTP only'}. "
         "Required for every relaxed setting; archc records it in the docs and the checkov baseline.",
     )
+
+    @classmethod
+    def kind_name(cls) -> str:
+        """The kind's YAML name, from its class (its ``kind: Literal[...]``); ``kind`` on an instance."""
+        return str(typing.get_args(cls.model_fields["kind"].annotation)[0])
 
     def placement(self, reaches_vpc: bool) -> Placement:
         """Where this service runs; ``reaches_vpc`` says a connection needs the VPC."""

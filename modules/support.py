@@ -7,25 +7,20 @@ buckets. Each helper adds resources owned by the calling service through its con
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from compiler.terraform.context import Ref, ServiceContext
+from compiler.terraform import shared
+from compiler.terraform.context import Ref, ServiceContext
+from compiler.terraform.shared import rds_monitoring_role, shared_key
 
 LOG_RETENTION_DAYS = 365
 
 
 def data_key(ctx: ServiceContext) -> str:
     """ARN of the architecture's shared customer managed key for data at rest."""
-    from compiler.terraform.shared import shared_key  # at run time: modules load before the compiler
-
     return shared_key(ctx.stack).arn
 
 
 def rds_monitoring(ctx: ServiceContext, *, insights: bool = True) -> dict[str, object]:
     """Enhanced monitoring every 60 s and (where the class has it) Performance Insights under the shared key."""
-    from compiler.terraform.shared import rds_monitoring_role
-
     body: dict[str, object] = {"monitoring_interval": 60, "monitoring_role_arn": rds_monitoring_role(ctx.stack).arn}
     body["performance_insights_enabled"] = insights
     if insights:
@@ -39,14 +34,9 @@ def dashed(suffix: str) -> str:
 
 
 def account(ctx: ServiceContext) -> tuple[str, str]:
-    """``(partition, account_id)`` interpolations, from data sources owned by the service."""
-    from compiler.terraform.context import Ref  # at run time: modules load before the compiler
-
-    refs = []
-    for rtype in ("aws_partition", "aws_caller_identity"):
-        data = Ref(f"data.{rtype}", ctx.tf())
-        refs.append(data if ctx.stack.has(data) else ctx.data(rtype, "", {}))
-    return refs[0].attr("partition"), refs[1].attr("account_id")
+    """``(partition, account_id)`` interpolations: the architecture's one pair of data
+    sources (:func:`compiler.terraform.shared.account`)."""
+    return shared.account(ctx.stack)
 
 
 def arn(ctx: ServiceContext, service: str, resource: str, *, region: bool = True) -> str:

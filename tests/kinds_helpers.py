@@ -47,17 +47,15 @@ def error(tmp_path: Path, services: dict[str, str], *connections: str, azs: int 
 
 
 def assert_plans(tmp_path: Path, services: dict[str, str], *connections: str, azs: int = 2, network: str = "") -> None:
-    """Terraform core plans the model's stacks with no error (skipped without the plan engine)."""
-    engine = pytest.importorskip("compiler.plan.engine")
+    """Terraform core plans the model's stacks with no error."""
+    from compiler.plan.engine import plan_stacks
+
     arch = pipeline.load(_write(tmp_path, services, connections, network or f"azs: {azs}"), "model.yaml")
     out = tmp_path / "out"
     for rel, content in pipeline.compile_terraform(arch, "model.yaml").items():
         (out / rel).parent.mkdir(parents=True, exist_ok=True)
         (out / rel).write_bytes(content)
-    try:
-        plans = engine.plan_stacks(out / "terraform")
-    except engine.PlanEngineUnavailable as exc:
-        pytest.skip(str(exc))
+    plans = plan_stacks(out / "terraform")
     assert plans, "no stack planned"
     assert all(p.ok for p in plans), [d for p in plans for d in p.diagnostics]
 
@@ -86,7 +84,7 @@ def body_error(tmp_path: Path, body: str) -> str:
 
 def body_plan_errors(tmp_path: Path, body: str) -> list[str]:
     """Terraform core's errors on a compiled model (HEAD + body): validate + offline plan."""
-    from compiler.plan import PlanEngineUnavailable, plan_stacks
+    from compiler.plan import plan_stacks
 
     path = tmp_path / "model.yaml"
     path.write_text(HEAD + body)
@@ -94,10 +92,7 @@ def body_plan_errors(tmp_path: Path, body: str) -> list[str]:
     for rel, content in files.items():
         (tmp_path / "out" / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / "out" / rel).write_bytes(content)
-    try:
-        plans = plan_stacks(tmp_path / "out" / "terraform")
-    except PlanEngineUnavailable as err:
-        pytest.skip(str(err))
+    plans = plan_stacks(tmp_path / "out" / "terraform")
     return [f"{d.address}: {d.summary}" for p in plans for d in p.diagnostics if d.severity == "error"] + [
         p.stack for p in plans if not p.ok
     ]

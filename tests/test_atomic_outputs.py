@@ -20,6 +20,8 @@ import pytest
 from compiler.outputs import MARKER, PAUSE_ENV, OutputError, recover, write_tree
 from tests.conftest import ROOT
 
+pytestmark = pytest.mark.slow  # real builds interrupted while they write (make check-fast leaves it out)
+
 OLD_MODEL = (ROOT / "examples" / "udagram.yaml").read_text()
 NEW_MODEL = OLD_MODEL.replace("      media:\n", "      extra:\n        kind: s3\n      media:\n")
 

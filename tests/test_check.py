@@ -18,6 +18,8 @@ from compiler.cli import main
 from compiler.terraform.context import Resource
 from tests.conftest import ROOT
 
+pytestmark = pytest.mark.slow  # checkov on every example (make check-fast leaves it out)
+
 MODELS = [*sorted((ROOT / "examples").glob("*.yaml")), ROOT / "architecture.yaml"]
 FIXTURES = Path(__file__).parent / "fixtures" / "check"
 

@@ -15,7 +15,7 @@ import pytest
 from compiler import pipeline
 from compiler.errors import ArchcError
 from compiler.ir import Architecture, Edge
-from compiler.resolve import _callers
+from compiler.resolve import callers
 from compiler.terraform.context import Resource, ServiceContext, StackBuilder
 from compiler.terraform.emit import emit
 from modules import CATALOG
@@ -120,7 +120,7 @@ def _assert_endpoints_published(arch: Architecture, stack: StackBuilder, edge: E
 @pytest.mark.parametrize("source", SOURCES)
 def test_connection_compiles_to_least_privilege(tmp_path: Path, source: str, target: str) -> None:
     compiled = _compile(tmp_path, source, target)
-    assert (source in _callers(CATALOG[target])) == (not isinstance(compiled, str)), "the error's list of callers is right"
+    assert (source in callers(CATALOG[target])) == (not isinstance(compiled, str)), "the error's list of callers is right"
     if isinstance(compiled, str):  # not honoured: a connection error that says why
         assert compiled.startswith(f"connection: src ({source}) -> dst ({target}): "), compiled
         return

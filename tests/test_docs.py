@@ -131,7 +131,7 @@ def test_compiled_templates_are_kept_and_never_change_a_page(tmp_path: Path, mon
     for _ in range(2):  # a new process each time, as far as the templates know
         render._environment.cache_clear()
         compiled.clear()
-        pages.append(render.render_docs(arch, stack))
+        pages.append(render.render_docs(arch, stack, "model.yaml"))
         compiles.append(len(compiled))
     render._environment.cache_clear()
     kept = list((tmp_path / "venv" / "var" / "cache" / "archc-jinja").iterdir())

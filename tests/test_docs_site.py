@@ -21,6 +21,8 @@ from compiler.ir import Architecture
 from compiler.outputs import write_tree
 from tests.conftest import ROOT
 
+pytestmark = pytest.mark.slow  # headless Chromium and mkdocs (make check-fast leaves it out)
+
 MODELS = [*sorted((ROOT / "examples").glob("*.yaml")), ROOT / "architecture.yaml"]
 CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
 # Resources a page loads (not links it offers): all must come from the site itself.
@@ -85,7 +87,7 @@ def served(site: Path) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
-        pytest.skip("Debian chromium and chromium-driver are not installed (make setup installs them)")
+        pytest.fail("Debian chromium and chromium-driver are not installed (make setup installs them)")
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 

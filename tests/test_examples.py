@@ -100,7 +100,7 @@ EXPECTED: dict[str, set[str]] = {
 
 
 def _build(path: Path) -> tuple[str, dict[str, bytes]]:
-    result = pipeline.build(path, path.relative_to(ROOT).as_posix())
+    result = pipeline.build(path, path.relative_to(ROOT).as_posix(), out_dir=lambda name: ROOT / "generated" / name)
     return result.arch.name, result.files
 
 
@@ -151,3 +151,9 @@ def test_no_machine_specific_content(built: tuple[str, dict[str, bytes]]) -> Non
             text = content.decode()
             for needle in ("/root/", "/home/", "/tmp/", "/work/", "site-packages"):
                 assert needle not in text, f"{rel} contains {needle}"
+
+
+def test_one_partition_lookup_per_stack(built: tuple[str, dict[str, bytes]]) -> None:
+    # Every ARN of the account is built from the architecture's one data source (shared.account).
+    name, files = built
+    assert list(_stack(name, files).get("data", {}).get("aws_partition", {})) in ([], ["archc"])

@@ -10,7 +10,6 @@ import pytest
 
 from compiler import pipeline
 from compiler.errors import ArchcError
-from modules import CATALOG
 from tests.kinds_helpers import HEAD, body_error, body_plan_errors, compile_body
 
 
@@ -25,9 +24,6 @@ plan_errors = body_plan_errors
 
 def statements(tf: dict[str, Any], name: str) -> list[dict[str, Any]]:
     return tf["data"]["aws_iam_policy_document"][name]["statement"]  # type: ignore[no-any-return]
-
-
-needs_deploy_target = pytest.mark.skipif("deploy-target" not in CATALOG["asg"].info.offers, reason="asg does not offer deploy-target yet")
 
 
 # --- codecommit ------------------------------------------------------------------------
@@ -94,7 +90,6 @@ connections:
 """
 
 
-@needs_deploy_target
 def test_codedeploy_to_an_auto_scaling_group(tmp_path: Path) -> None:
     tf = build(tmp_path, DEPLOY)
     res = tf["resource"]
@@ -105,10 +100,9 @@ def test_codedeploy_to_an_auto_scaling_group(tmp_path: Path) -> None:
     assert group["auto_rollback_configuration"] == [{"enabled": True, "events": ["DEPLOYMENT_FAILURE"]}]
     assert group["service_role_arn"] == "${aws_iam_role.deploy.arn}"
     attachment = res["aws_iam_role_policy_attachment"]["deploy"]
-    assert attachment["policy_arn"] == "arn:${data.aws_partition.deploy.partition}:iam::aws:policy/service-role/AWSCodeDeployRole"
+    assert attachment["policy_arn"] == "arn:${data.aws_partition.archc.partition}:iam::aws:policy/service-role/AWSCodeDeployRole"
 
 
-@needs_deploy_target
 def test_codedeploy_to_instances_by_tag(tmp_path: Path) -> None:
     tf = build(
         tmp_path,
@@ -156,7 +150,6 @@ connections:
 """
 
 
-@needs_deploy_target
 def test_codepipeline_source_build_deploy(tmp_path: Path) -> None:
     tf = build(tmp_path, PIPELINE)
     res = tf["resource"]
@@ -197,7 +190,6 @@ def test_codepipeline_source_build_deploy(tmp_path: Path) -> None:
     assert res["aws_s3_bucket_public_access_block"]["pipe_artifacts"]["block_public_policy"] is True
 
 
-@needs_deploy_target
 def test_codepipeline_permissions(tmp_path: Path) -> None:
     tf = build(tmp_path, PIPELINE)
     res = tf["resource"]
@@ -237,6 +229,5 @@ def test_codepipeline_stages_only(tmp_path: Path) -> None:
     )
 
 
-@needs_deploy_target
 def test_devtools_kinds_plan(tmp_path: Path) -> None:
     assert plan_errors(tmp_path, PIPELINE) == []

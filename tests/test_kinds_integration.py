@@ -11,7 +11,6 @@ from modules import CATALOG
 from tests.kinds_helpers import assert_plans, build, error
 
 EMR = "kind: emr"  # a workload with an IAM role, to connect from
-needs_lambda = pytest.mark.skipif("lambda" not in CATALOG, reason="the lambda kind is not in the catalog")
 
 
 def _offering(capability: str) -> str:
@@ -137,7 +136,6 @@ def test_sns_to_sqs_subscription_and_one_queue_policy(tmp_path: Path) -> None:
         assert statement["condition"] == [{"test": "ArnEquals", "variable": "aws:SourceArn", "values": [f"${{aws_sns_topic.{topic}.arn}}"]}]
 
 
-@needs_lambda
 def test_sns_to_lambda_subscription(tmp_path: Path) -> None:
     stack = build(tmp_path, {"orders": "kind: sns", "fn": "kind: lambda"}, "orders -> fn")
     subscription = stack["resource"]["aws_sns_topic_subscription"]["orders_to_fn"]
@@ -146,7 +144,6 @@ def test_sns_to_lambda_subscription(tmp_path: Path) -> None:
     assert [p["source_arn"] for p in permissions] == ["${aws_sns_topic.orders.arn}"]
 
 
-@needs_lambda
 def test_sqs_to_lambda_is_an_event_source_mapping(tmp_path: Path) -> None:
     stack = build(tmp_path, {"jobs": "kind: sqs", "fn": "kind: lambda"}, "jobs -> fn")
     (mapping,) = stack["resource"]["aws_lambda_event_source_mapping"].values()

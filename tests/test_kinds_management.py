@@ -167,7 +167,7 @@ def test_cloudtrail_with_its_own_bucket(tmp_path: Path) -> None:
     policy = statements(tf, "trail_bucket")
     assert [s["sid"] for s in policy] == ["CloudTrailAclCheck", "CloudTrailWrite", "DenyInsecureTransport"]
     assert policy[1]["condition"][0]["values"] == [
-        "arn:${data.aws_partition.trail.partition}:cloudtrail:eu-west-3:${data.aws_caller_identity.trail.account_id}:trail/t-trail"
+        "arn:${data.aws_partition.archc.partition}:cloudtrail:eu-west-3:${data.aws_caller_identity.archc.account_id}:trail/t-trail"
     ]
     assert statements(tf, "trail_logs")[0]["resources"] == ["${aws_cloudwatch_log_group.trail.arn}:log-stream:*"]
 
@@ -186,7 +186,7 @@ def test_cloudtrail_into_a_bucket_of_the_model(tmp_path: Path) -> None:
     assert sids == ["CloudTrailAclCheckTrail", "CloudTrailWriteTrail", "DenyInsecureTransport"]
     selector = res["aws_cloudtrail"]["trail"]["event_selector"][0]
     assert selector["read_write_type"] == "WriteOnly"
-    assert selector["data_resource"] == [{"type": "AWS::S3::Object", "values": ["arn:${data.aws_partition.trail.partition}:s3"]}]
+    assert selector["data_resource"] == [{"type": "AWS::S3::Object", "values": ["arn:${data.aws_partition.archc.partition}:s3"]}]
 
 
 def test_cloudtrail_bucket_must_be_s3(tmp_path: Path) -> None:

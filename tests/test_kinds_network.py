@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from modules import CATALOG
 from modules.network import SPA_FUNCTION
 from modules.network_kit import route_key
 from tests.kinds_helpers import assert_plans, build, error
@@ -17,10 +16,6 @@ CERT = "arn:aws:acm:eu-west-3:123456789012:certificate/abc-123"
 GLOBAL_CERT = "arn:aws:acm:us-east-1:123456789012:certificate/abc-123"
 ASG = "kind: asg"
 ECS_CLUSTER = "kind: ecs-cluster"
-needs = {
-    kind: pytest.mark.skipif(kind not in CATALOG, reason=f"the {kind} kind is not in the catalog")
-    for kind in ("asg", "lambda", "ecs-service")
-}
 
 HTTP_OK = "reasons: {listeners: plain HTTP in a test}"  # an ALB without a certificate must say why
 
@@ -32,7 +27,6 @@ def _ecs(port: int, health: str) -> str:
 # --- alb -----------------------------------------------------------------------------------
 
 
-@needs["ecs-service"]
 def test_alb_http_path_rules_seed_004(tmp_path: Path) -> None:
     """Seed 004: HTTP on port 80, three path rules, three target groups with health checks."""
     services = {
@@ -83,7 +77,6 @@ def test_alb_http_path_rules_seed_004(tmp_path: Path) -> None:
     assert ingress["intrusion_api_from_alb"]["referenced_security_group_id"] == "${aws_security_group.alb.id}"
 
 
-@needs["asg"]
 def test_alb_https_redirects_http(tmp_path: Path) -> None:
     stack = build(tmp_path, {"alb": f"kind: alb, certificate_arn: '{CERT}'", "web": ASG}, "alb -> web")
     listeners = stack["resource"]["aws_lb_listener"]
@@ -110,7 +103,6 @@ def test_alb_internal_without_routes(tmp_path: Path) -> None:
     assert action["fixed_response"][0]["status_code"] == "404"
 
 
-@needs["lambda"]
 def test_alb_lambda_target(tmp_path: Path) -> None:
     stack = build(tmp_path, {"alb": f"kind: alb, {HTTP_OK}", "fn": "kind: lambda"}, "{from: alb, to: fn, path: /fn/*}")
     group = stack["resource"]["aws_lb_target_group"]["alb_fn"]
@@ -154,7 +146,6 @@ def test_alb_https_needs_certificate(tmp_path: Path) -> None:
     )
 
 
-@needs["asg"]
 def test_alb_one_default_route(tmp_path: Path) -> None:
     message = error(tmp_path, {"alb": f"kind: alb, {HTTP_OK}", "a": ASG, "b": ASG}, "alb -> a", "alb -> b")
     assert message == (
@@ -163,13 +154,11 @@ def test_alb_one_default_route(tmp_path: Path) -> None:
     )
 
 
-@needs["asg"]
 def test_alb_catch_all_and_no_path_are_both_defaults(tmp_path: Path) -> None:
     message = error(tmp_path, {"alb": f"kind: alb, {HTTP_OK}", "a": ASG, "b": ASG}, "alb -> a", "{from: alb, to: b, path: /*}")
     assert message.startswith("model.yaml:7:7: error[connection]: only one connection from an ALB may be its default route")
 
 
-@needs["ecs-service"]
 def test_alb_rules_most_specific_first_and_catch_all_as_default(tmp_path: Path) -> None:
     """Seed 004 listed '/*' first: as rule 10 it took every request, the API target groups got none."""
     services = {
@@ -194,7 +183,6 @@ def test_alb_rules_most_specific_first_and_catch_all_as_default(tmp_path: Path) 
     assert rules == {"/api/intrusions/*": 10, "/api/*": 20}
 
 
-@needs["asg"]
 def test_alb_bad_path(tmp_path: Path) -> None:
     message = error(tmp_path, {"alb": f"kind: alb, {HTTP_OK}", "a": ASG}, "{from: alb, to: a, path: api/*}")
     assert message == "model.yaml:7:7: error[value]: connection path 'api/*' is not valid for an ALB; use a path such as '/api/*'"
@@ -225,7 +213,6 @@ def test_api_gateway_stage_logs_and_throttles(tmp_path: Path) -> None:
     assert res["aws_cloudwatch_log_group"]["api_access"]["retention_in_days"] == 365
 
 
-@needs["lambda"]
 def test_api_gateway_routes_to_lambda(tmp_path: Path) -> None:
     stack = build(tmp_path, {"api": "kind: api-gateway", "pay": "kind: lambda"}, "{from: api, to: pay, path: /payments/*}")
     res = stack["resource"]
@@ -240,7 +227,6 @@ def test_api_gateway_routes_to_lambda(tmp_path: Path) -> None:
     assert permission["source_arn"] == "${aws_apigatewayv2_api.api.execution_arn}/*/*"
 
 
-@needs["asg"]
 def test_api_gateway_to_internal_alb_through_vpc_link(tmp_path: Path) -> None:
     services = {"api": "kind: api-gateway", "alb": f"kind: alb, internal: true, {HTTP_OK}", "web": ASG}
     stack = build(tmp_path, services, "api -> alb", "{from: api, to: alb, path: GET /items}", "alb -> web")
@@ -267,7 +253,6 @@ def test_api_gateway_to_public_alb(tmp_path: Path) -> None:
     assert "connection_type" not in integration
 
 
-@needs["lambda"]
 def test_api_gateway_cognito_authorizer(tmp_path: Path) -> None:
     services = {"api": "kind: api-gateway, authorizer: users", "users": "kind: cognito", "fn": "kind: lambda"}
     stack = build(tmp_path, services, "api -> fn")
@@ -309,7 +294,6 @@ def test_api_gateway_domain_needs_certificate(tmp_path: Path) -> None:
     )
 
 
-@needs["lambda"]
 def test_api_gateway_duplicate_route(tmp_path: Path) -> None:
     message = error(
         tmp_path,
@@ -543,7 +527,6 @@ def test_route53_aliases_only(tmp_path: Path) -> None:
 # --- together ----------------------------------------------------------------------------------
 
 
-@needs["lambda"]
 def test_network_kinds_plan(tmp_path: Path) -> None:
     services = {
         "dns": "kind: route53, domain: example.com",

@@ -4,13 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
-from modules import CATALOG
 from tests.kinds_helpers import assert_plans, build, error
 
 EMR = "kind: emr"  # a workload with an IAM role, to connect from
-needs_asg = pytest.mark.skipif("asg" not in CATALOG, reason="the asg kind is not in the catalog")
 
 HTTP_OK = "reasons: {listeners: plain HTTP in a test}"  # an ALB without a certificate must say why
 
@@ -66,7 +62,6 @@ def test_waf_regional_associations(tmp_path: Path) -> None:
     assert "aws_wafv2_web_acl_logging_configuration" not in res
 
 
-@needs_asg
 def test_waf_connections_are_drawn_only(tmp_path: Path) -> None:
     """Seed 003: cloudfront -> waf -> alb documents the request path; the CDN still needs its origin."""
     services = {"cdn": "kind: cloudfront", "firewall": "kind: waf, protects: [cdn]", "alb": f"kind: alb, {HTTP_OK}", "web": "kind: asg"}

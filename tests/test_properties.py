@@ -20,6 +20,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -27,6 +28,8 @@ from hypothesis import strategies as st
 from compiler.cli import main
 from tests.conftest import ROOT
 from tests.modelgen import dump, valid_models
+
+pytestmark = pytest.mark.slow  # hypothesis: hundreds of random models (make check-fast leaves it out)
 
 settings.register_profile(
     "archc",

@@ -9,6 +9,7 @@ absolute path, the user's name, the temporary directory, or a timestamp.
 from __future__ import annotations
 
 import datetime
+import json
 import os
 import re
 import shutil
@@ -19,6 +20,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
+
+pytestmark = pytest.mark.slow  # every example built twice in subprocesses (make check-fast leaves it out)
 
 MODELS = [*sorted((ROOT / "examples").glob("*.yaml")), ROOT / "architecture.yaml"]
 RUN_ALL = "import sys\nfrom compiler.cli import main\nfor m in sys.argv[1:]:\n    assert main(['build', m, '--out', 'out/' + m]) == 0, m\n"
@@ -71,7 +74,7 @@ def test_nothing_machine_specific(two_builds: tuple[dict[str, bytes], dict[str, 
 
 
 def test_absolute_model_path_leaves_no_trace(tmp_path: Path) -> None:
-    """A model given by absolute path, from elsewhere, is named relative to where archc runs."""
+    """A model given by absolute path, from elsewhere, is named relative to the output directory."""
     (tmp_path / "models").mkdir()
     (tmp_path / "cwd").mkdir()
     model = tmp_path / "models" / "udagram.yaml"
@@ -83,4 +86,30 @@ def test_absolute_model_path_leaves_no_trace(tmp_path: Path) -> None:
     for path in (tmp_path / "cwd" / "out").rglob("*"):
         if path.is_file():
             assert str(tmp_path).encode() not in path.read_bytes(), path
-    assert b'"app": "archc build ../models/udagram.yaml"' in (tmp_path / "cwd" / "out" / "cdktf.json").read_bytes()
+    assert b'"app": "archc build ../../models/udagram.yaml --out ."' in (tmp_path / "cwd" / "out" / "cdktf.json").read_bytes()
+
+
+def _archc(args: list[str], cwd: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run([sys.executable, "-m", "compiler.cli", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+
+
+def _tree(out: Path) -> dict[str, bytes]:
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+
+
+def test_same_bytes_from_two_working_directories_and_the_app_runs_where_cdktf_json_is(tmp_path: Path) -> None:
+    """The outputs name the model relative to the output directory, not to where archc
+    ran; cdktf.json's `app`, run from the directory holding it, rebuilds it as it was."""
+    (tmp_path / "examples").mkdir()
+    shutil.copy(ROOT / "examples" / "udagram.yaml", tmp_path / "examples" / "udagram.yaml")
+    _archc(["build", "examples/udagram.yaml", "--out", "out/udagram"], tmp_path)
+    first = _tree(tmp_path / "out" / "udagram")
+    _archc(["build", "udagram.yaml", "--out", "../out/udagram"], tmp_path / "examples")
+    assert _tree(tmp_path / "out" / "udagram") == first
+    assert b"from the model `../../examples/udagram.yaml`" in first["docs/index.md"]
+    app = json.loads(first["cdktf.json"])["app"].split()
+    assert app[:2] == ["archc", "build"]
+    _archc(app[1:], tmp_path / "out" / "udagram")
+    assert _tree(tmp_path / "out" / "udagram") == first

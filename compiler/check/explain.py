@@ -29,11 +29,6 @@ BASELINE_FILE = "checkov-baseline.json"
 CONFIG_FILE = ".checkov.yaml"
 
 
-def address(resource: Resource) -> str:
-    """``aws_lb.alb`` or ``data.aws_iam_policy_document.x``."""
-    return f"data.{resource.type}.{resource.name}" if resource.data else f"{resource.type}.{resource.name}"
-
-
 def decision_reasons(arch: Architecture) -> dict[str, dict[str, str]]:
     """Service id -> check id -> the decision text that covers it."""
     out: dict[str, dict[str, str]] = {}
@@ -63,12 +58,12 @@ def _planned_skips(arch: Architecture, stack: StackBuilder) -> dict[str, dict[st
         for check, reason in decisions.get(r.owner, {}).items():
             types = DECISION_CHECK_TYPES.get(check)
             if types is None or r.type in types:
-                skips.setdefault(address(r), {})[check] = reason
+                skips.setdefault(r.address, {})[check] = reason
         for entry in CATALOG_RATIONALE:
             rtype = f"data.{r.type}" if r.data else r.type
             if rtype in entry.types and entry.applies(r, stack):
                 for check in entry.checks:
-                    skips.setdefault(address(r), {}).setdefault(check, entry.reason)
+                    skips.setdefault(r.address, {}).setdefault(check, entry.reason)
     return skips
 
 

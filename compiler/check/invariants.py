@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from compiler.check.explain import address, decision_reasons
+from compiler.check.explain import decision_reasons
 from compiler.check.rationale import catalog_reason
 from compiler.ir import Architecture
 from compiler.terraform.context import Resource, StackBuilder
@@ -100,11 +100,11 @@ def _iam_json(r: Resource, out: Invariants) -> None:
 def _statement(r: Resource, actions: list[str], resources: list[str], key_policy: bool, out: Invariants) -> None:
     if "*" in actions:
         out.iam_wildcards += 1
-        out.violations.append(Violation("iam-wildcard", address(r), r.owner, "grants Action '*'"))
+        out.violations.append(Violation("iam-wildcard", r.address, r.owner, "grants Action '*'"))
     if "*" in resources and not key_policy and not set(actions) <= STAR_ONLY_ACTIONS:
         out.iam_wildcards += 1
         scoped = sorted(set(actions) - STAR_ONLY_ACTIONS)
-        out.violations.append(Violation("iam-wildcard", address(r), r.owner, f"grants {', '.join(scoped)} on Resource '*'"))
+        out.violations.append(Violation("iam-wildcard", r.address, r.owner, f"grants {', '.join(scoped)} on Resource '*'"))
 
 
 def _rule(r: Resource, arch: Architecture, stack: StackBuilder, out: Invariants) -> None:
@@ -117,7 +117,7 @@ def _rule(r: Resource, arch: Architecture, stack: StackBuilder, out: Invariants)
     elif _documented_need(r, arch, ingress, is_open):
         out.rules_from_needs += 1
     else:
-        out.violations.append(Violation("untraced-rule", address(r), r.owner, "a security group rule that no connection asks for"))
+        out.violations.append(Violation("untraced-rule", r.address, r.owner, "a security group rule that no connection asks for"))
     if not (ingress and is_open):
         return
     out.open_ingress += 1
@@ -127,11 +127,11 @@ def _rule(r: Resource, arch: Architecture, stack: StackBuilder, out: Invariants)
     entry = node is not None and node.spec.info.internet_entry
     if not entry:
         out.violations.append(
-            Violation("open-ingress", address(r), r.owner, f"open to 0.0.0.0/0 on port {port}, not an internet entry point")
+            Violation("open-ingress", r.address, r.owner, f"open to 0.0.0.0/0 on port {port}, not an internet entry point")
         )
     elif port != 443 and catalog_reason("CKV_AWS_260", r, stack) is None and not relaxed:
         out.violations.append(
-            Violation("open-ingress", address(r), r.owner, f"open to 0.0.0.0/0 on port {port} (only 443, or 80 to redirect)")
+            Violation("open-ingress", r.address, r.owner, f"open to 0.0.0.0/0 on port {port} (only 443, or 80 to redirect)")
         )
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from compiler.check.explain import explain
 from compiler.check.invariants import Invariants, check_invariants
 from compiler.check.scan import Finding, Scan, scan_stack
-from compiler.errors import Diagnostic
+from compiler.errors import Diagnostic, ErrorCode
 from compiler.pipeline import BuildResult
 
 
@@ -77,7 +77,7 @@ def _classify(result: BuildResult, finding: Finding, report: CheckReport) -> Non
         report.by_catalog += 1
 
 
-def _located(result: BuildResult, code: str, owner: str, message: str) -> Diagnostic:
+def _located(result: BuildResult, code: ErrorCode, owner: str, message: str) -> Diagnostic:
     node = result.arch.services.get(owner)
     line, col = node.pos if node else (1, 1)
     return Diagnostic(code, message, result.arch.source_file, line, col)

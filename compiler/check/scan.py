@@ -17,6 +17,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from compiler.names import terraform_address
 from compiler.plan import jsonpos
 
 CHECKOV_VERSION = "3.3.30"
@@ -100,6 +101,5 @@ def block_lines(stack_file: Path) -> dict[int, str]:
     for span in jsonpos.spans(text):
         if span.member and len(span.path) == 3 and span.path[0] in ("resource", "data"):
             kind, rtype, name = span.path
-            address = f"{rtype}.{name}" if kind == "resource" else f"data.{rtype}.{name}"
-            out[text.count("\n", 0, span.start) + 1] = address
+            out[text.count("\n", 0, span.start) + 1] = terraform_address(str(rtype), str(name), data=kind == "data")
     return out

@@ -1,7 +1,6 @@
 """Rendered figures kept between builds, under a key made of everything they come from.
 
-Rasterising is most of a figure's cost (~0.6 s of CPU for the three PNGs of the largest
-example), and most builds draw figures that have not changed: editing a setting
+Rasterising is most of a figure's cost, and most builds draw figures that have not changed: editing a setting
 leaves the DOT text as it was. As Sphinx's graphviz extension does, a render is kept
 under a hash of its inputs: the DOT text, the bytes of every icon it names, the `dot`
 binary (path, size, modification time) and the rendering code (``render.py``, this

@@ -1,4 +1,4 @@
-"""DOT text -> SVG and PNG through Graphviz ``dot``, run once per view on standard input.
+"""DOT text -> SVG and PNG through Graphviz ``dot``, run twice per view on standard input.
 
 The icons are named relative to the diagrams library's resources folder and found
 through ``-Gimagepath``; the SVG then gets each icon embedded as a ``data:`` URI, so it
@@ -47,9 +47,9 @@ def render(dot_source: str) -> tuple[bytes, bytes]:
     """The (self-contained SVG, PNG) of one graph.
 
     Two ``dot`` runs: the SVG first, then the PNG at a resolution chosen from the SVG's
-    size. Rasterising costs in proportion to the pixels (a blank 6000x3500 PNG alone
-    takes a second), while a layout costs a few hundredths of a second: a very large
-    figure is rasterised at a lower resolution (:func:`png_dpi`) rather than slowly.
+    size. Rasterising costs in proportion to the pixels, a layout almost nothing: a
+    very large figure is rasterised at a lower resolution (:func:`png_dpi`) rather
+    than slowly.
     A figure drawn before from the same inputs is taken from ``figure_cache``.
     """
     key = figure_key(dot_source, dot_binary())

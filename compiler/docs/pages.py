@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
 from compiler.docs.markdown import Md, escape, link, relative
-from compiler.docs.stackfacts import Grant, Rule, address
+from compiler.docs.stackfacts import Grant, Rule
 from compiler.ir import Architecture, Edge, Reference, ServiceNode
 from compiler.names import diagram_file, doc_edge_link, doc_service_page
 from compiler.terraform.context import StackBuilder
@@ -183,6 +183,6 @@ def service_facts(arch: Architecture, stack: StackBuilder, node: ServiceNode, ru
         rules=tuple(r for r in rules if r.service == node.id),
         grants=tuple(g for g in grants if g.service == node.id and g.role),
         resource_policies=tuple(g for g in grants if g.service == node.id and not g.role),
-        resources=tuple((address(r), r.edge) for r in stack.resources.values() if r.owner == node.id),
+        resources=tuple((r.address, r.edge) for r in stack.resources.values() if r.owner == node.id),
         outputs=tuple((o.name, o.description) for o in stack.outputs.values() if o.owner == node.id),
     )

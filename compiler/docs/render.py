@@ -30,8 +30,9 @@ _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 
 
 class _TemplateCache(jinja2.FileSystemBytecodeCache):
-    """Compiled templates kept between runs (~0.06 s a build); a cache that cannot be
-    written is skipped, never a failed build."""
+    """Compiled templates kept between runs (compiling them is most of a first docs
+    render: bench/results.md); a cache that cannot be written is skipped, never a
+    failed build."""
 
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         with contextlib.suppress(OSError):
@@ -66,8 +67,9 @@ def placement_text(node: ServiceNode) -> str:
     return "outside the VPC" if node.placement == "outside" else f"runs in the {node.placement} subnets"
 
 
-def render_docs(arch: Architecture, stack: StackBuilder, figures: frozenset[str] = frozenset()) -> dict[str, bytes]:
-    """Every docs page of an architecture; ``figures`` are the diagram files the build wrote."""
+def render_docs(arch: Architecture, stack: StackBuilder, model: str, figures: frozenset[str] = frozenset()) -> dict[str, bytes]:
+    """Every docs page of an architecture; ``figures`` are the diagram files the build
+    wrote, ``model`` the model's path relative to the output directory (the index's footer)."""
     rules, grants = security_rules(stack), iam_grants(stack)
 
     def links(page: str) -> Links:
@@ -76,10 +78,10 @@ def render_docs(arch: Architecture, stack: StackBuilder, figures: frozenset[str]
     edge_resources: dict[str, list[str]] = {}
     for res in stack.resources.values():
         if res.edge:
-            edge_resources.setdefault(res.edge, []).append(f"data.{res.type}.{res.name}" if res.data else f"{res.type}.{res.name}")
+            edge_resources.setdefault(res.edge, []).append(res.address)
 
     files = {
-        "docs/index.md": _index(arch, stack, links("docs/index.md")),
+        "docs/index.md": _index(arch, stack, links("docs/index.md"), model),
         "docs/data-flow.md": _data_flow(arch, links("docs/data-flow.md")),
         "docs/network.md": _network(arch, stack, links("docs/network.md")),
         "docs/security.md": _security(arch, rules, grants, links("docs/security.md")),
@@ -112,13 +114,13 @@ def _decisions(arch: Architecture, sids: list[str]) -> list[tuple[str, Any]]:
     return [(sid, d) for sid in sids for d in arch.services[sid].spec.decisions()]
 
 
-def _index(arch: Architecture, stack: StackBuilder, links: Links) -> bytes:
+def _index(arch: Architecture, stack: StackBuilder, links: Links, model: str) -> bytes:
     managed = sum(1 for r in stack.resources.values() if not r.data)
     counts = {"resources": managed, "data": len(stack.resources) - managed, "outputs": len(stack.outputs)}
     kinds = Counter(n.spec.info.title for n in arch.services.values() if not n.spec.info.outside_aws)
     aws_services = list(kinds.items())  # in order of first appearance, like the layers
     notes = [(title, paragraphs(text)) for title, text in arch.notes]
-    return _render("index.md.j2", arch=arch, links=links, counts=counts, aws_services=aws_services, notes=notes)
+    return _render("index.md.j2", arch=arch, links=links, counts=counts, aws_services=aws_services, notes=notes, model=model)
 
 
 def paragraphs(text: str) -> list[str]:
@@ -155,7 +157,7 @@ def _network(arch: Architecture, stack: StackBuilder, links: Links) -> bytes:
     placed: dict[str, list[str]] = {}
     for node in arch.services.values():
         placed.setdefault(node.placement, []).append(node.id)
-    network_resources = [f"data.{r.type}.{r.name}" if r.data else f"{r.type}.{r.name}" for r in resources_of(stack, "network")]
+    network_resources = [r.address for r in resources_of(stack, "network")]
     return _render(
         "network.md.j2",
         arch=arch,

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from compiler.names import terraform_address
 from compiler.terraform.context import Resource, StackBuilder
 
 _INTERPOLATION = re.compile(r"\$\{([^}]*)\}")
@@ -64,12 +65,7 @@ def _ref_address(expression: object) -> str | None:
     if not match:
         return None
     data, rtype, name = match.groups()
-    return f"{data or ''}{rtype}.{name}"
-
-
-def address(res: Resource) -> str:
-    """A resource's Terraform address."""
-    return f"data.{res.type}.{res.name}" if res.data else f"{res.type}.{res.name}"
+    return terraform_address(rtype, name, data=bool(data))
 
 
 def _ports(body: dict[str, Any]) -> str:
@@ -81,7 +77,7 @@ def _ports(body: dict[str, Any]) -> str:
 
 def security_rules(stack: StackBuilder) -> list[Rule]:
     """Every security group rule of the stack, in emission order."""
-    owner_of = {address(r): r.owner for r in stack.resources.values() if r.type == "aws_security_group"}
+    owner_of = {r.address: r.owner for r in stack.resources.values() if r.type == "aws_security_group"}
     rules = []
     for res in stack.resources.values():
         direction = {"aws_vpc_security_group_ingress_rule": "ingress", "aws_vpc_security_group_egress_rule": "egress"}.get(res.type)
@@ -98,7 +94,7 @@ def security_rules(stack: StackBuilder) -> list[Rule]:
         else:
             peer, is_service = str(body.get("cidr_ipv4") or body.get("cidr_ipv6") or "?"), False
         protocol = str(body.get("ip_protocol", "tcp")).replace("-1", "all")
-        rules.append(Rule(direction, service, peer, is_service, _ports(body), protocol, res.edge, address(res)))
+        rules.append(Rule(direction, service, peer, is_service, _ports(body), protocol, res.edge, res.address))
     return rules
 
 
@@ -114,7 +110,7 @@ def _prefix_list_name(stack: StackBuilder, expression: str) -> str:
 
 def iam_grants(stack: StackBuilder) -> list[Grant]:
     """Every IAM statement the stack attaches to a role or a resource, in emission order."""
-    role_owner = {address(r): r.owner for r in stack.resources.values() if r.type == "aws_iam_role"}
+    role_owner = {r.address: r.owner for r in stack.resources.values() if r.type == "aws_iam_role"}
     grants: list[Grant] = []
     for res in stack.resources.values():
         if res.data:
@@ -124,11 +120,11 @@ def iam_grants(stack: StackBuilder) -> list[Grant]:
             arn = str(res.body.get("policy_arn", ""))
             managed = arn.rsplit("/", 1)[-1]
             actions = (f"managed policy {managed}",)
-            grants.append(Grant(role_owner.get(role, res.owner), role, "Allow", (), actions, (), 0, res.edge, address(res)))
+            grants.append(Grant(role_owner.get(role, res.owner), role, "Allow", (), actions, (), 0, res.edge, res.address))
         elif res.type == "aws_lambda_permission":
             who = (f"Service {res.body.get('principal', '?')}",)
             on = (plain(str(res.body.get("source_arn", ""))),) if res.body.get("source_arn") else ()
-            grants.append(Grant(res.owner, "", "Allow", who, (str(res.body.get("action", "")),), on, 0, res.edge, address(res)))
+            grants.append(Grant(res.owner, "", "Allow", who, (str(res.body.get("action", "")),), on, 0, res.edge, res.address))
         else:
             grants.extend(_policy_grants(stack, res, role_owner))
     return grants
@@ -155,7 +151,7 @@ def _policy_grants(stack: StackBuilder, res: Resource, role_owner: dict[str, str
                 tuple(plain(r) for r in st.get("resources", [])),
                 len(st.get("condition", [])),
                 res.edge,
-                address(res),
+                res.address,
             )
         )
     return out

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from compiler.ir import Architecture, ServiceNode, Subnet
+from compiler.names import terraform_address
 from compiler.terraform.name_limits import limit, too_long
 
 Body = dict[str, Any]
@@ -57,6 +58,11 @@ class Resource:
     provider: str = ""  # "" for the architecture's region, else an alias such as "us_east_1"
     edge: str = ""  # the connection (Edge.id) this resource implements, "" if none
 
+    @property
+    def address(self) -> str:
+        """``aws_vpc.main``, ``data.aws_partition.archc``: its key in ``StackBuilder.resources``."""
+        return terraform_address(self.type, self.name, data=self.data)
+
 
 @dataclass(frozen=True)
 class Output:
@@ -88,13 +94,13 @@ class StackBuilder:
         ``provider="us_east_1"`` places it in us-east-1 (CloudFront certificates and
         web ACLs must live there).
         """
-        key = f"data.{rtype}.{name}" if data else f"{rtype}.{name}"
-        if key in self.resources:
-            raise ValueError(f"internal: {key} emitted twice (by {self.resources[key].owner} and {owner})")
+        res = Resource(rtype, name, body, owner, data, provider, self.current_edge)
+        if res.address in self.resources:
+            raise ValueError(f"internal: {res.address} emitted twice (by {self.resources[res.address].owner} and {owner})")
         long_names = [] if data else too_long(rtype, body)
         if long_names:  # a kind cut a name to the wrong length (physical_name gets it right)
-            raise ValueError(f"internal: {key} (by {owner}): {'; '.join(long_names)}")
-        self.resources[key] = Resource(rtype, name, body, owner, data, provider, self.current_edge)
+            raise ValueError(f"internal: {res.address} (by {owner}): {'; '.join(long_names)}")
+        self.resources[res.address] = res
         return Ref(f"data.{rtype}" if data else rtype, name)
 
     def body(self, ref: Ref) -> Body:
@@ -116,7 +122,7 @@ def aws_name(*parts: str, max_len: int = 64) -> str:
     >>> aws_name("travel-booking", "orders-api", max_len=32)
     'travel-booking-orders-api'
     >>> aws_name("a-very-long-architecture-name", "and-a-long-service", max_len=32)
-    'a-very-long-architectu-38e4f3b0'
+    'a-very-long-architectur-20fad8f4'
     """
     name = "-".join(p for p in parts if p)
     if len(name) <= max_len:

@@ -3,8 +3,8 @@
 The schema file ``aws_provider_schema.jsonl.gz`` next to this module is written
 by ``tools/extract_aws_schema.py``: the document ``terraform providers schema
 -json`` prints (plus an ``archc_source`` key), as JSON lines, one per resource
-type. Parsing all of it took ~0.1 s, a tenth of a build; a model uses a few dozen
-of the ~2,000 types, and only those are parsed (:class:`LazySchemas`).
+type. A model uses a few dozen of the ~2,000 types, and only those are parsed
+(:class:`LazySchemas`): parsing all of them was a tenth of a build.
 :func:`terraform_schema_json` gives the document in Terraform's own shape, for
 the stand-in provider plugin.
 

@@ -1,9 +1,9 @@
 """cdktn's runtime: a node process (jsii) holding cdktn's JavaScript, started early.
 
-Starting node and loading cdktn's assemblies takes ~0.45 s, most of it inside node.
-``start()`` begins it in a background thread as a build starts, so it overlaps the
-model's loading, validation and emission (~0.3 s); ``load()`` then only waits for what
-is left. Python's per-module import lock makes that wait: ``import cdktn`` in the main
+Starting node and loading cdktn's assemblies is the largest part of a build's time,
+most of it inside node (bench/results.md, Notes). ``start()`` begins it in a background
+thread as a build starts, so it overlaps the model's loading, validation and emission;
+``load()`` then only waits for what is left. Python's per-module import lock makes that wait: ``import cdktn`` in the main
 thread blocks until the background import has finished.
 """
 
@@ -15,14 +15,10 @@ import os
 import shutil
 import sys
 import threading
-import typing
-from collections.abc import Iterator
-from types import FunctionType, ModuleType
-from typing import Any
+from types import ModuleType
 
 from compiler.caches import cache_dir
 from compiler.errors import ToolMissing
-from compiler.terraform import kernel
 
 NODE_HINT = "archc needs Node.js to run cdktn: install it (Debian: apt-get install nodejs), or run `make setup`"
 
@@ -37,7 +33,7 @@ def environment() -> dict[str, str]:
     jsii keeps a package cache in ``~/.cache/aws/jsii`` by default; archc writes nothing
     outside its output and temporary directories, so the cache lives in the
     environment archc is installed in, or is switched off when that is read-only
-    (costs ~0.1 s a build). A user's own JSII_RUNTIME_PACKAGE_CACHE* settings win.
+    (jsii then unpacks cdktn's packages at every start). A user's own JSII_RUNTIME_PACKAGE_CACHE* settings win.
     """
     env = {"JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20", "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1"}
     if "JSII_RUNTIME_PACKAGE_CACHE" in os.environ or "JSII_RUNTIME_PACKAGE_CACHE_ROOT" in os.environ:
@@ -49,7 +45,6 @@ def environment() -> dict[str, str]:
 
 def _prepare() -> None:
     os.environ.update(environment())
-    kernel.install()  # before cdktn's import starts node
 
 
 def start() -> None:
@@ -81,33 +76,6 @@ def require_node() -> None:
         raise ToolMissing(NODE_HINT)
 
 
-@contextlib.contextmanager
-def type_hints_memoized() -> Iterator[None]:
-    """Within the block, ``typing.get_type_hints`` of a function is computed once.
-
-    cdktn's generated constructors check their arguments with typeguard (in ``if
-    __debug__:`` blocks) against hints recomputed from the same stub function at every
-    call: ~600 calls a build, a third of synthesis's Python time. A function's hints
-    never change, so the checks still run, on the hints of the first call. Calls
-    with namespaces, or for anything but a plain function, are passed through.
-    """
-    original = typing.get_type_hints
-    known: dict[FunctionType, dict[str, Any]] = {}
-
-    def get_type_hints(obj: Any, globalns: Any = None, localns: Any = None, include_extras: bool = False) -> dict[str, Any]:
-        if type(obj) is not FunctionType or globalns is not None or localns is not None or include_extras:
-            return original(obj, globalns, localns, include_extras)
-        if obj not in known:
-            known[obj] = original(obj)
-        return dict(known[obj])  # a copy each: a caller may change its own
-
-    typing.get_type_hints = get_type_hints
-    try:
-        yield
-    finally:
-        typing.get_type_hints = original
-
-
 def settle() -> None:
     """Wait for a background start to finish, so that the process never exits halfway
     through starting node (a build that stopped at a model error)."""
@@ -122,27 +90,23 @@ def one_shot() -> None:
 
 
 def done() -> None:
-    """Synthesis is over. In a one-shot process, stop node in a (non-daemon) thread:
-    its exit takes ~0.15 s, which then overlaps drawing figures and writing files
-    instead of delaying the end. Elsewhere (tests, long-lived callers) node stays up."""
+    """Synthesis is over. In a one-shot process, stop node now, in a (non-daemon)
+    thread, with jsii's own ``stop()`` (what its exit hook would run at exit): node's
+    exit then overlaps drawing figures, writing files and ``archc plan``'s Terraform,
+    and its memory (two node processes: jsii's relay and its kernel) is freed before
+    the plan's peak (bench/results.md). jsii has no public way to stop its kernel, so
+    this reads its provider's ``_process`` (it changes nothing of jsii's); on a jsii
+    without it, the exit hook stops node at exit instead, and
+    tests/test_synth.py::test_a_one_shot_build_stops_node_after_synthesis fails.
+    Elsewhere (tests, `archc docs`, other callers in Python) node stays up."""
     global _stopping
     if not _one_shot:
         return
     try:
-        from jsii._runtime import kernel as jsii_kernel  # jsii's own shutdown, run now rather than at exit
+        from jsii._runtime import kernel as jsii_kernel
 
         stop = jsii_kernel.provider._process.stop  # type: ignore[attr-defined]
-    except (ImportError, AttributeError):  # another jsii: its exit hook does it, later
+    except (ImportError, AttributeError):
         return
     _stopping = threading.Thread(target=stop, name="archc-cdktn-stop")
     _stopping.start()
-
-
-def finish() -> bool:
-    """The process is about to end: wait for node to have started and stopped (or
-    stop it now, after a model error). True when nothing is left for Python's own
-    shutdown to do for node, so the process may end at once."""
-    settle()
-    if _stopping is not None:
-        _stopping.join()
-    return kernel.stop_all() or "jsii" not in sys.modules

@@ -5,6 +5,8 @@
   policy lets the account's IAM policies grant its use, and CloudWatch Logs use it for
   this account's log groups in this region only.
 * ``aws_iam_role.archc_rds_monitoring``: the role RDS enhanced monitoring publishes with.
+* ``data.aws_partition.archc``, ``data.aws_caller_identity.archc``: the partition and
+  account id every ARN of this account is built from (:func:`account`).
 
 :func:`encrypt_log_groups` runs after every kind has emitted: each log group without a
 key gets the shared one, so no kind can forget it.
@@ -18,12 +20,19 @@ OWNER = "architecture"
 MONITORING_ROLE = Ref("aws_iam_role", "archc_rds_monitoring")
 
 
+PARTITION = Ref("data.aws_partition", "archc")
+CALLER = Ref("data.aws_caller_identity", "archc")
+
+
 def account(stack: StackBuilder) -> tuple[str, str]:
-    """Partition and account id interpolations (data sources owned by the architecture)."""
-    for rtype in ("aws_partition", "aws_caller_identity"):
-        if f"data.{rtype}.archc" not in stack.resources:
-            stack.add(OWNER, rtype, "archc", {}, data=True)
-    return "${data.aws_partition.archc.partition}", "${data.aws_caller_identity.archc.account_id}"
+    """Partition and account id interpolations, from the stack's one pair of data
+    sources (owned by the architecture, made on first use, tied to no connection)."""
+    for ref in (PARTITION, CALLER):
+        if not stack.has(ref):
+            saved, stack.current_edge = stack.current_edge, ""
+            stack.add(OWNER, ref.type.removeprefix("data."), ref.name, {}, data=True)
+            stack.current_edge = saved
+    return PARTITION.attr("partition"), CALLER.attr("account_id")
 
 
 def shared_key(stack: StackBuilder, provider: str = "") -> Ref:
