@@ -255,20 +255,43 @@ class _Prepared:
 
 def _scratch_copies(stacks: dict[str, Path], workdir: Path, *, validate_only: bool, real: real_provider.RealRun | None) -> _Prepared:
     """Scratch copies and the commands to run in them."""
-    jobs, deferred, used, notes = [], {}, set(), []
+    jobs: list[processes.Job] = []
+    deferred, used, notes = {}, set(), []
+    first_of: dict[str, processes.Job] = {}  # real provider: init key -> the first job with it
     for name, src in stacks.items():
-        dst = workdir / "stacks" / name
-        scratch.copy_stack(src, dst)
+        job: processes.Job = {"stack": name, "dir": "", "steps": _steps(validate_only, real)}
+        deferred[name] = False
         if real is None:
+            dst = workdir / "stacks" / name
+            scratch.copy_stack(src, dst)
             used |= scratch.used_types(dst)
             deferred[name] = scratch.adapt_for_standin(dst)
         else:
-            deferred[name] = False
+            dst = _real_copy(job, src, workdir / "stacks", first_of)
             note = real.pin(dst)
             if note and note not in notes:
                 notes.append(note)
-        jobs.append({"stack": name, "dir": str(dst), "steps": _steps(validate_only, real)})
+        job["dir"] = str(dst)
+        jobs.append(job)
     return _Prepared(stacks, jobs, deferred, used, notes)
+
+
+def _real_copy(job: processes.Job, src: Path, root: Path, first_of: dict[str, processes.Job]) -> Path:
+    """Copy a stack for the real provider. Stacks that need the same providers sit in one
+    group dir and share its Terraform data dir (RealRun's TF_DATA_DIR), so the first
+    one's init serves them all (`init_by`, see tf_worker.py)."""
+    key, name = scratch.init_key(src), str(job["stack"])
+    if key is None:
+        dst = root / f"own-{name}" / name
+    elif key in first_of:
+        dst = root / f"shared-{list(first_of).index(key)}" / name
+        job["init_by"] = first_of[key]["dir"]
+    else:
+        dst = root / f"shared-{len(first_of)}" / name
+        first_of[key] = job
+    job["dir"] = str(dst)
+    scratch.copy_stack(src, dst)
+    return dst
 
 
 def _steps(validate_only: bool, real: real_provider.RealRun | None) -> list[list[str]]:

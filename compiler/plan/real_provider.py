@@ -122,6 +122,8 @@ class RealRun:
             config = workdir / "archc-plan.tfrc"
             config.write_text(cli_config(source, cache), encoding="utf-8")
             env["TF_CLI_CONFIG_FILE"] = str(config)
+        # Relative to each stack's dir: the stacks of one group dir share it (engine.py).
+        env["TF_DATA_DIR"] = "../.terraform"
         return cls(source, env, credentials)
 
     def pin(self, stack_dir: Path) -> str | None:

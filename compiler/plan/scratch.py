@@ -68,6 +68,21 @@ def aws_requirement(stack_dir: Path) -> tuple[str, str | None] | None:
     return None
 
 
+def init_key(stack_dir: Path) -> str | None:
+    """What `init` installs for a stack, as text: stacks with the same key can share one
+    init. None (an init of its own) when the stack has modules or other config files."""
+    files = [p.name for p in stack_dir.iterdir() if p.name.endswith((".tf", ".tf.json"))]
+    try:
+        doc = json.loads((stack_dir / STACK_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError, UnicodeDecodeError):
+        return None
+    if files != [STACK_FILE] or not isinstance(doc, dict) or "module" in doc:
+        return None
+    terraform = doc.get("terraform")
+    providers = terraform.get("required_providers") if isinstance(terraform, dict) else None
+    return json.dumps(providers, sort_keys=True)
+
+
 def adapt_for_standin(stack_dir: Path) -> bool:
     """Adjust a scratch copy for the stand-in; True if the defer resource was added."""
     write_override(stack_dir)
