@@ -2,7 +2,7 @@
 and on synthetic models of 10, 100 and 1,000 services, next to the usual typed-bindings
 cdktn program for the same seed. Writes bench/results.md.
 
-    make bench                       # or: .venv/bin/python bench/run.py [--quick]
+    make bench                       # or: .venv/bin/python bench/run.py [--quick] [--plan-only]
 """
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ BASELINE_PACKAGES = ["cdktn==0.24.0", "cdktn-provider-aws==25.8.1"]
 # would make every run recompile archc's sources. The first of the runs warms the cache.
 ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 TERRAFORM_ONLY = str(ROOT / "bench" / "terraform_only.py")
+REAL_VALIDATE = str(ROOT / "bench" / "real_validate.py")
+LARGEST = "travel-booking.yaml"
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
 
 
@@ -74,14 +76,45 @@ def _notes(results: Path) -> str:
     return "\n" + old[old.index(NOTES) :] if NOTES in old else ""
 
 
+def plan_rows(tmp: Path, runs: int) -> list[str]:
+    """`archc plan` with the stand-in provider, and the real provider's validate."""
+    path = ROOT / "examples" / LARGEST
+    plan_cmd = [ARCHC, "plan", str(path), "--out", str(tmp / "plan")]
+    lines = [row(f"plan {LARGEST} (build included)", best_of(plan_cmd, runs, tmp), "< 3 s")]
+    # The same with archc's caches off (figures, compiled templates, jsii's unpacked
+    # packages): a first run after installing, or a model whose figures all changed.
+    cold = best_of(plan_cmd, runs, tmp, ENV | {"ARCHC_NO_CACHE": "1"})
+    lines.append(row(f"plan {LARGEST} (build included), caches off", cold))
+    plugin_dir = (
+        os.environ.get("ARCHC_TEST_PLUGIN_DIR")
+        or subprocess.run([str(ROOT / "tools" / "find_tf_mirror.sh")], capture_output=True, text=True, check=False).stdout.strip()
+    )
+    if not plugin_dir:
+        print("no hashicorp/aws mirror found: real-provider rows left out", file=sys.stderr)
+        return lines
+    real_cmd = [*plan_cmd, "--provider", "real", "--plugin-dir", plugin_dir, "--validate-only"]
+    real = best_of(real_cmd, runs, tmp)
+    lines.append(row(f"plan --provider real --validate-only {LARGEST} (build included)", real, "< 10 s"))
+    stacks = len(list((ROOT / "generated").glob("*/terraform/stacks/*/cdk.tf.json")))
+    every = best_of([PYTHON, REAL_VALIDATE, plugin_dir], runs, tmp)
+    lines.append(row(f"real-provider validate, {stacks} committed builds in one run", every))
+    lines.append(f"| ... per stack | {every.seconds / stacks:.2f} | | < 10 s |")
+    return lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="one run each, no 1,000-service model, no baseline")
+    parser.add_argument("--plan-only", action="store_true", help="only the plan rows (stand-in and real provider); prints them")
     args = parser.parse_args()
     runs = 1 if args.quick else 3
+    if args.plan_only:
+        with tempfile.TemporaryDirectory() as tmp_name:
+            print("\n".join(plan_rows(Path(tmp_name), runs)))
+        return
     speed_before = machine_speed()
     lines = ["| what | wall s | peak RSS MB | target |", "|---|---|---|---|"]
-    largest = "travel-booking.yaml"
+    largest = LARGEST
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         models = [*sorted((ROOT / "examples").glob("*.yaml")), ROOT / "architecture.yaml"]
@@ -92,14 +125,7 @@ def main() -> None:
             terraform = best_of([PYTHON, TERRAFORM_ONLY, str(path), out], runs, tmp)
             lines.append(row(f"build (Terraform part) {path.name}", terraform, "< 1.5 s, < 250 MB" if big else ""))
             lines.append(row(f"build (all outputs) {path.name}", best_of([ARCHC, "build", str(path), "--out", out], runs, tmp)))
-        path = ROOT / "examples" / largest
-        plan_cmd = [ARCHC, "plan", str(path), "--out", str(tmp / "plan")]
-        plan = best_of(plan_cmd, runs, tmp)
-        lines.append(row(f"plan {largest} (build included)", plan, "< 3 s"))
-        # The same with archc's caches off (figures, compiled templates, jsii's unpacked
-        # packages): a first run after installing, or a model whose figures all changed.
-        cold = best_of(plan_cmd, runs, tmp, ENV | {"ARCHC_NO_CACHE": "1"})
-        lines.append(row(f"plan {largest} (build included), caches off", cold))
+        lines += plan_rows(tmp, runs)
         for size in (10, 100) if args.quick else (10, 100, 1000):
             path = tmp / f"synthetic-{size}.yaml"
             path.write_text(model(size))

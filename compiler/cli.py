@@ -15,7 +15,7 @@ import tempfile
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from compiler.errors import ArchcError, ToolMissing
 from compiler.outputs import OutputError, check_destination, write_tree
@@ -117,22 +117,31 @@ def cmd_build(args: argparse.Namespace) -> int:
 def cmd_plan(args: argparse.Namespace) -> int:
     from compiler.plan import PlanEngineUnavailable, PlanSession
 
+    provider: Literal["standin", "real"] = args.provider or ("real" if args.terraform else "standin")
+    if provider == "standin" and (args.terraform or args.plugin_dir):
+        print(f"archc: error: {'--terraform' if args.terraform else '--plugin-dir'} needs --provider real", file=sys.stderr)
+        return EXIT_USAGE
+    session = PlanSession(
+        provider=provider,
+        plugin_dir=Path(args.plugin_dir) if args.plugin_dir else None,
+        terraform_binary=Path(args.terraform) if args.terraform else None,
+    )
     # Terraform and the stand-in provider start first (spawning them takes almost no
     # Python), then node (_build_and_write), all while the model is compiled; the plan
     # runs while the figures are finished and the docs written.
-    with PlanSession(terraform_binary=Path(args.terraform) if args.terraform else None) as session:
-        built = _build_and_write(args, on_terraform=lambda files: session.begin(files, validate_only=args.validate_only))
-        if isinstance(built, int):
-            return built
-        result, _ = built
-        try:
+    try:
+        with session:
+            built = _build_and_write(args, on_terraform=lambda files: session.begin(files, validate_only=args.validate_only))
+            if isinstance(built, int):
+                return built
+            result, _ = built
             plans = session.result()
-        except PlanEngineUnavailable as exc:
-            print(f"archc: error: {exc}", file=sys.stderr)
-            return EXIT_USAGE
+    except PlanEngineUnavailable as exc:
+        print(f"archc: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     from compiler.plan_report import report
 
-    lines, errors = report(result, plans)
+    lines, errors = report(result, plans, session.notes)
     for line in lines:
         print(line, file=sys.stderr if "error[" in line else sys.stdout)
     return EXIT_INVALID if errors else EXIT_OK
@@ -261,11 +270,22 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--out", metavar="DIR", help="output directory (default: generated/<name>/)")
     b.set_defaults(run=cmd_build)
 
-    pl = sub.add_parser("plan", help="build, then run Terraform core offline: init and plan (which validates) every stack")
+    pl = sub.add_parser("plan", help="build, then run Terraform core: init and plan (which validates) every stack")
     pl.add_argument("file", metavar="FILE")
     pl.add_argument("--out", metavar="DIR", help="output directory (default: generated/<name>/)")
     pl.add_argument("--validate-only", action="store_true", help="stop after terraform validate")
-    pl.add_argument("--terraform", metavar="PATH", help="use this terraform binary with the real providers (needs network and credentials)")
+    pl.add_argument(
+        "--provider",
+        choices=("standin", "real"),
+        help="standin (default): archc's offline stand-in for hashicorp/aws (schema checks, plan); "
+        "real: the real hashicorp/aws found the way terraform init finds it (init and validate; plan only with AWS credentials)",
+    )
+    pl.add_argument(
+        "--plugin-dir", metavar="DIR", help="with --provider real: install hashicorp/aws from DIR only (terraform init -plugin-dir)"
+    )
+    pl.add_argument(
+        "--terraform", metavar="PATH", help="run this terraform binary instead of the built-in Terraform core (implies --provider real)"
+    )
     pl.set_defaults(run=cmd_plan)
 
     ve = sub.add_parser("verify", help="check that DIR still matches its build: every element in every output, no file edited")

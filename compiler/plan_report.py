@@ -12,17 +12,20 @@ from compiler.pipeline import BuildResult
 from compiler.plan import StackPlan, TfDiagnostic
 
 
-def report(result: BuildResult, plans: list[StackPlan]) -> tuple[list[str], int]:
-    """Output lines (summaries and located diagnostics) and the number of errors."""
-    lines: list[str] = []
+def report(result: BuildResult, plans: list[StackPlan], notes: list[str] | None = None) -> tuple[list[str], int]:
+    """Output lines (the session's notes, summaries and located diagnostics) and the
+    number of errors. A stack whose plan did not run (validate only) says "validate ok"."""
+    lines: list[str] = list(notes or [])
     errors = 0
     for plan in plans:
         for diag in plan.diagnostics:
             lines.append(locate(result, diag).format())
             errors += diag.severity == "error"
-        if plan.ok:
+        if plan.ok and "plan" in plan.commands:
             counts = f"{plan.to_add} to add, {plan.to_change} to change, {plan.to_destroy} to destroy"
             lines.append(f"{plan.stack}: plan ok: {counts} ({plan.seconds:.1f} s)")
+        elif plan.ok:
+            lines.append(f"{plan.stack}: validate ok ({plan.seconds:.1f} s)")
     return lines, errors
 
 

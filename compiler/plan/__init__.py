@@ -1,8 +1,10 @@
-"""The engine of `archc plan`: Terraform core + a stand-in AWS provider, offline.
+"""The engine of `archc plan`: Terraform core + a stand-in AWS provider, offline, or
+the real hashicorp/aws provider (`provider="real"`).
 
     plan_stacks(Path("out/terraform")) -> list[StackPlan]
 
-See engine.py for the flow, standin_provider.py for what the stand-in checks.
+See engine.py for the flow, standin_provider.py for what the stand-in checks,
+real_provider.py for how the real provider is found.
 
 The names below are loaded on first use: the stand-in provider and the Terraform
 worker run as ``python -m compiler.plan.<module>``, which imports this package

