@@ -102,9 +102,9 @@ def service_node(service_id: str, title: str, extra: str, icon: Icon, **attrs: s
     return icon.node_class(label, nodeid=service_id, image=None, height=None, shape="plain", fontsize="12", **attrs)
 
 
-def linked_service_node(svc: ServiceNode, icon: Icon) -> diagrams.Node:
-    """A service as every view draws it, linked to its docs page."""
-    return service_node(diagram_node_id(svc.id), *display_name(svc), icon, href=diagram_service_href(svc.id))
+def linked_service_node(svc: ServiceNode, icon: Icon, view: str) -> diagrams.Node:
+    """A service as every view draws it, linked to its docs page (``view``: the figure it is in)."""
+    return service_node(diagram_node_id(svc.id), *display_name(svc), icon, href=diagram_service_href(svc.id, view))
 
 
 def box_node(node_id: str, label: str, **attrs: str) -> diagrams.Node:

@@ -34,7 +34,7 @@ def dataflow(arch: Architecture, icons: dict[str, Icon]) -> str:
     with Canvas("data-flow", direction, graph) as canvas:
         for sid in sorted(order, key=lambda s: (order[s], list(arch.services).index(s))):
             svc = arch.services[sid]
-            nodes[sid] = linked_service_node(svc, icons[svc.spec.info.icon])
+            nodes[sid] = linked_service_node(svc, icons[svc.spec.info.icon], "data-flow")
         for step in steps:
             e = step.edge
             text = html.escape(e.label, quote=False)
