@@ -227,7 +227,7 @@ def packed(part: Architecture, layer: Layer, icons: dict[str, Icon], sizes: dict
 
         def stub(name: str) -> diagrams.Node:
             if layer_node_id(name) not in nodes:
-                nodes[layer_node_id(name)] = _layer_stub(name, titles[name], view)
+                nodes[layer_node_id(name)] = layer_stub(name, titles[name], view)
             return nodes[layer_node_id(name)]
 
         for summary in summarized:
@@ -307,7 +307,7 @@ def _neighbour_node(part: Architecture, sid: str, layer_title: str, view: str) -
     )
 
 
-def _layer_stub(layer: str, title: str, view: str) -> diagrams.Node:
+def layer_stub(layer: str, title: str, view: str) -> diagrams.Node:
     """A whole layer as the end of a summary edge ("monitors every service of the layer")."""
     this = view == diagram_layer_view(layer)
     text = title + (" (this layer)" if this else " layer")
