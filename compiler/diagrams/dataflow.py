@@ -67,7 +67,7 @@ def dataflow(arch: Architecture, icons: dict[str, Icon]) -> str:
             covered = {e.id for e in fan.edges}
             label = f"steps {_numbers([s for s in steps if s.edge.id in covered])} · {fan.label}"
             link(*ends, fan.id, label, fontname=FONT, fontsize="11", color=STEP_COLOR, penwidth="1.4", fontcolor=STEP_COLOR,
-                 **{"class": " ".join(e.id for e in fan.edges)})  # fmt: skip
+                 backward=False, **{"class": " ".join(e.id for e in fan.edges)})  # fmt: skip
     return str(canvas.source)
 
 

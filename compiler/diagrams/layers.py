@@ -223,7 +223,7 @@ def packed(part: Architecture, layer: Layer, icons: dict[str, Icon], sizes: dict
             if edge.id not in covered:
                 style = DASHED if edge.via in NOT_REQUESTS else {}
                 link(nodes[edge.source], nodes[edge.target], diagram_edge_id(edge), edge_label(edge), fontname=FONT, fontsize="11",
-                     href=diagram_edge_href(edge, view), tooltip=edge.label or edge.id, **style)  # fmt: skip
+                     href=diagram_edge_href(edge, view), tooltip=edge.label or edge.id, backward=False, **style)  # fmt: skip
 
         def stub(name: str) -> diagrams.Node:
             if layer_node_id(name) not in nodes:
@@ -232,14 +232,14 @@ def packed(part: Architecture, layer: Layer, icons: dict[str, Icon], sizes: dict
 
         for summary in summarized:
             link(nodes[summary.source], stub(summary.layer), summary.id, summary.label, fontname=FONT, fontsize="11",
-                 **{"class": " ".join(e.id for e in summary.edges)}, **DASHED)  # fmt: skip
+                 backward=False, **{"class": " ".join(e.id for e in summary.edges)}, **DASHED)  # fmt: skip
         for fan in fans:
             ends = (nodes[fan.hub], stub(fan.layer)) if fan.outward else (stub(fan.layer), nodes[fan.hub])
             link(*ends, fan.id, fan.label, fontname=FONT, fontsize="11", tooltip=fan.label,
-                 **{"class": " ".join(e.id for e in fan.edges)})  # fmt: skip
+                 backward=False, **{"class": " ".join(e.id for e in fan.edges)})  # fmt: skip
         for ref in part.references:
             link(nodes[ref.source], nodes[ref.target], diagram_reference_id(ref), ref.label, fontname=FONT, fontsize="11",
-                 arrowhead="vee", href=diagram_service_href(ref.source, view), **DASHED)  # fmt: skip
+                 arrowhead="vee", href=diagram_service_href(ref.source, view), backward=False, **DASHED)  # fmt: skip
     return str(canvas.source)
 
 

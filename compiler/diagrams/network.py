@@ -116,9 +116,9 @@ class _Places:
             if (source, target) == (between[0].source, between[0].target):  # two services: each connection
                 for edge in between:
                     label = str(edge.port) if edge.port is not None else ""
-                    link(self.nodes[source], self.nodes[target], diagram_edge_id(edge), label, **attrs)
+                    link(self.nodes[source], self.nodes[target], diagram_edge_id(edge), label, backward=False, **attrs)
             else:
-                link(self.nodes[source], self.nodes[target], f"{source}->{target}", _ports(between), **attrs)
+                link(self.nodes[source], self.nodes[target], f"{source}->{target}", _ports(between), backward=False, **attrs)
 
 
 PLACE_ANCHORS = {
