@@ -6,10 +6,10 @@ first reaches them (a rank per hop), with each step's number and label on its ed
 edges to it then run back (``constraint=false``) rather than moving it.
 
 Above ``NODE_BUDGET`` services (``layers.py``) the path is drawn as a large layer's
-detail view is: each group of connected services on its own, the groups packed in a
-grid, and a service whose steps reach many services of one layer gets one edge to the
-layer ("steps 1–100 · to 100 services"). Drawn in one piece, the path of the
-1,000-service model was a strip 1,200 points wide and 34,500 long.
+detail view is: top to bottom, each group of connected services on its own, the groups
+stacked in a grid (``grid.py``), and a service whose steps reach many services of one
+layer gets one edge to the layer ("steps 1–100 · to 100 services"). Drawn in one piece,
+the path of the 1,000-service model was a strip 1,200 points wide and 34,500 long.
 """
 
 from __future__ import annotations
@@ -20,8 +20,9 @@ import html
 import diagrams
 
 from compiler.diagrams.canvas import FONT, Canvas, link, linked_service_node
+from compiler.diagrams.grid import stack_in_grid
 from compiler.diagrams.icons import Icon
-from compiler.diagrams.layers import Fan, fan_outs, layer_node_id, layer_stub, too_large
+from compiler.diagrams.layers import fan_outs, layer_node_id, layer_stub, too_large
 from compiler.flow import Step, request_path
 from compiler.ir import Architecture
 from compiler.names import diagram_edge_id
@@ -37,12 +38,10 @@ def dataflow(arch: Architecture, icons: dict[str, Icon]) -> str:
     for step in steps:  # hop distance from the path's start, in step order
         order.setdefault(step.edge.source, 0)
         order.setdefault(step.edge.target, order[step.edge.source] + 1)
-    direction = "LR" if max(order.values(), default=0) <= 6 else "TB"
+    large = too_large(arch)
+    direction = "LR" if max(order.values(), default=0) <= 6 and not large else "TB"  # a grid of tall groups is squarer
     graph = {"splines": "spline", "nodesep": "0.5", "ranksep": "0.9"}
-    fans: list[Fan] = []
-    if too_large(arch):
-        graph |= {"pack": "true", "packmode": "array_t"}
-        fans = fan_outs(dataclasses.replace(arch, edges=tuple(s.edge for s in steps)), set())
+    fans = fan_outs(dataclasses.replace(arch, edges=tuple(s.edge for s in steps)), set()) if large else []
     fanned = {e.id for fan in fans for e in fan.edges}
     nodes: dict[str, diagrams.Node] = {}
     with Canvas(VIEW, direction, graph) as canvas:
@@ -68,6 +67,8 @@ def dataflow(arch: Architecture, icons: dict[str, Icon]) -> str:
             label = f"steps {_numbers([s for s in steps if s.edge.id in covered])} · {fan.label}"
             link(*ends, fan.id, label, fontname=FONT, fontsize="11", color=STEP_COLOR, penwidth="1.4", fontcolor=STEP_COLOR,
                  backward=False, **{"class": " ".join(e.id for e in fan.edges)})  # fmt: skip
+        if large:
+            stack_in_grid(canvas)
     return str(canvas.source)
 
 
