@@ -6,19 +6,24 @@ from __future__ import annotations
 
 import re
 import shutil
+import tempfile
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from compiler import pipeline
 from compiler.cli import main
 from compiler.diagrams import dot_sources, layers, render_diagrams
 from compiler.diagrams.render import render
 from compiler.ir import Architecture
-from compiler.manifest import diagram_ids, svg_ids
+from compiler.manifest import diagram_ids, drawn_views, home_view, svg_ids
 from compiler.outputs import write_tree
 from compiler.terraform.emit import emit
 from tests.conftest import ROOT
+from tests.modelgen import dump, valid_models
 
 
 def synthetic(services: int, monitored: bool = False) -> str:
@@ -206,3 +211,24 @@ def test_verify_counts_connections_a_summary_edge_stands_for(tmp_path: Path, cap
     assert 'id="monitoring->layer:app"' in files["diagrams/overview.dot"].decode()
     write_tree(tmp_path / "out", files)
     assert main(["verify", str(tmp_path / "out")]) == 0, capsys.readouterr().err
+
+
+@settings(deadline=None, derandomize=True, database=None, max_examples=25, suppress_health_check=list(HealthCheck))
+@given(valid_models(), st.integers(min_value=1, max_value=6), st.integers(min_value=1, max_value=4))
+def test_any_model_above_a_budget_draws_each_service_in_its_home_view(model: dict[str, Any], budget: int, fan: int) -> None:
+    """Random models (tests/modelgen.py) with a small budget and fan limit: every view is
+    valid DOT that dot renders, and each service and connection is in its home view's SVG."""
+    with tempfile.TemporaryDirectory() as tmp, pytest.MonkeyPatch.context() as m:
+        m.setattr(layers, "NODE_BUDGET", budget)
+        m.setattr(layers, "FAN_MAX", fan)
+        m.setenv("ARCHC_NO_CACHE", "1")
+        path = Path(tmp) / "model.yaml"
+        path.write_text(dump(model))
+        arch = pipeline.load(path)
+        files = render_diagrams(arch, emit(arch))
+    views = drawn_views(files)
+    drawn = {view: svg_ids(files[f"diagrams/{view}.svg"].decode()) for view in views}
+    for sid, svc in arch.services.items():
+        assert sid in drawn[home_view(svc.layer, views)][0], (sid, dump(model))
+    for edge in arch.edges:
+        assert edge.id in drawn[home_view(arch.services[edge.source].layer, views)][1], (edge.id, dump(model))
