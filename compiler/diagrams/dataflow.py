@@ -53,7 +53,7 @@ def dataflow(arch: Architecture, icons: dict[str, Icon]) -> str:
             if e.id in fanned:
                 continue
             text = html.escape(e.label, quote=False)
-            label = f'<<FONT COLOR="{STEP_COLOR}"><B>{step.number}</B></FONT> {text}>'
+            label = f'<<FONT COLOR="{STEP_COLOR}"><B>{step.number}</B></FONT>&#160;{text}>'  # SVG drops a leading plain space
             forward = order[e.source] < order[e.target]
             link(nodes[e.source], nodes[e.target], diagram_edge_id(e), label, fontname=FONT, fontsize="11",
                  color=STEP_COLOR, penwidth="1.4", constraint="true" if forward else "false")  # fmt: skip
