@@ -102,31 +102,39 @@ def layer_overview(arch: Architecture, icons: dict[str, Icon]) -> str:
 
 
 def _aggregate_label(what: str, targets: list[str]) -> str:
-    """ "12 connections"; "monitors 40 services"; "named in 3 settings"."""
+    """What an edge between layers stands for.
+
+    >>> _aggregate_label("requests", ["db", "db"]), _aggregate_label("monitor", ["db", "db"])
+    ('2 connections', 'monitors 1 service')
+    """
     if what == "requests":
-        return f"{len(targets)} connection{'s' if len(targets) != 1 else ''}"
+        return counted(len(targets), "connection")
     if what == "settings":
-        return f"named in {len(targets)} setting{'s' if len(targets) != 1 else ''}"
-    distinct = len(set(targets))
-    return f"{VERBS[what]} {distinct} service{'s' if distinct != 1 else ''}"
+        return f"named in {counted(len(targets), 'setting')}"
+    return f"{VERBS[what]} {counted(len(set(targets)), 'service')}"
+
+
+def counted(n: int, noun: str) -> str:
+    """``3 services``, ``1 service``."""
+    return f"{n} {noun}{'s' if n != 1 else ''}"
 
 
 def _layer_node(arch: Architecture, layer: Layer, icons: dict[str, Icon], inside: int) -> diagrams.Node:
     """A layer as one node: its title, its size, and a cell per kind (icon, count)."""
-    kinds = Counter(arch.services[sid].spec.info.icon for sid in layer.services)
-    titles = {arch.services[sid].spec.info.icon: arch.services[sid].spec.info.title for sid in layer.services}
+    kinds = Counter(arch.services[sid].kind for sid in layer.services)
+    infos = {arch.services[sid].kind: arch.services[sid].spec.info for sid in layer.services}
     cells = []
-    for name, count in kinds.most_common(KINDS_SHOWN):  # ties keep YAML order (Counter keeps insertion order)
-        image = f'<IMG SRC="{icons[name].path}" SCALE="TRUE"/>'
+    for kind, count in kinds.most_common(KINDS_SHOWN):  # ties keep YAML order (Counter keeps insertion order)
+        image = f'<IMG SRC="{icons[infos[kind].icon].path}" SCALE="TRUE"/>'
         cells.append(
             f'<TD><TABLE BORDER="0" CELLSPACING="0" CELLPADDING="1"><TR><TD FIXEDSIZE="TRUE" WIDTH="{KIND_ICON_PT}" '
-            f'HEIGHT="{KIND_ICON_PT}">{image}</TD></TR><TR><TD><FONT POINT-SIZE="10">{count} × {html_lines(wrap(titles[name], 14))}'
+            f'HEIGHT="{KIND_ICON_PT}">{image}</TD></TR><TR><TD><FONT POINT-SIZE="10">{count} × {html_lines(wrap(infos[kind].title, 14))}'
             "</FONT></TD></TR></TABLE></TD>"
         )
     if len(kinds) > KINDS_SHOWN:
         cells.append(f'<TD><FONT POINT-SIZE="10" COLOR="{MUTED}">+{len(kinds) - KINDS_SHOWN} more kinds</FONT></TD>')
-    size = f"{len(layer.services)} service{'s' if len(layer.services) != 1 else ''}"
-    detail = size + (f" · {inside} connection{'s' if inside != 1 else ''} inside" if inside else "")
+    size = counted(len(layer.services), "service")
+    detail = size + (f" · {counted(inside, 'connection')} inside" if inside else "")
     span = f' COLSPAN="{len(cells)}"' if cells else ""
     rows = [
         f'<TR><TD{span}><FONT POINT-SIZE="16"><B>{html.escape(layer.title, quote=False)}</B></FONT></TD></TR>',
@@ -205,7 +213,7 @@ def gridded(part: Architecture, layer: Layer, icons: dict[str, Icon], sizes: dic
         "splines": "spline",
         "nodesep": "0.4",
         "ranksep": "0.5",
-        "label": f"{layer.title} · {len(layer.services)} services (other layers' services in dashed boxes)",
+        "label": f"{layer.title} · {counted(len(layer.services), 'service')} (other layers' services in dashed boxes)",
         "labelloc": "t",
         "fontsize": "20",
     }
@@ -264,7 +272,7 @@ class Fan:
 
     @property
     def label(self) -> str:
-        """ "to 100 services" / "from 400 services"."""
+        """What the edge says: ``to 100 services`` or ``from 400 services``."""
         others = len({e.target if self.outward else e.source for e in self.edges})
         return f"{'to' if self.outward else 'from'} {others} services"
 
