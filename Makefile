@@ -34,14 +34,17 @@ bench: setup
 
 setup: system $(VENV)/.installed
 
-# node runs cdktn's jsii runtime; graphviz draws the diagrams; chromium (headless)
-# checks the docs site in the tests. Installed from Debian when missing.
+# node runs cdktn's jsii runtime; graphviz draws the diagrams, in DejaVu Sans with Noto
+# for CJK and emoji (compiler/diagrams/canvas.py: FONT); chromium (headless) checks the
+# docs site in the tests. Installed from Debian when missing.
 system:
 	@missing=""; \
 	command -v node >/dev/null || missing="$$missing nodejs"; \
 	command -v dot >/dev/null || missing="$$missing graphviz"; \
 	command -v chromium >/dev/null || missing="$$missing chromium chromium-driver"; \
 	[ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing="$$missing fonts-dejavu-core"; \
+	[ -e /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ] || missing="$$missing fonts-noto-cjk"; \
+	[ -e /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ] || missing="$$missing fonts-noto-color-emoji"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing (Debian):$$missing"; \
 	  SUDO=$$(command -v sudo >/dev/null && [ "$$(id -u)" != 0 ] && echo sudo); \

@@ -1,7 +1,10 @@
-"""Wall time of the three diagram views (DOT build + dot layout/render of SVG and PNG,
-run in parallel) for the largest example and a synthetic 100-service model.
+"""Wall time of every diagram view (DOT build + dot layout/render of SVG and PNG, run in
+parallel) for the largest example and synthetic models of 100 and 1,000 services.
 
     .venv/bin/python bench/bench_diagrams.py       # also called by bench/run.py
+
+Above 150 services (compiler/diagrams/layers.py: NODE_BUDGET) a model gets an overview
+of its layers and a detail view per layer: the 1,000-service model draws 7 views.
 """
 
 from __future__ import annotations
@@ -23,15 +26,16 @@ from compiler.diagrams import render_diagrams  # noqa: E402
 from compiler.terraform.emit import emit  # noqa: E402
 
 
-def seconds(path: Path, runs: int = 3) -> float:
-    """Best of ``runs``: load, emit (for the gateways) and draw all three views."""
-    best = float("inf")
+def seconds(path: Path, runs: int = 3) -> tuple[float, int]:
+    """Best of ``runs``: load, emit (for the gateways) and draw every view; and how many views."""
+    best, views = float("inf"), 0
     for _ in range(runs):
         start = time.perf_counter()
         arch = pipeline.load(path)
-        render_diagrams(arch, emit(arch))
+        files = render_diagrams(arch, emit(arch))
         best = min(best, time.perf_counter() - start)
-    return best
+        views = sum(1 for rel in files if rel.endswith(".svg"))
+    return best, views
 
 
 def rows() -> list[str]:
@@ -41,16 +45,17 @@ def rows() -> list[str]:
 
 
 def _rows() -> list[str]:
+    found = []
     with tempfile.TemporaryDirectory() as tmp:
-        synthetic = Path(tmp) / "synthetic-100.yaml"
-        synthetic.write_text(model(100))
-        monitored = Path(tmp) / "synthetic-100-monitored.yaml"
-        monitored.write_text(model(100, monitored=True))
-        return [
-            f"| diagrams (3 views) travel-booking.yaml | {seconds(ROOT / 'examples' / 'travel-booking.yaml'):.2f} | < 1.5 |",
-            f"| diagrams (3 views) synthetic 100 services | {seconds(synthetic):.2f} | < 5 |",
-            f"| diagrams (3 views) synthetic 100 services + CloudWatch on each | {seconds(monitored):.2f} | < 5 |",
-        ]
+        cases = [("travel-booking.yaml", ROOT / "examples" / "travel-booking.yaml", "< 1.5")]
+        for size, monitored, target in ((100, False, "< 5"), (100, True, "< 5"), (1000, False, "< 60")):
+            path = Path(tmp) / f"synthetic-{size}{'-monitored' if monitored else ''}.yaml"
+            path.write_text(model(size, monitored=monitored))
+            cases.append((f"synthetic {size} services" + (" + CloudWatch on each" if monitored else ""), path, target))
+        for what, path, target in cases:
+            secs, views = seconds(path)
+            found.append(f"| diagrams ({views} views) {what} | {secs:.2f} | {target} |")
+    return found
 
 
 if __name__ == "__main__":

@@ -14,9 +14,18 @@ import hashlib
 import html
 import json
 import re
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from compiler.names import DIAGRAM_VIEWS, diagram_edge_id, diagram_file, diagram_node_id, doc_edge_anchor, doc_service_page
+from compiler.names import (
+    DIAGRAM_VIEWS,
+    diagram_edge_id,
+    diagram_file,
+    diagram_layer_view,
+    diagram_node_id,
+    doc_edge_anchor,
+    doc_service_page,
+)
 
 if TYPE_CHECKING:
     from compiler.pipeline import BuildResult
@@ -32,13 +41,13 @@ def manifest_bytes(result: BuildResult) -> bytes:
     for address, owner in result.owners.items():
         owned.setdefault(owner, []).append(address)
     edge_resources = result.edge_resources
-    views = {view: diagram_ids(files.get(diagram_file(view, "dot"), b"").decode()) for view in DIAGRAM_VIEWS}
+    views = {view: diagram_ids(files[diagram_file(view, "dot")].decode()) for view in drawn_views(files)}
     services = {
         sid: {
             "kind": node.kind,
             "layer": node.layer,
             "terraform": sorted(owned.get(sid, [])),
-            "diagram": {"node": diagram_node_id(sid), "views": [v for v in DIAGRAM_VIEWS if diagram_node_id(sid) in views[v][0]]},
+            "diagram": {"node": diagram_node_id(sid), "views": [v for v in views if diagram_node_id(sid) in views[v][0]]},
             "docs": {"page": doc_service_page(sid)},
         }
         for sid, node in result.arch.services.items()
@@ -49,7 +58,7 @@ def manifest_bytes(result: BuildResult) -> bytes:
             "to": edge.target,
             "via": edge.via,
             "terraform": sorted(edge_resources.get(edge.id, [])),
-            "diagram": {"edge": diagram_edge_id(edge), "views": [v for v in DIAGRAM_VIEWS if diagram_edge_id(edge) in views[v][1]]},
+            "diagram": {"edge": diagram_edge_id(edge), "views": [v for v in views if diagram_edge_id(edge) in views[v][1]]},
             "docs": {"page": doc_service_page(edge.source), "anchor": doc_edge_anchor(edge)},
         }
         for edge in result.arch.edges
@@ -65,20 +74,42 @@ def manifest_bytes(result: BuildResult) -> bytes:
     return (json.dumps(body, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
 
 
+def drawn_views(files: Mapping[str, object]) -> list[str]:
+    """The views a build drew, from its files: ``DIAGRAM_VIEWS`` first, then the layers'
+    detail views (``layers/<layer>``, drawn above the node budget) by name."""
+    found = {rel.removeprefix("diagrams/").removesuffix(".dot") for rel in files if rel.startswith("diagrams/") and rel.endswith(".dot")}
+    return [v for v in DIAGRAM_VIEWS if v in found] + sorted(found - set(DIAGRAM_VIEWS))
+
+
+def home_view(layer: str, views: list[str]) -> str:
+    """The view that must draw every service of a layer and every connection from it:
+    the layer's detail view when the build drew one (the overview then shows layers),
+    else the overview."""
+    detail = diagram_layer_view(layer)
+    return detail if detail in views else "overview"
+
+
 _DOT_NODE = re.compile(r'^\s*"?([A-Za-z0-9_][A-Za-z0-9_-]*)"?\s*\[', re.MULTILINE)
 _DOT_KEYWORDS = {"graph", "node", "edge", "subgraph", "digraph"}
 _DOT_ID = re.compile(r'\bid="([^"]*)"')
+_DOT_CLASS = re.compile(r'\bclass="([^"]*)"')
 _SVG_NODE_TITLE = re.compile(r'class="node"[^>]*>\s*<title>([^<]*)</title>')
-_SVG_EDGE_ID = re.compile(r'<g id="([^"]*)" class="edge"')
+_SVG_EDGE = re.compile(r'<g id="([^"]*)" class="edge((?: [^"]*)?)"')
 
 
 def diagram_ids(dot: str) -> tuple[set[str], set[str]]:
-    """Node ids and edge ids of a DOT text (graphviz ``id`` attributes on edges)."""
+    """Node ids and edge ids of a DOT text: graphviz ``id`` attributes on edges, and the
+    connections a summary edge stands for (its ``class``: "monitors every service of the layer")."""
     nodes = {n for n in _DOT_NODE.findall(dot) if n not in _DOT_KEYWORDS}
-    edges = {html.unescape(i) for i in _DOT_ID.findall(dot) if "->" in html.unescape(i)}
-    return nodes, edges
+    named = [html.unescape(i) for i in _DOT_ID.findall(dot)]
+    named += [i for c in _DOT_CLASS.findall(dot) for i in html.unescape(c).split()]
+    return nodes, {i for i in named if "->" in i}
 
 
 def svg_ids(svg: str) -> tuple[set[str], set[str]]:
-    """Node ids (their ``<title>``) and edge ids of an SVG rendered by graphviz."""
-    return {html.unescape(t) for t in _SVG_NODE_TITLE.findall(svg)}, {html.unescape(i) for i in _SVG_EDGE_ID.findall(svg)}
+    """Node ids (their ``<title>``) and edge ids of an SVG rendered by graphviz (as in
+    :func:`diagram_ids`: with the connections a summary edge's ``class`` names)."""
+    edges = set()
+    for edge_id, classes in _SVG_EDGE.findall(svg):
+        edges |= {html.unescape(edge_id), *html.unescape(classes).split()}
+    return {html.unescape(t) for t in _SVG_NODE_TITLE.findall(svg)}, edges

@@ -8,11 +8,12 @@ its checker follow.
 from __future__ import annotations
 
 import os
+import posixpath
 from pathlib import Path
 
 from compiler.ir import Edge, Reference
 
-DIAGRAM_VIEWS = ("overview", "network", "data-flow")  # diagrams/<view>.{dot,svg,png}
+DIAGRAM_VIEWS = ("overview", "network", "data-flow")  # diagrams/<view>.{dot,svg,png}; every build draws them
 
 
 def model_reference(model: Path, out: Path) -> str:
@@ -43,6 +44,21 @@ def diagram_file(view: str, ext: str) -> str:
     return f"diagrams/{view}.{ext}"
 
 
+def diagram_layer_view(layer: str) -> str:
+    """The detail view of one layer, drawn when a model is too large for one overview:
+    ``layers/<layer>`` (``diagrams/layers/<layer>.svg``)."""
+    return f"layers/{layer}"
+
+
+def diagram_href(view: str, path: str) -> str:
+    """A link from a figure to ``path`` (relative to the output directory).
+
+    >>> diagram_href("layers/app", "docs/services/db.md")
+    '../../docs/services/db.md'
+    """
+    return posixpath.relpath(path, posixpath.dirname(diagram_file(view, "svg")))
+
+
 def diagram_node_id(service_id: str) -> str:
     """The DOT node id of a service in every view (service ids are already safe)."""
     return service_id
@@ -58,14 +74,14 @@ def diagram_reference_id(ref: Reference) -> str:
     return f"{ref.source}-[{ref.setting}]->{ref.target}"
 
 
-def diagram_service_href(service_id: str) -> str:
+def diagram_service_href(service_id: str, view: str = "overview") -> str:
     """Where a service's node links, relative to the figure: its docs page."""
-    return f"../{doc_service_page(service_id)}"
+    return diagram_href(view, doc_service_page(service_id))
 
 
-def diagram_edge_href(edge: Edge) -> str:
+def diagram_edge_href(edge: Edge, view: str = "overview") -> str:
     """Where a connection's edge links, relative to the figure: its row on the source's page."""
-    return f"../{doc_edge_link(edge)}"
+    return diagram_href(view, doc_edge_link(edge))
 
 
 def doc_service_page(service_id: str) -> str:

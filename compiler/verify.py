@@ -7,8 +7,9 @@ diagnostic per problem:
 - Terraform: a service or connection whose resources are gone from the stack, a
   service (of a kind that lives in AWS) that owns no resource, a resource that no
   model element owns;
-- diagrams (when the build drew them): a service or connection missing from the
-  overview, or from a view that drew it, in the DOT or in the SVG;
+- diagrams (when the build drew them): a service or connection missing from its home
+  view (the overview; above the node budget, its layer's detail view, the overview
+  then drawing layers), or from a view that drew it, in the DOT or in the SVG;
 - docs (when the build wrote them): a service without its page, a connection without
   its anchor on its source's page.
 """
@@ -21,8 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from compiler.errors import Diagnostic
-from compiler.manifest import FORMAT, MANIFEST, diagram_ids, svg_ids
-from compiler.names import DIAGRAM_VIEWS, diagram_file, terraform_address
+from compiler.manifest import FORMAT, MANIFEST, diagram_ids, drawn_views, home_view, svg_ids
+from compiler.names import diagram_file, terraform_address
 from compiler.outputs import MARKER
 from modules import catalog
 
@@ -76,17 +77,20 @@ class _Checker:
 
     # -- diagrams -------------------------------------------------------------------------
     def diagrams(self) -> None:
-        for view in DIAGRAM_VIEWS:
+        views = drawn_views(self.m["files"])
+        services = self.m["services"]
+        for view in views:
             for ext, parse in (("dot", diagram_ids), ("svg", svg_ids)):
                 rel = diagram_file(view, ext)
                 if rel not in self.m["files"]:
                     continue
                 nodes, edges = parse(self.text(rel) or "")
-                for sid, s in self.m["services"].items():
-                    if (view == "overview" or view in s["diagram"]["views"]) and s["diagram"]["node"] not in nodes:
+                for sid, s in services.items():  # in its home view (the overview, or its layer's), and where the build drew it
+                    if (view == home_view(s["layer"], views) or view in s["diagram"]["views"]) and s["diagram"]["node"] not in nodes:
                         self.fail(rel, f"service '{sid}' is missing (no node '{s['diagram']['node']}')")
                 for cid, c in self.m["connections"].items():
-                    if (view == "overview" or view in c["diagram"]["views"]) and c["diagram"]["edge"] not in edges:
+                    home = home_view(services[c["from"]]["layer"], views)
+                    if (view == home or view in c["diagram"]["views"]) and c["diagram"]["edge"] not in edges:
                         self.fail(rel, f"connection {cid} is missing (no edge with id '{c['diagram']['edge']}')")
 
     # -- docs -------------------------------------------------------------------------------

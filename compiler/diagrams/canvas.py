@@ -19,7 +19,14 @@ from compiler.diagrams.icons import Icon
 from compiler.ir import ServiceNode
 from compiler.names import diagram_node_id, diagram_service_href
 
-FONT = "DejaVu Sans"  # named, not "Sans-Serif": the same metrics wherever fontconfig resolves it
+# Named fonts, not "Sans-Serif": the same metrics wherever fontconfig resolves them.
+# Graphviz (pango) takes each character from the first family of the list that has it,
+# and the SVG's font-family is the same list for the browser: Latin from DejaVu Sans,
+# CJK from Noto Sans CJK (named, so another CJK font on the machine changes nothing).
+# Emoji come from fontconfig's fallback, Noto Color Emoji: named in the list, it would
+# also draw the digits (it has keycap digits, with an emoji's width). Without Debian's
+# fonts-noto-cjk and fonts-noto-color-emoji (`make setup`) both are empty boxes.
+FONT = "DejaVu Sans,Noto Sans CJK JP"
 INK = "#2D3436"
 MUTED = "#7B8894"
 
@@ -102,9 +109,9 @@ def service_node(service_id: str, title: str, extra: str, icon: Icon, **attrs: s
     return icon.node_class(label, nodeid=service_id, image=None, height=None, shape="plain", fontsize="12", **attrs)
 
 
-def linked_service_node(svc: ServiceNode, icon: Icon) -> diagrams.Node:
-    """A service as every view draws it, linked to its docs page."""
-    return service_node(diagram_node_id(svc.id), *display_name(svc), icon, href=diagram_service_href(svc.id))
+def linked_service_node(svc: ServiceNode, icon: Icon, view: str) -> diagrams.Node:
+    """A service as every view draws it, linked to its docs page (``view``: the figure it is in)."""
+    return service_node(diagram_node_id(svc.id), *display_name(svc), icon, href=diagram_service_href(svc.id, view))
 
 
 def box_node(node_id: str, label: str, **attrs: str) -> diagrams.Node:

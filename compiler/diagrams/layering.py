@@ -181,13 +181,15 @@ class Summary:
         return f"{self.source}->layer:{self.layer}"
 
 
-def summaries(arch: Architecture) -> list[Summary]:
-    """The summary edges, in the order of their first connection."""
+def summaries(arch: Architecture, sizes: dict[str, int] | None = None) -> list[Summary]:
+    """The summary edges, in the order of their first connection. ``sizes``: services per
+    layer when ``arch`` holds part of each layer (a layer's detail view), so "every
+    service of the layer" still means the whole layer."""
     groups: dict[tuple[str, str, str], list[Edge]] = defaultdict(list)
     for e in arch.edges:
         if e.via in VERBS:
             groups[(e.source, e.via, arch.services[e.target].layer)].append(e)
-    sizes = {layer.name: len(layer.services) for layer in arch.layers}
+    sizes = sizes or {layer.name: len(layer.services) for layer in arch.layers}
     found = []
     for (source, via, layer), edges in groups.items():
         if len(edges) >= SUMMARY_MIN:

@@ -10,20 +10,27 @@ in AZ order (with the NAT gateway in the subnet that holds it) and its services 
 them. Only the paths into and inside the VPC are drawn (labelled with the port); calls
 out to regional APIs are the overview's business.
 A service that owns no Terraform resource (users, clients) is drawn outside AWS.
+
+Above ``NODE_BUDGET`` services (``layers.py``) each place (outside AWS, outside the VPC,
+each tier) shows one node per kind with its count ("200 × Amazon ECS service"), and one
+edge per pair of such groups with the number of connections and their ports: a VPC of
+1,000 services drawn one by one takes dot minutes and shows nothing legible.
 """
 
 from __future__ import annotations
 
 import itertools
+from collections import Counter, defaultdict
 
 import diagrams
 
-from compiler.diagrams.canvas import FONT, Canvas, Group, display_name, link, linked_service_node, service_node
+from compiler.diagrams.canvas import FONT, Canvas, Group, display_name, link, service_node
 from compiler.diagrams.icons import Icon, icon
+from compiler.diagrams.layers import too_large
 from compiler.diagrams.overview import chunks
 from compiler.flow import NOT_REQUESTS
-from compiler.ir import Architecture, Subnet
-from compiler.names import diagram_edge_id, diagram_node_id, diagram_service_href
+from compiler.ir import Architecture, Edge, Subnet
+from compiler.names import diagram_edge_id, diagram_href, diagram_node_id, diagram_service_href
 from compiler.terraform.context import StackBuilder
 
 PER_RANK = 6
@@ -38,88 +45,118 @@ def network(arch: Architecture, icons: dict[str, Icon], stack: StackBuilder) -> 
     owners = {r.owner for r in stack.resources.values()}
     nat_subnets = _nat_subnets(stack)
     graph = {"newrank": "true", "splines": "spline", "nodesep": "0.45", "ranksep": "0.55"}
-    nodes: dict[str, diagrams.Node] = {}
-    level: dict[str, int] = {}
-    ranks: list[list[str]] = []  # every row, top to bottom, chained below
     with Canvas("network", "TB", graph) as canvas:
-        clients = [sid for sid in arch.services if sid not in owners]
-        for sid in clients:
-            svc = arch.services[sid]
-            nodes[sid] = linked_service_node(svc, icons[svc.spec.info.icon])
-            level[sid] = 0
-        if clients:
-            canvas.dot.body.append(_rank_line(clients))
-            ranks.append(clients)
+        places = _Places(arch, icons, grouped=too_large(arch))
+        places.place("clients", [sid for sid in arch.services if sid not in owners], 0, canvas.dot.body)
         with Group("region", f"AWS Cloud · region {arch.region}", {"bgcolor": "white", "style": "rounded,dashed"}):
-            _outside(arch, icons, owners, nodes, level, ranks)
+            outside = [sid for sid, svc in arch.services.items() if svc.placement == "outside" and sid in owners]
+            if outside:
+                with Group("outside_vpc", "Regional and global services (outside the VPC)", {"bgcolor": "#F4F8FB"}) as group:
+                    places.place("outside", outside, TIER_LEVEL["outside"], group.dot.body)
             if arch.network.subnets and "network" in owners:
-                _vpc(arch, icons, nat_subnets, nodes, level, ranks)
-        for upper, lower in itertools.pairwise(ranks):
+                _vpc(arch, nat_subnets, places)
+        for upper, lower in itertools.pairwise(places.ranks):
             canvas.dot.edge(upper[0], lower[0], style="invis")
-        for edge in arch.edges:
-            if edge.via in NOT_REQUESTS or edge.source not in nodes or edge.target not in nodes:
-                continue
-            # The paths into the VPC and inside it; calls out to regional APIs are the overview's.
-            if level[edge.target] <= TIER_LEVEL["outside"] and level[edge.source] > 0:
-                continue
-            down = level[edge.source] < level[edge.target]
-            label = str(edge.port) if edge.port is not None else ""
-            link(nodes[edge.source], nodes[edge.target], diagram_edge_id(edge), label, fontname=FONT, fontsize="10",
-                 constraint="true" if down else "false")  # fmt: skip
+        places.connect([e for e in arch.edges if places.drawn(e)])
     return str(canvas.source)
 
 
-def _outside(
-    arch: Architecture,
-    icons: dict[str, Icon],
-    owners: set[str],
-    nodes: dict[str, diagrams.Node],
-    level: dict[str, int],
-    ranks: list[list[str]],
-) -> None:
-    outside = [sid for sid, svc in arch.services.items() if svc.placement == "outside" and sid in owners]
-    if not outside:
-        return
-    with Group("outside_vpc", "Regional and global services (outside the VPC)", {"bgcolor": "#F4F8FB"}) as group:
-        for rank in chunks(outside, PER_RANK):
-            for sid in rank:
-                svc = arch.services[sid]
-                nodes[sid] = service_node(
-                    diagram_node_id(sid), *display_name(svc), icons[svc.spec.info.icon], href=diagram_service_href(sid)
-                )
-                level[sid] = TIER_LEVEL["outside"]
-            _same_rank(group, rank)
-            ranks.append(rank)
+class _Places:
+    """The services of each place (outside AWS, outside the VPC, each tier), in rows; one
+    node each, or (``grouped``) one node per kind with its count."""
+
+    def __init__(self, arch: Architecture, icons: dict[str, Icon], grouped: bool) -> None:
+        self.arch, self.icons, self.grouped = arch, icons, grouped
+        self.node_of: dict[str, str] = {}  # service id -> id of the node that draws it
+        self.nodes: dict[str, diagrams.Node] = {}  # by node id
+        self.level: dict[str, int] = {}  # service id -> 0 outside AWS, 1 outside the VPC, 2.. the tiers
+        self.ranks: list[list[str]] = []  # every row, top to bottom, chained in order
+
+    def place(self, where: str, sids: list[str], level: int, body: list[str]) -> None:
+        """Draw the services of one place in rows of ``PER_RANK`` (``body``: the DOT body of its cluster)."""
+        kinds: dict[str, list[str]] = defaultdict(list)
+        for sid in sids:
+            kinds[self.arch.services[sid].kind].append(sid)
+        units = [[sid] for sid in sids] if not self.grouped else [members for members in kinds.values()]
+        for rank in chunks([self._node(where, members) for members in units], PER_RANK):
+            body.append(_rank_line(rank))
+            self.ranks.append(rank)
+        for sid in sids:
+            self.level[sid] = level
+
+    def _node(self, where: str, members: list[str]) -> str:
+        svc = self.arch.services[members[0]]
+        image = self.icons[svc.spec.info.icon]
+        if len(members) == 1:
+            node_id = diagram_node_id(svc.id)
+            self.nodes[node_id] = service_node(node_id, *display_name(svc), image, href=diagram_service_href(svc.id, "network"))
+        else:  # "private.ecs-service": no service id has a dot
+            node_id = f"{where}.{svc.kind}"
+            title = f"{len(members)} × {svc.spec.info.title}"
+            href = diagram_href("network", "docs/network.md") + PLACE_ANCHORS[where]
+            self.nodes[node_id] = service_node(node_id, title, "", image, href=href)
+        for sid in members:
+            self.node_of[sid] = node_id
+        return node_id
+
+    def drawn(self, edge: Edge) -> bool:
+        """The paths into the VPC and inside it; calls out to regional APIs are the overview's."""
+        if edge.via in NOT_REQUESTS or edge.source not in self.node_of or edge.target not in self.node_of:
+            return False
+        return not (self.level[edge.target] <= TIER_LEVEL["outside"] and self.level[edge.source] > 0)
+
+    def connect(self, edges: list[Edge]) -> None:
+        """One edge per connection (labelled with its port); grouped, one per pair of nodes."""
+        pairs: dict[tuple[str, str], list[Edge]] = defaultdict(list)
+        for edge in edges:
+            pairs[(self.node_of[edge.source], self.node_of[edge.target])].append(edge)
+        for (source, target), between in pairs.items():
+            down = self.level[between[0].source] < self.level[between[0].target]
+            attrs = {"fontname": FONT, "fontsize": "10", "constraint": "true" if down else "false"}
+            if (source, target) == (between[0].source, between[0].target):  # two services: each connection
+                for edge in between:
+                    label = str(edge.port) if edge.port is not None else ""
+                    link(self.nodes[source], self.nodes[target], diagram_edge_id(edge), label, backward=False, **attrs)
+            else:
+                link(self.nodes[source], self.nodes[target], f"{source}->{target}", _ports(between), backward=False, **attrs)
 
 
-def _vpc(
-    arch: Architecture,
-    icons: dict[str, Icon],
-    nat_subnets: set[str],
-    nodes: dict[str, diagrams.Node],
-    level: dict[str, int],
-    ranks: list[list[str]],
-) -> None:
+PLACE_ANCHORS = {
+    "clients": "#outside-aws",
+    "outside": "#outside-the-vpc",
+    "public": "#subnets",
+    "private": "#subnets",
+    "isolated": "#subnets",
+}
+
+
+def _ports(edges: list[Edge]) -> str:
+    """What a group edge stands for: "100 × 5432", "200 connections" (several ports).
+
+    >>> from compiler.ir import Edge
+    >>> _ports([Edge("a->b", "a", "b", "network", 5432, None, None, None, "", None)] * 3)
+    '3 × 5432'
+    """
+    ports = Counter(e.port for e in edges)
+    if len(ports) == 1:
+        port = next(iter(ports))
+        return f"{len(edges)} × {port}" if port is not None else f"{len(edges)} connections"
+    return f"{len(edges)} connections"
+
+
+def _vpc(arch: Architecture, nat_subnets: set[str], places: _Places) -> None:
     net = arch.network
     with Group("vpc", f"VPC {net.cidr}", {"bgcolor": "#F6FAF3", "pencolor": "#7AA116"}):
         if "public" in net.tiers:
             service_node("internet-gateway", "Internet gateway", "", icon(IGW_ICON))
-            ranks.append(["internet-gateway"])
+            places.ranks.append(["internet-gateway"])
         for tier in net.tiers:
             with Group(f"tier_{tier}", TIER_TITLES[tier], {"bgcolor": "white"}) as group:
                 row = [_subnet_row(tier, net.subnets_of(tier), nat_subnets)]
                 _same_rank(group, row)
-                ranks.append(row)
+                places.ranks.append(row)
                 members = [sid for sid, svc in arch.services.items() if svc.placement == tier]
-                for rank in chunks(members, PER_RANK):
-                    for sid in rank:
-                        svc = arch.services[sid]
-                        nodes[sid] = service_node(
-                            diagram_node_id(sid), *display_name(svc), icons[svc.spec.info.icon], href=diagram_service_href(sid)
-                        )
-                        level[sid] = TIER_LEVEL[tier]
-                    _same_rank(group, rank)
-                    ranks.append(rank)
+                places.place(tier, members, TIER_LEVEL[tier], group.dot.body)
 
 
 def _subnet_row(tier: str, subnets: tuple[Subnet, ...], nat_subnets: set[str]) -> str:

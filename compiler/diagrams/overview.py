@@ -82,15 +82,17 @@ class Routes:
     points: dict[str, tuple[str, int]] = field(default_factory=dict)  # waypoint id -> (layer, rank)
 
 
-def overview(arch: Architecture, icons: dict[str, Icon]) -> str:
-    """The DOT text of the overview."""
+def overview(arch: Architecture, icons: dict[str, Icon], view: str = "overview", sizes: dict[str, int] | None = None) -> str:
+    """The DOT text of the overview. A layer's detail view (``layers.py``) is this drawing
+    of part of the model: ``view`` names the figure (its links are relative to it),
+    ``sizes`` the services of each whole layer (for the summary edges' labels)."""
     rankdir = direction(arch)
     layout = plan(arch, per_row_for(arch, rankdir))
-    routes = _routes(arch, layout)
+    routes = _routes(arch, layout, view, sizes)
     graph = {"newrank": "true", "splines": "spline", "nodesep": "0.5", "ranksep": "0.6", "compound": "true"}
     nodes: dict[str, diagrams.Node] = {}
     by_rank: dict[int, list[str]] = defaultdict(list)
-    with Canvas("overview", rankdir, graph) as canvas:
+    with Canvas(view.replace("/", "-"), rankdir, graph) as canvas:
         for index, layer in enumerate(arch.layers):
             with Group(f"layer_{layer.name}", layer.title, {"bgcolor": LAYER_COLORS[index % len(LAYER_COLORS)]}):
                 for sid in itertools.chain.from_iterable(layout.rows[layer.name]):
@@ -98,7 +100,8 @@ def overview(arch: Architecture, icons: dict[str, Icon]) -> str:
                     title, extra = display_name(svc)
                     if getattr(svc.spec, "monitor_all", False):  # no edge says it: the figure must
                         extra = " · ".join(filter(None, (extra, "monitors every service")))
-                    nodes[sid] = service_node(diagram_node_id(sid), title, extra, icons[svc.spec.info.icon], href=diagram_service_href(sid))
+                    href = diagram_service_href(sid, view)
+                    nodes[sid] = service_node(diagram_node_id(sid), title, extra, icons[svc.spec.info.icon], href=href)
                     by_rank[layout.rank[sid]].append(diagram_node_id(sid))
                 for point, (point_layer, rank) in routes.points.items():
                     if point_layer == layer.name:
@@ -113,15 +116,15 @@ def overview(arch: Architecture, icons: dict[str, Icon]) -> str:
     return str(canvas.source)
 
 
-def _routes(arch: Architecture, layout: Layout) -> Routes:
+def _routes(arch: Architecture, layout: Layout, view: str, sizes: dict[str, int] | None) -> Routes:
     """Every connection's path through the layout, summaries in place of the edges they cover."""
     layer_of = {sid: svc.layer for sid, svc in arch.services.items()}
     routes = Routes()
-    summarized = summaries(arch)
+    summarized = summaries(arch, sizes)
     covered = {e.id for s in summarized for e in s.edges}
     for edge in arch.edges:
         if edge.id not in covered:
-            attrs = _edge_style(edge) | {"href": diagram_edge_href(edge), "tooltip": edge.label or edge.id}
+            attrs = _edge_style(edge) | {"href": diagram_edge_href(edge, view), "tooltip": edge.label or edge.id}
             _add_route(routes, layout, layer_of, edge.source, edge.target, diagram_edge_id(edge), edge_label(edge), attrs)
     for summary in summarized:
         _add_summary(routes, layout, layer_of, summary)
@@ -132,7 +135,7 @@ def _routes(arch: Architecture, layout: Layout) -> Routes:
                 "color": "#B2BEC3",
                 "fontcolor": MUTED,
                 "arrowhead": "vee",
-                "href": diagram_service_href(ref.source),
+                "href": diagram_service_href(ref.source, view),
             }
             _add_route(routes, layout, layer_of, ref.source, ref.target, diagram_reference_id(ref), ref.label, attrs)
     return routes

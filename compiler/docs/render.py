@@ -21,7 +21,7 @@ from compiler.docs.pages import VIA_TEXT, Links, connection_detail, layer_page, 
 from compiler.docs.stackfacts import Grant, Rule, iam_grants, resources_of, security_rules
 from compiler.flow import request_path
 from compiler.ir import Architecture, ServiceNode
-from compiler.names import doc_edge_anchor, doc_service_page
+from compiler.names import diagram_layer_view, doc_edge_anchor, doc_service_page
 from compiler.terraform.context import StackBuilder
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -91,7 +91,8 @@ def render_docs(arch: Architecture, stack: StackBuilder, model: str, figures: fr
     }
     for layer in arch.layers:
         page = layer_page(layer.name)
-        files[page] = _render("layer.md.j2", arch=arch, layer=layer, links=links(page), placement=placement_text)
+        figure = diagram_layer_view(layer.name)  # drawn above the node budget: the layer's own figure
+        files[page] = _render("layer.md.j2", arch=arch, layer=layer, links=links(page), placement=placement_text, figure=figure)
     for node in arch.services.values():
         page = doc_service_page(node.id)
         files[page] = _render(

@@ -107,14 +107,17 @@ def assemble(builds: Sequence[tuple[Architecture, dict[str, bytes]]], project: P
     return config
 
 
-_PAGE_LINK = re.compile(rb'(xlink:href="\.\./docs/[^"#]*)\.md([#"])')
+_PAGE_LINK = re.compile(rb'(xlink:href="(?:\.\./)+docs/[^"#]*)\.md([#"])')
 
 
 def _site_links(svg: bytes) -> bytes:
-    """A figure's links to Markdown pages, pointed at the pages the site makes of them.
+    """A figure's links to Markdown pages, pointed at the pages the site makes of them
+    (from ``diagrams/`` and, for a layer's detail view, ``diagrams/layers/``).
 
     >>> _site_links(b'<a xlink:href="../docs/services/db.md#to-x">')
     b'<a xlink:href="../docs/services/db.html#to-x">'
+    >>> _site_links(b'<a xlink:href="../../docs/services/db.md">')
+    b'<a xlink:href="../../docs/services/db.html">'
     """
     return _PAGE_LINK.sub(rb"\1.html\2", svg)
 
