@@ -13,7 +13,6 @@ import html
 import logging
 import os
 import re
-import shutil
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -90,21 +89,24 @@ def site_config(archs: Sequence[Architecture]) -> dict[str, Any]:
     }
 
 
-def assemble(builds: Sequence[tuple[Architecture, dict[str, bytes]]], project: Path) -> Path:
-    """Write the mkdocs project (mkdocs.yml + src/) into ``project``; return its config file."""
-    src = project / "src"
-    for arch, files in builds:
-        for rel, content in sorted(files.items()):
+def project(builds: Sequence[tuple[Architecture, dict[str, bytes]]]) -> dict[str, bytes]:
+    """The mkdocs project (``mkdocs.yml``, ``src/``, ``theme/``) as ``{relative path: bytes}``:
+    all a site is made from, so an unchanged project is an unchanged site."""
+    first: dict[str, str] = {}
+    for arch, _ in builds:
+        if arch.name in first:  # each architecture is a folder of the site, named by its name
+            raise SiteError(f"{first[arch.name]} and {arch.source_file} both have name '{arch.name}'; each architecture needs its own")
+        first[arch.name] = arch.source_file
+    files: dict[str, bytes] = {}
+    for arch, outputs in builds:
+        for rel, content in sorted(outputs.items()):
             if rel.startswith(SITE_DIRS):
-                target = src / arch.name / rel
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(_site_links(content) if rel.endswith(".svg") else content)
-    src.mkdir(parents=True, exist_ok=True)
-    (src / "index.md").write_text(_home([a for a, _ in builds]))
-    shutil.copytree(THEME, project / "theme")
-    config = project / "mkdocs.yml"
-    config.write_text(yaml.safe_dump(site_config([a for a, _ in builds]), sort_keys=False, allow_unicode=True))
-    return config
+                files[f"src/{arch.name}/{rel}"] = _site_links(content) if rel.endswith(".svg") else content
+    files["src/index.md"] = _home([a for a, _ in builds]).encode()
+    files |= {f"theme/{p.relative_to(THEME).as_posix()}": p.read_bytes() for p in sorted(THEME.rglob("*")) if p.is_file()}
+    config = site_config([a for a, _ in builds])
+    files["mkdocs.yml"] = yaml.safe_dump(config, sort_keys=False, allow_unicode=True).encode()
+    return files
 
 
 _PAGE_LINK = re.compile(rb'(xlink:href="\.\./docs/[^"#]*)\.md([#"])')
@@ -120,7 +122,12 @@ def _site_links(svg: bytes) -> bytes:
 
 
 def build_site(builds: Sequence[tuple[Architecture, dict[str, bytes]]]) -> dict[str, bytes]:
-    """The static site as ``{relative path: bytes}`` (strict: any mkdocs warning is an error).
+    """The static site as ``{relative path: bytes}`` (strict: any mkdocs warning is an error)."""
+    return build_project(project(builds))
+
+
+def build_project(files: dict[str, bytes]) -> dict[str, bytes]:
+    """The static site mkdocs makes of a :func:`project`.
 
     mkdocs writes into a scratch directory (it empties its ``site_dir`` first, so it never
     gets the user's); the caller writes the result like every other output.
@@ -129,21 +136,19 @@ def build_site(builds: Sequence[tuple[Architecture, dict[str, bytes]]]) -> dict[
     from mkdocs.config import load_config
     from mkdocs.exceptions import MkDocsException
 
-    first: dict[str, str] = {}
-    for arch, _ in builds:
-        if arch.name in first:  # each architecture is a folder of the site, named by its name
-            raise SiteError(f"{first[arch.name]} and {arch.source_file} both have name '{arch.name}'; each architecture needs its own")
-        first[arch.name] = arch.source_file
     warnings = _WarningCollector()
     mkdocs_log = logging.getLogger("mkdocs")
     mkdocs_log.addHandler(warnings)
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     os.environ["SOURCE_DATE_EPOCH"] = "0"  # no build date in the sitemap: the same site on every run
     with tempfile.TemporaryDirectory(prefix="archc-site-") as tmp:
-        config_file = assemble(builds, Path(tmp))
+        for rel, content in files.items():
+            target = Path(tmp) / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(content)
         site_dir = Path(tmp) / "site"
         try:
-            build(load_config(str(config_file), strict=True, site_dir=str(site_dir)))
+            build(load_config(str(Path(tmp) / "mkdocs.yml"), strict=True, site_dir=str(site_dir)))
         except MkDocsException as exc:
             detail = "; ".join(warnings.messages) or str(exc)
             raise SiteError(f"mkdocs refused the site: {detail}") from None

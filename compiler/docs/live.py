@@ -1,0 +1,94 @@
+"""The docs site kept up to date with its model files (``archc docs --serve``).
+
+One process builds, watches and serves, so a rebuild finds everything warm: imports,
+compiled templates, the figure cache. :class:`Models` holds each model's last good
+build and rebuilds only the models whose text changed (``pipeline.build_docs``: no
+Terraform synthesis); the site is rebuilt only when a page or figure changed.
+:func:`watch` polls the files (content, not mtime: editors that replace the file and
+second-resolution clocks both look alike to it) and hands changes to a callback.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from compiler.docs.site import build_project, project
+from compiler.errors import ArchcError, Diagnostic
+from compiler.ir import Architecture
+
+POLL_S = 0.2  # how often the model files are read
+_SETTLE_S = 0.03  # a file read twice this far apart with the same content is written
+
+
+class SiteBuilder:
+    """A docs site over model files, rebuilt as they change: each model's last good
+    build is kept, and the site is written (by ``write``) only when what mkdocs would
+    make it from changed."""
+
+    def __init__(self, paths: Sequence[Path], display: Callable[[Path], str], write: Callable[[dict[str, bytes]], None]) -> None:
+        self.paths = list(paths)
+        self._display, self._write = display, write
+        self._built: dict[Path, tuple[Architecture, dict[str, bytes]]] = {}
+        self._written: dict[str, bytes] | None = None  # the project of the site on disk
+
+    def update(self, changed: Sequence[Path]) -> bool:
+        """Rebuild the changed models, then the site if it changed; True when a new site
+        was written.
+
+        Raises ArchcError with the errors of every model that failed (the others are
+        kept for the next update), SiteError or OutputError; the site on disk is then
+        the one before.
+        """
+        from compiler import pipeline
+
+        problems: list[Diagnostic] = []
+        for path in changed:
+            try:
+                self._built[path] = pipeline.build_docs(path, self._display(path))
+            except ArchcError as exc:
+                problems += exc.diagnostics
+        if problems:
+            raise ArchcError(problems)
+        sources = project([self._built[p] for p in self.paths])
+        if sources == self._written:
+            return False
+        self._write(build_project(sources))
+        self._written = sources
+        return True
+
+    @property
+    def architectures(self) -> list[Architecture]:
+        """The architectures of the site, as last built."""
+        return [self._built[p][0] for p in self.paths]
+
+
+def _fingerprint(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:  # being replaced, or gone: the next read says
+        return None
+
+
+def watch(paths: Sequence[Path], on_change: Callable[[list[Path]], None], poll_s: float = POLL_S) -> None:
+    """Call ``on_change`` with the files whose content changed, forever (until Ctrl-C).
+
+    A file is taken once two reads a moment apart agree, so a save caught halfway is
+    not built; a file that disappears is waited for (editors delete, then write).
+    """
+    seen = {path: _fingerprint(path) for path in paths}
+    while True:
+        time.sleep(poll_s)
+        changed = []
+        for path in paths:
+            now = _fingerprint(path)
+            if now is None or now == seen[path]:
+                continue
+            time.sleep(_SETTLE_S)
+            if _fingerprint(path) == now:
+                seen[path] = now
+                changed.append(path)
+        if changed:
+            on_change(changed)
