@@ -82,7 +82,8 @@ def served(tmp_path: Path) -> Iterator[Served]:
     model.write_text(MODEL.read_text())
     proc = _archc(tmp_path, "model.yaml", "--out", "site", "--serve", "--port", "0")
     live = Served(proc, model, tmp_path / "site")
-    readers = [threading.Thread(target=_collect, args=(s, lines), daemon=True) for s, lines in ((proc.stdout, live.out), (proc.stderr, live.err))]
+    streams = ((proc.stdout, live.out), (proc.stderr, live.err))
+    readers = [threading.Thread(target=_collect, args=(stream, lines), daemon=True) for stream, lines in streams]
     for reader in readers:
         reader.start()
 
@@ -109,16 +110,16 @@ fetch(img.src).then(r => r.text()).then(done, e => done('not loaded: ' + e));
 """
 
 
-def _text(browser: object) -> str:
+def _text(driver: object) -> str:
     try:
-        return str(browser.execute_script("return document.body ? document.body.innerText : ''"))  # type: ignore[attr-defined]
+        return str(driver.execute_script("return document.body ? document.body.innerText : ''"))  # type: ignore[attr-defined]
     except Exception:  # the page is reloading: ask again
         return ""
 
 
-def _banner(browser: object) -> str | None:
+def _banner(driver: object) -> str | None:
     try:
-        return browser.execute_script(  # type: ignore[attr-defined,no-any-return]
+        return driver.execute_script(  # type: ignore[attr-defined,no-any-return]
             "const b = document.getElementById('archc-errors'); return b ? b.innerText + '|' + b.querySelectorAll('b').length : null"
         )
     except Exception:
@@ -172,7 +173,8 @@ def test_a_taken_port_is_one_line(tmp_path: Path) -> None:
         port = taken.getsockname()[1]
         proc = _archc(tmp_path, "model.yaml", "--serve", "--port", str(port))
         out, err = proc.communicate(timeout=60)
-    assert (proc.returncode, out, err) == (2, "", f"archc: error: cannot serve on 127.0.0.1 port {port}: it is in use (choose another with --port)\n")
+    message = f"archc: error: cannot serve on 127.0.0.1 port {port}: it is in use (choose another with --port)\n"
+    assert (proc.returncode, out, err) == (2, "", message)
 
 
 def test_the_docs_build_makes_the_pages_and_figures_of_the_full_build() -> None:
