@@ -28,6 +28,7 @@ from compiler.names import doc_service_page
 SITE_PAGES = (("Overview", "docs/index.md"), ("Data flow", "docs/data-flow.md"), ("Network", "docs/network.md"))
 SITE_PAGES_END = (("Security", "docs/security.md"), ("Decisions", "docs/decisions.md"))
 THEME = Path(__file__).parent / "theme"  # overrides of Material's templates
+HOOKS = Path(__file__).parent / "mkdocs_hooks.py"
 # What the site copies from a build: the Markdown and the figures it links.
 SITE_DIRS = ("docs/", "diagrams/")
 
@@ -78,11 +79,12 @@ def site_config(archs: Sequence[Architecture]) -> dict[str, Any]:
         "use_directory_urls": False,  # pages open from the file system too
         "theme": {
             "name": "material",
-            "custom_dir": "theme",  # see theme/main.html
+            "custom_dir": str(THEME),  # see theme/main.html; a fixed path: its compiled templates are kept
             "font": False,  # no Google Fonts: the site must work offline
             "features": ["navigation.sections", "navigation.top", "search.highlight"],
         },
         "plugins": ["search"],
+        "hooks": [str(HOOKS)],
         "markdown_extensions": ["tables", {"toc": {"permalink": True}}],
         "validation": {"omitted_files": "warn", "absolute_links": "warn", "unrecognized_links": "warn", "anchors": "warn"},
         "nav": nav,
@@ -90,8 +92,9 @@ def site_config(archs: Sequence[Architecture]) -> dict[str, Any]:
 
 
 def project(builds: Sequence[tuple[Architecture, dict[str, bytes]]]) -> dict[str, bytes]:
-    """The mkdocs project (``mkdocs.yml``, ``src/``, ``theme/``) as ``{relative path: bytes}``:
-    all a site is made from, so an unchanged project is an unchanged site."""
+    """The mkdocs project (``mkdocs.yml`` and ``src/``) as ``{relative path: bytes}``: all a
+    site is made from besides archc's own theme and hooks, so an unchanged project is an
+    unchanged site."""
     first: dict[str, str] = {}
     for arch, _ in builds:
         if arch.name in first:  # each architecture is a folder of the site, named by its name
@@ -103,7 +106,6 @@ def project(builds: Sequence[tuple[Architecture, dict[str, bytes]]]) -> dict[str
             if rel.startswith(SITE_DIRS):
                 files[f"src/{arch.name}/{rel}"] = _site_links(content) if rel.endswith(".svg") else content
     files["src/index.md"] = _home([a for a, _ in builds]).encode()
-    files |= {f"theme/{p.relative_to(THEME).as_posix()}": p.read_bytes() for p in sorted(THEME.rglob("*")) if p.is_file()}
     config = site_config([a for a, _ in builds])
     files["mkdocs.yml"] = yaml.safe_dump(config, sort_keys=False, allow_unicode=True).encode()
     return files
