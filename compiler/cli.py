@@ -222,10 +222,12 @@ def cmd_docs(args: argparse.Namespace) -> int:
     site = SiteBuilder(paths, _display, lambda files: write_tree(out, files))
     try:
         site.update(paths)
-    except ArchcError as exc:
-        _print_errors(exc)
-        return EXIT_INVALID
-    except (SiteError, OutputError) as exc:
+    except (ArchcError, SiteError, OutputError) as exc:
+        if httpd is not None:
+            httpd.server_close()
+        if isinstance(exc, ArchcError):
+            _print_errors(exc)
+            return EXIT_INVALID
         print(f"archc: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     count = len(paths)

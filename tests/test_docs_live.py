@@ -19,7 +19,9 @@ from pathlib import Path
 import pytest
 
 from compiler import pipeline
+from compiler.docs.live import SiteBuilder
 from compiler.docs.site import SITE_DIRS
+from compiler.errors import ArchcError
 from tests.conftest import ROOT
 from tests.test_docs_site import browser  # noqa: F401  (the headless Chromium fixture)
 
@@ -183,3 +185,32 @@ def test_the_docs_build_makes_the_pages_and_figures_of_the_full_build() -> None:
     full = pipeline.build(MODEL, "examples/travel-booking.yaml")
     assert files == {rel: content for rel, content in full.files.items() if rel.startswith(SITE_DIRS)}
     assert arch == full.arch
+
+
+def test_the_site_waits_for_every_model_and_skips_saves_that_change_no_page(tmp_path: Path) -> None:
+    """Two models: while one is broken, the other's saves are kept but the site is not
+    rewritten, and the broken one's errors still stand; a save that changes no page
+    (a comment) writes nothing."""
+    a, b = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    a.write_text((ROOT / "examples" / "udagram.yaml").read_text())
+    b.write_text((ROOT / "architecture.yaml").read_text())
+    written: list[dict[str, bytes]] = []
+    site = SiteBuilder([a, b], lambda p: p.name, written.append)
+    assert site.update([a, b]) and len(written) == 1
+
+    a.write_text(a.read_text() + "\n# a comment\n")
+    assert not site.update([a]) and len(written) == 1
+
+    good_a = a.read_text()
+    a.write_text(good_a.replace("\nlayers:\n", "\nlayers:\n  bogus: 1\n", 1))
+    with pytest.raises(ArchcError) as first:
+        site.update([a])
+    b.write_text(b.read_text().replace("title: ", "title: Renamed ", 1))
+    with pytest.raises(ArchcError) as second:
+        site.update([b])
+    assert [d.file for d in second.value.diagnostics] == ["a.yaml"] == [d.file for d in first.value.diagnostics]
+    assert len(written) == 1
+
+    a.write_text(good_a)
+    assert site.update([a]) and len(written) == 2
+    assert any(b"Renamed " in content for rel, content in written[1].items() if rel.endswith(".html"))

@@ -1,9 +1,9 @@
 """The docs site kept up to date with its model files (``archc docs --serve``).
 
 One process builds, watches and serves, so a rebuild finds everything warm: imports,
-compiled templates, the figure cache. :class:`Models` holds each model's last good
-build and rebuilds only the models whose text changed (``pipeline.build_docs``: no
-Terraform synthesis); the site is rebuilt only when a page or figure changed.
+compiled templates, the figure cache. :class:`SiteBuilder` holds each model's last
+good build and rebuilds only the models whose text changed (``pipeline.build_docs``: no
+Terraform synthesis); mkdocs runs only when the site's sources changed.
 :func:`watch` polls the files (content, not mtime: editors that replace the file and
 second-resolution clocks both look alike to it) and hands changes to a callback.
 """
@@ -32,37 +32,33 @@ class SiteBuilder:
         self.paths = list(paths)
         self._display, self._write = display, write
         self._built: dict[Path, tuple[Architecture, dict[str, bytes]]] = {}
+        self._errors: dict[Path, list[Diagnostic]] = {}  # of the models whose last save failed
         self._written: dict[str, bytes] | None = None  # the project of the site on disk
 
     def update(self, changed: Sequence[Path]) -> bool:
         """Rebuild the changed models, then the site if it changed; True when a new site
         was written.
 
-        Raises ArchcError with the errors of every model that failed (the others are
-        kept for the next update), SiteError or OutputError; the site on disk is then
-        the one before.
+        Raises ArchcError with the errors of every model whose last version failed,
+        changed now or not (the site waits for all of them; the models that built are
+        kept), SiteError or OutputError; the site on disk is then the one before.
         """
         from compiler import pipeline
 
-        problems: list[Diagnostic] = []
         for path in changed:
             try:
                 self._built[path] = pipeline.build_docs(path, self._display(path))
+                self._errors.pop(path, None)
             except ArchcError as exc:
-                problems += exc.diagnostics
-        if problems:
-            raise ArchcError(problems)
+                self._errors[path] = exc.diagnostics
+        if self._errors:
+            raise ArchcError([diag for path in self.paths for diag in self._errors.get(path, [])])
         sources = project([self._built[p] for p in self.paths])
         if sources == self._written:
             return False
         self._write(build_project(sources))
         self._written = sources
         return True
-
-    @property
-    def architectures(self) -> list[Architecture]:
-        """The architectures of the site, as last built."""
-        return [self._built[p][0] for p in self.paths]
 
 
 def _fingerprint(path: Path) -> str | None:
