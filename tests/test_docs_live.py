@@ -94,11 +94,16 @@ def served(tmp_path: Path) -> Iterator[Served]:
         found = [m for line in live.out for m in re.findall(r"serving on (http://127\.0\.0\.1:\d+/)", line)]
         return found[0] if found else None
 
-    live.url = str(_until("the server to start", address, timeout=60))
-    yield live
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGINT)  # Ctrl-C
-    assert proc.wait(timeout=30) == 0
+    try:
+        live.url = str(_until("the server to start", address, timeout=60))
+        yield live
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGINT)  # Ctrl-C
+        assert proc.wait(timeout=30) == 0
+    finally:
+        if proc.poll() is None:  # it did not start, or did not stop: no server outlives the test
+            proc.kill()
+            proc.wait()
     for reader in readers:
         reader.join(timeout=10)
     assert live.out[-1] == "stopped"
