@@ -140,9 +140,10 @@ def main() -> None:
             lines.append(row(f"build (all outputs) synthetic {size} services", full))
         from bench_diagrams import rows as diagram_rows
         from bench_docs import rows as docs_rows
+        from bench_live import rows as live_rows
 
-        # These run in-process (no RSS column); their rows are "| what | s | target |".
-        for r in [*diagram_rows(), *docs_rows()]:
+        # These run in-process, or time a server from outside (no RSS column); their rows are "| what | s | target |".
+        for r in [*diagram_rows(), *docs_rows(), *live_rows()]:
             what, secs, target = (c.strip() for c in r.strip("|").split("|"))
             lines.append(f"| {what} | {secs} | | {target + ' s' if target else ''} |")
         if not args.quick:

@@ -21,6 +21,10 @@ from compiler.errors import ArchcError, ToolMissing
 from compiler.outputs import OutputError, check_destination, write_tree
 
 if TYPE_CHECKING:
+    from http.server import ThreadingHTTPServer
+
+    from compiler.docs.live import SiteBuilder
+    from compiler.docs.serve import Channel
     from compiler.ir import Architecture
     from compiler.pipeline import BuildResult
 
@@ -219,28 +223,85 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_docs(args: argparse.Namespace) -> int:
-    from compiler import pipeline
-    from compiler.docs.serve import serve
-    from compiler.docs.site import SiteError, build_site
+    from compiler.docs.live import SiteBuilder
+    from compiler.docs.serve import Channel, server
+    from compiler.docs.site import SiteError
 
     out = Path(args.out) if args.out else Path("generated") / "site"
-    builds = []
-    for file in args.files:
+    paths = [Path(file) for file in args.files]
+    httpd, channel = None, Channel()
+    if args.serve:  # the port first: a taken one costs no build
         try:
-            result = pipeline.build(Path(file), _display(Path(file)), out_dir=lambda name: out / name)  # the site's <name>/
-        except ArchcError as exc:
+            httpd = server(out, args.port, channel)
+        except OSError as exc:
+            why = "it is in use (choose another with --port)" if exc.errno == errno.EADDRINUSE else exc.strerror
+            print(f"archc: error: cannot serve on 127.0.0.1 port {args.port}: {why}", file=sys.stderr)
+            return EXIT_USAGE
+    site = SiteBuilder(paths, _display, lambda files: write_tree(out, files), lambda name: out / name)  # the site's <name>/
+    try:
+        site.update(paths)
+    except (ArchcError, SiteError, OutputError) as exc:
+        if httpd is not None:
+            httpd.server_close()
+        if isinstance(exc, ArchcError):
             _print_errors(exc)
             return EXIT_INVALID
-        _print_warnings(result.arch)
-        builds.append((result.arch, result.files))
-    try:
-        write_tree(out, build_site(builds))
-    except (SiteError, OutputError) as exc:
         print(f"archc: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    print(f"docs site for {len(builds)} architecture{'s' if len(builds) != 1 else ''} in {_display(out)}/ (open index.html)")
-    if args.serve:
-        serve(out, args.port)
+    count = len(paths)
+    print(f"docs site for {count} architecture{'s' if count != 1 else ''} in {_display(out)}/ (open index.html)", flush=True)
+    if httpd is None:
+        return EXIT_OK
+    return _serve_live(args, site, httpd, channel)
+
+
+def _serve_live(args: argparse.Namespace, site: SiteBuilder, httpd: ThreadingHTTPServer, channel: Channel) -> int:
+    """Serve the site and rebuild it when a model file changes, until Ctrl-C."""
+    import threading
+    import time
+
+    from compiler.docs.live import watch
+    from compiler.docs.serve import address
+    from compiler.docs.site import SiteError
+
+    def rebuild(changed: list[Path]) -> None:
+        started = time.perf_counter()
+        names = ", ".join(_display(p) for p in changed)
+        try:
+            rebuilt = site.update(changed)
+        except ArchcError as exc:
+            errors = tuple(diag.format() for diag in exc.diagnostics)
+        except (SiteError, OutputError) as exc:
+            errors = (f"archc: error: {exc}",)
+        except Exception as exc:  # a bug: say so, and keep serving the last good site
+            if args.debug:
+                traceback.print_exception(exc)
+            errors = (f"archc: internal error: {type(exc).__name__}: {exc} (run with --debug for details; please report it)",)
+        else:
+            if rebuilt:
+                channel.new_build()
+            else:
+                channel.errors(())
+            done = "rebuilt the site" if rebuilt else "no page changed"
+            print(f"{names}: {done} ({time.perf_counter() - started:.2f} s)", flush=True)
+            return
+        for line in errors:
+            print(line, file=sys.stderr)
+        print(f"archc: {names}: the site stays as it was until the model is fixed", file=sys.stderr, flush=True)
+        channel.errors(errors)
+
+    threading.Thread(target=httpd.serve_forever, name="archc-serve", daemon=True).start()
+    watched = ", ".join(_display(p) for p in site.paths)
+    print(f"serving on {address(httpd)}, rebuilt on every save of {watched} (Ctrl-C stops)", flush=True)
+    try:
+        watch(site.paths, rebuild)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        channel.close()
+        httpd.shutdown()
+        httpd.server_close()
+    print("stopped", flush=True)
     return EXIT_OK
 
 
@@ -295,7 +356,8 @@ def parser() -> argparse.ArgumentParser:
     ds = sub.add_parser("docs", help="build a docs site (mkdocs + Material, offline) over one or more models")
     ds.add_argument("files", nargs="+", metavar="FILE")
     ds.add_argument("--out", metavar="DIR", help="site directory (default: generated/site/)")
-    ds.add_argument("--serve", action="store_true", help="then serve it on http://127.0.0.1:PORT/ until Ctrl-C")
+    live = "then serve it on 127.0.0.1:PORT, rebuilt on every save of a FILE (pages reload), until Ctrl-C"
+    ds.add_argument("--serve", action="store_true", help=live)
     ds.add_argument("--port", type=int, default=8000, help="port for --serve (default: 8000)")
     ds.set_defaults(run=cmd_docs)
 

@@ -117,6 +117,23 @@ def build(
     return result
 
 
+def build_docs(
+    path: Path, display_name: str | None = None, out_dir: Callable[[str], Path] = default_out
+) -> tuple[Architecture, dict[str, bytes]]:
+    """What the docs site shows of a model: its figures and docs pages, exactly as
+    ``build`` writes them, and its IR. Refuses what ``build`` refuses (``check``), but
+    synthesizes no Terraform (synthesis refuses nothing, and no page shows its files):
+    no node process, which keeps ``archc docs --serve``'s rebuild on save short."""
+    from compiler.diagrams import render_diagrams
+    from compiler.docs import render_docs
+
+    arch = load(path, display_name)
+    stack = _checked_stack(arch)
+    files = render_diagrams(arch, stack)
+    files.update(render_docs(arch, stack, model_reference(path, out_dir(arch.name)), figures=frozenset(files)))
+    return arch, files
+
+
 @contextmanager
 def _node_started() -> Iterator[None]:
     """Boot node in the background for the block (see runtime.py): it loads cdktn

@@ -153,7 +153,7 @@ def test_a_cache_that_cannot_be_written_costs_time_not_the_build(tmp_path: Path,
     assert cache_dir("archc-jinja") is None
     gone = tmp_path / "gone"
     gone.mkdir()
-    templates = render._TemplateCache(str(gone))
+    templates = render.TemplateCache(str(gone))
     gone.rmdir()  # removed after the build started: the compiled template is not kept, and no error
     bucket = jinja2.bccache.Bucket(jinja2.Environment(), "key", "checksum")
     bucket.code = compile("x = 1", "<t>", "exec")

@@ -29,7 +29,7 @@ _BLANK_LINES = re.compile(r"\n{3,}")
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 
 
-class _TemplateCache(jinja2.FileSystemBytecodeCache):
+class TemplateCache(jinja2.FileSystemBytecodeCache):
     """Compiled templates kept between runs (compiling them is most of a first docs
     render: bench/results.md); a cache that cannot be written is skipped, never a
     failed build."""
@@ -44,7 +44,7 @@ def _environment() -> jinja2.Environment:
     compiled = cache_dir("archc-jinja")
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
-        bytecode_cache=_TemplateCache(str(compiled)) if compiled else None,
+        bytecode_cache=TemplateCache(str(compiled)) if compiled else None,
         undefined=jinja2.StrictUndefined,
         autoescape=False,  # Markdown, not HTML: finalize() escapes for Markdown instead
         finalize=finalize,

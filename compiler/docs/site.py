@@ -13,7 +13,6 @@ import html
 import logging
 import os
 import re
-import shutil
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -29,6 +28,7 @@ from compiler.names import doc_service_page
 SITE_PAGES = (("Overview", "docs/index.md"), ("Data flow", "docs/data-flow.md"), ("Network", "docs/network.md"))
 SITE_PAGES_END = (("Security", "docs/security.md"), ("Decisions", "docs/decisions.md"))
 THEME = Path(__file__).parent / "theme"  # overrides of Material's templates
+HOOKS = Path(__file__).parent / "mkdocs_hooks.py"
 # What the site copies from a build: the Markdown and the figures it links.
 SITE_DIRS = ("docs/", "diagrams/")
 
@@ -79,32 +79,36 @@ def site_config(archs: Sequence[Architecture]) -> dict[str, Any]:
         "use_directory_urls": False,  # pages open from the file system too
         "theme": {
             "name": "material",
-            "custom_dir": "theme",  # see theme/main.html
+            "custom_dir": str(THEME),  # see theme/main.html; a fixed path: its compiled templates are kept
             "font": False,  # no Google Fonts: the site must work offline
             "features": ["navigation.sections", "navigation.top", "search.highlight"],
         },
         "plugins": ["search"],
+        "hooks": [str(HOOKS)],
         "markdown_extensions": ["tables", {"toc": {"permalink": True}}],
         "validation": {"omitted_files": "warn", "absolute_links": "warn", "unrecognized_links": "warn", "anchors": "warn"},
         "nav": nav,
     }
 
 
-def assemble(builds: Sequence[tuple[Architecture, dict[str, bytes]]], project: Path) -> Path:
-    """Write the mkdocs project (mkdocs.yml + src/) into ``project``; return its config file."""
-    src = project / "src"
-    for arch, files in builds:
-        for rel, content in sorted(files.items()):
+def project(builds: Sequence[tuple[Architecture, dict[str, bytes]]]) -> dict[str, bytes]:
+    """The mkdocs project (``mkdocs.yml`` and ``src/``) as ``{relative path: bytes}``: all a
+    site is made from besides archc's own theme and hooks, so an unchanged project is an
+    unchanged site."""
+    first: dict[str, str] = {}
+    for arch, _ in builds:
+        if arch.name in first:  # each architecture is a folder of the site, named by its name
+            raise SiteError(f"{first[arch.name]} and {arch.source_file} both have name '{arch.name}'; each architecture needs its own")
+        first[arch.name] = arch.source_file
+    files: dict[str, bytes] = {}
+    for arch, outputs in builds:
+        for rel, content in sorted(outputs.items()):
             if rel.startswith(SITE_DIRS):
-                target = src / arch.name / rel
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(_site_links(content) if rel.endswith(".svg") else content)
-    src.mkdir(parents=True, exist_ok=True)
-    (src / "index.md").write_text(_home([a for a, _ in builds]))
-    shutil.copytree(THEME, project / "theme")
-    config = project / "mkdocs.yml"
-    config.write_text(yaml.safe_dump(site_config([a for a, _ in builds]), sort_keys=False, allow_unicode=True))
-    return config
+                files[f"src/{arch.name}/{rel}"] = _site_links(content) if rel.endswith(".svg") else content
+    files["src/index.md"] = _home([a for a, _ in builds]).encode()
+    config = site_config([a for a, _ in builds])
+    files["mkdocs.yml"] = yaml.safe_dump(config, sort_keys=False, allow_unicode=True).encode()
+    return files
 
 
 _PAGE_LINK = re.compile(rb'(xlink:href="(?:\.\./)+docs/[^"#]*)\.md([#"])')
@@ -123,7 +127,12 @@ def _site_links(svg: bytes) -> bytes:
 
 
 def build_site(builds: Sequence[tuple[Architecture, dict[str, bytes]]]) -> dict[str, bytes]:
-    """The static site as ``{relative path: bytes}`` (strict: any mkdocs warning is an error).
+    """The static site as ``{relative path: bytes}`` (strict: any mkdocs warning is an error)."""
+    return build_project(project(builds))
+
+
+def build_project(files: dict[str, bytes]) -> dict[str, bytes]:
+    """The static site mkdocs makes of a :func:`project`.
 
     mkdocs writes into a scratch directory (it empties its ``site_dir`` first, so it never
     gets the user's); the caller writes the result like every other output.
@@ -132,21 +141,19 @@ def build_site(builds: Sequence[tuple[Architecture, dict[str, bytes]]]) -> dict[
     from mkdocs.config import load_config
     from mkdocs.exceptions import MkDocsException
 
-    first: dict[str, str] = {}
-    for arch, _ in builds:
-        if arch.name in first:  # each architecture is a folder of the site, named by its name
-            raise SiteError(f"{first[arch.name]} and {arch.source_file} both have name '{arch.name}'; each architecture needs its own")
-        first[arch.name] = arch.source_file
     warnings = _WarningCollector()
     mkdocs_log = logging.getLogger("mkdocs")
     mkdocs_log.addHandler(warnings)
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     os.environ["SOURCE_DATE_EPOCH"] = "0"  # no build date in the sitemap: the same site on every run
     with tempfile.TemporaryDirectory(prefix="archc-site-") as tmp:
-        config_file = assemble(builds, Path(tmp))
+        for rel, content in files.items():
+            target = Path(tmp) / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(content)
         site_dir = Path(tmp) / "site"
         try:
-            build(load_config(str(config_file), strict=True, site_dir=str(site_dir)))
+            build(load_config(str(Path(tmp) / "mkdocs.yml"), strict=True, site_dir=str(site_dir)))
         except MkDocsException as exc:
             detail = "; ".join(warnings.messages) or str(exc)
             raise SiteError(f"mkdocs refused the site: {detail}") from None
