@@ -25,6 +25,8 @@ from compiler.errors import ArchcError
 from tests.conftest import ROOT
 from tests.test_docs_site import browser  # noqa: F401  (the headless Chromium fixture)
 
+pytestmark = pytest.mark.slow  # a real provider / a real browser: make check-fast leaves it out
+
 MODEL = ROOT / "examples" / "travel-booking.yaml"  # the largest example
 TITLE = "Website and mobile app users"  # a service's title: on the overview page and in its figure
 SERVICE = f"        title: {TITLE}\n"

@@ -23,6 +23,8 @@ from compiler.plan.real_provider import find_provider
 from compiler.plan_report import locate
 from tests.conftest import ROOT
 
+pytestmark = pytest.mark.slow  # a real provider / a real browser: make check-fast leaves it out
+
 MODELS = [*sorted((ROOT / "examples").glob("*.yaml")), ROOT / "architecture.yaml"]
 COMMITTED = sorted((ROOT / "generated").glob("*/terraform/stacks/*/cdk.tf.json"))
 REAL_FIXTURES = Path(__file__).parent / "fixtures" / "plan" / "real"
