@@ -45,7 +45,7 @@ def test_a_cloudfront_origin_gets_a_key_the_distribution_may_decrypt_with(tmp_pa
     assert list(key) == ["AccountIamPolicies", "AccountThroughS3", "CloudFrontDecryptCdn"]
     # As the AWS managed key: principals of this account, through S3 in this region only.
     assert key["AccountThroughS3"]["condition"] == [
-        {"test": "StringEquals", "variable": "kms:CallerAccount", "values": ["${data.aws_caller_identity.site.account_id}"]},
+        {"test": "StringEquals", "variable": "kms:CallerAccount", "values": ["${data.aws_caller_identity.archc.account_id}"]},
         {"test": "StringEquals", "variable": "kms:ViaService", "values": ["s3.eu-west-3.amazonaws.com"]},
     ]
     assert key["CloudFrontDecryptCdn"]["principals"] == [{"type": "Service", "identifiers": ["cloudfront.amazonaws.com"]}]
@@ -63,7 +63,7 @@ def test_flow_logs_into_a_bucket(tmp_path: Path) -> None:
     assert _sids(stack, "logs_key") == ["AccountIamPolicies", "AccountThroughS3", "LogDelivery"]
     assert _sids(stack, "logs_policy") == ["AWSLogDeliveryAclCheck", "AWSLogDeliveryWrite"]
     write = stack["data"]["aws_iam_policy_document"]["logs_policy"]["statement"][1]
-    assert write["resources"] == ["${aws_s3_bucket.logs.arn}/AWSLogs/${data.aws_caller_identity.logs.account_id}/*"]
+    assert write["resources"] == ["${aws_s3_bucket.logs.arn}/AWSLogs/${data.aws_caller_identity.archc.account_id}/*"]
     # In place before the flow log, or AWS would write a policy of its own that the next apply removes.
     assert stack["resource"]["aws_flow_log"]["main"]["depends_on"] == [
         "aws_s3_bucket_policy.logs",
