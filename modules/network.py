@@ -270,7 +270,7 @@ class LoadBalancer(Service):
                 # The ALB tries rules lowest priority first: the most specific path first.
                 "priority": 10 * (sorted(ruled, key=lambda e: _specificity(str(e.path))).index(edge) + 1),
                 "action": action,
-                "condition": [{"path_pattern": [{"values": [edge.path]}]}],
+                "condition": [{"path_pattern": [{"values": _path_values(edge.path)}]}],
                 "tags": ctx.tags(target.id),
             },
         )
@@ -667,6 +667,18 @@ class Distribution(Service):
     def waf_resource_arn(self, node: ServiceNode, ctx: ServiceContext) -> str:
         """The distribution (CloudFront takes its web ACL in ``web_acl_id``, not by association)."""
         return ctx.stack_ref("aws_cloudfront_distribution").arn
+
+
+def _path_values(path: str) -> list[str]:
+    """An ALB path rule's patterns: ``/api/x/*`` does not match ``/api/x`` itself, which
+    the same service answers (otherwise it falls through to the default route).
+
+    >>> _path_values("/api/sites/*")
+    ['/api/sites', '/api/sites/*']
+    >>> _path_values("/health")
+    ['/health']
+    """
+    return [path[:-2], path] if path.endswith("/*") and len(path) > 2 else [path]
 
 
 class HostedZone(Service):

@@ -63,7 +63,7 @@ def test_alb_http_path_rules_seed_004(tmp_path: Path) -> None:
     assert intrusion["health_check"][0]["matcher"] == "200-399"
     rules = res["aws_lb_listener_rule"]
     assert rules["alb_intrusion_api"]["priority"] == 10
-    assert rules["alb_intrusion_api"]["condition"] == [{"path_pattern": [{"values": ["/api/intrusions/*"]}]}]
+    assert rules["alb_intrusion_api"]["condition"] == [{"path_pattern": [{"values": ["/api/intrusions", "/api/intrusions/*"]}]}]
     assert rules["alb_sites_management_api"]["priority"] == 20
     assert rules["alb_sites_management_api"]["listener_arn"] == "${aws_lb_listener.alb_http.arn}"
     assert rules["alb_sites_management_api"]["action"][0]["target_group_arn"] == "${aws_lb_target_group.alb_sites_management_api.arn}"
@@ -179,7 +179,7 @@ def test_alb_rules_most_specific_first_and_catch_all_as_default(tmp_path: Path) 
     assert res["aws_lb_listener"]["alb_http"]["default_action"] == [
         {"type": "forward", "target_group_arn": "${aws_lb_target_group.alb_ui.arn}"}
     ]
-    rules = {r["condition"][0]["path_pattern"][0]["values"][0]: r["priority"] for r in res["aws_lb_listener_rule"].values()}
+    rules = {r["condition"][0]["path_pattern"][0]["values"][-1]: r["priority"] for r in res["aws_lb_listener_rule"].values()}
     assert rules == {"/api/intrusions/*": 10, "/api/*": 20}
 
 
