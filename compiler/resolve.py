@@ -63,6 +63,9 @@ class _Resolver:
                 if layer.name in layer_names:
                     self.fail("duplicate-service", f"layer '{layer.name}' is defined twice", ("layers", li, "name"))
                 layer_names[layer.name] = li
+            if not layer.services:  # drawn as an empty frame: allowed while a model grows, but said
+                empty = self.err("structure", f"layer '{layer.name}' has no services", ("layers", li, "name"))
+                self.warnings.append(dataclasses.replace(empty, severity="warning"))
             for sid, svc in layer.services.items():
                 path: Path_ = ("layers", li, "services", sid)
                 if not self.check_name(sid, "service", path, key=True):

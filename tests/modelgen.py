@@ -120,7 +120,7 @@ def problems(model: dict[str, Any]) -> list[str]:
         try:
             pipeline.load(path, "model.yaml")
         except ArchcError as exc:
-            return [d.format() for d in exc.diagnostics]
+            return [d.format() for d in exc.diagnostics if d.severity == "error"]
     return []
 
 

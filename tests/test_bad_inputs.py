@@ -90,3 +90,14 @@ def test_usage_error_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exc:
         main(["frobnicate"])
     assert exc.value.code == 2
+
+
+def test_an_empty_layer_is_a_warning(capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Accepted (a model grows layer by layer), but said at the layer's name."""
+    monkeypatch.chdir(tmp_path)
+    layers = "  - name: later\n    services: {}\n  - name: app\n    services:\n      fn: {kind: lambda}\n"
+    (tmp_path / "m.yaml").write_text("name: shop\nregion: eu-west-3\nlayers:\n" + layers)
+    assert main(["validate", "m.yaml"]) == 0
+    out = capsys.readouterr()
+    assert out.err == "m.yaml:4:11: warning[structure]: layer 'later' has no services\n"
+    assert out.out == "m.yaml: ok (1 services, 0 connections)\n"
