@@ -15,6 +15,7 @@ from typing import Any
 from compiler.ir import Architecture, ServiceNode, Subnet
 from compiler.names import terraform_address
 from compiler.terraform.name_limits import limit, too_long
+from compiler.terraform.realization import ELEMENT_OF_TYPE, Element, Part
 
 Body = dict[str, Any]
 
@@ -87,6 +88,9 @@ class StackBuilder:
     assets: dict[str, bytes] = field(default_factory=dict)
     # The connection being compiled: resources added meanwhile implement it (set by emit).
     current_edge: str = ""
+    # Parts of resources that realize a connection without being added for it (an
+    # origin entry in a distribution), by Edge.id: see realization.py.
+    named_parts: dict[str, list[Part]] = field(default_factory=dict)
 
     def add(self, owner: str, rtype: str, name: str, body: Body, *, data: bool = False, provider: str = "") -> Ref:
         """Add a resource; names are unique per type (a clash is a catalog bug).
@@ -114,6 +118,27 @@ class StackBuilder:
     def output(self, owner: str, name: str, value: str, description: str, *, sensitive: bool = False) -> None:
         """Add an output."""
         self.outputs[name] = Output(name, value, description, owner, sensitive)
+
+    def realize(self, element: Element, ref: Ref, detail: str = "", *, edge: str = "") -> None:
+        """Record that (part of) a resource realizes a connection: ``edge``, or the one being
+        compiled. For what the resource's type does not say by itself (realization.py)."""
+        edge = edge or self.current_edge
+        if not edge:
+            raise ValueError(f"internal: {ref.address} realizes no connection (no edge given or being compiled)")
+        part = Part(element, ref.address, detail)
+        found = self.named_parts.setdefault(edge, [])
+        if part not in found:
+            found.append(part)
+
+    def parts(self, edge: str) -> list[Part]:
+        """Everything a connection compiled into, sorted: its own resources whose type
+        says what they do, and the parts named with :meth:`realize`."""
+        own = {
+            Part(ELEMENT_OF_TYPE[r.type], r.address)
+            for r in self.resources.values()
+            if r.edge == edge and not r.data and r.type in ELEMENT_OF_TYPE
+        }
+        return sorted(own | set(self.named_parts.get(edge, [])))
 
 
 def aws_name(*parts: str, max_len: int = 64) -> str:

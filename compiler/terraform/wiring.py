@@ -11,7 +11,7 @@ the caller may decrypt with it through SSM only.
 from __future__ import annotations
 
 from compiler.ir import Edge
-from compiler.terraform.context import StackBuilder
+from compiler.terraform.context import Ref, StackBuilder
 from compiler.terraform.shared import account, shared_key
 
 READ_PARAMETERS = ("ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath")
@@ -37,13 +37,15 @@ def wire_endpoints(stack: StackBuilder, edge: Edge) -> None:
     key = shared_key(stack)
     for field, value in sorted(values.items()):
         name = f"{target.tf_name}_{field}"
-        if f"aws_ssm_parameter.{name}" not in stack.resources:
+        parameter = Ref("aws_ssm_parameter", name)
+        if not stack.has(parameter):
             stack.add(
                 target.id,
                 "aws_ssm_parameter",
                 name,
                 {"name": f"{path}/{field}", "type": "SecureString", "key_id": key.arn, "value": value, "tags": {"Name": name}},
             )
+        stack.realize("discovery", parameter, f"{path}/{field}", edge=saved)
     stack.current_edge = saved
     if source.spec.info.principal is None:
         return
