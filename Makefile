@@ -32,14 +32,21 @@ lint: setup
 bench: setup
 	$(BIN)/python bench/run.py
 
-setup: system $(VENV)/.installed
+# The YAML language server tests/test_editor.py runs (an editor's completion and hover).
+LSP := tools/lsp/node_modules/.package-lock.json
 
-# node runs cdktn's jsii runtime; graphviz draws the diagrams, in DejaVu Sans with Noto
-# for CJK and emoji (compiler/diagrams/canvas.py: FONT); chromium (headless) checks the
-# docs site in the tests. Installed from Debian when missing.
+setup: system $(VENV)/.installed $(LSP)
+
+$(LSP): tools/lsp/package.json tools/lsp/package-lock.json
+	npm ci --prefix tools/lsp --no-audit --no-fund --loglevel=error
+
+# node runs cdktn's jsii runtime, and npm installs the editor test's language server;
+# graphviz draws the diagrams, in DejaVu Sans with Noto for CJK and emoji
+# (compiler/diagrams/canvas.py: FONT); chromium (headless) checks the docs site in the tests. Installed from Debian when missing.
 system:
 	@missing=""; \
 	command -v node >/dev/null || missing="$$missing nodejs"; \
+	command -v npm >/dev/null || missing="$$missing npm"; \
 	command -v dot >/dev/null || missing="$$missing graphviz"; \
 	command -v chromium >/dev/null || missing="$$missing chromium chromium-driver"; \
 	[ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing="$$missing fonts-dejavu-core"; \

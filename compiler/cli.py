@@ -208,6 +208,49 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_init(args: argparse.Namespace) -> int:
+    from compiler.starter import InitError, init
+
+    directory = Path(args.dir)
+    try:
+        started = init(directory, args.example, args.name)
+    except InitError as exc:
+        print(f"archc: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    import shlex
+
+    model = shlex.quote(_display(directory / "architecture.yaml"))
+    print(f"{_display(directory)}/: wrote {', '.join(started.files)} (architecture '{started.name}')")
+    print(f"next: archc validate {model} && archc build {model}")
+    return EXIT_OK
+
+
+def cmd_ci(args: argparse.Namespace) -> int:
+    from compiler.ci import markdown, run_model
+
+    if args.outputs and len(args.files) > 1:
+        print("archc: error: --outputs names the outputs of one model; give one FILE", file=sys.stderr)
+        return EXIT_USAGE
+    reports = []
+    for file in args.files:
+        path = Path(file)
+        outputs = Path(args.outputs) if args.outputs else None
+        found = run_model(path, _display(path), outputs, plan=not args.no_plan, check=not args.no_check, display=_display)
+        for diag in [*found.errors, *found.findings]:
+            print(diag.format(), file=sys.stderr)
+        if found.staleness.stale:
+            s = found.staleness
+            counts = f"{len(s.changed)} changed, {len(s.missing)} not committed, {len(s.extra)} no longer built"
+            print(f"{found.model}: {found.outputs}/ is stale ({counts}): run archc build {found.model}", file=sys.stderr)
+        reports.append(found)
+    text = markdown(reports)
+    sys.stdout.write(text)
+    if args.summary:
+        with open(args.summary, "a", encoding="utf-8") as summary:
+            summary.write(text)
+    return EXIT_OK if all(r.ok for r in reports) else EXIT_INVALID
+
+
 def cmd_verify(args: argparse.Namespace) -> int:
     from compiler.verify import verify
 
@@ -369,6 +412,22 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("file", metavar="FILE")
     c.add_argument("--out", metavar="DIR", help="output directory (default: generated/<name>/)")
     c.set_defaults(run=cmd_check)
+
+    i = sub.add_parser("init", help="start a model in DIR: architecture.yaml (from a starter or an example), its schema, a README")
+    i.add_argument("dir", nargs="?", default=".", metavar="DIR", help="directory to write into (default: the current one)")
+    i.add_argument("--from", dest="example", metavar="EXAMPLE", help="start from this example of examples/ (renamed)")
+    i.add_argument("--name", help="the architecture's name (default: from DIR's name)")
+    i.set_defaults(run=cmd_init)
+
+    ci = sub.add_parser(
+        "ci", help="for a pull request: build each FILE in memory, fail if its committed outputs differ, plan and check; Markdown summary"
+    )
+    ci.add_argument("files", nargs="+", metavar="FILE")
+    ci.add_argument("--outputs", metavar="DIR", help="the committed outputs of the (one) FILE (default: generated/<name>/)")
+    ci.add_argument("--no-plan", action="store_true", help="skip Terraform plan")
+    ci.add_argument("--no-check", action="store_true", help="skip checkov and the invariants")
+    ci.add_argument("--summary", metavar="FILE", help="also append the Markdown summary to FILE (e.g. $GITHUB_STEP_SUMMARY)")
+    ci.set_defaults(run=cmd_ci)
 
     s = sub.add_parser("schema", help="print the JSON Schema of model files (for editors)")
     s.add_argument("--out", metavar="FILE", help="write to FILE instead of standard output")

@@ -131,9 +131,16 @@ def spec_class(kinds: frozenset[str] | None = None) -> type[ArchitectureSpec]:
     )
 
 
+SCHEMA_PATH = "compiler/archc.schema.json"  # the committed copy, repository-relative (docs/reference.py)
+
+
 def json_schema() -> dict[str, Any]:
     """The JSON Schema of model files, for editors (``archc schema``)."""
     schema = spec_class().model_json_schema(by_alias=True)
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "archc architecture model"
+    for kind, cls in catalog().items():  # an editor's hover on `kind:` says what the kind is
+        definition = schema["$defs"].get(cls.__name__)
+        if definition is not None and definition["properties"]["kind"].get("const") == kind:
+            definition["properties"]["kind"]["description"] = f"{cls.info.title}: {cls.info.summary}"
     return schema

@@ -8,6 +8,7 @@ committed pages are stale. Regenerate with ``python -m compiler.docs.reference``
 
 from __future__ import annotations
 
+import json
 import sys
 import types
 import typing
@@ -20,7 +21,7 @@ from pydantic_core import PydanticUndefined
 
 from compiler.docs.markdown import code, codes, escape
 from compiler.docs.pages import VIA_TEXT, format_value
-from compiler.model import ArchitectureSpec, BackendSpec, ConnectionSpec, LayerSpec, NetworkSpec, TerraformSpec
+from compiler.model import SCHEMA_PATH, ArchitectureSpec, BackendSpec, ConnectionSpec, LayerSpec, NetworkSpec, TerraformSpec, json_schema
 from modules import CATALOG, FAMILIES
 from modules.base import RefTo, Service
 
@@ -177,6 +178,8 @@ def reference_pages() -> dict[str, str]:
     model += ["`title` and `description`, and the settings of its kind.", ""]
     pages["docs/reference/model.md"] = "\n".join(model).rstrip() + "\n"
     pages["docs/gallery.md"] = gallery()
+    # The schema editors read (the models' yaml-language-server modeline), shipped in the package.
+    pages[SCHEMA_PATH] = json.dumps(json_schema(), indent=2, sort_keys=True) + "\n"
     return pages
 
 
