@@ -13,6 +13,7 @@ import typing
 from dataclasses import dataclass
 from typing import Any
 
+from compiler.connection_settings import setting_problems
 from compiler.consistency import check_backend, check_event_loops, check_nat
 from compiler.errors import ArchcError, Diagnostic, ErrorCode, did_you_mean
 from compiler.ir import Architecture, Backend, Edge, Layer, Reference, ServiceNode
@@ -21,7 +22,7 @@ from compiler.model import ArchitectureSpec, ConnectionSpec
 from compiler.netplan import plan_network
 from compiler.validate import expand_shorthand
 from modules import catalog, supported
-from modules.base import IMPLICIT_OFFERS, Capability, Facts, RefTo, Service, bucket_uses_of
+from modules.base import IMPLICIT_OFFERS, REACHES_PORT, Capability, Facts, RefTo, Service, bucket_uses_of
 
 NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 MAX_NAME = 40
@@ -160,8 +161,13 @@ class _Resolver:
                 "connection", f"'access' applies to API connections; {conn.source} -> {conn.to} is a {via} connection", (*path, "access")
             )
             return None
-        port = conn.port if conn.port is not None else (dst.inbound_port() if via in ("network", "lb-target") else None)
-        protocol = (conn.protocol or dst.info.protocol) if port is not None else None
+        problems = setting_problems(conn, via, dst)
+        for field, message in problems:
+            self.fail("connection", message, (*path, field))
+        if problems:
+            return None
+        port = dst.inbound_port() if via in REACHES_PORT else None
+        protocol = dst.info.protocol if port is not None else None
         label = conn.label if conn.label is not None else _default_label(via, port, access)
         return Edge(
             f"{conn.source}->{conn.to}",
