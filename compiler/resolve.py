@@ -36,6 +36,8 @@ class _Resolver:
         self.warnings: list[Diagnostic] = []
         self.where: dict[str, Path_] = {}  # service id -> its YAML path
         self.refused: set[str] = set()  # service names already reported as invalid
+        # Each service's settings that name another service (RefTo), read once (collect_services).
+        self.refs: dict[str, list[tuple[str, str, RefTo, Path_]]] = {}
 
     def err(self, code: ErrorCode, message: str, path: Path_, *, key: bool = False) -> Diagnostic:
         return self.doc.error(code, message, path, key=key)
@@ -83,12 +85,13 @@ class _Resolver:
                     continue
                 services[sid] = (layer.name, svc)
                 self.where[sid] = path
+                self.refs[sid] = _refs_in(svc, path)
         return services
 
     # -- references inside settings -------------------------------------------------
     def check_refs(self, services: dict[str, tuple[str, Service]]) -> None:
-        for sid, (_, svc) in services.items():
-            for field, value, marker, path in _refs_in(svc, self.where[sid]):
+        for sid in services:
+            for field, value, marker, path in self.refs[sid]:
                 self.check_ref(sid, field, value, marker, path, services)
 
     def check_ref(self, sid: str, field: str, value: str, marker: RefTo, path: Path_, services: dict[str, tuple[str, Service]]) -> None:
@@ -223,8 +226,8 @@ class _Resolver:
 
     def references(self, services: dict[str, tuple[str, Service]]) -> tuple[Reference, ...]:
         found: dict[tuple[str, str, str], Reference] = {}
-        for sid, (_, svc) in services.items():
-            for setting, target, marker, _ in _refs_in(svc, self.where[sid]):
+        for sid in services:
+            for setting, target, marker, _ in self.refs[sid]:
                 label = marker.label or setting.replace("_", " ")
                 found.setdefault((sid, setting, target), Reference(sid, setting, target, label, marker.drawn))
         return tuple(found.values())
@@ -257,7 +260,7 @@ class _Resolver:
         nodes: dict[str, ServiceNode] = {}
         referrers: dict[str, list[tuple[str, Service]]] = {}
         for other, (_, svc) in services.items():
-            for name in dict.fromkeys(value for _, value, _, _ in _refs_in(svc, self.where[other])):
+            for name in dict.fromkeys(value for _, value, _, _ in self.refs[other]):
                 referrers.setdefault(name, []).append((other, svc))
         connections = [(e.source, e.target, e.via) for e in edges]
         specs = [(other, svc) for other, (_, svc) in services.items()]
@@ -286,7 +289,7 @@ class _Resolver:
                 outbound=len(outs),
                 routes=routes,
                 referrers=tuple(referrers.get(sid, ())),
-                named=tuple((key, value, services[value][1]) for key, value, _, _ in _refs_in(svc, self.where[sid]) if value in services),
+                named=tuple((key, value, services[value][1]) for key, value, _, _ in self.refs[sid] if value in services),
                 bucket_uses=bucket_uses_of(sid, specs, connections, flow_logs),
             )
             for problem in [*(svc.check(facts) if azs else []), *svc.reason_problems()]:  # no network: checks would only cascade
