@@ -175,7 +175,16 @@ def cmd_diagram(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    """Build, then prove the stacks secure: checkov offline plus archc's invariants."""
+    """Build, then prove the stacks secure: checkov offline plus archc's invariants.
+    The build goes to ``--out`` when given, else to a scratch directory removed after
+    the scan: a check writes nothing the user did not ask for."""
+    if args.out:
+        return _check(args)
+    with tempfile.TemporaryDirectory(prefix="archc-check-") as scratch:
+        return _check(argparse.Namespace(**{**vars(args), "out": str(Path(scratch) / "build")}))
+
+
+def _check(args: argparse.Namespace) -> int:
     import time
 
     from compiler.check.report import run_check
@@ -280,7 +289,8 @@ def cmd_docs(args: argparse.Namespace) -> int:
             why = "it is in use (choose another with --port)" if exc.errno == errno.EADDRINUSE else exc.strerror
             print(f"archc: error: cannot serve on 127.0.0.1 port {args.port}: {why}", file=sys.stderr)
             return EXIT_USAGE
-    site = SiteBuilder(paths, _display, lambda files: write_tree(out, files), lambda name: out / name)  # the site's <name>/
+    # Each architecture's pages go to the site's <name>/; each model's warnings are printed as it builds.
+    site = SiteBuilder(paths, _display, lambda files: write_tree(out, files), lambda name: out / name, _print_warnings)
     try:
         site.update(paths)
     except (ArchcError, SiteError, OutputError) as exc:
@@ -354,7 +364,8 @@ def _print_errors(exc: ArchcError) -> None:
 
 
 def _print_warnings(arch: Architecture) -> None:
-    """What a model compiles with but should change (a version AWS deprecates soon)."""
+    """What a model compiles with but should change (a version AWS deprecates soon, an
+    empty layer): every command that loads a model prints them, on stderr."""
     for diag in arch.warnings:
         print(diag.format(), file=sys.stderr)
 
@@ -410,7 +421,7 @@ def parser() -> argparse.ArgumentParser:
     d.set_defaults(run=cmd_diagram)
     c = sub.add_parser("check", help="build, then run checkov offline and archc's security invariants on every stack")
     c.add_argument("file", metavar="FILE")
-    c.add_argument("--out", metavar="DIR", help="output directory (default: generated/<name>/)")
+    c.add_argument("--out", metavar="DIR", help="also keep the build in DIR (default: a scratch directory, removed after the check)")
     c.set_defaults(run=cmd_check)
 
     i = sub.add_parser("init", help="start a model in DIR: architecture.yaml (from a starter or an example), its schema, a README")

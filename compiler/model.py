@@ -62,10 +62,16 @@ class ConnectionSpec(Strict):
 
     source: str = Field(alias="from", description="The calling service.")
     to: str = Field(description="The service it reaches.")
-    port: int | None = Field(None, ge=1, le=65535, description="Network port; inferred from the target's kind.")
-    protocol: Literal["tcp", "udp"] | None = Field(None, description="Network protocol; inferred.")
+    port: int | None = Field(
+        None, ge=1, le=65535, description="Network port: the one the target listens on (inferred); only where a connection reaches a port."
+    )
+    protocol: Literal["tcp", "udp"] | None = Field(None, description="Network protocol: the target's (inferred).")
     access: str | None = Field(None, description="API access level (read, write, send, invoke...); inferred.")
-    path: str | None = Field(None, description="HTTP path routed to the target, e.g. '/api/*'.")
+    path: str | None = Field(
+        None,
+        description="HTTP path an alb, api-gateway or cloudfront routes to the target, e.g. '/api/*'; "
+        "from s3, the key prefix it notifies of.",
+    )
     label: str | None = Field(None, description="What flows, shown on the edge.")
     step: int | None = Field(None, ge=1, description="Position in the request path (data-flow view).")
 

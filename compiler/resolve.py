@@ -13,6 +13,7 @@ import typing
 from dataclasses import dataclass
 from typing import Any
 
+from compiler.connection_settings import setting_problems
 from compiler.consistency import check_backend, check_event_loops, check_nat
 from compiler.errors import ArchcError, Diagnostic, ErrorCode, did_you_mean
 from compiler.ir import Architecture, Backend, Edge, Layer, Reference, ServiceNode
@@ -21,7 +22,7 @@ from compiler.model import ArchitectureSpec, ConnectionSpec
 from compiler.netplan import plan_network
 from compiler.validate import expand_shorthand
 from modules import catalog, supported
-from modules.base import IMPLICIT_OFFERS, Capability, Facts, RefTo, Service, bucket_uses_of
+from modules.base import IMPLICIT_OFFERS, REACHES_PORT, Capability, Facts, RefTo, Service, bucket_uses_of
 
 NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 MAX_NAME = 40
@@ -35,6 +36,8 @@ class _Resolver:
         self.warnings: list[Diagnostic] = []
         self.where: dict[str, Path_] = {}  # service id -> its YAML path
         self.refused: set[str] = set()  # service names already reported as invalid
+        # Each service's settings that name another service (RefTo), read once (collect_services).
+        self.refs: dict[str, list[tuple[str, str, RefTo, Path_]]] = {}
 
     def err(self, code: ErrorCode, message: str, path: Path_, *, key: bool = False) -> Diagnostic:
         return self.doc.error(code, message, path, key=key)
@@ -82,12 +85,13 @@ class _Resolver:
                     continue
                 services[sid] = (layer.name, svc)
                 self.where[sid] = path
+                self.refs[sid] = _refs_in(svc, path)
         return services
 
     # -- references inside settings -------------------------------------------------
     def check_refs(self, services: dict[str, tuple[str, Service]]) -> None:
-        for sid, (_, svc) in services.items():
-            for field, value, marker, path in _refs_in(svc, self.where[sid]):
+        for sid in services:
+            for field, value, marker, path in self.refs[sid]:
                 self.check_ref(sid, field, value, marker, path, services)
 
     def check_ref(self, sid: str, field: str, value: str, marker: RefTo, path: Path_, services: dict[str, tuple[str, Service]]) -> None:
@@ -160,8 +164,13 @@ class _Resolver:
                 "connection", f"'access' applies to API connections; {conn.source} -> {conn.to} is a {via} connection", (*path, "access")
             )
             return None
-        port = conn.port if conn.port is not None else (dst.inbound_port() if via in ("network", "lb-target") else None)
-        protocol = (conn.protocol or dst.info.protocol) if port is not None else None
+        problems = setting_problems(conn, via, dst)
+        for field, message in problems:
+            self.fail("connection", message, (*path, field))
+        if problems:
+            return None
+        port = dst.inbound_port() if via in REACHES_PORT else None
+        protocol = dst.info.protocol if port is not None else None
         label = conn.label if conn.label is not None else _default_label(via, port, access)
         return Edge(
             f"{conn.source}->{conn.to}",
@@ -217,8 +226,8 @@ class _Resolver:
 
     def references(self, services: dict[str, tuple[str, Service]]) -> tuple[Reference, ...]:
         found: dict[tuple[str, str, str], Reference] = {}
-        for sid, (_, svc) in services.items():
-            for setting, target, marker, _ in _refs_in(svc, self.where[sid]):
+        for sid in services:
+            for setting, target, marker, _ in self.refs[sid]:
                 label = marker.label or setting.replace("_", " ")
                 found.setdefault((sid, setting, target), Reference(sid, setting, target, label, marker.drawn))
         return tuple(found.values())
@@ -251,7 +260,7 @@ class _Resolver:
         nodes: dict[str, ServiceNode] = {}
         referrers: dict[str, list[tuple[str, Service]]] = {}
         for other, (_, svc) in services.items():
-            for name in dict.fromkeys(value for _, value, _, _ in _refs_in(svc, self.where[other])):
+            for name in dict.fromkeys(value for _, value, _, _ in self.refs[other]):
                 referrers.setdefault(name, []).append((other, svc))
         connections = [(e.source, e.target, e.via) for e in edges]
         specs = [(other, svc) for other, (_, svc) in services.items()]
@@ -280,7 +289,7 @@ class _Resolver:
                 outbound=len(outs),
                 routes=routes,
                 referrers=tuple(referrers.get(sid, ())),
-                named=tuple((key, value, services[value][1]) for key, value, _, _ in _refs_in(svc, self.where[sid]) if value in services),
+                named=tuple((key, value, services[value][1]) for key, value, _, _ in self.refs[sid] if value in services),
                 bucket_uses=bucket_uses_of(sid, specs, connections, flow_logs),
             )
             for problem in [*(svc.check(facts) if azs else []), *svc.reason_problems()]:  # no network: checks would only cascade

@@ -45,6 +45,13 @@ Capability = Literal[
 # Capabilities every kind offers without listing them: any service can be monitored
 # (CloudWatch falls back to generic metrics of its resources when it has no alarms()).
 IMPLICIT_OFFERS: tuple[Capability, ...] = ("monitor",)
+# Connections that reach a port on their target (security group rules, a target group):
+# only these may name a port or protocol, the target's own.
+REACHES_PORT: tuple[Capability, ...] = ("network", "lb-target")
+# Connections whose source routes by the connection's ``path``: ALB listener rules, API
+# Gateway routes, CloudFront cache behaviours, S3 event notifications (a key prefix).
+# On any other connection a path would be drawn and documented but compile to nothing.
+ROUTED_BY_PATH: tuple[Capability, ...] = ("lb-target", "api-target", "origin", "notify")
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,11 @@ Encryption = Literal["kms-aws-managed", "kms-customer", "sse-s3"]
 KEY_USE = ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"]
 
 
+# S3 Glacier Flexible Retrieval (storage class GLACIER, where archive_days moves objects)
+# bills an object for at least this many days, however early it is deleted.
+GLACIER_MINIMUM_DAYS = 90
+
+
 class S3Bucket(Service):
     """An S3 bucket: private, encrypted, versioned, public access blocked."""
 
@@ -39,7 +44,13 @@ class S3Bucket(Service):
         "general", description="What the bucket holds; shown in docs, and 'logs' lets AWS log delivery write to it."
     )
     versioning: bool = Field(True, description="Keep previous object versions.")
-    expire_days: int | None = Field(None, ge=1, le=36500, description="Delete objects after this many days (none: keep).")
+    expire_days: int | None = Field(
+        None,
+        ge=1,
+        le=36500,
+        description="Delete objects after this many days (none: keep); with archive_days, at least 90 days after it "
+        "(Glacier's minimum storage duration).",
+    )
     archive_days: int | None = Field(None, ge=1, le=36500, description="Move objects to Glacier after this many days.")
     force_destroy: bool = Field(False, description="Let terraform destroy a non-empty bucket.")
     encryption: Encryption | None = Field(
@@ -51,14 +62,40 @@ class S3Bucket(Service):
     )
 
     def check(self, facts: Facts) -> list[Problem]:
-        """An encryption the model asks for must suit every AWS service that uses the bucket."""
+        """An encryption the model asks for must suit every AWS service that uses the bucket;
+        objects expire after they are archived, and stay archived the archive's minimum."""
         problems: dict[str, Problem] = {}
         for use in facts.bucket_uses if self.encryption else ():
             fits = ("sse-s3",) if use.key_principal is None else ("kms-customer", "sse-s3")
             if self.encryption not in fits:
                 message = f"encryption: {self.encryption} does not work for this bucket: {use.who}; use {' or '.join(fits)}"
                 problems.setdefault(message, Problem("conflict", message + " (or leave encryption out)", "encryption"))
-        return list(problems.values())
+        lifecycle = self._lifecycle_problem()
+        return [*problems.values(), *([lifecycle] if lifecycle else [])]
+
+    def _lifecycle_problem(self) -> Problem | None:
+        """S3 applies permanent deletion before a transition due the same day or later
+        (S3 user guide, "How Amazon S3 handles conflicts in lifecycle configurations"), and
+        bills an object deleted from S3 Glacier Flexible Retrieval for its minimum storage
+        duration, 90 days (S3 user guide, storage classes)."""
+        if not (self.archive_days and self.expire_days):
+            return None
+        if self.expire_days <= self.archive_days:
+            return Problem(
+                "conflict",
+                f"expire_days ({self.expire_days}) is not after archive_days ({self.archive_days}): S3 deletes the objects "
+                f"before it would archive them; set expire_days above {self.archive_days}, or drop archive_days",
+                "expire_days",
+            )
+        if self.expire_days - self.archive_days < GLACIER_MINIMUM_DAYS:
+            return Problem(
+                "conflict",
+                f"objects archived to Glacier on day {self.archive_days} would be deleted on day {self.expire_days}, before "
+                f"Glacier's minimum storage duration ({GLACIER_MINIMUM_DAYS} days), which S3 bills anyway; set expire_days "
+                f"to {self.archive_days + GLACIER_MINIMUM_DAYS} or more, or drop archive_days",
+                "expire_days",
+            )
+        return None
 
     def encryption_for(self, uses: tuple[BucketUse, ...]) -> Encryption:
         """The model's choice, else the first that every AWS service using the bucket can work with."""

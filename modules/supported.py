@@ -1,7 +1,7 @@
 """What AWS supports, and until when: the one dated table of versions a model can name.
 
 Lambda runtimes, Elastic Beanstalk platform branches, RDS / Aurora / ElastiCache engine
-versions and EMR release labels, each line with the date AWS deprecates it (stops
+versions, EKS Kubernetes versions, CodeBuild curated images and EMR release labels, each line with the date AWS deprecates it (stops
 patching it, ends standard support) and the date it is retired (AWS refuses to create
 new resources on it, or its paid extended support ends), and the source each date was
 read from. Every version default of the catalog comes from here (:func:`default`), so
@@ -131,6 +131,12 @@ _RDS_PG = "RDS for PostgreSQL release calendar"
 _CACHE_ES = "ElastiCache Extended Support taken to allow creating for 3 years like RDS's (not confirmed)"
 _REDIS_45 = "ElastiCache: standard support for Redis OSS 4 and 5 ended 2026-01-31, then Extended Support (educative.io ElastiCache course)"
 _AURORA_PG = "Aurora PostgreSQL release calendar for major versions"
+_EKS = "Amazon EKS user guide, 'Understand the Kubernetes version lifecycle on EKS', release calendar"
+_EKS_135 = (
+    "endoflife.date/amazon-eks and aws-samples 'eks-operation-review' calendar (verified 2026-04-24); not in the user guide copy read"
+)
+_CODEBUILD = "CodeBuild user guide, 'Docker images provided by CodeBuild' (EC2 compute images)"
+_CODEBUILD_OLD = "CodeBuild user guide, 'Deprecated CodeBuild images': no longer cached nor updated (no patches), still usable"
 
 
 def _lambda(name: str, deprecated: date, retired: date | None, source: str) -> Line:
@@ -152,6 +158,17 @@ def _db(name: str, standard_end: date | None, source: str, retired: date | None 
 def _emr(name: str, end_of_support: date, end_of_life: date) -> Line:
     page = f"emr-{name.removeprefix('emr-').replace('.', '')}-release"
     return Line(name, end_of_support, end_of_life, f"{_EMR} ({page}); {_EMR_EOL}; {_READ}")
+
+
+def _eks(name: str, standard_end: date, extended_end: date, source: str = _EKS) -> Line:
+    """A Kubernetes minor version: deprecated at end of standard support (EKS bills extended
+    support from then), retired at end of extended support (no new clusters on it)."""
+    return Line(name, standard_end, extended_end, f"{source}; {_READ}")
+
+
+def _image(name: str, deprecated: date | None) -> Line:
+    """A CodeBuild curated image: refused from its deprecation (CodeBuild stops patching it)."""
+    return Line(f"aws/codebuild/{name}", deprecated, None, f"{_CODEBUILD_OLD if deprecated else _CODEBUILD}; {_READ}")
 
 
 def _single(platform: str, title: str, version: str) -> Family:
@@ -327,6 +344,39 @@ FAMILIES: dict[str, Family] = {
             "8.0",
             (_db("7", None, "ElastiCache supported engine versions"), _db("8", None, "ElastiCache supported engine versions")),
             _major,
+        ),
+        Family(
+            "eks",
+            "EKS Kubernetes version",
+            "EKS no longer creates clusters with it",
+            "1.35",  # the newest row: EKS releases a version every ~4 months, each in standard support 14 months
+            (
+                _eks("1.29", date(2025, 3, 23), date(2026, 3, 23)),
+                _eks("1.30", date(2025, 7, 23), date(2026, 7, 23)),
+                _eks("1.31", date(2025, 11, 26), date(2026, 11, 26)),
+                _eks("1.32", date(2026, 3, 23), date(2027, 3, 23)),
+                _eks("1.33", date(2026, 7, 29), date(2027, 7, 29)),
+                _eks("1.34", date(2026, 12, 2), date(2027, 12, 2)),
+                _eks("1.35", date(2027, 3, 27), date(2028, 3, 27), _EKS_135),
+            ),
+        ),
+        Family(
+            "codebuild-image",
+            "CodeBuild image",
+            "",  # never used: no row has a retirement date
+            "aws/codebuild/amazonlinux-x86_64-standard:5.0",
+            (
+                _image("standard:3.0", date(2022, 6, 30)),
+                _image("amazonlinux2-x86_64-standard:2.0", date(2022, 6, 30)),
+                _image("standard:4.0", date(2023, 3, 31)),
+                _image("amazonlinux2-aarch64-standard:1.0", date(2023, 3, 31)),
+                _image("amazonlinux2-x86_64-standard:3.0", date(2023, 5, 9)),
+                _image("amazonlinux-x86_64-standard:5.0", None),  # Amazon Linux 2023
+                _image("amazonlinux-x86_64-standard:4.0", None),  # Amazon Linux 2
+                _image("amazonlinux-aarch64-standard:3.0", None),  # Amazon Linux 2023, arm64
+                _image("amazonlinux-aarch64-standard:2.0", None),  # Amazon Linux 2, arm64
+                _image("standard:7.0", None),  # Ubuntu 22.04
+            ),
         ),
         Family(
             "emr",

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -84,3 +85,15 @@ def test_invariants_catch_wildcards_open_ingress_and_untraced_rules() -> None:
         ("untraced-rule", "aws_vpc_security_group_ingress_rule.open", "a security group rule that no connection asks for"),
         ("open-ingress", "aws_vpc_security_group_ingress_rule.open", "open to 0.0.0.0/0 on port 5432, not an internet entry point"),
     ]
+
+
+def test_check_without_out_writes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The build it scans goes to a scratch directory it removes (it wrote generated/<name>/ before)."""
+    (tmp_path / "model.yaml").write_text((FIXTURES / "insecure.yaml").read_text())
+    monkeypatch.chdir(tmp_path)
+    scratch = Path(tempfile.gettempdir())
+    before = set(scratch.glob("archc-check-*"))
+    assert main(["check", "model.yaml"]) == 1
+    assert "model.yaml:13:7: error[checkov]" in capsys.readouterr().err
+    assert [p.name for p in tmp_path.iterdir()] == ["model.yaml"]
+    assert set(scratch.glob("archc-check-*")) <= before

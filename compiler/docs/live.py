@@ -34,9 +34,10 @@ class SiteBuilder:
         display: Callable[[Path], str],
         write: Callable[[dict[str, bytes]], None],
         out_dir: Callable[[str], Path] | None = None,
+        warn: Callable[[Architecture], None] = lambda arch: None,
     ) -> None:
         self.paths = list(paths)
-        self._display, self._write = display, write
+        self._display, self._write, self._warn = display, write, warn  # warn: told each model built, for its warnings
         self._out_dir = out_dir  # where each architecture's pages land (they name the model from there)
         self._built: dict[Path, tuple[Architecture, dict[str, bytes]]] = {}
         self._errors: dict[Path, list[Diagnostic]] = {}  # of the models whose last save failed
@@ -57,6 +58,7 @@ class SiteBuilder:
                 out_dir = self._out_dir or pipeline.default_out
                 self._built[path] = pipeline.build_docs(path, self._display(path), out_dir)
                 self._errors.pop(path, None)
+                self._warn(self._built[path][0])
             except ArchcError as exc:
                 self._errors[path] = exc.diagnostics
         if self._errors:
