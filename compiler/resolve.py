@@ -282,6 +282,7 @@ class _Resolver:
                 referrers=tuple(referrers.get(sid, ())),
                 named=tuple((key, value, services[value][1]) for key, value, _, _ in _refs_in(svc, self.where[sid]) if value in services),
                 bucket_uses=bucket_uses_of(sid, specs, connections, flow_logs),
+                inbound_vias=tuple((e.source, e.via) for e in edges if e.target == sid),
             )
             for problem in [*(svc.check(facts) if azs else []), *svc.reason_problems()]:  # no network: checks would only cascade
                 where = (*self.where[sid], problem.field) if problem.field else self.where[sid]

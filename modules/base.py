@@ -164,6 +164,9 @@ class Facts:
     named: tuple[tuple[str, str, Service], ...] = ()
     # AWS services reading from or delivering into this service as a bucket (bucket_uses_of).
     bucket_uses: tuple[BucketUse, ...] = ()
+    # (source id, via) of each connection into this service, in model order: who reaches
+    # it and how (a bucket behind a distribution sees ("cdn", "origin")).
+    inbound_vias: tuple[tuple[str, str], ...] = ()
 
 
 class Service(BaseModel):

@@ -589,14 +589,18 @@ class Distribution(Service):
 
     def connect(self, edge: Edge, target: ServiceNode, ctx: ServiceContext) -> None:
         """The origin of ``target`` (once) and the cache behaviour for ``edge``'s path."""
-        body = ctx.stack.body(ctx.stack_ref("aws_cloudfront_distribution"))
+        distribution = ctx.stack_ref("aws_cloudfront_distribution")
+        body = ctx.stack.body(distribution)
         origin = next((o for o in body["origin"] if o["origin_id"] == target.id), None)
         if origin is None:
             origin = target.spec.origin(target, ctx.other(target.id), ctx.node)
             body["origin"].append(origin)
+        ctx.stack.realize("trigger", distribution, f"origin '{origin['origin_id']}'")
         behaviour = self._behaviour(ctx, origin)
         routes = routes_via(ctx, "origin")
-        if edge is next((e for e in routes if e.path is None), routes[0]):
+        default = edge is next((e for e in routes if e.path is None), routes[0])
+        ctx.stack.realize("trigger", distribution, "default cache behavior" if default else f"cache behavior '{edge.path}'")
+        if default:
             if self.spa:
                 behaviour["function_association"] = [{"event_type": "viewer-request", "function_arn": self._spa(ctx, target, origin)}]
             body["default_cache_behavior"] = [behaviour]
