@@ -206,3 +206,8 @@ def test_the_website_docs_page_shows_the_url_and_the_upload(tmp_path: Path) -> N
     page = pipeline.build(model, "model.yaml").files["docs/services/site.md"].decode()
     assert "| `site_url` | URL of the site website (S3 website endpoint, HTTP only). |" in page
     assert "1. Upload the site: aws s3 sync ./dist s3://(output site\\_bucket)/" in page
+
+
+def test_a_public_website_plans(tmp_path: Path) -> None:
+    """The policy waits for the access block; the URL output names the website configuration."""
+    assert_plans(tmp_path, {"site": PUBLIC})
