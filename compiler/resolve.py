@@ -291,6 +291,7 @@ class _Resolver:
                 referrers=tuple(referrers.get(sid, ())),
                 named=tuple((key, value, services[value][1]) for key, value, _, _ in self.refs[sid] if value in services),
                 bucket_uses=bucket_uses_of(sid, specs, connections, flow_logs),
+                inbound_vias=tuple((e.source, e.via) for e in edges if e.target == sid),
             )
             for problem in [*(svc.check(facts) if azs else []), *svc.reason_problems()]:  # no network: checks would only cascade
                 where = (*self.where[sid], problem.field) if problem.field else self.where[sid]
@@ -365,7 +366,7 @@ def _default_label(via: str, port: int | None, access: str | None) -> str:
         return access
     if port is not None:
         return {443: "HTTPS", 80: "HTTP"}.get(port, f"TCP {port}")
-    return {"origin": "origin", "alias": "DNS", "subscriber": "subscribe", "consumer": "trigger"}.get(via, "")
+    return {"origin": "origin", "alias": "DNS", "subscriber": "subscribe", "consumer": "trigger", "web-endpoint": "HTTPS"}.get(via, "")
 
 
 def _refs_in(svc: Service, path: Path_) -> list[tuple[str, str, RefTo, Path_]]:

@@ -40,6 +40,7 @@ Capability = Literal[
     "pipeline-stage",
     "api-target",
     "notify",
+    "web-endpoint",
     "none",
 ]
 # Capabilities every kind offers without listing them: any service can be monitored
@@ -171,6 +172,9 @@ class Facts:
     named: tuple[tuple[str, str, Service], ...] = ()
     # AWS services reading from or delivering into this service as a bucket (bucket_uses_of).
     bucket_uses: tuple[BucketUse, ...] = ()
+    # (source id, via) of each connection into this service, in model order: who reaches
+    # it and how (a bucket behind a distribution sees ("cdn", "origin")).
+    inbound_vias: tuple[tuple[str, str], ...] = ()
 
 
 class Service(BaseModel):
@@ -256,6 +260,11 @@ class Service(BaseModel):
 
     def arns(self, node: ServiceNode, ctx: ServiceContext) -> list[str]:
         """ARNs an API connection's policy is scoped to (kinds with ``info.access``)."""
+        raise NotImplementedError
+
+    def web_endpoint(self, node: ServiceNode, ctx: ServiceContext, source: ServiceNode, web_origin: str) -> str:
+        """The URL a browser front end ``source`` served at ``web_origin`` calls ("web-endpoint"); lets
+        that origin in (CORS)."""
         raise NotImplementedError
 
     def origin(self, node: ServiceNode, ctx: ServiceContext, source: ServiceNode) -> dict[str, object]:

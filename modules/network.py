@@ -359,7 +359,7 @@ class HttpApi(Service):
         icon="aws.network.APIGateway",
         access={"invoke": ("execute-api:Invoke",)},
         needs="api-target",
-        offers=("origin", "alias"),
+        offers=("origin", "alias", "web-endpoint"),
         internet_entry=True,
     )
 
@@ -397,9 +397,7 @@ class HttpApi(Service):
             "tags": ctx.tags(),
         }
         if self.cors_origins:
-            body["cors_configuration"] = [
-                {"allow_origins": self.cors_origins, "allow_methods": ["*"], "allow_headers": ["authorization", "content-type"]}
-            ]
+            body["cors_configuration"] = [_cors(self.cors_origins)]
         api = ctx.add("aws_apigatewayv2_api", "", body)
         logs = ctx.add(
             "aws_cloudwatch_log_group",
@@ -470,6 +468,15 @@ class HttpApi(Service):
         """Every route of every stage."""
         return [f"{ctx.stack_ref('aws_apigatewayv2_api').attr('execution_arn')}/*"]
 
+    def web_endpoint(self, node: ServiceNode, ctx: ServiceContext, source: ServiceNode, web_origin: str) -> str:
+        """The invoke URL; browsers on ``web_origin`` may call it (CORS, answered by API Gateway)."""
+        api = ctx.stack_ref("aws_apigatewayv2_api")
+        cors = ctx.stack.body(api).setdefault("cors_configuration", [_cors([])])[0]
+        if web_origin not in cors["allow_origins"]:
+            cors["allow_origins"].append(web_origin)
+        ctx.stack.realize("permission", api, f"CORS origin {web_origin}")
+        return api.attr("api_endpoint")
+
     def origin(self, node: ServiceNode, ctx: ServiceContext, source: ServiceNode) -> dict[str, object]:
         """The execute-api host name, over HTTPS."""
         return custom_origin(f"{ctx.stack_ref('aws_apigatewayv2_api').id}.execute-api.{ctx.arch.region}.amazonaws.com", node.id)
@@ -489,6 +496,11 @@ class HttpApi(Service):
     def dns_names(self) -> tuple[str, ...]:
         """The custom domain."""
         return (self.domain,) if self.domain else ()
+
+
+def _cors(origins: list[str]) -> dict[str, Any]:
+    """An HTTP API's CORS rule for browsers on ``origins`` (API Gateway answers the preflight)."""
+    return {"allow_origins": list(origins), "allow_methods": ["*"], "allow_headers": ["authorization", "content-type"]}
 
 
 class Distribution(Service):
@@ -589,14 +601,18 @@ class Distribution(Service):
 
     def connect(self, edge: Edge, target: ServiceNode, ctx: ServiceContext) -> None:
         """The origin of ``target`` (once) and the cache behaviour for ``edge``'s path."""
-        body = ctx.stack.body(ctx.stack_ref("aws_cloudfront_distribution"))
+        distribution = ctx.stack_ref("aws_cloudfront_distribution")
+        body = ctx.stack.body(distribution)
         origin = next((o for o in body["origin"] if o["origin_id"] == target.id), None)
         if origin is None:
             origin = target.spec.origin(target, ctx.other(target.id), ctx.node)
             body["origin"].append(origin)
+        ctx.stack.realize("trigger", distribution, f"origin '{origin['origin_id']}'")
         behaviour = self._behaviour(ctx, origin)
         routes = routes_via(ctx, "origin")
-        if edge is next((e for e in routes if e.path is None), routes[0]):
+        default = edge is next((e for e in routes if e.path is None), routes[0])
+        ctx.stack.realize("trigger", distribution, "default cache behavior" if default else f"cache behavior '{edge.path}'")
+        if default:
             if self.spa:
                 behaviour["function_association"] = [{"event_type": "viewer-request", "function_arn": self._spa(ctx, target, origin)}]
             body["default_cache_behavior"] = [behaviour]

@@ -15,6 +15,9 @@ if TYPE_CHECKING:
 
 Encryption = Literal["kms-aws-managed", "kms-customer", "sse-s3"]
 KEY_USE = ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"]
+# checkov checks a public website fails by design: public policies allowed and not restricted
+# (CKV_AWS_54, CKV_AWS_56, CKV2_AWS_6), SSE-S3 where anonymous readers cannot use KMS (CKV_AWS_145).
+PUBLIC_WEBSITE_CHECKS = ("CKV_AWS_54", "CKV_AWS_56", "CKV2_AWS_6", "CKV_AWS_145")
 
 
 # S3 Glacier Flexible Retrieval (storage class GLACIER, where archive_days moves objects)
@@ -58,13 +61,24 @@ class S3Bucket(Service):
         description="Server-side encryption: kms-aws-managed (SSE-KMS under the AWS managed key aws/s3), kms-customer "
         "(SSE-KMS under a key of the bucket's own, whose key policy lets in the AWS services that use the bucket), "
         "sse-s3 (S3 managed keys). Default: kms-aws-managed; kms-customer when CloudFront reads the bucket or log delivery "
-        "writes into it (the AWS managed key cannot grant them); sse-s3 when an ALB delivers its access logs here.",
+        "writes into it (the AWS managed key cannot grant them); sse-s3 when an ALB delivers its access logs here or the "
+        "bucket is a public website.",
+    )
+    public: bool = Field(
+        False,
+        description="Publish the bucket as an S3 static website open to anyone (purpose: website only): website "
+        "configuration (index.html), public read of its objects, SSE-S3; served over HTTP only by the website endpoint "
+        "(output url). Relaxes the blocked public access: say why under reasons. The private alternative: a cloudfront "
+        "service connected to the bucket (HTTPS, origin access control).",
     )
 
     def check(self, facts: Facts) -> list[Problem]:
-        """An encryption the model asks for must suit every AWS service that uses the bucket;
-        objects expire after they are archived, and stay archived the archive's minimum."""
+        """A website bucket is served (CloudFront or public), a public one is a website; the encryption
+        the model asks for suits every AWS service that uses the bucket; objects expire after they are
+        archived, and stay archived the archive's minimum."""
         problems: dict[str, Problem] = {}
+        for problem in self._website_problems(facts):
+            problems.setdefault(problem.message, problem)
         for use in facts.bucket_uses if self.encryption else ():
             fits = ("sse-s3",) if use.key_principal is None else ("kms-customer", "sse-s3")
             if self.encryption not in fits:
@@ -97,6 +111,33 @@ class S3Bucket(Service):
             )
         return None
 
+    def _website_problems(self, facts: Facts) -> list[Problem]:
+        """``purpose: website`` needs someone to serve it: a distribution in front, or ``public: true``."""
+        cdns = [source for source, via in facts.inbound_vias if via == "origin"]
+        if self.public and self.purpose != "website":
+            message = f"public: true publishes an S3 website, but purpose is {self.purpose}: set purpose: website"
+            return [Problem("conflict", message, "public")]
+        if self.public and cdns:
+            message = (
+                f"public: true opens the bucket to anyone, but cloudfront '{cdns[0]}' already serves it through an origin access "
+                "control (HTTPS, bucket private): remove public"
+            )
+            return [Problem("conflict", message, "public")]
+        if self.purpose == "website" and not self.public and not cdns:
+            message = (
+                "purpose: website serves nothing: the bucket is private and no cloudfront service reads it; connect a cloudfront "
+                "service to it (HTTPS, origin access control), or set public: true with reasons: {public: ...} (an S3 website "
+                "endpoint: HTTP only, objects readable by anyone)"
+            )
+            return [Problem("missing", message, "purpose")]
+        return []
+
+    def bucket_uses(self, me: str, bucket: str, vias: tuple[str, ...]) -> tuple[BucketUse, ...]:
+        """A public website's own endpoint serves anonymous visitors, who cannot use a KMS key."""
+        if me == bucket and self.public:
+            return (BucketUse("its S3 website endpoint serves objects to anonymous visitors, who cannot decrypt SSE-KMS", None),)
+        return ()
+
     def encryption_for(self, uses: tuple[BucketUse, ...]) -> Encryption:
         """The model's choice, else the first that every AWS service using the bucket can work with."""
         if self.encryption:
@@ -127,11 +168,24 @@ class S3Bucket(Service):
         body["depends_on"].append(after)
 
     def relaxations(self) -> list[Decision]:
-        """Unversioned buckets relax versioning; asking for SSE-S3 relaxes KMS."""
+        """Unversioned buckets relax versioning; asking for SSE-S3 relaxes KMS; a public website
+        relaxes the public access block (and KMS, which anonymous readers cannot use)."""
         relaxed = [] if self.versioning else [Decision("versioning", "false", "true", "", ("CKV_AWS_21",))]
         if self.encryption == "sse-s3":
             relaxed.append(Decision("encryption", "sse-s3", "SSE-KMS", "", ("CKV_AWS_145",)))
+        if self.public:
+            relaxed.append(Decision("public", "true", "private, public access blocked", "", PUBLIC_WEBSITE_CHECKS))
         return relaxed
+
+    def after_apply(self, node: ServiceNode) -> tuple[str, ...]:
+        """A website bucket starts empty: upload the site, then open its URL."""
+        if self.purpose != "website":
+            return ()
+        return (
+            f"Upload the site: aws s3 sync ./dist s3://(output {node.tf_name}_bucket)/ (your build's output folder; "
+            "index.html at the top). aws s3 sync sets each object's Content-Type from its file extension.",
+            f"Open the site at the URL in output {node.tf_name}_url.",
+        )
 
     def terraform(self, node: ServiceNode, ctx: ServiceContext) -> None:
         """Bucket plus its encryption, versioning, ownership and public-access block."""
@@ -144,15 +198,15 @@ class S3Bucket(Service):
                 "tags": ctx.tags(),
             },
         )
-        ctx.add(
+        access_block = ctx.add(
             "aws_s3_bucket_public_access_block",
             "",
             {
                 "bucket": bucket.id,
                 "block_public_acls": True,
-                "block_public_policy": True,
+                "block_public_policy": not self.public,  # a public website's policy lets anyone read
                 "ignore_public_acls": True,
-                "restrict_public_buckets": True,
+                "restrict_public_buckets": not self.public,
             },
         )
         ctx.add("aws_s3_bucket_ownership_controls", "", {"bucket": bucket.id, "rule": [{"object_ownership": "BucketOwnerEnforced"}]})
@@ -184,6 +238,41 @@ class S3Bucket(Service):
         )
         ctx.add("aws_s3_bucket_lifecycle_configuration", "", {"bucket": bucket.id, "rule": rules})
         ctx.output("bucket", bucket.id, f"Name of the {node.id} bucket.")
+        if self.public:
+            self._public_website(node, ctx, bucket, access_block)
+        elif self.purpose == "website":
+            self._site_urls(node, ctx)
+
+    def _public_website(self, node: ServiceNode, ctx: ServiceContext, bucket: Ref, access_block: Ref) -> None:
+        """Website configuration, a public-read policy (once the access block allows it), the URL."""
+        # index.html for '/' and for every path that is no object: a single-page app's client-side routes.
+        website = ctx.add(
+            "aws_s3_bucket_website_configuration",
+            "",
+            {"bucket": bucket.id, "index_document": [{"suffix": "index.html"}], "error_document": [{"key": "index.html"}]},
+        )
+        statement: dict[str, object] = {
+            "sid": "PublicReadWebsite",
+            "actions": ["s3:GetObject"],
+            "resources": [f"{bucket.arn}/*"],
+            "principals": [{"type": "*", "identifiers": ["*"]}],
+        }
+        policy = bucket_policy_statement(ctx, statement)
+        # New buckets block public policies until the access block above is relaxed: put the policy after it.
+        depends = ctx.stack.body(policy).setdefault("depends_on", [])
+        if access_block.address not in depends:
+            depends.append(access_block.address)
+        ctx.output("url", f"http://{website.attr('website_endpoint')}", f"URL of the {node.id} website (S3 website endpoint, HTTP only).")
+
+    def _site_urls(self, node: ServiceNode, ctx: ServiceContext) -> None:
+        """The site's URL at each distribution reading this bucket (the check makes sure there is one)."""
+        served = [e for e in ctx.arch.edges if e.target == node.id and e.via == "origin"]
+        for edge in served:
+            cdn = ctx.arch.services[edge.source]
+            domain = ctx.other(cdn.id).stack_ref("aws_cloudfront_distribution").attr("domain_name")
+            prefix = (edge.path or "/").rstrip("*")
+            name = "url" if len(served) == 1 else f"url_{cdn.tf_name}"
+            ctx.output(name, f"https://{domain}{prefix}", f"URL of the {node.id} website, served by cloudfront '{cdn.id}'.")
 
     def _encryption(self, node: ServiceNode, ctx: ServiceContext, bucket: Ref) -> None:
         """Default encryption as chosen for the bucket's users; for log delivery, the policies it needs."""
@@ -253,14 +342,17 @@ class S3Bucket(Service):
             "condition": [{"test": "StringEquals", "variable": "AWS:SourceArn", "values": [distribution.arn]}],
         }
         name = "".join(part.title() for part in source.id.split("-"))  # one statement per distribution
-        bucket_policy_statement(
+        policy = bucket_policy_statement(
             ctx, {"sid": f"CloudFrontReadOnly{name}", "actions": ["s3:GetObject"], "resources": [f"{bucket.arn}/*"], **cloudfront}
         )
+        # The policy may predate this connection (log delivery): name the statement as its part.
+        ctx.stack.realize("permission", policy, f"statement CloudFrontReadOnly{name}")
         if self.encryption_for(self._uses(node, ctx)) == "kms-customer":  # the distribution decrypts what it reads
             key_policy = Ref("data.aws_iam_policy_document", ctx.tf("key"))
             ctx.stack.body(key_policy)["statement"].append(
                 {"sid": f"CloudFrontDecrypt{name}", "actions": ["kms:Decrypt"], "resources": ["*"], **cloudfront}
             )
+            ctx.stack.realize("permission", ctx.stack_ref("aws_kms_key"), f"key policy statement CloudFrontDecrypt{name}")
         return {"domain_name": bucket.attr("bucket_regional_domain_name"), "origin_id": node.id, "origin_access_control_id": oac.id}
 
 

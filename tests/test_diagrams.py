@@ -147,7 +147,7 @@ def test_an_empty_layer_between_siblings_is_drawn_as_an_empty_frame(tmp_path: Pa
         "name: sketch\nregion: eu-west-3\nlayers:\n"
         "- name: support\n  services:\n    store: {kind: s3}\n    cluster: {kind: ecs-cluster}\n"
         "- name: later\n"
-        "- name: edge\n  services:\n    site: {kind: amplify}\n"
+        "- name: edge\n  services:\n    site: {kind: users}\n"
         "connections:\n- {from: site, to: cluster}\n"
     )
     arch = pipeline.load(path)

@@ -561,3 +561,29 @@ def test_two_distributions_share_one_bucket_policy(tmp_path: Path) -> None:
         ("CloudFrontDecryptA", ["kms:Decrypt"], ["${aws_cloudfront_distribution.a.arn}"]),
         ("CloudFrontDecryptB", ["kms:Decrypt"], ["${aws_cloudfront_distribution.b.arn}"]),
     ]
+
+
+def test_cloudfront_origins_record_their_parts(tmp_path: Path) -> None:
+    """Each origin connection names the origin entry and its cache behaviour inside the distribution
+    (a part of another resource, which its type alone cannot tell), plus the bucket's OAC statement."""
+    from compiler import pipeline
+    from compiler.terraform.emit import emit
+    from compiler.terraform.realization import Part
+    from tests.kinds_helpers import _write
+
+    services = {"cdn": "kind: cloudfront", "site": "kind: s3, purpose: website", "api": "kind: api-gateway"}
+    arch = pipeline.load(_write(tmp_path, services, ("cdn -> site", "{from: cdn, to: api, path: /api/*}"), "azs: 2"), "model.yaml")
+    stack = emit(arch)
+    to_site, to_api = (e.id for e in arch.edges)
+    distribution = "aws_cloudfront_distribution.cdn"
+    assert stack.parts(to_site) == [
+        Part("permission", "aws_kms_key.site", "key policy statement CloudFrontDecryptCdn"),
+        Part("permission", "aws_s3_bucket_policy.site"),
+        Part("permission", "aws_s3_bucket_policy.site", "statement CloudFrontReadOnlyCdn"),
+        Part("trigger", distribution, "default cache behavior"),
+        Part("trigger", distribution, "origin 'site'"),
+    ]
+    assert stack.parts(to_api) == [
+        Part("trigger", distribution, "cache behavior '/api/*'"),
+        Part("trigger", distribution, "origin 'api'"),
+    ]

@@ -114,3 +114,100 @@ def test_asking_for_sse_s3_needs_a_reason(tmp_path: Path) -> None:
     )
     stack = build(tmp_path, {"files": "kind: s3, encryption: sse-s3, reasons: {encryption: objects are public data}"})
     assert _encryption(stack, "files") == {"apply_server_side_encryption_by_default": [{"sse_algorithm": "AES256"}]}
+
+
+# -- purpose: website is served: a distribution in front of the private bucket, or a public website --
+
+PUBLIC = "kind: s3, purpose: website, public: true, reasons: {public: the site is public}"
+
+
+def test_a_website_bucket_nobody_serves_is_refused(tmp_path: Path) -> None:
+    """Before, purpose: website changed nothing: a private bucket no browser could open."""
+    assert error(tmp_path, {"site": "kind: s3, purpose: website"}) == (
+        "model.yaml:7:33: error[missing]: purpose: website serves nothing: the bucket is private and no cloudfront service "
+        "reads it; connect a cloudfront service to it (HTTPS, origin access control), or set public: true with reasons: "
+        "{public: ...} (an S3 website endpoint: HTTP only, objects readable by anyone)"
+    )
+
+
+def test_a_public_website(tmp_path: Path) -> None:
+    stack = build(tmp_path, {"site": PUBLIC})
+    res = stack["resource"]
+    assert res["aws_s3_bucket_website_configuration"]["site"] == {
+        "bucket": "${aws_s3_bucket.site.id}",
+        "index_document": [{"suffix": "index.html"}],
+        "error_document": [{"key": "index.html"}],
+        "provider": "aws",
+    }
+    block = res["aws_s3_bucket_public_access_block"]["site"]
+    assert (block["block_public_policy"], block["restrict_public_buckets"]) == (False, False)
+    assert (block["block_public_acls"], block["ignore_public_acls"]) == (True, True)  # ACLs stay off: the policy grants
+    (statement,) = stack["data"]["aws_iam_policy_document"]["site_policy"]["statement"]
+    assert statement == {
+        "sid": "PublicReadWebsite",
+        "actions": ["s3:GetObject"],
+        "resources": ["${aws_s3_bucket.site.arn}/*"],
+        "principals": [{"type": "*", "identifiers": ["*"]}],
+    }
+    # A new bucket blocks public policies until the access block is relaxed.
+    assert res["aws_s3_bucket_policy"]["site"]["depends_on"] == ["aws_s3_bucket_public_access_block.site"]
+    # Anonymous visitors cannot decrypt SSE-KMS objects.
+    assert _encryption(stack, "site") == {"apply_server_side_encryption_by_default": [{"sse_algorithm": "AES256"}]}
+    assert stack["output"]["site_url"]["value"] == "http://${aws_s3_bucket_website_configuration.site.website_endpoint}"
+
+
+def test_a_public_website_needs_a_reason(tmp_path: Path) -> None:
+    assert error(tmp_path, {"site": "kind: s3, purpose: website, public: true"}) == (
+        "model.yaml:7:50: error[missing]: public: true relaxes the secure default (private, public access blocked); "
+        "say why under reasons: {public: ...}"
+    )
+
+
+def test_a_public_bucket_must_be_a_website(tmp_path: Path) -> None:
+    assert error(tmp_path, {"files": "kind: s3, public: true, reasons: {public: x}"}) == (
+        "model.yaml:7:33: error[conflict]: public: true publishes an S3 website, but purpose is general: set purpose: website"
+    )
+
+
+def test_a_public_website_refuses_kms(tmp_path: Path) -> None:
+    assert error(tmp_path, {"site": f"{PUBLIC}, encryption: kms-customer"}) == (
+        "model.yaml:7:107: error[conflict]: encryption: kms-customer does not work for this bucket: its S3 website endpoint "
+        "serves objects to anonymous visitors, who cannot decrypt SSE-KMS; use sse-s3 (or leave encryption out)"
+    )
+
+
+def test_public_is_refused_behind_cloudfront(tmp_path: Path) -> None:
+    assert error(tmp_path, {"cdn": "kind: cloudfront", "site": PUBLIC}, "cdn -> site") == (
+        "model.yaml:8:50: error[conflict]: public: true opens the bucket to anyone, but cloudfront 'cdn' already serves it "
+        "through an origin access control (HTTPS, bucket private): remove public"
+    )
+
+
+def test_a_website_behind_cloudfront_has_its_url(tmp_path: Path) -> None:
+    stack = build(tmp_path, {"cdn": "kind: cloudfront", "site": "kind: s3, purpose: website"}, "cdn -> site")
+    assert stack["output"]["site_url"]["value"] == "https://${aws_cloudfront_distribution.cdn.domain_name}/"
+    distribution = stack["resource"]["aws_cloudfront_distribution"]["cdn"]
+    assert distribution["default_root_object"] == "index.html"
+    assert "aws_s3_bucket_website_configuration" not in stack["resource"]
+    block = stack["resource"]["aws_s3_bucket_public_access_block"]["site"]
+    assert all(block[k] for k in ("block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"))
+    (statement,) = stack["data"]["aws_iam_policy_document"]["site_policy"]["statement"]
+    assert statement["condition"] == [
+        {"test": "StringEquals", "variable": "AWS:SourceArn", "values": ["${aws_cloudfront_distribution.cdn.arn}"]}
+    ]
+
+
+def test_the_website_docs_page_shows_the_url_and_the_upload(tmp_path: Path) -> None:
+    from compiler import pipeline
+
+    model = tmp_path / "m" / "model.yaml"
+    model.parent.mkdir()
+    model.write_text(f"name: t\nregion: eu-west-3\nnetwork: {{azs: 2}}\nlayers:\n  - name: app\n    services:\n      site: {{{PUBLIC}}}\n")
+    page = pipeline.build(model, "model.yaml").files["docs/services/site.md"].decode()
+    assert "| `site_url` | URL of the site website (S3 website endpoint, HTTP only). |" in page
+    assert "1. Upload the site: aws s3 sync ./dist s3://(output site\\_bucket)/" in page
+
+
+def test_a_public_website_plans(tmp_path: Path) -> None:
+    """The policy waits for the access block; the URL output names the website configuration."""
+    assert_plans(tmp_path, {"site": PUBLIC})

@@ -34,6 +34,7 @@ VIA_TEXT: dict[Capability, str] = {
     "monitor": "monitoring (alarms, dashboard)",
     "pipeline-stage": "pipeline stage",
     "api-target": "API integration",
+    "web-endpoint": "API URL for a browser front end (environment variable, CORS)",
     "none": "drawn only (nothing to deploy)",
 }
 BASE_FIELDS = frozenset(Service.model_fields)  # kind, title, description: shown elsewhere
