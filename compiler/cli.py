@@ -260,6 +260,25 @@ def cmd_ci(args: argparse.Namespace) -> int:
     return EXIT_OK if all(r.ok for r in reports) else EXIT_INVALID
 
 
+def cmd_cost(args: argparse.Namespace) -> int:
+    from compiler import pipeline
+    from compiler.cost.estimate import estimate
+    from compiler.cost.report import as_json, text
+
+    path = Path(args.file)
+    try:
+        stack = pipeline.check(path, _display(path))
+    except ArchcError as exc:
+        _print_errors(exc)
+        return EXIT_INVALID
+    _print_warnings(stack.arch)
+    found = estimate(stack.arch, stack)
+    for diag in found.warnings:
+        print(diag.format(), file=sys.stderr)
+    sys.stdout.write(as_json(stack.arch, found) if args.format == "json" else text(stack.arch, found, lines=args.lines))
+    return EXIT_OK
+
+
 def cmd_verify(args: argparse.Namespace) -> int:
     from compiler.verify import verify
 
@@ -439,6 +458,12 @@ def parser() -> argparse.ArgumentParser:
     ci.add_argument("--no-check", action="store_true", help="skip checkov and the invariants")
     ci.add_argument("--summary", metavar="FILE", help="also append the Markdown summary to FILE (e.g. $GITHUB_STEP_SUMMARY)")
     ci.set_defaults(run=cmd_ci)
+
+    co = sub.add_parser("cost", help="the monthly cost per service, layer and in total (list prices, free tier applied), offline")
+    co.add_argument("file", metavar="FILE")
+    co.add_argument("--format", choices=("text", "json"), default="text", help="text (default) or json for CI")
+    co.add_argument("--lines", action="store_true", help="with text: each priced line under its service")
+    co.set_defaults(run=cmd_cost)
 
     s = sub.add_parser("schema", help="print the JSON Schema of model files (for editors)")
     s.add_argument("--out", metavar="FILE", help="write to FILE instead of standard output")

@@ -48,6 +48,7 @@ class Edge:
     label: str  # what flows, for figures and docs
     step: int | None  # position in the request path (data-flow view)
     pos: tuple[int, int] = (1, 1)  # line and column in the model file
+    usage: tuple[tuple[str, float], ...] = ()  # what flows along it per month (``usage:``), for cost
 
 
 @dataclass(frozen=True)
@@ -119,6 +120,13 @@ class Backend:
 
 
 @dataclass(frozen=True)
+class Account:
+    """The account's free-tier offer (``account:`` in the model; see compiler/cost/freetier.py)."""
+
+    free_tier: str = "none"
+
+
+@dataclass(frozen=True)
 class Architecture:
     """The whole resolved model."""
 
@@ -135,7 +143,8 @@ class Architecture:
     source_file: str  # as given on the command line, for messages only
     notes: tuple[tuple[str, str], ...] = ()  # (title, text): further sections of the docs' index, in model order
     references: tuple[Reference, ...] = ()  # settings that name other services, in model order
-    warnings: tuple[Diagnostic, ...] = ()  # what the model may compile with, but should change (printed, never written)
+    warnings: tuple[Diagnostic, ...] = ()
+    account: Account = Account()  # what the model may compile with, but should change (printed, never written)
 
     def edges_from(self, service_id: str) -> tuple[Edge, ...]:
         """Outbound connections of a service."""

@@ -74,6 +74,11 @@ class ConnectionSpec(Strict):
     )
     label: str | None = Field(None, description="What flows, shown on the edge.")
     step: int | None = Field(None, ge=1, description="Position in the request path (data-flow view).")
+    usage: dict[Literal["requests"], Annotated[float, Field(ge=0)]] = Field(
+        default_factory=dict,
+        description="What flows along this connection per month, for `archc cost` (default: the caller's requests).",
+        examples=[{"requests": 2000000}],
+    )
 
 
 class BackendSpec(Strict):
@@ -84,6 +89,16 @@ class BackendSpec(Strict):
     key: str | None = None
     region: str | None = None
     lock_table: str | None = Field(None, description="DynamoDB table for locking; default: S3 native lock file.")
+
+
+class AccountSpec(Strict):
+    """The AWS account the architecture is deployed into, as far as its cost depends on it."""
+
+    free_tier: Literal["none", "legacy", "credits"] = Field(
+        "none",
+        description="The account's free-tier offer (AWS changed it on 2025-07-15): legacy (opened before, first 12 months: "
+        "12-month allowances), credits (opened since, on the free plan: credits), none (older accounts: always-free allowances only).",
+    )
 
 
 class TerraformSpec(Strict):
@@ -110,6 +125,7 @@ class ArchitectureSpec(Strict):
     layers: list[LayerSpec] = Field(min_length=1, description=_LAYERS_DOC)
     connections: list[ConnectionSpec] = Field(default_factory=list)
     terraform: TerraformSpec = Field(default_factory=TerraformSpec)
+    account: AccountSpec = Field(default_factory=AccountSpec)
 
 
 @functools.cache

@@ -16,7 +16,7 @@ from typing import Any
 from compiler.connection_settings import setting_problems
 from compiler.consistency import check_backend, check_event_loops, check_nat
 from compiler.errors import ArchcError, Diagnostic, ErrorCode, did_you_mean
-from compiler.ir import Architecture, Backend, Edge, Layer, Reference, ServiceNode
+from compiler.ir import Account, Architecture, Backend, Edge, Layer, Reference, ServiceNode
 from compiler.loader import Document, Path_
 from compiler.model import ArchitectureSpec, ConnectionSpec
 from compiler.netplan import plan_network
@@ -184,6 +184,7 @@ class _Resolver:
             label,
             conn.step,
             self.doc.pos(path),
+            tuple(sorted(conn.usage.items())),
         )
 
     # -- whole -------------------------------------------------------------------------
@@ -222,6 +223,7 @@ class _Resolver:
             notes=tuple(spec.notes.items()),
             references=self.references(services),
             warnings=tuple(sorted(self.warnings, key=lambda d: (d.line, d.col))),
+            account=Account(spec.account.free_tier),
         )
 
     def references(self, services: dict[str, tuple[str, Service]]) -> tuple[Reference, ...]:

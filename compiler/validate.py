@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from compiler.errors import ArchcError, Diagnostic, closest
+from compiler.errors import ArchcError, Diagnostic, closest, did_you_mean
 from compiler.loader import Document, Path_, Pos
 from compiler.model import ArchitectureSpec, spec_class
 from modules import KINDS, kind_class, kind_hint
@@ -229,8 +229,10 @@ def _not_a_mapping(value: Any, path: Path_, doc: Document) -> Diagnostic:
 
 def _literal(err: Any, loc: tuple[Any, ...], path: Path_, doc: Document) -> Diagnostic:
     expected = err["ctx"]["expected"]
-    if loc[-1:] == ("[key]",):  # a mapping key outside a fixed set (subnet tiers)
-        return doc.error("value", f"key '{path[-1]}' in '{_name(path[:-1])}' must be {expected}", path, key=True)
+    if loc[-1:] == ("[key]",):  # a mapping key outside a fixed set (subnet tiers, usage figures)
+        path = path[:-1] if path[-1:] == ("[key]",) else path
+        hint = did_you_mean(str(path[-1]), re.findall(r"'([^']+)'", expected))
+        return doc.error("value", f"key '{path[-1]}' in '{_name(path[:-1])}' must be {expected}{hint}", path, key=True)
     return doc.error("value", f"'{_name(path)}' must be {expected}, not {err['input']!r}", path)
 
 

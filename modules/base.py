@@ -13,7 +13,7 @@ import dataclasses
 import typing
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -177,6 +177,12 @@ class Facts:
     inbound_vias: tuple[tuple[str, str], ...] = ()
 
 
+# The usage figures `archc cost` reads (their meanings and defaults: compiler/cost/usage.py).
+UsageKey = Literal[
+    "requests", "duration_ms", "storage_gb", "transfer_gb", "processed_gb", "log_gb", "users", "scanned_tb", "build_minutes", "lcu"
+]
+
+
 class Service(BaseModel):
     """Settings every service has; a kind subclasses this with its own fields."""
 
@@ -192,6 +198,13 @@ class Service(BaseModel):
         default_factory=dict,
         description="Why a setting relaxes a secure default, by setting name, e.g. {listeners: 'no domain yet; HTTP only'}. "
         "Required for every relaxed setting; archc records it in the docs and the checkov baseline.",
+    )
+    usage: dict[UsageKey, Annotated[float, Field(ge=0)]] = Field(
+        default_factory=dict,
+        description="How much it is used per month, for `archc cost` (compiler/cost/README.md): requests, duration_ms, "
+        "storage_gb, transfer_gb, processed_gb, log_gb, users, scanned_tb, build_minutes, lcu. Unset: what flows in "
+        "along connections, else a documented small-system default, marked as assumed.",
+        examples=[{"requests": 2000000, "storage_gb": 50}],
     )
 
     @classmethod

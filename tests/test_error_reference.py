@@ -45,7 +45,11 @@ def test_each_entry_gives_meaning_example_and_fix() -> None:
         assert f"**Meaning:** {CODES[code]}\n" in body, code
         example = re.search(r"^\*\*Example:\*\* `(.+)`$", body, re.MULTILINE)
         assert example, code
-        assert f"error[{code}]" in example.group(1) or (code == "internal" and "internal error" in example.group(1)), code
+        assert (
+            f"error[{code}]" in example.group(1)
+            or f"warning[{code}]" in example.group(1)
+            or (code == "internal" and "internal error" in example.group(1))
+        ), code
         assert "**Fix:**" in body, code
 
 

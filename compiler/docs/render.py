@@ -16,6 +16,9 @@ from typing import Any
 import jinja2
 
 from compiler.caches import cache_dir
+from compiler.cost.estimate import Estimate, estimate
+from compiler.cost.report import FREE_TIER_TEXT, usd
+from compiler.cost.report import rows as cost_rows
 from compiler.docs.markdown import Md, anchor, code, codes, finalize
 from compiler.docs.pages import VIA_TEXT, Links, connection_detail, layer_page, service_facts, settings
 from compiler.docs.stackfacts import Grant, Rule, iam_grants, resources_of, security_rules
@@ -80,8 +83,10 @@ def render_docs(arch: Architecture, stack: StackBuilder, model: str, figures: fr
         if res.edge:
             edge_resources.setdefault(res.edge, []).append(res.address)
 
+    cost = estimate(arch, stack)
     files = {
-        "docs/index.md": _index(arch, stack, links("docs/index.md"), model),
+        "docs/index.md": _index(arch, stack, links("docs/index.md"), model, cost),
+        "docs/cost.md": _cost(arch, cost, links("docs/cost.md")),
         "docs/data-flow.md": _data_flow(arch, links("docs/data-flow.md")),
         "docs/network.md": _network(arch, stack, links("docs/network.md")),
         "docs/security.md": _security(arch, rules, grants, links("docs/security.md")),
@@ -107,6 +112,8 @@ def render_docs(arch: Architecture, stack: StackBuilder, model: str, figures: fr
             edge_resources=edge_resources,
             decisions=[d for _, d in _decisions(arch, [node.id])],
             after_apply=node.spec.after_apply(node),
+            cost=[ln for ln in cost.lines if ln.service == node.id],
+            usd=usd,
         )
     return files
 
@@ -115,13 +122,38 @@ def _decisions(arch: Architecture, sids: list[str]) -> list[tuple[str, Any]]:
     return [(sid, d) for sid in sids for d in arch.services[sid].spec.decisions()]
 
 
-def _index(arch: Architecture, stack: StackBuilder, links: Links, model: str) -> bytes:
+def _cost(arch: Architecture, est: Estimate, links: Links) -> bytes:
+    layers = [
+        (layer, est.total(layer=layer)) for layer in dict.fromkeys([*(lay.name for lay in arch.layers), *(ln.layer for ln in est.lines)])
+    ]
+    prices = sorted({ln.price for ln in est.lines if ln.price is not None}, key=lambda p: p.key)
+    return _render(
+        "cost.md.j2",
+        arch=arch,
+        est=est,
+        links=links,
+        usd=usd,
+        number=lambda v: f"{v:,.6g}",
+        rows=cost_rows(arch, est),
+        layers=layers,
+        pools=est.pools,
+        prices=prices,
+        warnings=[d.message for d in est.warnings],
+        any_assumed=any(ln.charge.assumed for ln in est.lines),
+        free_tier_text=FREE_TIER_TEXT[est.free_tier],
+    )
+
+
+def _index(arch: Architecture, stack: StackBuilder, links: Links, model: str, cost: Estimate) -> bytes:
     managed = sum(1 for r in stack.resources.values() if not r.data)
     counts = {"resources": managed, "data": len(stack.resources) - managed, "outputs": len(stack.outputs)}
     kinds = Counter(n.spec.info.title for n in arch.services.values() if not n.spec.info.outside_aws)
     aws_services = list(kinds.items())  # in order of first appearance, like the layers
     notes = [(title, paragraphs(text)) for title, text in arch.notes]
-    return _render("index.md.j2", arch=arch, links=links, counts=counts, aws_services=aws_services, notes=notes, model=model)
+    monthly = {"total": usd(cost.total()), "fixed": usd(cost.total(fixed=True)), "usage": usd(cost.total(fixed=False))}
+    return _render(
+        "index.md.j2", arch=arch, links=links, counts=counts, aws_services=aws_services, notes=notes, model=model, monthly=monthly
+    )
 
 
 def paragraphs(text: str) -> list[str]:
