@@ -127,6 +127,15 @@ class Account:
 
 
 @dataclass(frozen=True)
+class Budget:
+    """``budget:``: USD per month, and who is alerted."""
+
+    monthly: float
+    emails: tuple[str, ...]
+    pos: tuple[int, int] = (1, 1)  # line and column of `budget:` in the model file
+
+
+@dataclass(frozen=True)
 class Architecture:
     """The whole resolved model."""
 
@@ -144,7 +153,8 @@ class Architecture:
     notes: tuple[tuple[str, str], ...] = ()  # (title, text): further sections of the docs' index, in model order
     references: tuple[Reference, ...] = ()  # settings that name other services, in model order
     warnings: tuple[Diagnostic, ...] = ()
-    account: Account = Account()  # what the model may compile with, but should change (printed, never written)
+    account: Account = Account()
+    budget: Budget | None = None  # what the model may compile with, but should change (printed, never written)
 
     def edges_from(self, service_id: str) -> tuple[Edge, ...]:
         """Outbound connections of a service."""

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from modules import catalog, kind_class
-from modules.base import Service
+from modules.base import Email, Service
 
 Tier = Literal["public", "private", "isolated"]
 NoteTitle = Annotated[str, Field(min_length=1, max_length=200, pattern=r"\S")]
@@ -101,6 +101,13 @@ class AccountSpec(Strict):
     )
 
 
+class BudgetSpec(Strict):
+    """A monthly AWS Budgets budget on the account's cost, alerting by e-mail at 80% and 100%."""
+
+    monthly: float = Field(gt=0, le=1_000_000_000, description="The budget, in USD per month.", examples=[50])
+    emails: list[Email] = Field(min_length=1, max_length=10, description="Who is alerted (AWS Budgets allows 10 addresses).")
+
+
 class TerraformSpec(Strict):
     """Terraform generation settings."""
 
@@ -126,6 +133,11 @@ class ArchitectureSpec(Strict):
     connections: list[ConnectionSpec] = Field(default_factory=list)
     terraform: TerraformSpec = Field(default_factory=TerraformSpec)
     account: AccountSpec = Field(default_factory=AccountSpec)
+    budget: BudgetSpec | None = Field(
+        None,
+        description="A monthly budget on the whole account's cost (AWS Budgets), alerting at 80% and 100% of it, "
+        "actual and forecast; `archc cost` warns when the estimate exceeds it.",
+    )
 
 
 @functools.cache

@@ -16,7 +16,7 @@ from typing import Any
 from compiler.connection_settings import setting_problems
 from compiler.consistency import check_backend, check_event_loops, check_nat
 from compiler.errors import ArchcError, Diagnostic, ErrorCode, did_you_mean
-from compiler.ir import Account, Architecture, Backend, Edge, Layer, Reference, ServiceNode
+from compiler.ir import Account, Architecture, Backend, Budget, Edge, Layer, Reference, ServiceNode
 from compiler.loader import Document, Path_
 from compiler.model import ArchitectureSpec, ConnectionSpec
 from compiler.netplan import plan_network
@@ -224,6 +224,7 @@ class _Resolver:
             references=self.references(services),
             warnings=tuple(sorted(self.warnings, key=lambda d: (d.line, d.col))),
             account=Account(spec.account.free_tier),
+            budget=Budget(spec.budget.monthly, tuple(spec.budget.emails), self.doc.pos(("budget",))) if spec.budget else None,
         )
 
     def references(self, services: dict[str, tuple[str, Service]]) -> tuple[Reference, ...]:

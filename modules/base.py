@@ -10,12 +10,13 @@ kind's name; adding a kind means adding one class to a family file.
 from __future__ import annotations
 
 import dataclasses
+import re
 import typing
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 if TYPE_CHECKING:
     from compiler.errors import ErrorCode
@@ -175,6 +176,19 @@ class Facts:
     # (source id, via) of each connection into this service, in model order: who reaches
     # it and how (a bucket behind a distribution sees ("cdn", "origin")).
     inbound_vias: tuple[tuple[str, str], ...] = ()
+
+
+_EMAIL = re.compile(r"^[^@\s{}]+@[^@\s{}]+\.[^@\s{}]+$")
+
+
+def _email(value: str) -> str:
+    """A plain check (pydantic's EmailStr needs a package archc does not ship)."""
+    if not _EMAIL.match(value):
+        raise ValueError(f"{value!r} is not an e-mail address")
+    return value
+
+
+Email = Annotated[str, AfterValidator(_email)]
 
 
 # The usage figures `archc cost` reads (their meanings and defaults: compiler/cost/usage.py).

@@ -222,3 +222,27 @@ def test_readme_shows_each_examples_estimate() -> None:
         rel = model.relative_to(ROOT).as_posix()
         expected.append(f"| `{rel}` | {stack.arch.region} | {found.free_tier} | {fixed} | {usage} | **{total}** |")
     assert shown == expected
+
+
+def test_a_budget_compiles_into_alerts_and_warns_when_the_estimate_exceeds_it(tmp_path: Path) -> None:
+    text = SEED_FIRST_DESIGN.replace("account: {free_tier: legacy}\n", "budget: {monthly: 20, emails: [ops@first-design.io]}\n")
+    found = _estimate(tmp_path, text)
+    assert [w.format() for w in found.warnings] == [
+        f"model.yaml:3:9: warning[cost]: the estimate, USD {found.total():,.2f} a month, exceeds the budget of USD 20.00: "
+        "its alerts will fire every month"
+    ]
+    stack = pipeline.check(tmp_path / "model.yaml", "model.yaml")
+    budget = stack.resources["aws_budgets_budget.monthly"]
+    assert budget.owner == "architecture"
+    assert {k: budget.body[k] for k in ("name", "budget_type", "limit_amount", "limit_unit", "time_unit")} == {
+        "name": "first-design-monthly",
+        "budget_type": "COST",
+        "limit_amount": "20.00",
+        "limit_unit": "USD",
+        "time_unit": "MONTHLY",
+    }
+    assert [(n["notification_type"], n["threshold"], n["subscriber_email_addresses"]) for n in budget.body["notification"]] == [
+        ("ACTUAL", 80, ["ops@first-design.io"]),
+        ("ACTUAL", 100, ["ops@first-design.io"]),
+        ("FORECASTED", 100, ["ops@first-design.io"]),
+    ]

@@ -153,6 +153,12 @@ def _warnings(arch: Architecture, result: Estimate, missing: dict[str, list[str]
         names = ", ".join(sorted(set(keys)))
         message = f"{owner}: no price for {names} in {arch.region} in archc's price table; its cost is left out of the estimate"
         found.append(Diagnostic("cost", message, arch.source_file, line, col, "warning"))
+    if arch.budget is not None and result.total() > arch.budget.monthly:
+        message = (
+            f"the estimate, USD {result.total():,.2f} a month, exceeds the budget of USD {arch.budget.monthly:,.2f}: "
+            "its alerts will fire every month"
+        )
+        found.append(Diagnostic("cost", message, arch.source_file, *arch.budget.pos, "warning"))
     for use in result.pools:
         if use.over <= 0 or use.pool.always:
             continue

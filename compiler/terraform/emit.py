@@ -5,12 +5,14 @@ VPC), its IAM role (if it runs code), and its own resources; then every connecti
 a security group rule pair for network connections, a scoped IAM policy for API
 connections, and the source kind's own wiring for the rest (origins, aliases, target
 groups, subscriptions...); network and API callers also get the target's endpoints
-(``wiring.py``). Last, log groups without a key get the architecture's data key.
+(``wiring.py``). Last, the account's budget (``budget.py``) and, for log groups
+without a key, the architecture's data key.
 """
 
 from __future__ import annotations
 
 from compiler.ir import Architecture, Edge, ServiceNode
+from compiler.terraform.budget import emit_budget
 from compiler.terraform.context import ServiceContext, StackBuilder
 from compiler.terraform.network import emit_network
 from compiler.terraform.shared import encrypt_log_groups
@@ -42,6 +44,7 @@ def emit(arch: Architecture) -> StackBuilder:
         if edge.via in ("network", "api"):  # the caller learns where its target is
             wire_endpoints(stack, edge)
     stack.current_edge = ""
+    emit_budget(arch, stack)
     encrypt_log_groups(stack)
     return stack
 
