@@ -78,6 +78,10 @@ class KindInfo:
     aliases: tuple[str, ...] = ()
     # People or systems outside AWS (users, partners): no Terraform, drawn and documented only.
     outside_aws: bool = False
+    # Runs in private subnets without a public address or an entry of its own: people and
+    # systems outside AWS reach it only through a load balancer in front of it, so a
+    # connection from them straight to it is refused (it would be drawn, never work).
+    private_only: bool = False
 
 
 @dataclass(frozen=True)

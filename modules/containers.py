@@ -36,10 +36,11 @@ from modules.compute_kit import (
     literal,
     size_problems,
 )
+from modules.ecs_wiring import caller_environment, calls_between, service_connect, waits_for
 from modules.eni import awsvpc_tasks_per_instance
 
 if TYPE_CHECKING:
-    from compiler.ir import ServiceNode
+    from compiler.ir import Architecture, Edge, ServiceNode
     from compiler.terraform.context import ServiceContext
 
 ECS_AMI = "/aws/service/ecs/optimized-ami/amazon-linux-2023/{arch}recommended/image_id"
@@ -280,6 +281,7 @@ class EcsService(Service):
         principal="ecs-tasks.amazonaws.com",
         needs="network",
         offers=("lb-target",),
+        private_only=True,  # awsvpc tasks in private subnets, no public IP
     )
 
     kind: Literal["ecs-service"]
@@ -312,7 +314,9 @@ class EcsService(Service):
     max: int = Field(4, ge=1, le=1000, description="Most tasks (CPU target tracking between min and max).")
     cpu_target: int = Field(60, ge=10, le=90, description="Average CPU utilisation (%) the service scales to hold.")
     environment: Environment = Field(
-        default_factory=dict, description="Environment variables (no secrets: read them from Secrets Manager)."
+        default_factory=dict,
+        description="Environment variables (no secrets: read them from Secrets Manager). Each ECS service this one connects "
+        "to adds <CALLEE>_URL, e.g. API_URL=http://api:8080 (its Service Connect name), unless set here.",
     )
     read_only_root: bool = Field(True, description="Read-only root file system (a writable /tmp is mounted).")
     egress_https: bool = Field(True, description="Allow outbound HTTPS (ECR image pulls, CloudWatch Logs, AWS APIs) through NAT.")
@@ -396,8 +400,12 @@ class EcsService(Service):
             "",
             {"name": f"/ecs/{ctx.arch.name}/{node.id}", "retention_in_days": LOG_RETENTION_DAYS, "tags": ctx.tags()},
         )
-        task = ctx.add("aws_ecs_task_definition", "", self._task(ctx, cluster.compatibility(), logs.attr("name"), logs.arn))
+        log = {"awslogs-group": logs.attr("name"), "awslogs-region": ctx.arch.region}
+        calls, ports = ecs_calls(ctx.arch)
+        urls = caller_environment(ctx, calls, ports, self.environment)
+        task = ctx.add("aws_ecs_task_definition", "", self._task(ctx, cluster.compatibility(), log, logs.arn, urls, calls))
         cluster_ref = cluster_ctx.stack_ref("aws_ecs_cluster")
+        callees = [ctx.other(c).stack_ref("aws_ecs_service").address for c in waits_for(calls, node.id)]
         service = ctx.add(
             "aws_ecs_service",
             "",
@@ -419,17 +427,26 @@ class EcsService(Service):
                 "wait_for_steady_state": False,
                 "tags": ctx.tags(),
                 "lifecycle": {"ignore_changes": ["desired_count"]},  # scaling owns it
-                "depends_on": [cluster_ctx.stack_ref("aws_ecs_cluster_capacity_providers").address],
+                # A task finds the Service Connect endpoints that exist when it starts: callees first.
+                "depends_on": [cluster_ctx.stack_ref("aws_ecs_cluster_capacity_providers").address, *callees],
             },
         )
+        connect = service_connect(ctx, calls, self.port, log)
+        if connect:
+            ctx.stack.body(service)["service_connect_configuration"] = [connect]
         if self.egress_https:
             https_egress(ctx)
         if self.max > self.min:
             self._scaling(ctx, f"service/{cluster_ref.attr('name')}/{service.attr('name')}")
         ctx.output("service_name", service.attr("name"), f"Name of the {node.id} ECS service.")
 
-    def _task(self, ctx: ServiceContext, compatibility: str, log_group: str, log_group_arn: str) -> dict[str, Any]:
-        """The task definition; its execution role may write its logs and pull its image only."""
+    def _task(
+        self, ctx: ServiceContext, compatibility: str, log: dict[str, str], log_group_arn: str, urls: dict[str, str], calls: list[Edge]
+    ) -> dict[str, Any]:
+        """The task definition; its execution role may write its logs and pull its image only.
+
+        ``urls``: the callees' addresses (Service Connect) added to its environment; its port
+        mapping is named when another ECS service calls it (``calls``)."""
         execution = extra_role(ctx, "execution", "ecs-tasks.amazonaws.com")
         statements: list[dict[str, Any]] = [{"actions": ["logs:CreateLogStream", "logs:PutLogEvents"], "resources": [f"{log_group_arn}:*"]}]
         image = self.image or ""
@@ -447,11 +464,10 @@ class EcsService(Service):
             "essential": True,
             "portMappings": [{"containerPort": self.port, "protocol": "tcp"}],
             "readonlyRootFilesystem": self.read_only_root,
-            "logConfiguration": {
-                "logDriver": "awslogs",
-                "options": {"awslogs-group": log_group, "awslogs-region": ctx.arch.region, "awslogs-stream-prefix": "ecs"},
-            },
+            "logConfiguration": {"logDriver": "awslogs", "options": {**log, "awslogs-stream-prefix": "ecs"}},
         }
+        if any(e.target == ctx.node.id for e in calls):  # Service Connect publishes the named port
+            container["portMappings"][0]["name"] = ctx.node.id
         body: dict[str, Any] = {
             "family": ctx.physical_name("aws_ecs_task_definition", attribute="family"),
             "requires_compatibilities": [compatibility],
@@ -465,8 +481,9 @@ class EcsService(Service):
         }
         if not image:
             container |= {"entryPoint": ["/bin/sh", "-c"], "command": [placeholder_command(self.port, self.health_path)]}
-        if self.environment:
-            container["environment"] = [{"name": k, "value": literal(v)} for k, v in sorted(self.environment.items())]
+        environment = {**{k: literal(v) for k, v in self.environment.items()}, **urls}
+        if environment:
+            container["environment"] = [{"name": k, "value": v} for k, v in sorted(environment.items())]
         if self.read_only_root:
             container["mountPoints"] = [{"sourceVolume": "tmp", "containerPath": "/tmp", "readOnly": False}]
             body["volume"] = [{"name": "tmp"}]
@@ -528,6 +545,13 @@ class EcsService(Service):
             "ServiceName": ctx.stack_ref("aws_ecs_service").attr("name"),
         }
         return [alarm("CPUUtilization", "AWS/ECS", dims, 90, "Average"), alarm("MemoryUtilization", "AWS/ECS", dims, 90, "Average")]
+
+
+def ecs_calls(arch: Architecture) -> tuple[list[Edge], dict[str, int]]:
+    """The network connections between ECS services (each compiles into Service Connect,
+    see ecs_wiring.py), and every ECS service's container port."""
+    ports = {sid: n.spec.port for sid, n in arch.services.items() if isinstance(n.spec, EcsService)}
+    return calls_between(arch, set(ports)), ports
 
 
 def placeholder_command(port: int, health_path: str) -> str:

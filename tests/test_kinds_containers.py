@@ -255,6 +255,87 @@ def test_ecs_services_call_each_other(tmp_path: Path) -> None:
         "${aws_security_group.ui.id}",
     )
     assert ingress["db_from_api"]["from_port"] == 5432
+    # Task IPs change on every deployment: the caller finds the callee through Service Connect.
+    res = stack["resource"]
+    namespace = res["aws_service_discovery_http_namespace"]["archc"]
+    assert namespace["name"] == "t"
+    callee, caller = res["aws_ecs_service"]["api"], res["aws_ecs_service"]["ui"]
+    log = {
+        "awslogs-group": "${aws_cloudwatch_log_group.api.name}",
+        "awslogs-region": "eu-west-3",
+        "awslogs-stream-prefix": "service-connect",
+    }
+    assert callee["service_connect_configuration"] == [
+        {
+            "enabled": True,
+            "namespace": "${aws_service_discovery_http_namespace.archc.arn}",
+            "log_configuration": [{"log_driver": "awslogs", "options": log}],
+            "service": [{"port_name": "api", "discovery_name": "api", "client_alias": [{"dns_name": "api", "port": 9000}]}],
+        }
+    ]
+    assert _container(stack, "api")["portMappings"] == [{"containerPort": 9000, "name": "api", "protocol": "tcp"}]
+    (client,) = caller["service_connect_configuration"]
+    assert (client["enabled"], client["namespace"], "service" in client) == (
+        True,
+        "${aws_service_discovery_http_namespace.archc.arn}",
+        False,
+    )
+    assert _container(stack, "ui")["environment"] == [{"name": "API_URL", "value": "http://api:9000"}]
+    assert _container(stack, "ui")["portMappings"] == [{"containerPort": 8080, "protocol": "tcp"}]  # nobody calls it
+    # A task resolves only the endpoints that exist when it starts: the callee's service first.
+    assert caller["depends_on"] == ["aws_ecs_cluster_capacity_providers.apps", "aws_ecs_service.api"]
+
+
+def test_ecs_calls_realize_discovery(tmp_path: Path) -> None:
+    """Each ECS-to-ECS connection names its Service Connect parts, beside its rule pair."""
+    from compiler import pipeline
+    from compiler.terraform.emit import emit
+
+    path = tmp_path / "m.yaml"
+    path.write_text(
+        "name: t\nregion: eu-west-3\nnetwork: {azs: 2}\nlayers:\n  - name: app\n    services:\n"
+        "      apps: {kind: ecs-cluster}\n      ui: {kind: ecs-service, cluster: apps}\n      api: {kind: ecs-service, cluster: apps}\n"
+        "connections:\n  - ui -> api\n"
+    )
+    parts = {(p.element, p.address, p.detail) for p in emit(pipeline.load(path)).parts("ui->api")}
+    assert {
+        ("discovery", "aws_ecs_task_definition.ui", "environment API_URL=http://api:8080"),
+        ("discovery", "aws_ecs_service.api", "Service Connect endpoint api:8080"),
+        ("discovery", "aws_ecs_service.ui", "Service Connect client (its proxy resolves the callee's name)"),
+        ("discovery", "aws_service_discovery_http_namespace.archc", "Cloud Map namespace t"),
+        ("path", "aws_vpc_security_group_ingress_rule.api_from_ui", ""),
+    } <= parts
+
+
+def test_ecs_services_calling_each_other_in_a_cycle(tmp_path: Path) -> None:
+    """Terraform cannot create two services each after the other: neither waits, both find each other."""
+    stack = build(
+        tmp_path,
+        {
+            "apps": CLUSTER,
+            "a": "kind: ecs-service, cluster: apps, environment: {B_URL: 'http://b.example.internal'}",
+            "b": "kind: ecs-service, cluster: apps",
+            "c": "kind: ecs-service, cluster: apps",
+        },
+        "a -> b",
+        "b -> a",
+        "c -> a",
+    )
+    services = stack["resource"]["aws_ecs_service"]
+    assert services["a"]["depends_on"] == services["b"]["depends_on"] == ["aws_ecs_cluster_capacity_providers.apps"]
+    assert services["c"]["depends_on"] == ["aws_ecs_cluster_capacity_providers.apps", "aws_ecs_service.a"]
+    # The model's own value of a variable wins over the Service Connect address.
+    assert _container(stack, "a")["environment"] == [{"name": "B_URL", "value": "http://b.example.internal"}]
+    assert _container(stack, "b")["environment"] == [{"name": "A_URL", "value": "http://a:8080"}]
+
+
+def test_users_cannot_reach_an_ecs_service_without_a_load_balancer(tmp_path: Path) -> None:
+    services = {"people": "kind: users", "apps": CLUSTER, "web": "kind: ecs-service, cluster: apps"}
+    assert error(tmp_path, services, "people -> web") == (
+        "model.yaml:11:5: error[connection]: people (users) -> web (ecs-service): ecs-service runs in private subnets "
+        "without a public address, so users outside AWS cannot reach it; connect users to a load balancer (alb) that routes to it"
+    )
+    build(tmp_path, {**services, "lb": f"kind: alb, {HTTP_OK}"}, "people -> lb", "lb -> web")
 
 
 def test_ecs_service_bad_settings(tmp_path: Path) -> None:
