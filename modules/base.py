@@ -151,6 +151,17 @@ def bucket_uses_of(
 
 
 @dataclass(frozen=True)
+class Mount:
+    """What a client needs to mount a shared file system it connects to (:meth:`Service.mount`)."""
+
+    file_system_id: str  # Terraform expression of the file system's id
+    arn: str  # its ARN: the client's IAM permission is scoped to it
+    ready: tuple[str, ...]  # addresses the client waits for before it mounts (mount targets)
+    # IAM actions a client mounting with IAM authorization needs (read and write).
+    actions: tuple[str, ...] = ("elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite")
+
+
+@dataclass(frozen=True)
 class Facts:
     """What a kind may know about the rest of the model when checking itself."""
 
@@ -282,6 +293,11 @@ class Service(BaseModel):
         ``aws_s3_bucket_notification`` block {"block": "queue"|"lambda_function", "<block>_arn": arn},
         and adds what the target needs (a queue policy statement, an invoke permission)."""
         raise NotImplementedError
+
+    def mount(self, node: ServiceNode, ctx: ServiceContext) -> Mount | None:
+        """A shared file system that a network caller mounts: what mounting it takes. None
+        for every kind that is not one."""
+        return None
 
     def inbound_port(self) -> int | None:
         """The port a network connection (or a load balancer) reaches on this service."""

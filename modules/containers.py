@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 from pydantic import Field
 
 from modules import support
-from modules.base import Decision, Facts, KindInfo, Placement, Problem, RefTo, Service
+from modules.base import Decision, Facts, KindInfo, Mount, Placement, Problem, RefTo, Service
 from modules.compute_kit import (
     HTTP_PATH,
     INSTANCE_TYPE,
@@ -36,7 +36,7 @@ from modules.compute_kit import (
     literal,
     size_problems,
 )
-from modules.ecs_wiring import caller_environment, calls_between, service_connect, waits_for
+from modules.ecs_wiring import caller_environment, calls_between, efs_volumes, mounts, service_connect, waits_for
 from modules.eni import awsvpc_tasks_per_instance
 
 if TYPE_CHECKING:
@@ -295,8 +295,9 @@ class EcsService(Service):
     )
     repository: Annotated[str | None, RefTo(("ecr",))] = Field(
         None,
-        description="An ecr service to run the image from (pull rights are added). It starts empty: push the tag after the "
-        "first apply (the service page says how).",
+        description="An ecr service to run the image from (pull rights are added). It starts empty: terraform apply "
+        "completes without waiting for the tasks; push the tag after the first apply, then start a new deployment (the "
+        "service page says how).",
     )
     tag: str = Field(
         "1.0.0",
@@ -382,10 +383,12 @@ class EcsService(Service):
             return ()
         repository, cluster = self.repository.replace("-", "_"), self.cluster.replace("-", "_")
         return (
-            f"Push the image. The ecr repository {self.repository} starts empty, and the tasks stop at start "
-            f"(CannotPullContainerError) until it holds tag {self.tag}: push your image as the Terraform output "
+            f"Push the image. The ecr repository {self.repository} starts empty: terraform apply does not wait for the "
+            f"service (wait_for_steady_state is off), so it completes, but the tasks stop at start "
+            f"(CannotPullContainerError) and the deployment circuit breaker marks this first deployment FAILED after "
+            f"a few of them, which launches no more tasks. Push your image as the Terraform output "
             f"{repository}_repository_url followed by :{self.tag}.",
-            f"Start a new deployment: aws ecs update-service --cluster (output {cluster}_cluster_name) "
+            f"Start a new deployment, which pulls it: aws ecs update-service --cluster (output {cluster}_cluster_name) "
             f"--service (output {node.tf_name}_service_name) --force-new-deployment.",
             "Later releases: push a new version and set tag: to it; terraform apply registers the task definition and deploys it.",
         )
@@ -403,7 +406,10 @@ class EcsService(Service):
         log = {"awslogs-group": logs.attr("name"), "awslogs-region": ctx.arch.region}
         calls, ports = ecs_calls(ctx.arch)
         urls = caller_environment(ctx, calls, ports, self.environment)
-        task = ctx.add("aws_ecs_task_definition", "", self._task(ctx, cluster.compatibility(), log, logs.arn, urls, calls))
+        file_systems = mounts(ctx)
+        body = self._task(ctx, cluster.compatibility(), log, logs.arn, urls, calls)
+        self._mount(ctx, body, file_systems)
+        task = ctx.add("aws_ecs_task_definition", "", body)
         cluster_ref = cluster_ctx.stack_ref("aws_ecs_cluster")
         callees = [ctx.other(c).stack_ref("aws_ecs_service").address for c in waits_for(calls, node.id)]
         service = ctx.add(
@@ -428,7 +434,12 @@ class EcsService(Service):
                 "tags": ctx.tags(),
                 "lifecycle": {"ignore_changes": ["desired_count"]},  # scaling owns it
                 # A task finds the Service Connect endpoints that exist when it starts: callees first.
-                "depends_on": [cluster_ctx.stack_ref("aws_ecs_cluster_capacity_providers").address, *callees],
+                # ... and the file systems' mount targets before the tasks mount them.
+                "depends_on": [
+                    cluster_ctx.stack_ref("aws_ecs_cluster_capacity_providers").address,
+                    *callees,
+                    *(ready for _, mount in file_systems for ready in mount.ready),
+                ],
             },
         )
         connect = service_connect(ctx, calls, self.port, log)
@@ -489,6 +500,16 @@ class EcsService(Service):
             body["volume"] = [{"name": "tmp"}]
         body["container_definitions"] = json.dumps([container], sort_keys=True)
         return body
+
+    def _mount(self, ctx: ServiceContext, body: dict[str, Any], file_systems: list[tuple[Edge, Mount]]) -> None:
+        """The file systems this service connects to, as task volumes mounted in its container."""
+        volumes, points = efs_volumes(ctx, file_systems)
+        if not volumes:
+            return
+        body["volume"] = [*body.get("volume", []), *volumes]
+        (container,) = json.loads(body["container_definitions"])
+        container["mountPoints"] = [*container.get("mountPoints", []), *points]
+        body["container_definitions"] = json.dumps([container], sort_keys=True)
 
     def _scaling(self, ctx: ServiceContext, resource_id: str) -> None:
         target = ctx.add(

@@ -1,4 +1,4 @@
-"""How ECS services find each other: Amazon ECS Service Connect.
+"""How ECS services find each other (Amazon ECS Service Connect) and mount file systems.
 
 Not a family (it defines no kind). Task IPs change on every deployment, so a security
 group rule alone does not let one ECS service call another: the caller must learn a
@@ -19,6 +19,14 @@ resolves only the endpoints that existed when it started: the caller's ECS servi
 depends on the callee's (unless they call each other in a cycle, which Terraform cannot
 order). Sources: the ECS developer guide, "Service Connect" (concepts, networking,
 deployment order, considerations) and ``ServiceConnectService``.
+
+A network connection from an ECS service to a shared file system (a target whose kind
+answers :meth:`modules.base.Service.mount`, e.g. efs) mounts it in every task: a task
+volume with ``efs_volume_configuration`` (TLS in transit, IAM authorization with the
+task role), a mount point ``/mnt/<file system>`` in the container, and
+``ClientMount``/``ClientWrite`` on that file system only for the task role. On EC2
+capacity the agent mounts it in the task's network namespace, so the connection's
+security-group rule pair on 2049 is the path (ECS developer guide, "Amazon EFS volumes").
 """
 
 from __future__ import annotations
@@ -27,10 +35,12 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from compiler.terraform.context import Ref
+from modules.compute_kit import inline_policy
 
 if TYPE_CHECKING:
     from compiler.ir import Architecture, Edge
     from compiler.terraform.context import ServiceContext, StackBuilder
+    from modules.base import Mount
 
 NAMESPACE = Ref("aws_service_discovery_http_namespace", "archc")
 
@@ -144,3 +154,52 @@ def caller_environment(ctx: ServiceContext, calls: list[Edge], ports: dict[str, 
         found[name] = url(edge.target, ports[edge.target])
         ctx.stack.realize("discovery", task, f"environment {name}={found[name]}", edge=edge.id)
     return found
+
+
+def mounts(ctx: ServiceContext) -> list[tuple[Edge, Mount]]:
+    """The file systems ``ctx``'s service connects to, one per target, in model order."""
+    found: dict[str, tuple[Edge, Mount]] = {}
+    for edge in ctx.arch.edges_from(ctx.node.id):
+        target = ctx.arch.services[edge.target]
+        mount = target.spec.mount(target, ctx.other(target.id)) if edge.via == "network" else None
+        if mount is not None and edge.target not in found:
+            found[edge.target] = (edge, mount)
+    return list(found.values())
+
+
+def mount_path(target: str) -> str:
+    """Where a task sees a file system it connects to.
+
+    >>> mount_path("shared-files")
+    '/mnt/shared-files'
+    """
+    return f"/mnt/{target}"
+
+
+def efs_volumes(ctx: ServiceContext, found: list[tuple[Edge, Mount]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The task definition's volumes and the container's mount points for ``found``
+    (recorded as each connection's trigger), and the task role's permission to mount them."""
+    volumes: list[dict[str, Any]] = []
+    points: list[dict[str, Any]] = []
+    statements: list[dict[str, Any]] = []
+    task = ctx.stack_ref("aws_ecs_task_definition")
+    for edge, mount in found:
+        name = f"efs-{edge.target}"
+        volumes.append(
+            {
+                "name": name,
+                # IAM authorization needs TLS; the task role is the identity (no access point:
+                # the file system's root directory, shared with its other clients).
+                "efs_volume_configuration": [
+                    {"file_system_id": mount.file_system_id, "transit_encryption": "ENABLED", "authorization_config": [{"iam": "ENABLED"}]}
+                ],
+            }
+        )
+        points.append({"sourceVolume": name, "containerPath": mount_path(edge.target), "readOnly": False})
+        statements.append({"sid": f"Mount{len(statements)}", "actions": list(mount.actions), "resources": [mount.arn]})
+        ctx.stack.realize("trigger", task, f"volume {name} mounted at {mount_path(edge.target)} (TLS, IAM)", edge=edge.id)
+    if statements:
+        policy = inline_policy(ctx, "mounts", ctx.role, statements)
+        for edge, _ in found:
+            ctx.stack.realize("permission", policy, "elasticfilesystem:ClientMount, ClientWrite on the file system", edge=edge.id)
+    return volumes, points

@@ -30,6 +30,12 @@ def _container(stack: dict[str, Any], name: str) -> dict[str, Any]:
     return dict(container)
 
 
+def _node(sid: str, spec: Any) -> Any:
+    from compiler.ir import ServiceNode
+
+    return ServiceNode(sid, spec.kind, "app", sid, "private", spec)
+
+
 # --- ecr ---------------------------------------------------------------------------------
 
 
@@ -305,6 +311,12 @@ def test_ecs_calls_realize_discovery(tmp_path: Path) -> None:
         ("discovery", "aws_service_discovery_http_namespace.archc", "Cloud Map namespace t"),
         ("path", "aws_vpc_security_group_ingress_rule.api_from_ui", ""),
     } <= parts
+    path.write_text(path.read_text().replace("connections:", "      files: {kind: efs}\nconnections:\n  - api -> files"))
+    parts = {(p.element, p.address, p.detail) for p in emit(pipeline.load(path)).parts("api->files")}
+    assert {
+        ("trigger", "aws_ecs_task_definition.api", "volume efs-files mounted at /mnt/files (TLS, IAM)"),
+        ("permission", "aws_iam_role_policy.api_mounts", "elasticfilesystem:ClientMount, ClientWrite on the file system"),
+    } <= parts
 
 
 def test_ecs_services_calling_each_other_in_a_cycle(tmp_path: Path) -> None:
@@ -327,6 +339,36 @@ def test_ecs_services_calling_each_other_in_a_cycle(tmp_path: Path) -> None:
     # The model's own value of a variable wins over the Service Connect address.
     assert _container(stack, "a")["environment"] == [{"name": "B_URL", "value": "http://b.example.internal"}]
     assert _container(stack, "b")["environment"] == [{"name": "A_URL", "value": "http://a:8080"}]
+
+
+def test_ecs_service_mounts_the_file_systems_it_connects_to(tmp_path: Path) -> None:
+    """Before, the connection opened 2049 and nothing mounted the file system: the tasks never saw it."""
+    stack = build(
+        tmp_path,
+        {"apps": "kind: ecs-cluster, capacity: ec2", "web": "kind: ecs-service, cluster: apps", "files": "kind: efs"},
+        "web -> files",
+    )
+    task = stack["resource"]["aws_ecs_task_definition"]["web"]
+    assert task["volume"][1] == {
+        "name": "efs-files",
+        "efs_volume_configuration": [
+            {
+                "file_system_id": "${aws_efs_file_system.files.id}",
+                "transit_encryption": "ENABLED",
+                "authorization_config": [{"iam": "ENABLED"}],
+            }
+        ],
+    }
+    assert _container(stack, "web")["mountPoints"][1] == {"sourceVolume": "efs-files", "containerPath": "/mnt/files", "readOnly": False}
+    # IAM authorization: the task role may mount and write this file system only.
+    (statement,) = _policy(stack, "web_mounts")
+    assert statement["actions"] == ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"]
+    assert statement["resources"] == ["${aws_efs_file_system.files.arn}"]
+    assert stack["resource"]["aws_iam_role_policy"]["web_mounts"]["role"] == "${aws_iam_role.web.id}"
+    # Tasks start once a mount target answers in each AZ; NFS flows from the task's own security group.
+    depends = stack["resource"]["aws_ecs_service"]["web"]["depends_on"]
+    assert {"aws_efs_mount_target.files_a", "aws_efs_mount_target.files_b"} <= set(depends)
+    assert stack["resource"]["aws_vpc_security_group_ingress_rule"]["files_from_web"]["from_port"] == 2049
 
 
 def test_users_cannot_reach_an_ecs_service_without_a_load_balancer(tmp_path: Path) -> None:
@@ -394,6 +436,20 @@ def test_ecs_service_from_an_ecr_repository_runs_a_version_by_default(tmp_path: 
     stack = build(tmp_path, {"apps": CLUSTER, "images": "kind: ecr", "api": "kind: ecs-service, cluster: apps, repository: images"})
     assert _container(stack, "api")["image"] == "${aws_ecr_repository.images.repository_url}:1.0.0"
     assert stack["resource"]["aws_ecr_repository"]["images"]["image_tag_mutability"] == "IMMUTABLE"
+    # The repository is empty on the first apply: apply must not wait for tasks that cannot pull yet,
+    # and the circuit breaker stops the failing first deployment (the service page says to push, then redeploy).
+    service = stack["resource"]["aws_ecs_service"]["api"]
+    assert (service["wait_for_steady_state"], service["deployment_circuit_breaker"]) == (False, [{"enable": True, "rollback": True}])
+
+
+def test_after_apply_steps_of_a_service_from_an_empty_repository() -> None:
+    from modules.containers import EcsService
+
+    service = EcsService.model_validate({"kind": "ecs-service", "cluster": "apps", "repository": "images"})
+    push, deploy, _later = service.after_apply(_node("api", service))
+    assert "terraform apply does not wait" in push and "images_repository_url followed by :1.0.0" in push
+    assert deploy.endswith("--cluster (output apps_cluster_name) --service (output api_service_name) --force-new-deployment.")
+    assert EcsService.model_validate({"kind": "ecs-service", "cluster": "apps"}).after_apply(_node("api", service)) == ()
 
 
 # --- eks ---------------------------------------------------------------------------------
