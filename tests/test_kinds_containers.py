@@ -537,3 +537,62 @@ def test_container_kinds_plan(tmp_path: Path) -> None:
         "api -> db",
         "k8s -> db",
     )
+
+
+# --- intrusion-detection, hop by hop -----------------------------------------------------
+
+INTRUSION = Path(__file__).parent.parent / "generated/intrusion-detection/terraform/stacks/intrusion-detection/cdk.tf.json"
+
+
+def _ref(expression: str) -> str:
+    """``${aws_x.name.attr}`` -> ``aws_x.name``."""
+    return expression.removeprefix("${").rsplit(".", 1)[0]
+
+
+def test_intrusion_detection_paths_work_hop_by_hop() -> None:
+    """Each URL path of the seed's load balancer (and the two the model adds) reaches its ECS service, and each
+    call between microservices reaches its callee: followed through the committed Terraform, resource by resource."""
+    res = json.loads(INTRUSION.read_text())["resource"]
+    # Internet -> the ALB's listener on 80.
+    assert res["aws_vpc_security_group_ingress_rule"]["alb_from_internet_80"]["cidr_ipv4"] == "0.0.0.0/0"
+    (listener,) = res["aws_lb_listener"].values()
+    assert listener["port"] == 80
+    routes = {
+        "/*": "client-web-ui",
+        "/api/intrusions/*": "intrusion-api",
+        "/api/sites/*": "sites-management-api",
+        "/manager/*": "manager-web-ui",
+        "/api/cameras/*": "cameras-api",
+    }
+    rules = {tuple(r["condition"][0]["path_pattern"][0]["values"]): r for r in res["aws_lb_listener_rule"].values()}
+    for path, service in routes.items():
+        tf = service.replace("-", "_")
+        if path == "/*":  # the listener's default action
+            group = _ref(listener["default_action"][0]["target_group_arn"])
+        else:
+            rule = rules[(path[:-2], path)]
+            assert _ref(rule["listener_arn"]) == "aws_lb_listener.alb_http"
+            group = _ref(rule["action"][0]["target_group_arn"])
+        port = res["aws_lb_target_group"][group.split(".")[1]]["port"]
+        (registration,) = res["aws_ecs_service"][tf]["load_balancer"]
+        assert (_ref(registration["target_group_arn"]), registration["container_port"]) == (group, port), path
+        assert _container({"resource": res}, tf)["portMappings"][0]["containerPort"] == port
+        ingress = res["aws_vpc_security_group_ingress_rule"][f"{tf}_from_alb"]
+        assert (ingress["from_port"], ingress["referenced_security_group_id"]) == (port, "${aws_security_group.alb.id}"), path
+    # Microservice -> microservice: the caller's variable names the callee's Service Connect endpoint.
+    for caller, callee in (
+        ("human-detection", "intrusion-api"),
+        ("cameras-api", "human-detection"),
+        ("manager-web-ui", "sites-management-api"),
+    ):
+        src, dst = caller.replace("-", "_"), callee.replace("-", "_")
+        variables = {v["name"]: v["value"] for v in _container({"resource": res}, src)["environment"]}
+        host, port = variables[f"{dst.upper()}_URL"].removeprefix("http://").split(":")
+        (endpoint,) = res["aws_ecs_service"][dst]["service_connect_configuration"][0]["service"]
+        assert endpoint["client_alias"] == [{"dns_name": host, "port": int(port)}]
+        (mapping,) = _container({"resource": res}, dst)["portMappings"]
+        assert (mapping["name"], mapping["containerPort"]) == (endpoint["port_name"], int(port))
+        client = res["aws_ecs_service"][src]["service_connect_configuration"][0]
+        assert client["namespace"] == res["aws_ecs_service"][dst]["service_connect_configuration"][0]["namespace"]
+        ingress = res["aws_vpc_security_group_ingress_rule"][f"{dst}_from_{src}"]
+        assert (ingress["from_port"], ingress["referenced_security_group_id"]) == (int(port), f"${{aws_security_group.{src}.id}}")
