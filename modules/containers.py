@@ -433,8 +433,8 @@ class EcsService(Service):
                 "wait_for_steady_state": False,
                 "tags": ctx.tags(),
                 "lifecycle": {"ignore_changes": ["desired_count"]},  # scaling owns it
-                # A task finds the Service Connect endpoints that exist when it starts: callees first.
-                # ... and the file systems' mount targets before the tasks mount them.
+                # After its cluster's capacity, the ECS services it calls (a task finds only the Service
+                # Connect endpoints that exist when it starts) and the mount targets of its file systems.
                 "depends_on": [
                     cluster_ctx.stack_ref("aws_ecs_cluster_capacity_providers").address,
                     *callees,
