@@ -321,6 +321,13 @@ def kind_wiring(src: type[Service], dst: Service | type[Service], *, wants_api: 
     needs = src.info.needs
     if needs is None:
         return Wiring(None, f"{src.kind_name()} does not start connections", suggest_callers=True)
+    if src.info.outside_aws and dst.info.private_only:
+        fronts = sorted(k for k, cls in catalog().items() if cls.info.needs == "lb-target")
+        return Wiring(
+            None,
+            f"{dst.kind_name()} runs in private subnets without a public address, so {src.kind_name()} outside AWS "
+            f"cannot reach it; connect {src.kind_name()} to a load balancer ({', '.join(fronts)}) that routes to it",
+        )
     if needs == "none" or "none" in dst.info.offers:
         # Drawn only: the source runs nothing that calls out (e.g. a front end in
         # browsers), or the target inspects traffic in line (a WAF) without a wiring.

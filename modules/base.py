@@ -87,6 +87,10 @@ class KindInfo:
     aliases: tuple[str, ...] = ()
     # People or systems outside AWS (users, partners): no Terraform, drawn and documented only.
     outside_aws: bool = False
+    # Runs in private subnets without a public address or an entry of its own: people and
+    # systems outside AWS reach it only through a load balancer in front of it, so a
+    # connection from them straight to it is refused (it would be drawn, never work).
+    private_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -153,6 +157,17 @@ def bucket_uses_of(
     if flow_logs == bucket:
         uses.append(BucketUse("the VPC flow logs are delivered here", LOG_DELIVERY))
     return tuple(uses)
+
+
+@dataclass(frozen=True)
+class Mount:
+    """What a client needs to mount a shared file system it connects to (:meth:`Service.mount`)."""
+
+    file_system_id: str  # Terraform expression of the file system's id
+    arn: str  # its ARN: the client's IAM permission is scoped to it
+    ready: tuple[str, ...]  # addresses the client waits for before it mounts (mount targets)
+    # IAM actions a client mounting with IAM authorization needs (read and write).
+    actions: tuple[str, ...] = ("elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite")
 
 
 @dataclass(frozen=True)
@@ -321,6 +336,11 @@ class Service(BaseModel):
         ``aws_s3_bucket_notification`` block {"block": "queue"|"lambda_function", "<block>_arn": arn},
         and adds what the target needs (a queue policy statement, an invoke permission)."""
         raise NotImplementedError
+
+    def mount(self, node: ServiceNode, ctx: ServiceContext) -> Mount | None:
+        """A shared file system that a network caller mounts: what mounting it takes. None
+        for every kind that is not one."""
+        return None
 
     def inbound_port(self) -> int | None:
         """The port a network connection (or a load balancer) reaches on this service."""

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 from pydantic import Field
 
 from modules import support
-from modules.base import Decision, Facts, KindInfo, Placement, Problem, RefTo, Service
+from modules.base import Decision, Facts, KindInfo, Mount, Placement, Problem, RefTo, Service
 from modules.compute_kit import (
     HTTP_PATH,
     INSTANCE_TYPE,
@@ -36,10 +36,11 @@ from modules.compute_kit import (
     literal,
     size_problems,
 )
+from modules.ecs_wiring import caller_environment, calls_between, efs_volumes, mounts, service_connect, waits_for
 from modules.eni import awsvpc_tasks_per_instance
 
 if TYPE_CHECKING:
-    from compiler.ir import ServiceNode
+    from compiler.ir import Architecture, Edge, ServiceNode
     from compiler.terraform.context import ServiceContext
 
 ECS_AMI = "/aws/service/ecs/optimized-ami/amazon-linux-2023/{arch}recommended/image_id"
@@ -280,6 +281,7 @@ class EcsService(Service):
         principal="ecs-tasks.amazonaws.com",
         needs="network",
         offers=("lb-target",),
+        private_only=True,  # awsvpc tasks in private subnets, no public IP
     )
 
     kind: Literal["ecs-service"]
@@ -293,8 +295,9 @@ class EcsService(Service):
     )
     repository: Annotated[str | None, RefTo(("ecr",))] = Field(
         None,
-        description="An ecr service to run the image from (pull rights are added). It starts empty: push the tag after the "
-        "first apply (the service page says how).",
+        description="An ecr service to run the image from (pull rights are added). It starts empty: terraform apply "
+        "completes without waiting for the tasks; push the tag after the first apply, then start a new deployment (the "
+        "service page says how).",
     )
     tag: str = Field(
         "1.0.0",
@@ -312,7 +315,9 @@ class EcsService(Service):
     max: int = Field(4, ge=1, le=1000, description="Most tasks (CPU target tracking between min and max).")
     cpu_target: int = Field(60, ge=10, le=90, description="Average CPU utilisation (%) the service scales to hold.")
     environment: Environment = Field(
-        default_factory=dict, description="Environment variables (no secrets: read them from Secrets Manager)."
+        default_factory=dict,
+        description="Environment variables (no secrets: read them from Secrets Manager). Each ECS service this one connects "
+        "to adds <CALLEE>_URL, e.g. API_URL=http://api:8080 (its Service Connect name), unless set here.",
     )
     read_only_root: bool = Field(True, description="Read-only root file system (a writable /tmp is mounted).")
     egress_https: bool = Field(True, description="Allow outbound HTTPS (ECR image pulls, CloudWatch Logs, AWS APIs) through NAT.")
@@ -378,10 +383,12 @@ class EcsService(Service):
             return ()
         repository, cluster = self.repository.replace("-", "_"), self.cluster.replace("-", "_")
         return (
-            f"Push the image. The ecr repository {self.repository} starts empty, and the tasks stop at start "
-            f"(CannotPullContainerError) until it holds tag {self.tag}: push your image as the Terraform output "
+            f"Push the image. The ecr repository {self.repository} starts empty: terraform apply does not wait for the "
+            f"service (wait_for_steady_state is off), so it completes, but the tasks stop at start "
+            f"(CannotPullContainerError) and the deployment circuit breaker marks this first deployment FAILED after "
+            f"a few of them, which launches no more tasks. Push your image as the Terraform output "
             f"{repository}_repository_url followed by :{self.tag}.",
-            f"Start a new deployment: aws ecs update-service --cluster (output {cluster}_cluster_name) "
+            f"Start a new deployment, which pulls it: aws ecs update-service --cluster (output {cluster}_cluster_name) "
             f"--service (output {node.tf_name}_service_name) --force-new-deployment.",
             "Later releases: push a new version and set tag: to it; terraform apply registers the task definition and deploys it.",
         )
@@ -396,8 +403,15 @@ class EcsService(Service):
             "",
             {"name": f"/ecs/{ctx.arch.name}/{node.id}", "retention_in_days": LOG_RETENTION_DAYS, "tags": ctx.tags()},
         )
-        task = ctx.add("aws_ecs_task_definition", "", self._task(ctx, cluster.compatibility(), logs.attr("name"), logs.arn))
+        log = {"awslogs-group": logs.attr("name"), "awslogs-region": ctx.arch.region}
+        calls, ports = ecs_calls(ctx.arch)
+        urls = caller_environment(ctx, calls, ports, self.environment)
+        file_systems = mounts(ctx)
+        body = self._task(ctx, cluster.compatibility(), log, logs.arn, urls, calls)
+        self._mount(ctx, body, file_systems)
+        task = ctx.add("aws_ecs_task_definition", "", body)
         cluster_ref = cluster_ctx.stack_ref("aws_ecs_cluster")
+        callees = [ctx.other(c).stack_ref("aws_ecs_service").address for c in waits_for(calls, node.id)]
         service = ctx.add(
             "aws_ecs_service",
             "",
@@ -419,17 +433,31 @@ class EcsService(Service):
                 "wait_for_steady_state": False,
                 "tags": ctx.tags(),
                 "lifecycle": {"ignore_changes": ["desired_count"]},  # scaling owns it
-                "depends_on": [cluster_ctx.stack_ref("aws_ecs_cluster_capacity_providers").address],
+                # After its cluster's capacity, the ECS services it calls (a task finds only the Service
+                # Connect endpoints that exist when it starts) and the mount targets of its file systems.
+                "depends_on": [
+                    cluster_ctx.stack_ref("aws_ecs_cluster_capacity_providers").address,
+                    *callees,
+                    *(ready for _, mount in file_systems for ready in mount.ready),
+                ],
             },
         )
+        connect = service_connect(ctx, calls, self.port, log)
+        if connect:
+            ctx.stack.body(service)["service_connect_configuration"] = [connect]
         if self.egress_https:
             https_egress(ctx)
         if self.max > self.min:
             self._scaling(ctx, f"service/{cluster_ref.attr('name')}/{service.attr('name')}")
         ctx.output("service_name", service.attr("name"), f"Name of the {node.id} ECS service.")
 
-    def _task(self, ctx: ServiceContext, compatibility: str, log_group: str, log_group_arn: str) -> dict[str, Any]:
-        """The task definition; its execution role may write its logs and pull its image only."""
+    def _task(
+        self, ctx: ServiceContext, compatibility: str, log: dict[str, str], log_group_arn: str, urls: dict[str, str], calls: list[Edge]
+    ) -> dict[str, Any]:
+        """The task definition; its execution role may write its logs and pull its image only.
+
+        ``urls``: the callees' addresses (Service Connect) added to its environment; its port
+        mapping is named when another ECS service calls it (``calls``)."""
         execution = extra_role(ctx, "execution", "ecs-tasks.amazonaws.com")
         statements: list[dict[str, Any]] = [{"actions": ["logs:CreateLogStream", "logs:PutLogEvents"], "resources": [f"{log_group_arn}:*"]}]
         image = self.image or ""
@@ -447,11 +475,10 @@ class EcsService(Service):
             "essential": True,
             "portMappings": [{"containerPort": self.port, "protocol": "tcp"}],
             "readonlyRootFilesystem": self.read_only_root,
-            "logConfiguration": {
-                "logDriver": "awslogs",
-                "options": {"awslogs-group": log_group, "awslogs-region": ctx.arch.region, "awslogs-stream-prefix": "ecs"},
-            },
+            "logConfiguration": {"logDriver": "awslogs", "options": {**log, "awslogs-stream-prefix": "ecs"}},
         }
+        if any(e.target == ctx.node.id for e in calls):  # Service Connect publishes the named port
+            container["portMappings"][0]["name"] = ctx.node.id
         body: dict[str, Any] = {
             "family": ctx.physical_name("aws_ecs_task_definition", attribute="family"),
             "requires_compatibilities": [compatibility],
@@ -465,13 +492,24 @@ class EcsService(Service):
         }
         if not image:
             container |= {"entryPoint": ["/bin/sh", "-c"], "command": [placeholder_command(self.port, self.health_path)]}
-        if self.environment:
-            container["environment"] = [{"name": k, "value": literal(v)} for k, v in sorted(self.environment.items())]
+        environment = {**{k: literal(v) for k, v in self.environment.items()}, **urls}
+        if environment:
+            container["environment"] = [{"name": k, "value": v} for k, v in sorted(environment.items())]
         if self.read_only_root:
             container["mountPoints"] = [{"sourceVolume": "tmp", "containerPath": "/tmp", "readOnly": False}]
             body["volume"] = [{"name": "tmp"}]
         body["container_definitions"] = json.dumps([container], sort_keys=True)
         return body
+
+    def _mount(self, ctx: ServiceContext, body: dict[str, Any], file_systems: list[tuple[Edge, Mount]]) -> None:
+        """The file systems this service connects to, as task volumes mounted in its container."""
+        volumes, points = efs_volumes(ctx, file_systems)
+        if not volumes:
+            return
+        body["volume"] = [*body.get("volume", []), *volumes]
+        (container,) = json.loads(body["container_definitions"])
+        container["mountPoints"] = [*container.get("mountPoints", []), *points]
+        body["container_definitions"] = json.dumps([container], sort_keys=True)
 
     def _scaling(self, ctx: ServiceContext, resource_id: str) -> None:
         target = ctx.add(
@@ -528,6 +566,13 @@ class EcsService(Service):
             "ServiceName": ctx.stack_ref("aws_ecs_service").attr("name"),
         }
         return [alarm("CPUUtilization", "AWS/ECS", dims, 90, "Average"), alarm("MemoryUtilization", "AWS/ECS", dims, 90, "Average")]
+
+
+def ecs_calls(arch: Architecture) -> tuple[list[Edge], dict[str, int]]:
+    """The network connections between ECS services (each compiles into Service Connect,
+    see ecs_wiring.py), and every ECS service's container port."""
+    ports = {sid: n.spec.port for sid, n in arch.services.items() if isinstance(n.spec, EcsService)}
+    return calls_between(arch, set(ports)), ports
 
 
 def placeholder_command(port: int, health_path: str) -> str:

@@ -30,6 +30,12 @@ def _container(stack: dict[str, Any], name: str) -> dict[str, Any]:
     return dict(container)
 
 
+def _node(sid: str, spec: Any) -> Any:
+    from compiler.ir import ServiceNode
+
+    return ServiceNode(sid, spec.kind, "app", sid, "private", spec)
+
+
 # --- ecr ---------------------------------------------------------------------------------
 
 
@@ -255,6 +261,123 @@ def test_ecs_services_call_each_other(tmp_path: Path) -> None:
         "${aws_security_group.ui.id}",
     )
     assert ingress["db_from_api"]["from_port"] == 5432
+    # Task IPs change on every deployment: the caller finds the callee through Service Connect.
+    res = stack["resource"]
+    namespace = res["aws_service_discovery_http_namespace"]["archc"]
+    assert namespace["name"] == "t"
+    callee, caller = res["aws_ecs_service"]["api"], res["aws_ecs_service"]["ui"]
+    log = {
+        "awslogs-group": "${aws_cloudwatch_log_group.api.name}",
+        "awslogs-region": "eu-west-3",
+        "awslogs-stream-prefix": "service-connect",
+    }
+    assert callee["service_connect_configuration"] == [
+        {
+            "enabled": True,
+            "namespace": "${aws_service_discovery_http_namespace.archc.arn}",
+            "log_configuration": [{"log_driver": "awslogs", "options": log}],
+            "service": [{"port_name": "api", "discovery_name": "api", "client_alias": [{"dns_name": "api", "port": 9000}]}],
+        }
+    ]
+    assert _container(stack, "api")["portMappings"] == [{"containerPort": 9000, "name": "api", "protocol": "tcp"}]
+    (client,) = caller["service_connect_configuration"]
+    assert (client["enabled"], client["namespace"], "service" in client) == (
+        True,
+        "${aws_service_discovery_http_namespace.archc.arn}",
+        False,
+    )
+    assert _container(stack, "ui")["environment"] == [{"name": "API_URL", "value": "http://api:9000"}]
+    assert _container(stack, "ui")["portMappings"] == [{"containerPort": 8080, "protocol": "tcp"}]  # nobody calls it
+    # A task resolves only the endpoints that exist when it starts: the callee's service first.
+    assert caller["depends_on"] == ["aws_ecs_cluster_capacity_providers.apps", "aws_ecs_service.api"]
+
+
+def test_ecs_calls_realize_discovery(tmp_path: Path) -> None:
+    """Each ECS-to-ECS connection names its Service Connect parts, beside its rule pair."""
+    from compiler import pipeline
+    from compiler.terraform.emit import emit
+
+    path = tmp_path / "m.yaml"
+    path.write_text(
+        "name: t\nregion: eu-west-3\nnetwork: {azs: 2}\nlayers:\n  - name: app\n    services:\n"
+        "      apps: {kind: ecs-cluster}\n      ui: {kind: ecs-service, cluster: apps}\n      api: {kind: ecs-service, cluster: apps}\n"
+        "connections:\n  - ui -> api\n"
+    )
+    parts = {(p.element, p.address, p.detail) for p in emit(pipeline.load(path)).parts("ui->api")}
+    assert {
+        ("discovery", "aws_ecs_task_definition.ui", "environment API_URL=http://api:8080"),
+        ("discovery", "aws_ecs_service.api", "Service Connect endpoint api:8080"),
+        ("discovery", "aws_ecs_service.ui", "Service Connect client (its proxy resolves the callee's name)"),
+        ("discovery", "aws_service_discovery_http_namespace.archc", "Cloud Map namespace t"),
+        ("path", "aws_vpc_security_group_ingress_rule.api_from_ui", ""),
+    } <= parts
+    path.write_text(path.read_text().replace("connections:", "      files: {kind: efs}\nconnections:\n  - api -> files"))
+    parts = {(p.element, p.address, p.detail) for p in emit(pipeline.load(path)).parts("api->files")}
+    assert {
+        ("trigger", "aws_ecs_task_definition.api", "volume efs-files mounted at /mnt/files (TLS, IAM)"),
+        ("permission", "aws_iam_role_policy.api_mounts", "elasticfilesystem:ClientMount, ClientWrite on the file system"),
+    } <= parts
+
+
+def test_ecs_services_calling_each_other_in_a_cycle(tmp_path: Path) -> None:
+    """Terraform cannot create two services each after the other: neither waits, both find each other."""
+    stack = build(
+        tmp_path,
+        {
+            "apps": CLUSTER,
+            "a": "kind: ecs-service, cluster: apps, environment: {B_URL: 'http://b.example.internal'}",
+            "b": "kind: ecs-service, cluster: apps",
+            "c": "kind: ecs-service, cluster: apps",
+        },
+        "a -> b",
+        "b -> a",
+        "c -> a",
+    )
+    services = stack["resource"]["aws_ecs_service"]
+    assert services["a"]["depends_on"] == services["b"]["depends_on"] == ["aws_ecs_cluster_capacity_providers.apps"]
+    assert services["c"]["depends_on"] == ["aws_ecs_cluster_capacity_providers.apps", "aws_ecs_service.a"]
+    # The model's own value of a variable wins over the Service Connect address.
+    assert _container(stack, "a")["environment"] == [{"name": "B_URL", "value": "http://b.example.internal"}]
+    assert _container(stack, "b")["environment"] == [{"name": "A_URL", "value": "http://a:8080"}]
+
+
+def test_ecs_service_mounts_the_file_systems_it_connects_to(tmp_path: Path) -> None:
+    """Before, the connection opened 2049 and nothing mounted the file system: the tasks never saw it."""
+    stack = build(
+        tmp_path,
+        {"apps": "kind: ecs-cluster, capacity: ec2", "web": "kind: ecs-service, cluster: apps", "files": "kind: efs"},
+        "web -> files",
+    )
+    task = stack["resource"]["aws_ecs_task_definition"]["web"]
+    assert task["volume"][1] == {
+        "name": "efs-files",
+        "efs_volume_configuration": [
+            {
+                "file_system_id": "${aws_efs_file_system.files.id}",
+                "transit_encryption": "ENABLED",
+                "authorization_config": [{"iam": "ENABLED"}],
+            }
+        ],
+    }
+    assert _container(stack, "web")["mountPoints"][1] == {"sourceVolume": "efs-files", "containerPath": "/mnt/files", "readOnly": False}
+    # IAM authorization: the task role may mount and write this file system only.
+    (statement,) = _policy(stack, "web_mounts")
+    assert statement["actions"] == ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"]
+    assert statement["resources"] == ["${aws_efs_file_system.files.arn}"]
+    assert stack["resource"]["aws_iam_role_policy"]["web_mounts"]["role"] == "${aws_iam_role.web.id}"
+    # Tasks start once a mount target answers in each AZ; NFS flows from the task's own security group.
+    depends = stack["resource"]["aws_ecs_service"]["web"]["depends_on"]
+    assert {"aws_efs_mount_target.files_a", "aws_efs_mount_target.files_b"} <= set(depends)
+    assert stack["resource"]["aws_vpc_security_group_ingress_rule"]["files_from_web"]["from_port"] == 2049
+
+
+def test_users_cannot_reach_an_ecs_service_without_a_load_balancer(tmp_path: Path) -> None:
+    services = {"people": "kind: users", "apps": CLUSTER, "web": "kind: ecs-service, cluster: apps"}
+    assert error(tmp_path, services, "people -> web") == (
+        "model.yaml:11:5: error[connection]: people (users) -> web (ecs-service): ecs-service runs in private subnets "
+        "without a public address, so users outside AWS cannot reach it; connect users to a load balancer (alb) that routes to it"
+    )
+    build(tmp_path, {**services, "lb": f"kind: alb, {HTTP_OK}"}, "people -> lb", "lb -> web")
 
 
 def test_ecs_service_bad_settings(tmp_path: Path) -> None:
@@ -313,6 +436,20 @@ def test_ecs_service_from_an_ecr_repository_runs_a_version_by_default(tmp_path: 
     stack = build(tmp_path, {"apps": CLUSTER, "images": "kind: ecr", "api": "kind: ecs-service, cluster: apps, repository: images"})
     assert _container(stack, "api")["image"] == "${aws_ecr_repository.images.repository_url}:1.0.0"
     assert stack["resource"]["aws_ecr_repository"]["images"]["image_tag_mutability"] == "IMMUTABLE"
+    # The repository is empty on the first apply: apply must not wait for tasks that cannot pull yet,
+    # and the circuit breaker stops the failing first deployment (the service page says to push, then redeploy).
+    service = stack["resource"]["aws_ecs_service"]["api"]
+    assert (service["wait_for_steady_state"], service["deployment_circuit_breaker"]) == (False, [{"enable": True, "rollback": True}])
+
+
+def test_after_apply_steps_of_a_service_from_an_empty_repository() -> None:
+    from modules.containers import EcsService
+
+    service = EcsService.model_validate({"kind": "ecs-service", "cluster": "apps", "repository": "images"})
+    push, deploy, _later = service.after_apply(_node("api", service))
+    assert "terraform apply does not wait" in push and "images_repository_url followed by :1.0.0" in push
+    assert deploy.endswith("--cluster (output apps_cluster_name) --service (output api_service_name) --force-new-deployment.")
+    assert EcsService.model_validate({"kind": "ecs-service", "cluster": "apps"}).after_apply(_node("api", service)) == ()
 
 
 # --- eks ---------------------------------------------------------------------------------
@@ -400,3 +537,62 @@ def test_container_kinds_plan(tmp_path: Path) -> None:
         "api -> db",
         "k8s -> db",
     )
+
+
+# --- intrusion-detection, hop by hop -----------------------------------------------------
+
+INTRUSION = Path(__file__).parent.parent / "generated/intrusion-detection/terraform/stacks/intrusion-detection/cdk.tf.json"
+
+
+def _ref(expression: str) -> str:
+    """``${aws_x.name.attr}`` -> ``aws_x.name``."""
+    return expression.removeprefix("${").rsplit(".", 1)[0]
+
+
+def test_intrusion_detection_paths_work_hop_by_hop() -> None:
+    """Each URL path of the seed's load balancer (and the two the model adds) reaches its ECS service, and each
+    call between microservices reaches its callee: followed through the committed Terraform, resource by resource."""
+    res = json.loads(INTRUSION.read_text())["resource"]
+    # Internet -> the ALB's listener on 80.
+    assert res["aws_vpc_security_group_ingress_rule"]["alb_from_internet_80"]["cidr_ipv4"] == "0.0.0.0/0"
+    (listener,) = res["aws_lb_listener"].values()
+    assert listener["port"] == 80
+    routes = {
+        "/*": "client-web-ui",
+        "/api/intrusions/*": "intrusion-api",
+        "/api/sites/*": "sites-management-api",
+        "/manager/*": "manager-web-ui",
+        "/api/cameras/*": "cameras-api",
+    }
+    rules = {tuple(r["condition"][0]["path_pattern"][0]["values"]): r for r in res["aws_lb_listener_rule"].values()}
+    for path, service in routes.items():
+        tf = service.replace("-", "_")
+        if path == "/*":  # the listener's default action
+            group = _ref(listener["default_action"][0]["target_group_arn"])
+        else:
+            rule = rules[(path[:-2], path)]
+            assert _ref(rule["listener_arn"]) == "aws_lb_listener.alb_http"
+            group = _ref(rule["action"][0]["target_group_arn"])
+        port = res["aws_lb_target_group"][group.split(".")[1]]["port"]
+        (registration,) = res["aws_ecs_service"][tf]["load_balancer"]
+        assert (_ref(registration["target_group_arn"]), registration["container_port"]) == (group, port), path
+        assert _container({"resource": res}, tf)["portMappings"][0]["containerPort"] == port
+        ingress = res["aws_vpc_security_group_ingress_rule"][f"{tf}_from_alb"]
+        assert (ingress["from_port"], ingress["referenced_security_group_id"]) == (port, "${aws_security_group.alb.id}"), path
+    # Microservice -> microservice: the caller's variable names the callee's Service Connect endpoint.
+    for caller, callee in (
+        ("human-detection", "intrusion-api"),
+        ("cameras-api", "human-detection"),
+        ("manager-web-ui", "sites-management-api"),
+    ):
+        src, dst = caller.replace("-", "_"), callee.replace("-", "_")
+        variables = {v["name"]: v["value"] for v in _container({"resource": res}, src)["environment"]}
+        host, port = variables[f"{dst.upper()}_URL"].removeprefix("http://").split(":")
+        (endpoint,) = res["aws_ecs_service"][dst]["service_connect_configuration"][0]["service"]
+        assert endpoint["client_alias"] == [{"dns_name": host, "port": int(port)}]
+        (mapping,) = _container({"resource": res}, dst)["portMappings"]
+        assert (mapping["name"], mapping["containerPort"]) == (endpoint["port_name"], int(port))
+        client = res["aws_ecs_service"][src]["service_connect_configuration"][0]
+        assert client["namespace"] == res["aws_ecs_service"][dst]["service_connect_configuration"][0]["namespace"]
+        ingress = res["aws_vpc_security_group_ingress_rule"][f"{dst}_from_{src}"]
+        assert (ingress["from_port"], ingress["referenced_security_group_id"]) == (int(port), f"${{aws_security_group.{src}.id}}")

@@ -140,6 +140,8 @@ def kind_section(kind: str, cls: type[Service], usage: tuple[str, str, dict[str,
         facts.append("it starts no connections")
     if info.offers:
         facts.append("as a target it offers: " + ", ".join(VIA_TEXT[o] for o in info.offers))
+    if info.private_only:
+        facts.append("people and systems outside AWS reach it only through a load balancer")
     lines += ["; ".join(facts) + ".", ""]
     if info.access:
         lines += ["| Access level | IAM actions granted on it |", "|---|---|"]
