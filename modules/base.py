@@ -13,7 +13,7 @@ import dataclasses
 import typing
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -166,6 +166,33 @@ class Facts:
     bucket_uses: tuple[BucketUse, ...] = ()
 
 
+TerraformName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_-]*$")]
+
+
+class PatchOp(BaseModel):
+    """One RFC 6902 JSON Patch operation on a resource's Terraform JSON body (list edits)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, strict=True)
+
+    op: Literal["add", "remove", "replace", "move", "copy", "test"]
+    path: str = Field(description="JSON Pointer into the resource body, e.g. /ordered_cache_behavior/- (append).")
+    value: Any = Field(None, description="The value for add, replace and test.")
+    from_: str | None = Field(None, alias="from", description="The source pointer for move and copy.")
+
+
+class Override(BaseModel):
+    """An escape hatch: a change to the Terraform archc generates for this service, applied after
+    emission and checked against the provider schema (see ``archc explain``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, strict=True)
+
+    type: str = Field(description="Terraform type of the resources to change (data.<type> for a data source).")
+    name: str = Field("*", description="Which of them, by Terraform name; a glob (* and ?). Default: every one of that type.")
+    merge: dict[str, Any] | None = Field(None, description="RFC 7386 JSON merge patch of the body: null removes a key.")
+    patch: list[PatchOp] = Field(default_factory=list, description="RFC 6902 operations, applied after merge (list edits).")
+    reason: str = Field("", description="Why: required when the change opens a secure default (public access, encryption, 0.0.0.0/0, IAM *).")
+
+
 class Service(BaseModel):
     """Settings every service has; a kind subclasses this with its own fields."""
 
@@ -173,6 +200,9 @@ class Service(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True, strict=True)
 
     info: ClassVar[KindInfo]
+    # Attributes archc now sets from a setting of this kind: "type.attribute" -> the setting.
+    # An override that sets one of them gets a warning that the setting can replace it.
+    promoted: ClassVar[dict[str, str]] = {}
 
     kind: str  # each kind narrows this to its Literal name: the YAML discriminator
     title: str | None = Field(default=None, description="Display name in figures and docs.")
@@ -181,6 +211,15 @@ class Service(BaseModel):
         default_factory=dict,
         description="Why a setting relaxes a secure default, by setting name, e.g. {listeners: 'no domain yet; HTTP only'}. "
         "Required for every relaxed setting; archc records it in the docs and the checkov baseline.",
+    )
+    overrides: list[Override] = Field(
+        default_factory=list,
+        description="Escape hatch: changes to this service's generated Terraform (merge or JSON patch), "
+        "schema-checked and listed in its docs; see `archc explain`.",
+    )
+    resources: dict[str, dict[TerraformName, dict[str, Any]]] = Field(
+        default_factory=dict,
+        description="Extra raw Terraform resources owned by this service, as in cdk.tf.json: {type: {name: body}}.",
     )
 
     @classmethod
