@@ -4,6 +4,8 @@
   policy, where ``*`` means the key, and the few actions AWS only grants on ``*``).
 * Ingress from 0.0.0.0/0 only on an internet entry point (``KindInfo.internet_entry``),
   on 443, or 80 to redirect, unless a decision of that service relaxes it.
+* An override of the model that opened one of these with a ``reason:`` is the
+  architect's decision: its violations on the resources it changed are not reported.
 * Every security group rule traceable to exactly one connection (``Resource.edge``),
   or to a need its owner documents: an entry point's listener, outbound HTTPS to AWS
   APIs through NAT, interface endpoints answering the VPC.
@@ -75,6 +77,8 @@ def check_invariants(arch: Architecture, stack: StackBuilder) -> Invariants:
             _iam_json(r, out)
         if not r.data and r.type in RULE_TYPES:
             _rule(r, arch, stack, out)
+    decided = {(a, rule) for ov in stack.overrides if ov.reason for a in ov.addresses for rule in ov.invariants}
+    out.violations = [v for v in out.violations if (v.address, v.rule) not in decided]  # an override's reason accounts for them
     return out
 
 

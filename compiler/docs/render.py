@@ -16,12 +16,12 @@ from typing import Any
 import jinja2
 
 from compiler.caches import cache_dir
-from compiler.docs.markdown import Md, anchor, code, codes, finalize
-from compiler.docs.pages import VIA_TEXT, Links, connection_detail, layer_page, service_facts, settings
+from compiler.docs.markdown import Md, anchor, code, codes, finalize, link
+from compiler.docs.pages import VIA_TEXT, Links, connection_detail, layer_page, override_change, service_facts, settings
 from compiler.docs.stackfacts import Grant, Rule, iam_grants, resources_of, security_rules
 from compiler.flow import request_path
 from compiler.ir import Architecture, ServiceNode
-from compiler.names import diagram_layer_view, doc_edge_anchor, doc_service_page
+from compiler.names import diagram_layer_view, doc_edge_anchor, doc_override_anchor, doc_service_page
 from compiler.terraform.context import StackBuilder
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -54,6 +54,7 @@ def _environment() -> jinja2.Environment:
     )
     env.filters["code"] = code
     env.globals.update(anchor=anchor, codes=codes, via=VIA_TEXT, detail=connection_detail, edge_anchor=doc_edge_anchor)
+    env.globals.update(override_anchor=doc_override_anchor, override_change=override_change, link=link, service_page=doc_service_page)
     return env
 
 
@@ -86,7 +87,12 @@ def render_docs(arch: Architecture, stack: StackBuilder, model: str, figures: fr
         "docs/network.md": _network(arch, stack, links("docs/network.md")),
         "docs/security.md": _security(arch, rules, grants, links("docs/security.md")),
         "docs/decisions.md": _render(
-            "decisions.md.j2", arch=arch, links=links("docs/decisions.md"), decisions=_decisions(arch, list(arch.services))
+            "decisions.md.j2",
+            arch=arch,
+            links=links("docs/decisions.md"),
+            decisions=_decisions(arch, list(arch.services)),
+            overrides=stack.overrides,
+            extras=[(r.owner, r.address) for r in stack.resources.values() if r.extra],
         ),
     }
     for layer in arch.layers:
