@@ -157,7 +157,7 @@ def _no_match(node: ServiceNode, own: list[Resource], of_type: list[Resource], t
         has = ", ".join(types) if types else "none"
         return f"service '{node.id}' has no {type_name} (its types: {has}; archc explain lists its resources)"
     names = ", ".join(r.address for r in of_type)
-    return f"matches none of service '{node.id}''s {type_name} resources ({names})"
+    return f"matches none of the {type_name} resources of service '{node.id}' ({names})"
 
 
 def _schema(run: _Run, at: tuple[int, int], where: str, res: Resource, before: Body, after: Body) -> None:
