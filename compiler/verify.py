@@ -73,7 +73,14 @@ class _Checker:
             for address in c["terraform"]:
                 if address not in present:
                     self.fail(where, f"connection {cid} lost its resource {address}")
-        for sid, s in self.m["services"].items():  # the escape hatch: what the model changed and added is there
+        self.hatch(present, where)
+        for address, (rel, line) in sorted(present.items()):
+            if address not in owned:
+                self.fail(rel, f"resource {address} has no owner in the model (no service, connection or network made it)", line)
+
+    def hatch(self, present: dict[str, tuple[str, int]], where: str) -> None:
+        """The escape hatch: what the model's overrides changed and its resources: added is there."""
+        for sid, s in self.m["services"].items():
             for ov in s.get("overrides", []):
                 for address in ov["terraform"]:
                     if address not in present:
@@ -81,9 +88,6 @@ class _Checker:
             for address in s.get("extra_resources", []):
                 if address not in present:
                     self.fail(where, f"service '{sid}' lost its extra resource {address} (resources:)")
-        for address, (rel, line) in sorted(present.items()):
-            if address not in owned:
-                self.fail(rel, f"resource {address} has no owner in the model (no service, connection or network made it)", line)
 
     # -- diagrams -------------------------------------------------------------------------
     def diagrams(self) -> None:

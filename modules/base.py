@@ -190,7 +190,9 @@ class Override(BaseModel):
     name: str = Field("*", description="Which of them, by Terraform name; a glob (* and ?). Default: every one of that type.")
     merge: dict[str, Any] | None = Field(None, description="RFC 7386 JSON merge patch of the body: null removes a key.")
     patch: list[PatchOp] = Field(default_factory=list, description="RFC 6902 operations, applied after merge (list edits).")
-    reason: str = Field("", description="Why: required when the change opens a secure default (public access, encryption, 0.0.0.0/0, IAM *).")
+    reason: str = Field(
+        "", description="Why: required when the change opens a secure default (public access, encryption, 0.0.0.0/0, IAM *)."
+    )
 
 
 class Service(BaseModel):

@@ -51,7 +51,7 @@ def override_reasons(stack: StackBuilder, resource: Resource) -> dict[str, str]:
             continue
         for check in ov.checks:
             if resource.address in ov.addresses or check.startswith("CKV2_"):
-                out.setdefault(check, f"{ov.entry} ({', '.join(ov.opened)}): {ov.reason}")
+                out.setdefault(check, f"{ov.entry} ({'; '.join(ov.opened)}): {ov.reason}")
     return out
 
 

@@ -147,34 +147,37 @@ def json_patch(doc: Any, operations: Sequence[Mapping[str, Any]]) -> Any:
     out = copy.deepcopy(doc)
     for i, op in enumerate(operations):
         name, path = op.get("op"), op.get("path")
-        if not isinstance(path, str):
-            raise PatchError(f"operation {i} ({name}) has no 'path'")
         try:
-            if name == "add":
-                out = _add(out, path, copy.deepcopy(_value(op)))
-            elif name == "remove":
-                out = _remove(out, path)
-            elif name == "replace":
-                _get(out, path)  # the target must exist
-                out = _add(_remove(out, path) if path else out, path, copy.deepcopy(_value(op)))
-            elif name in ("move", "copy"):
-                source = op.get("from")
-                if not isinstance(source, str):
-                    raise PatchError(f"'{name}' needs 'from'")
-                if name == "move" and (path + "/").startswith(source + "/") and path != source:
-                    raise PatchError(f"cannot move {source} into its own child {path}")
-                value = copy.deepcopy(_get(out, source))
-                if name == "move":
-                    out = _remove(out, source)
-                out = _add(out, path, value)
-            elif name == "test":
-                if not json_equal(_get(out, path), _value(op)):
-                    raise PatchError("the value differs from the one tested")
-            else:
-                raise PatchError(f"unknown operation '{name}'")
+            if not isinstance(path, str):
+                raise PatchError("needs 'path'")
+            out = _apply(out, str(name), path, op)
         except PatchError as exc:
             raise PatchError(f"patch[{i}] ({name} {path}): {exc}") from None
     return out
+
+
+def _apply(out: Any, name: str, path: str, op: Mapping[str, Any]) -> Any:
+    """One operation on ``out`` (modified in place where it can be); the new document."""
+    if name == "add":
+        return _add(out, path, copy.deepcopy(_value(op)))
+    if name == "remove":
+        return _remove(out, path)
+    if name == "replace":
+        _get(out, path)  # the target must exist
+        return _add(_remove(out, path) if path else out, path, copy.deepcopy(_value(op)))
+    if name in ("move", "copy"):
+        source = op.get("from")
+        if not isinstance(source, str):
+            raise PatchError(f"'{name}' needs 'from'")
+        if name == "move" and (path + "/").startswith(source + "/") and path != source:
+            raise PatchError(f"cannot move {source} into its own child {path}")
+        value = copy.deepcopy(_get(out, source))
+        return _add(_remove(out, source) if name == "move" else out, path, value)
+    if name == "test":
+        if not json_equal(_get(out, path), _value(op)):
+            raise PatchError("the value differs from the one tested")
+        return out
+    raise PatchError(f"unknown operation '{name}'")
 
 
 def _value(op: Mapping[str, Any]) -> Any:

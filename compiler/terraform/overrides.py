@@ -187,7 +187,7 @@ def _record(run: _Run, node: ServiceNode, index: int, entry: Override, at: tuple
                 why = f"opens a secure default ({rule.label}: {path}); say why under reason: in this override"
                 run.fail(at, f"{node.id}: overrides[{index}] {address}: {why}")
             opens.append(f"{rule.label} ({path})")
-            checks += rule.checks
+            checks += rule.checks_for(path)
             invariants += [rule.invariant] if rule.invariant else []
         attributes |= {k for k in before.keys() | after.keys() if k not in before or k not in after or not json_equal(before[k], after[k])}
     for attribute in sorted(attributes):

@@ -117,9 +117,24 @@ class SecureDefault:
     find: Find
     checks: tuple[str, ...]  # checkov checks that flag it once opened
     invariant: str | None = None  # the archc invariant it breaks, if any
+    # Where one attribute has checks of its own: attribute -> its checks (else ``checks``).
+    checks_of: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def checks_for(self, where: str) -> tuple[str, ...]:
+        """The checkov checks that flag this default opened at ``where``."""
+        return dict(self.checks_of).get(where, self.checks)
 
 
-_IAM_CHECKS = ("CKV_AWS_1", "CKV_AWS_49", "CKV_AWS_62", "CKV_AWS_63", "CKV_AWS_107", "CKV_AWS_108", "CKV_AWS_109", "CKV_AWS_110")
+_IAM_CHECKS: tuple[str, ...] = (
+    "CKV_AWS_1",
+    "CKV_AWS_49",
+    "CKV_AWS_62",
+    "CKV_AWS_63",
+    "CKV_AWS_107",
+    "CKV_AWS_108",
+    "CKV_AWS_109",
+    "CKV_AWS_110",
+)
 _IAM_CHECKS += ("CKV_AWS_111", "CKV_AWS_286", "CKV_AWS_287", "CKV_AWS_288", "CKV_AWS_289", "CKV_AWS_290", "CKV_AWS_355", "CKV_AWS_356")
 
 SECURE_DEFAULTS: tuple[SecureDefault, ...] = (
@@ -128,6 +143,12 @@ SECURE_DEFAULTS: tuple[SecureDefault, ...] = (
         ("aws_s3_bucket_public_access_block",),
         _not_true("block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"),
         ("CKV_AWS_53", "CKV_AWS_54", "CKV_AWS_55", "CKV_AWS_56", "CKV2_AWS_6"),
+        checks_of=(
+            ("block_public_acls", ("CKV_AWS_53", "CKV2_AWS_6")),
+            ("block_public_policy", ("CKV_AWS_54", "CKV2_AWS_6")),
+            ("ignore_public_acls", ("CKV_AWS_55",)),
+            ("restrict_public_buckets", ("CKV_AWS_56",)),
+        ),
     ),
     SecureDefault("encryption at rest", ("aws_db_instance",), _not_true("storage_encrypted"), ("CKV_AWS_16",)),
     SecureDefault("encryption at rest", ("aws_rds_cluster",), _not_true("storage_encrypted"), ("CKV_AWS_96",)),
@@ -138,11 +159,14 @@ SECURE_DEFAULTS: tuple[SecureDefault, ...] = (
         ("aws_elasticache_replication_group",),
         _false("at_rest_encryption_enabled", "transit_encryption_enabled"),
         ("CKV_AWS_29", "CKV_AWS_30"),
+        checks_of=(("at_rest_encryption_enabled", ("CKV_AWS_29",)), ("transit_encryption_enabled", ("CKV_AWS_30",))),
     ),
     SecureDefault("encryption at rest", ("aws_sqs_queue",), _sqs_unencrypted, ("CKV_AWS_27",)),
     SecureDefault("encryption at rest", ("aws_sns_topic",), _sns_unencrypted, ("CKV_AWS_26",)),
     SecureDefault("KMS key rotation", ("aws_kms_key",), _not_true("enable_key_rotation"), ("CKV_AWS_7",)),
-    SecureDefault("no public database endpoint", ("aws_db_instance", "aws_rds_cluster_instance"), _true("publicly_accessible"), ("CKV_AWS_17",)),
+    SecureDefault(
+        "no public database endpoint", ("aws_db_instance", "aws_rds_cluster_instance"), _true("publicly_accessible"), ("CKV_AWS_17",)
+    ),
     SecureDefault(
         "no ingress from the internet",
         ("aws_vpc_security_group_ingress_rule", "aws_security_group_rule", "aws_security_group"),
