@@ -174,7 +174,7 @@ class PatchOp(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, strict=True)
 
-    op: Literal["add", "remove", "replace", "move", "copy", "test"]
+    op: Literal["add", "remove", "replace", "move", "copy", "test"] = Field(description="What to do at path (RFC 6902, section 4).")
     path: str = Field(description="JSON Pointer into the resource body, e.g. /ordered_cache_behavior/- (append).")
     value: Any = Field(None, description="The value for add, replace and test.")
     from_: str | None = Field(None, alias="from", description="The source pointer for move and copy.")
@@ -182,7 +182,7 @@ class PatchOp(BaseModel):
 
 class Override(BaseModel):
     """An escape hatch: a change to the Terraform archc generates for this service, applied after
-    emission and checked against the provider schema (see ``archc explain``)."""
+    emission and checked against the provider schema (see `archc explain`)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, strict=True)
 
