@@ -9,11 +9,13 @@ without one. The error texts are in the bad-input corpus (tests/bad/override-*.y
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from compiler import pipeline
 from compiler.check.explain import planned_skips
@@ -340,3 +342,22 @@ def test_check_sees_the_overridden_terraform(tmp_path: Path, capsys: pytest.Capt
     assert ", 0 failed, 9 skipped (3 by the model's decisions, " in out
     baseline = (tmp_path / "out" / "terraform" / "checkov-baseline.json").read_text()
     assert "overrides[0] (S3 public access block (block_public_policy)" in baseline
+
+
+def test_readme_examples_compile(tmp_path: Path) -> None:
+    """The README's two hatch examples, put into web-shop's services, pass every check of a build."""
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## When archc does not model it: the escape hatch", 1)[1].split("\n## ", 1)[0]
+    snippets = [yaml.safe_load(block) for block in re.findall(r"```yaml\n(.*?)```", section, re.DOTALL)]
+    assert [next(iter(s)) for s in snippets] == ["cdn", "images"]
+    model = yaml.safe_load(SHOP.read_text())
+    for snippet in snippets:
+        [(sid, settings)] = snippet.items()
+        [service] = [layer["services"][sid] for layer in model["layers"] if sid in layer["services"]]
+        service.update({k: v for k, v in settings.items() if k in ("overrides", "resources")})
+        assert service["kind"] == settings["kind"]
+    path = tmp_path / "shop.yaml"
+    path.write_text(yaml.safe_dump(model, sort_keys=False))
+    stack = pipeline.check(path, "shop.yaml")
+    assert {"aws_budgets_budget.images_monthly", "aws_cloudfront_cache_policy.cdn_static"} <= set(stack.resources)
+    assert [ov.target for ov in stack.overrides] == ["aws_cloudfront_distribution.*"]
