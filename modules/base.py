@@ -211,7 +211,8 @@ class Service(BaseModel):
     description: str = Field(default="", description="What this service does in this architecture.")
     reasons: dict[str, str] = Field(
         default_factory=dict,
-        description="Why a setting relaxes a secure default, by setting name, e.g. {listeners: 'no domain yet; HTTP only'}. "
+        description="Why a setting relaxes a secure default, by setting name, e.g. {listeners: 'no domain yet; HTTP only'}, "
+        "or an extra resource does, by address (type.name). "
         "Required for every relaxed setting; archc records it in the docs and the checkov baseline.",
     )
     overrides: list[Override] = Field(
@@ -268,7 +269,8 @@ class Service(BaseModel):
                         where,
                     )
                 )
-        for setting in sorted(set(self.reasons) - set(relaxed)):
+        # A key with a dot is the address of an extra resource (resources:): the escape hatch checks those.
+        for setting in sorted({s for s in self.reasons if "." not in s} - set(relaxed)):
             problems.append(
                 Problem("value", f"reasons: '{setting}' relaxes no secure default of {self.kind}; remove the reason", "reasons")
             )

@@ -309,7 +309,7 @@ def test_docs_and_manifest_show_the_override(built: Path) -> None:
     assert "| `aws_cloudfront_distribution.cdn` (changed by overrides\\[0\\]) |" in page
     decisions = (out / "docs" / "decisions.md").read_text()
     assert "| [CDN](services/cdn.md) | [overrides\\[0\\]](services/cdn.md#override-0) |" in decisions
-    assert "| [CDN](services/cdn.md) | `aws_cloudfront_cache_policy.cdn_static` |" in decisions
+    assert "| [CDN](services/cdn.md) | `aws_cloudfront_cache_policy.cdn_static` | – | – |" in decisions
     cdn = json.loads((out / MANIFEST).read_text())["services"]["cdn"]
     assert cdn["extra_resources"] == ["aws_cloudfront_cache_policy.cdn_static"]
     assert cdn["overrides"][0]["terraform"] == ["aws_cloudfront_distribution.cdn"]
@@ -361,3 +361,26 @@ def test_readme_examples_compile(tmp_path: Path) -> None:
     stack = pipeline.check(path, "shop.yaml")
     assert {"aws_budgets_budget.images_monthly", "aws_cloudfront_cache_policy.cdn_static"} <= set(stack.resources)
     assert [ov.target for ov in stack.overrides] == ["aws_cloudfront_distribution.*"]
+
+
+def test_extra_resource_left_open_with_a_reason_is_a_decision(tmp_path: Path) -> None:
+    """Without the reason: tests/bad/resources-open-default.yaml."""
+    model = _model(
+        tmp_path,
+        S3_WITH.replace("        overrides:\n", "")
+        + "        reasons: {aws_sqs_queue.files_events: read by a partner account without KMS access}\n"
+        + "        resources:\n          aws_sqs_queue:\n"
+        + "            files_events: {name: hatch-files-events, sqs_managed_sse_enabled: false}\n",
+    )
+    stack = pipeline.check(model, "m.yaml")
+    assert stack.resources["aws_sqs_queue.files_events"].extra
+    assert planned_skips(stack.arch, stack)["aws_sqs_queue.files_events"]["CKV_AWS_27"] == (
+        "resources aws_sqs_queue.files_events (encryption at rest (sqs_managed_sse_enabled)): read by a partner account without KMS access"
+    )
+    _, files = pipeline.build_docs(model, "m.yaml")
+    decisions = files["docs/decisions.md"].decode()
+    assert "No setting relaxes a secure default; the escape hatch does (below)." in decisions
+    assert (
+        "| `aws_sqs_queue.files_events` | encryption at rest (sqs\\_managed\\_sse\\_enabled) "
+        "| read by a partner account without KMS access |" in decisions
+    )

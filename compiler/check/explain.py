@@ -41,17 +41,17 @@ def decision_reasons(arch: Architecture) -> dict[str, dict[str, str]]:
 
 
 def override_reasons(stack: StackBuilder, resource: Resource) -> dict[str, str]:
-    """Check id -> the reason of an override of the model that opened what it flags on
-    ``resource``: on the resources the override changed, and for graph checks (CKV2_,
+    """Check id -> the reason of an override or extra resource of the model that opened what
+    it flags on ``resource`` (``StackBuilder.decisions``): on the resources it opened it on, and for graph checks (CKV2_,
     which flag a related resource, e.g. the bucket of a public access block) on every
     resource of its service."""
     out: dict[str, str] = {}
-    for ov in stack.overrides:
-        if ov.service != resource.owner or not ov.reason:
+    for d in stack.decisions:
+        if d.service != resource.owner:
             continue
-        for check in ov.checks:
-            if resource.address in ov.addresses or check.startswith("CKV2_"):
-                out.setdefault(check, f"{ov.entry} ({'; '.join(ov.opened)}): {ov.reason}")
+        for check in d.checks:
+            if resource.address in d.addresses or check.startswith("CKV2_"):
+                out.setdefault(check, f"{d.what} ({'; '.join(d.opened)}): {d.reason}")
     return out
 
 

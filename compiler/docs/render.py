@@ -92,7 +92,7 @@ def render_docs(arch: Architecture, stack: StackBuilder, model: str, figures: fr
             links=links("docs/decisions.md"),
             decisions=_decisions(arch, list(arch.services)),
             overrides=stack.overrides,
-            extras=[(r.owner, r.address) for r in stack.resources.values() if r.extra],
+            extras=_extras(stack),
         ),
     }
     for layer in arch.layers:
@@ -115,6 +115,17 @@ def render_docs(arch: Architecture, stack: StackBuilder, model: str, figures: fr
             after_apply=node.spec.after_apply(node),
         )
     return files
+
+
+def _extras(stack: StackBuilder) -> list[tuple[str, str, str, str]]:
+    """(service, address, the secure defaults it leaves open, the reason) of each extra resource."""
+    decided = {d.addresses[0]: d for d in stack.decisions if d.what.startswith("resources ")}
+    rows = []
+    for r in stack.resources.values():
+        if r.extra:
+            d = decided.get(r.address)
+            rows.append((r.owner, r.address, "; ".join(d.opened) if d else "", d.reason if d else ""))
+    return rows
 
 
 def _decisions(arch: Architecture, sids: list[str]) -> list[tuple[str, Any]]:

@@ -99,6 +99,20 @@ class AppliedOverride:
         return f"overrides[{self.index}]"
 
 
+@dataclass(frozen=True)
+class HatchDecision:
+    """A secure default the escape hatch opens with the model's reason: by an override, or
+    by an extra resource; ``archc check`` takes its findings as the architect's decision."""
+
+    service: str
+    what: str  # "overrides[0]", or "resources aws_x.y"
+    addresses: tuple[str, ...]  # the resources it opens the default on
+    opened: tuple[str, ...]  # "S3 public access block (block_public_policy)": secure_defaults.py's label and where
+    checks: tuple[str, ...]  # the checkov checks that flag them
+    invariants: tuple[str, ...]  # the archc invariants they break
+    reason: str
+
+
 @dataclass
 class StackBuilder:
     """All resources and outputs of one stack, keyed by address."""
@@ -118,6 +132,7 @@ class StackBuilder:
     # overridden resource had as emitted, before any override (for archc explain).
     overrides: list[AppliedOverride] = field(default_factory=list)
     emitted: dict[str, Body] = field(default_factory=dict)
+    decisions: list[HatchDecision] = field(default_factory=list)  # secure defaults it opens, with reasons
 
     def add(self, owner: str, rtype: str, name: str, body: Body, *, data: bool = False, provider: str = "") -> Ref:
         """Add a resource; names are unique per type (a clash is a catalog bug).

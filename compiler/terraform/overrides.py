@@ -29,11 +29,11 @@ from typing import Any
 
 from compiler.errors import Diagnostic, did_you_mean
 from compiler.ir import ServiceNode
-from compiler.terraform.context import AppliedOverride, Body, Resource, StackBuilder
+from compiler.terraform.context import AppliedOverride, Body, HatchDecision, Resource, StackBuilder
 from compiler.terraform.jsonpatch import PatchError, json_equal, json_patch, merge_patch
 from compiler.terraform.name_limits import too_long
 from compiler.terraform.provider_schema import AwsSchema, SchemaProblem, load_aws_schema
-from compiler.terraform.secure_defaults import opened
+from compiler.terraform.secure_defaults import SecureDefault, findings, opened
 from modules.base import Override
 
 # A reference to a resource or data source inside a Terraform expression: ${aws_lb.lb.dns_name}.
@@ -94,8 +94,41 @@ def _add_resources(run: _Run, node: ServiceNode) -> None:
             problems = [*(SchemaProblem("", m) for m in too_long(rtype, body)), *run.schema.check_resource(rtype, body)]
             for problem in problems:
                 run.fail(at, f"{where}{'.' + problem.path if problem.path else ''}: {problem.message}")
-            if not problems:
+            if not problems and _decided(run, node, at, address, findings(rtype, body)):
                 run.stack.resources[address] = Resource(rtype, name, copy.deepcopy(body), node.id, extra=True)
+    extras = {f"{t}.{n}" for t, named in node.spec.resources.items() for n in named}
+    for key in sorted(k for k in node.spec.reasons if "." in k):
+        if key not in extras:
+            run.fail(node.pos, f"{node.id}: reasons: '{key}' names no extra resource of this service (resources:); remove the reason")
+
+
+def _decided(run: _Run, node: ServiceNode, at: tuple[int, int], address: str, found: set[tuple[SecureDefault, str]]) -> bool:
+    """An extra resource that leaves a secure default open needs the model's reason, under
+    ``reasons: {<address>: ...}``; with it, it is a decision. False when refused."""
+    reason = node.spec.reasons.get(address, "").strip()
+    where = f"{node.id}: resources {address}"
+    if not found:
+        if reason:
+            run.fail(at, f"{where}: leaves no secure default open; remove its reason (reasons: {address})")
+        return not reason
+    opened_here = sorted(f"{rule.label} ({path})" for rule, path in found)
+    if not reason:
+        open_now = "; ".join(sorted(f"{rule.label}: {path}" for rule, path in found))
+        run.fail(at, f"{where}: leaves a secure default open ({open_now}); say why under reasons: {{{address}: ...}}")
+        return False
+    rules = [rule for rule, _ in found]
+    run.stack.decisions.append(
+        HatchDecision(
+            node.id,
+            f"resources {address}",
+            (address,),
+            tuple(opened_here),
+            tuple(sorted({c for rule, path in found for c in rule.checks_for(path)})),
+            tuple(sorted({r.invariant for r in rules if r.invariant})),
+            reason,
+        )
+    )
+    return True
 
 
 def _maker(stack: StackBuilder, res: Resource) -> str:
@@ -202,6 +235,13 @@ def _record(run: _Run, node: ServiceNode, index: int, entry: Override, at: tuple
         run.stack.resources[address].body = after
     how = [f"merge {', '.join(sorted(entry.merge))}" for _ in [entry.merge] if entry.merge is not None]
     how += [f"{op.op} {op.path}" + (f" from {op.from_}" if op.from_ is not None else "") for op in entry.patch]
+    if opens and entry.reason.strip():
+        found = tuple(dict.fromkeys(opens))
+        what = f"overrides[{index}]"
+        decision = HatchDecision(
+            node.id, what, tuple(sorted(changes)), found, tuple(sorted(set(checks))), tuple(sorted(set(invariants))), entry.reason.strip()
+        )
+        run.stack.decisions.append(decision)
     run.stack.overrides.append(
         AppliedOverride(
             service=node.id,
