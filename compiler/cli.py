@@ -435,6 +435,9 @@ def _run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print("archc: interrupted; outputs left as they were", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `archc explain ... | head`: the reader has all it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error as Python flushes stdout at exit
+        return EXIT_OK
     except OSError as exc:
         if exc.errno not in _FULL_DISK:
             return _internal(args, exc)

@@ -161,7 +161,9 @@ def _override(run: _Run, node: ServiceNode, index: int, entry: Override) -> None
     of_type = [r for r in own if r.type == rtype and r.data == data]
     matched = [r for r in of_type if fnmatch.fnmatchcase(r.name, entry.name)]
     if not matched:
-        run.fail(at, f"{where}: {_no_match(node, own, of_type, entry.type)}")
+        extra = any(r.owner == node.id and r.extra and r.type == rtype for r in run.stack.resources.values())
+        also = "; overrides change what archc generates: edit the service's resources: instead" if extra else ""
+        run.fail(at, f"{where}: {_no_match(node, own, of_type, entry.type)}{also}")
         return
     operations = [op.model_dump(by_alias=True, exclude_unset=True) for op in entry.patch]
     changes: dict[str, tuple[Body, Body]] = {}
@@ -213,9 +215,11 @@ def _record(run: _Run, node: ServiceNode, index: int, entry: Override, at: tuple
     checks: list[str] = []
     invariants: list[str] = []
     attributes: set[str] = set()
+    opened_on: set[str] = set()
     errors_before = len(run.errors)
     for address, (before, after) in changes.items():
         for rule, path in opened(rtype, before, after):
+            opened_on.add(address)
             if not entry.reason.strip():
                 why = f"opens a secure default ({rule.label}: {path}); say why under reason: in this override"
                 run.fail(at, f"{node.id}: overrides[{index}] {address}: {why}")
@@ -239,7 +243,7 @@ def _record(run: _Run, node: ServiceNode, index: int, entry: Override, at: tuple
         found = tuple(dict.fromkeys(opens))
         what = f"overrides[{index}]"
         decision = HatchDecision(
-            node.id, what, tuple(sorted(changes)), found, tuple(sorted(set(checks))), tuple(sorted(set(invariants))), entry.reason.strip()
+            node.id, what, tuple(sorted(opened_on)), found, tuple(sorted(set(checks))), tuple(sorted(set(invariants))), entry.reason.strip()
         )
         run.stack.decisions.append(decision)
     run.stack.overrides.append(
