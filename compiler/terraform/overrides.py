@@ -283,7 +283,10 @@ def references(value: Any) -> set[str]:
 
 def _check_references(run: _Run, node: ServiceNode) -> None:
     """A hatch that names a resource the stack lacks would fail at plan time: say so now."""
-    present = run.stack.resources
+    # An extra resource refused above is not "missing" a second time.
+    present = set(run.stack.resources) | {
+        f"{t}.{n}" for other in run.stack.arch.services.values() for t, named in other.spec.resources.items() for n in named
+    }
     positions = dict(node.resource_pos)
     written: list[tuple[tuple[int, int], str, Any]] = []
     for rtype, named in node.spec.resources.items():
@@ -293,6 +296,6 @@ def _check_references(run: _Run, node: ServiceNode) -> None:
         at = node.override_pos[index] if index < len(node.override_pos) else node.pos
         written.append((at, f"overrides[{index}] {entry.type}.{entry.name}", [entry.merge, [op.value for op in entry.patch]]))
     for at, where, value in written:
-        for ref in sorted(references(value) - set(present)):
+        for ref in sorted(references(value) - present):
             hint = did_you_mean(ref, present)
             run.fail(at, f"{node.id}: {where}: references {ref}, which the stack does not have{hint}")
