@@ -309,7 +309,10 @@ def test_docs_and_manifest_show_the_override(built: Path) -> None:
     assert "| `aws_cloudfront_distribution.cdn` (changed by overrides\\[0\\]) |" in page
     decisions = (out / "docs" / "decisions.md").read_text()
     assert "| [CDN](services/cdn.md) | [overrides\\[0\\]](services/cdn.md#override-0) |" in decisions
-    assert "| [CDN](services/cdn.md) | `aws_cloudfront_cache_policy.cdn_static` | – | – |" in decisions
+    assert (
+        "| [CDN](services/cdn.md) | `aws_cloudfront_cache_policy.cdn_static` | – "
+        "| The CDN caches nothing from the load balancer but /static/\\*. |" in decisions
+    )
     cdn = json.loads((out / MANIFEST).read_text())["services"]["cdn"]
     assert cdn["extra_resources"] == ["aws_cloudfront_cache_policy.cdn_static"]
     assert cdn["overrides"][0]["terraform"] == ["aws_cloudfront_distribution.cdn"]

@@ -124,7 +124,8 @@ def _extras(stack: StackBuilder) -> list[tuple[str, str, str, str]]:
     for r in stack.resources.values():
         if r.extra:
             d = decided.get(r.address)
-            rows.append((r.owner, r.address, "; ".join(d.opened) if d else "", d.reason if d else ""))
+            reason = stack.arch.services[r.owner].spec.reasons.get(r.address, "")
+            rows.append((r.owner, r.address, "; ".join(d.opened) if d else "", reason))
     return rows
 
 
