@@ -198,7 +198,8 @@ def _schema(run: _Run, at: tuple[int, int], where: str, res: Resource, before: B
     """What the provider schema rejects in ``after`` and did not in ``before``."""
     check = run.schema.check_data_source if res.data else run.schema.check_resource
     known = set(check(res.type, before))
-    for problem in check(res.type, after):
+    too_long_names = [] if res.data else [SchemaProblem("", m) for m in too_long(res.type, after)]  # AWS's name limits
+    for problem in [*check(res.type, after), *too_long_names]:
         if problem in known:
             continue
         message = problem.message
