@@ -38,6 +38,7 @@ from modules.base import Override
 
 # A reference to a resource or data source inside a Terraform expression: ${aws_lb.lb.dns_name}.
 _REFERENCE = re.compile(r"(?<![\w.])((?:data\.)?aws_[a-z0-9_]+\.[A-Za-z_][A-Za-z0-9_-]*)")
+_REPEATERS = frozenset({"count", "for_each"})  # meta-arguments that turn one resource into none or many
 _EXPRESSION = re.compile(r"\$\{(.*?)\}", re.DOTALL)
 
 
@@ -178,6 +179,9 @@ def _override(run: _Run, node: ServiceNode, index: int, entry: Override) -> None
         if not isinstance(after, dict):
             run.fail(at, f"{node.id}: overrides[{index}] {res.address}: the patch makes the body {type(after).__name__}, not an object")
             continue
+        for meta in sorted(_REPEATERS & (after.keys() - before.keys())):  # count: 0 would delete it past every check
+            why = "the rest of the stack refers to it as one resource; add resources of your own under resources: instead"
+            run.fail(at, f"{node.id}: overrides[{index}] {res.address}: cannot set {meta}: {why}")
         _schema(run, at, f"{node.id}: overrides[{index}] {res.address}", res, before, after)
         changes[res.address] = (before, after)
     if len(run.errors) > problems_before:
