@@ -16,8 +16,10 @@ import json
 from typing import Any
 
 from compiler.check.explain import planned_skips
+from compiler.docs.pages import format_value
 from compiler.ir import ServiceNode
 from compiler.terraform.context import Resource, StackBuilder
+from modules.base import Service
 
 
 def _json(body: Any) -> list[str]:
@@ -29,8 +31,23 @@ def _origin(stack: StackBuilder, node: ServiceNode, res: Resource) -> str:
         return "the model's resources: of this service"
     if res.edge:
         edge = next((e for e in stack.arch.edges if e.id == res.edge), None)
-        return f"connection {res.edge} ({edge.via})" if edge else f"connection {res.edge}"
+        roles = sorted({p.element for p in stack.parts(res.edge) if p.address == res.address})  # realization.py
+        what = f"{edge.via}" if edge else ""
+        what += f"; its {', '.join(roles)}" if roles else ""
+        return f"connection {res.edge} ({what})" if what else f"connection {res.edge}"
+    if res.address == f"aws_security_group.{node.tf_name}":
+        return f"archc: every service in the VPC has its security group (placement: {node.placement})"
+    if res.address in (f"aws_iam_role.{node.tf_name}", f"data.aws_iam_policy_document.{node.tf_name}_assume"):
+        return f"archc: a kind that runs code has its IAM role (principal {node.spec.info.principal})"
     return f"the {node.kind} kind, from this service's settings"
+
+
+def _settings(node: ServiceNode) -> str:
+    """The kind's settings the model writes (the rest are archc's defaults), as YAML flow text."""
+    spec = node.spec
+    written = sorted(set(spec.model_fields_set) - set(Service.model_fields))
+    fields = type(spec).model_fields
+    return ", ".join(f"{fields[n].alias or n}: {format_value(getattr(spec, n))}" for n in written) or "none (archc's defaults)"
 
 
 def explain_service(stack: StackBuilder, service: str) -> list[str]:
@@ -43,6 +60,7 @@ def explain_service(stack: StackBuilder, service: str) -> list[str]:
     lines = [
         f"{service} ({node.kind}, {node.title}): {len(owned)} Terraform resources and data sources, "
         f"{len(overrides)} override{'s' if len(overrides) != 1 else ''}, {extras} extra resource{'s' if extras != 1 else ''}",
+        f"settings the model sets: {_settings(node)}",
     ]
     for res in owned:
         lines += ["", res.address, f"  from: {_origin(stack, node, res)}"]
