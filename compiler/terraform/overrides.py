@@ -163,7 +163,7 @@ def _override(run: _Run, node: ServiceNode, index: int, entry: Override) -> None
     if not matched:
         extra = any(r.owner == node.id and r.extra and r.type == rtype for r in run.stack.resources.values())
         also = "; overrides change what archc generates: edit the service's resources: instead" if extra else ""
-        run.fail(at, f"{where}: {_no_match(node, own, of_type, entry.type)}{also}")
+        run.fail(at, f"{where}: {_no_match(run.stack.arch.source_file, node, own, of_type, entry.type)}{also}")
         return
     operations = [op.model_dump(by_alias=True, exclude_unset=True) for op in entry.patch]
     changes: dict[str, tuple[Body, Body]] = {}
@@ -189,11 +189,11 @@ def _override(run: _Run, node: ServiceNode, index: int, entry: Override) -> None
     _record(run, node, index, entry, at, changes)
 
 
-def _no_match(node: ServiceNode, own: list[Resource], of_type: list[Resource], type_name: str) -> str:
+def _no_match(model: str, node: ServiceNode, own: list[Resource], of_type: list[Resource], type_name: str) -> str:
     if not of_type:
         types = sorted({f"data.{r.type}" if r.data else r.type for r in own})
         has = ", ".join(types) if types else "none"
-        return f"service '{node.id}' has no {type_name} (its types: {has}; archc explain lists its resources)"
+        return f"service '{node.id}' has no {type_name} (its types: {has}; 'archc explain {model} {node.id}' lists its resources)"
     names = ", ".join(r.address for r in of_type)
     return f"matches none of the {type_name} resources of service '{node.id}' ({names})"
 
