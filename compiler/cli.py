@@ -206,6 +206,27 @@ def _check(args: argparse.Namespace) -> int:
     return EXIT_INVALID if report.failed else EXIT_OK
 
 
+def cmd_explain(args: argparse.Namespace) -> int:
+    """Each resource of a service: where it comes from, and before and after its overrides."""
+    from compiler import pipeline
+    from compiler.errors import did_you_mean
+    from compiler.explain_service import explain_service
+
+    path = Path(args.file)
+    try:
+        stack = pipeline.check(path, _display(path))
+    except ArchcError as exc:
+        _print_errors(exc)
+        return EXIT_INVALID
+    _print_warnings(stack.arch)
+    if args.service not in stack.arch.services:
+        hint = did_you_mean(args.service, stack.arch.services)
+        print(f"archc: error: {_display(path)} has no service '{args.service}'{hint}", file=sys.stderr)
+        return EXIT_USAGE
+    print("\n".join(explain_service(stack, args.service)))
+    return EXIT_OK
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     from compiler.model import json_schema
 
@@ -464,6 +485,12 @@ def parser() -> argparse.ArgumentParser:
     co.add_argument("--format", choices=("text", "json"), default="text", help="text (default) or json for CI")
     co.add_argument("--lines", action="store_true", help="with text: each priced line under its service")
     co.set_defaults(run=cmd_cost)
+    ex = sub.add_parser(
+        "explain", help="print each Terraform resource of a service: where it comes from, its body, and before/after its overrides"
+    )
+    ex.add_argument("file", metavar="FILE")
+    ex.add_argument("service", metavar="SERVICE")
+    ex.set_defaults(run=cmd_explain)
 
     s = sub.add_parser("schema", help="print the JSON Schema of model files (for editors)")
     s.add_argument("--out", metavar="FILE", help="write to FILE instead of standard output")
@@ -502,6 +529,9 @@ def _run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print("archc: interrupted; outputs left as they were", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `archc explain ... | head`: the reader has all it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error as Python flushes stdout at exit
+        return EXIT_OK
     except OSError as exc:
         if exc.errno not in _FULL_DISK:
             return _internal(args, exc)

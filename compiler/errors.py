@@ -34,6 +34,7 @@ ErrorCode = Literal[
     "version",
     "cost",
     "schema",
+    "override",
     "terraform",
     "checkov",
     "security",
@@ -65,6 +66,8 @@ CODES: dict[ErrorCode, str] = {
     "version": "A version AWS has retired (error) or deprecates within 90 days (warning): runtime, platform branch, engine, release.",
     "cost": "A cost estimate warning: a price archc's table lacks, or a free-tier allowance the model exceeds.",
     "schema": "Generated Terraform that the AWS provider schema would reject.",
+    "override": "An escape-hatch entry (a service's overrides: or resources:) that cannot apply, that the provider schema "
+    "rejects, or that opens a secure default without a reason; as a warning, an override a setting can now replace.",
     "terraform": "A diagnostic reported by Terraform core on the generated stack.",
     "checkov": "A checkov finding on the generated Terraform that no decision of the model explains.",
     "security": "A broken archc security invariant: IAM wildcard, ingress open to the internet, a rule without a connection.",

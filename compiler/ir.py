@@ -26,6 +26,10 @@ class ServiceNode:
     placement: str  # subnet tier it runs in ("public"/"private"/"isolated"), or "outside"
     spec: Service  # the kind's validated settings; also the kind's catalog entry
     pos: tuple[int, int] = (1, 1)  # line and column of its name in the model file
+    # Line and column of each entry of spec.overrides, and of each extra resource of
+    # spec.resources ("type.name" -> position): the escape hatch's errors point there.
+    override_pos: tuple[tuple[int, int], ...] = ()
+    resource_pos: tuple[tuple[str, tuple[int, int]], ...] = ()
 
     @property
     def tf_name(self) -> str:

@@ -3,7 +3,8 @@
 Written by ``archc build`` as the last file of the output directory, read by ``archc
 verify``. For each service and connection it lists the Terraform addresses that
 implement it, its diagram node or edge id and the views that draw it, and its docs page
-or anchor (all named through :mod:`compiler.names`); then the sha256 of every other
+or anchor (all named through :mod:`compiler.names`); a service with an escape hatch also
+lists its overrides (the addresses each changed, its anchor) and extra resources; then the sha256 of every other
 generated file. Keys are sorted and nothing depends on the machine, so the manifest is
 as reproducible as the files it describes.
 """
@@ -24,6 +25,7 @@ from compiler.names import (
     diagram_layer_view,
     diagram_node_id,
     doc_edge_anchor,
+    doc_override_anchor,
     doc_service_page,
 )
 
@@ -52,6 +54,8 @@ def manifest_bytes(result: BuildResult) -> bytes:
         }
         for sid, node in result.arch.services.items()
     }
+    for sid, hatch in hatch_entries(result).items():  # only services that use the escape hatch: no empty keys
+        services[sid].update(hatch)
     connections = {
         edge.id: {
             "from": edge.source,
@@ -72,6 +76,29 @@ def manifest_bytes(result: BuildResult) -> bytes:
         "files": {rel: hashlib.sha256(content).hexdigest() for rel, content in sorted(files.items())},
     }
     return (json.dumps(body, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
+
+
+def hatch_entries(result: BuildResult) -> dict[str, dict[str, Any]]:
+    """Service id -> its escape hatch as built: each override (its entry, target, the
+    addresses it changed, what it opened and why, its docs anchor) and its extra resources."""
+    out: dict[str, dict[str, Any]] = {}
+    for ov in result.stack.overrides:
+        out.setdefault(ov.service, {}).setdefault("overrides", []).append(
+            {
+                "entry": ov.entry,
+                "target": ov.target,
+                "terraform": list(ov.addresses),
+                "attributes": list(ov.attributes),
+                "changes": list(ov.how),
+                "opens": list(ov.opened),
+                "reason": ov.reason,
+                "docs": {"page": doc_service_page(ov.service), "anchor": doc_override_anchor(ov.index)},
+            }
+        )
+    for r in result.stack.resources.values():
+        if r.extra:
+            out.setdefault(r.owner, {}).setdefault("extra_resources", []).append(r.address)
+    return out
 
 
 def drawn_views(files: Mapping[str, object]) -> list[str]:

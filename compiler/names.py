@@ -98,3 +98,8 @@ def doc_edge_anchor(edge: Edge) -> str:
 def doc_edge_link(edge: Edge) -> str:
     """Page and anchor of a connection: ``docs/services/web.md#to-db``."""
     return f"{doc_service_page(edge.source)}#{doc_edge_anchor(edge)}"
+
+
+def doc_override_anchor(index: int) -> str:
+    """HTML anchor of a service's ``overrides[index]`` on its docs page: ``override-0``."""
+    return f"override-{index}"

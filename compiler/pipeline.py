@@ -6,6 +6,7 @@ Each stage hands the next one plain data:
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -104,6 +105,7 @@ def build(
         arch = load(path, display_name)
         model = model_reference(path, out_dir(arch.name))
         stack = _checked_stack(arch)
+        arch = stack.arch  # with the escape hatch's warnings
         runtime.require_node()  # before drawing: a missing node is the first thing to fix
         with diagrams_in_background(arch, stack) as diagrams:  # `dot` draws while cdktn synthesizes
             files = _synthesize(stack, model)
@@ -127,8 +129,8 @@ def build_docs(
     from compiler.diagrams import render_diagrams
     from compiler.docs import render_docs
 
-    arch = load(path, display_name)
-    stack = _checked_stack(arch)
+    stack = _checked_stack(load(path, display_name))
+    arch = stack.arch
     files = render_diagrams(arch, stack)
     files.update(render_docs(arch, stack, model_reference(path, out_dir(arch.name)), figures=frozenset(files)))
     return arch, files
@@ -152,12 +154,18 @@ def _checked_stack(arch: Architecture) -> StackBuilder:
     """Every resource as plain data, checked against the provider schema."""
     # Imported here: `archc validate` needs none of the Terraform stages.
     from compiler.terraform.emit import emit
+    from compiler.terraform.overrides import apply_hatch
     from compiler.terraform.schema_check import check_stack
 
     stack = emit(arch)
+    errors, warnings = apply_hatch(stack)  # the model's own overrides and extra resources
+    if errors:
+        raise ArchcError(errors)
     problems = check_stack(stack)
     if problems:
         raise ArchcError(problems)
+    if warnings:  # printed with the model's other warnings
+        stack.arch = dataclasses.replace(arch, warnings=tuple(sorted([*arch.warnings, *warnings], key=lambda d: (d.line, d.col))))
     return stack
 
 

@@ -300,7 +300,15 @@ class _Resolver:
                 where = (*self.where[sid], problem.field) if problem.field else self.where[sid]
                 self.fail(problem.code, problem.message, where, key=problem.field is None)
             pos = self.doc.pos(self.where[sid], key=True)
-            nodes[sid] = ServiceNode(sid, svc.kind, layer, svc.title or svc.info.title, placement, svc, pos)
+            here = self.where[sid]
+            override_pos = tuple(self.doc.pos((*here, "overrides", i)) for i in range(len(svc.overrides)))
+            resource_pos = tuple(
+                (f"{rtype}.{name}", self.doc.pos((*here, "resources", rtype, name), key=True))
+                for rtype, named in svc.resources.items()
+                for name in named
+            )
+            title = svc.title or svc.info.title
+            nodes[sid] = ServiceNode(sid, svc.kind, layer, title, placement, svc, pos, override_pos, resource_pos)
         return nodes
 
 

@@ -11,7 +11,9 @@ diagnostic per problem:
   view (the overview; above the node budget, its layer's detail view, the overview
   then drawing layers), or from a view that drew it, in the DOT or in the SVG;
 - docs (when the build wrote them): a service without its page, a connection without
-  its anchor on its source's page.
+  its anchor on its source's page;
+- the escape hatch: an override whose resources, or an extra resource, are gone from the
+  stack, an override without its anchor on its service's page.
 """
 
 from __future__ import annotations
@@ -71,9 +73,21 @@ class _Checker:
             for address in c["terraform"]:
                 if address not in present:
                     self.fail(where, f"connection {cid} lost its resource {address}")
+        self.hatch(present, where)
         for address, (rel, line) in sorted(present.items()):
             if address not in owned:
                 self.fail(rel, f"resource {address} has no owner in the model (no service, connection or network made it)", line)
+
+    def hatch(self, present: dict[str, tuple[str, int]], where: str) -> None:
+        """The escape hatch: what the model's overrides changed and its resources: added is there."""
+        for sid, s in self.m["services"].items():
+            for ov in s.get("overrides", []):
+                for address in ov["terraform"]:
+                    if address not in present:
+                        self.fail(where, f"service '{sid}' {ov['entry']} lost the resource it changes, {address}")
+            for address in s.get("extra_resources", []):
+                if address not in present:
+                    self.fail(where, f"service '{sid}' lost its extra resource {address} (resources:)")
 
     # -- diagrams -------------------------------------------------------------------------
     def diagrams(self) -> None:
@@ -103,8 +117,17 @@ class _Checker:
         for cid, c in self.m["connections"].items():
             page = self.text(c["docs"]["page"])
             anchor = c["docs"]["anchor"]
-            if page is not None and not any(form in page for form in (f'id="{anchor}"', f"{{#{anchor}}}", f'name="{anchor}"')):
+            if page is not None and not _has_anchor(page, anchor):
                 self.fail(c["docs"]["page"], f"connection {cid} is missing (no anchor '{anchor}')")
+        for sid, s in self.m["services"].items():
+            for ov in s.get("overrides", []):
+                page = self.text(ov["docs"]["page"])
+                if page is not None and not _has_anchor(page, ov["docs"]["anchor"]):
+                    self.fail(ov["docs"]["page"], f"service '{sid}' {ov['entry']} is missing (no anchor '{ov['docs']['anchor']}')")
+
+
+def _has_anchor(page: str, anchor: str) -> bool:
+    return any(form in page for form in (f'id="{anchor}"', f"{{#{anchor}}}", f'name="{anchor}"'))
 
 
 def _addresses(rel: str, text: str | None) -> dict[str, tuple[str, int]]:

@@ -14,7 +14,7 @@ import re
 import typing
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
@@ -212,6 +212,35 @@ UsageKey = Literal[
 ]
 
 
+TerraformName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_-]*$")]
+
+
+class PatchOp(BaseModel):
+    """One RFC 6902 JSON Patch operation on a resource's Terraform JSON body (list edits)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, strict=True)
+
+    op: Literal["add", "remove", "replace", "move", "copy", "test"] = Field(description="What to do at path (RFC 6902, section 4).")
+    path: str = Field(description="JSON Pointer into the resource body, e.g. /ordered_cache_behavior/- (append).")
+    value: Any = Field(None, description="The value for add, replace and test.")
+    from_: str | None = Field(None, alias="from", description="The source pointer for move and copy.")
+
+
+class Override(BaseModel):
+    """An escape hatch: a change to the Terraform archc generates for this service, applied after
+    emission and checked against the provider schema (see `archc explain`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, strict=True)
+
+    type: str = Field(description="Terraform type of the resources to change (data.<type> for a data source).")
+    name: str = Field("*", description="Which of them, by Terraform name; a glob (* and ?). Default: every one of that type.")
+    merge: dict[str, Any] | None = Field(None, description="RFC 7386 JSON merge patch of the body: null removes a key.")
+    patch: list[PatchOp] = Field(default_factory=list, description="RFC 6902 operations, applied after merge (list edits).")
+    reason: str = Field(
+        "", description="Why: required when the change opens a secure default (public access, encryption, 0.0.0.0/0, IAM *)."
+    )
+
+
 class Service(BaseModel):
     """Settings every service has; a kind subclasses this with its own fields."""
 
@@ -219,13 +248,17 @@ class Service(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True, strict=True)
 
     info: ClassVar[KindInfo]
+    # Attributes archc now sets from a setting of this kind: "type.attribute" -> the setting.
+    # An override that sets one of them gets a warning that the setting can replace it.
+    promoted: ClassVar[dict[str, str]] = {}
 
     kind: str  # each kind narrows this to its Literal name: the YAML discriminator
     title: str | None = Field(default=None, description="Display name in figures and docs.")
     description: str = Field(default="", description="What this service does in this architecture.")
     reasons: dict[str, str] = Field(
         default_factory=dict,
-        description="Why a setting relaxes a secure default, by setting name, e.g. {listeners: 'no domain yet; HTTP only'}. "
+        description="Why a setting relaxes a secure default, by setting name, e.g. {listeners: 'no domain yet; HTTP only'}, "
+        "or an extra resource does, by address (type.name). "
         "Required for every relaxed setting; archc records it in the docs and the checkov baseline.",
     )
     usage: dict[UsageKey, Annotated[float, Field(ge=0)]] = Field(
@@ -234,6 +267,15 @@ class Service(BaseModel):
         "storage_gb, transfer_gb, processed_gb, log_gb, users, scanned_tb, build_minutes, lcu. Unset: what flows in "
         "along connections, else a documented small-system default, marked as assumed.",
         examples=[{"requests": 2000000, "storage_gb": 50}],
+    )
+    overrides: list[Override] = Field(
+        default_factory=list,
+        description="Escape hatch: changes to this service's generated Terraform (merge or JSON patch), "
+        "schema-checked and listed in its docs; see `archc explain`.",
+    )
+    resources: dict[str, dict[TerraformName, dict[str, Any]]] = Field(
+        default_factory=dict,
+        description="Extra raw Terraform resources owned by this service, as in cdk.tf.json: {type: {name: body}}.",
     )
 
     @classmethod
@@ -280,7 +322,8 @@ class Service(BaseModel):
                         where,
                     )
                 )
-        for setting in sorted(set(self.reasons) - set(relaxed)):
+        # A key with a dot is the address of an extra resource (resources:): the escape hatch checks those.
+        for setting in sorted({s for s in self.reasons if "." not in s} - set(relaxed)):
             problems.append(
                 Problem("value", f"reasons: '{setting}' relaxes no secure default of {self.kind}; remove the reason", "reasons")
             )

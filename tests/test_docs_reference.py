@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from compiler.docs.reference import TOP_LEVEL, reference_pages
 from modules import CATALOG, FAMILIES
-from modules.base import Service
+from modules.base import Override, PatchOp, Service
 from tests.conftest import ROOT, check_golden
 
 
@@ -29,9 +29,9 @@ def test_every_kind_and_every_field_is_documented() -> None:
             if name not in Service.model_fields:
                 assert f"| `{field.alias or name}` |" in section, f"{kind}.{name} is not documented"
     model = pages["docs/reference/model.md"]
-    for _, spec in TOP_LEVEL:
+    for _, spec in (*TOP_LEVEL, ("service", Service), ("overrides[]", Override), ("patch[]", PatchOp)):
         for name, field in spec.model_fields.items():
-            assert f"| `{field.alias or name}` |" in model
+            assert f"| `{field.alias or name}` |" in model or name == "kind", f"{spec.__name__}.{name} is not documented"
 
 
 def test_gallery_lists_every_example() -> None:

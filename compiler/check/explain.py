@@ -1,7 +1,8 @@
 """Which checkov findings are explained, and why: a model's decisions, then the catalog.
 
 A finding is explained when a decision of the service owning the resource lists its
-check id (the architect's reason, from the model), or when the catalog rationale
+check id (the architect's reason, from the model), or an override of that service with
+a ``reason:`` opened what the check flags (``compiler/terraform/secure_defaults.py``), or when the catalog rationale
 (:mod:`compiler.check.rationale`) covers it. The same explanations become the
 checkov baseline that ``archc build`` writes next to the stacks, so checkov run by
 hand reports what ``archc check`` reports.
@@ -39,18 +40,33 @@ def decision_reasons(arch: Architecture) -> dict[str, dict[str, str]]:
     return out
 
 
+def override_reasons(stack: StackBuilder, resource: Resource) -> dict[str, str]:
+    """Check id -> the reason of an override or extra resource of the model that opened what
+    it flags on ``resource`` (``StackBuilder.decisions``): on the resources it opened it on, and for graph checks (CKV2_,
+    which flag a related resource, e.g. the bucket of a public access block) on every
+    resource of its service."""
+    out: dict[str, str] = {}
+    for d in stack.decisions:
+        if d.service != resource.owner:
+            continue
+        for check in d.checks:
+            if resource.address in d.addresses or check.startswith("CKV2_"):
+                out.setdefault(check, f"{d.what} ({'; '.join(d.opened)}): {d.reason}")
+    return out
+
+
 def explain(check_id: str, resource: Resource | None, arch: Architecture, stack: StackBuilder) -> tuple[str, str] | None:
     """``("decision"|"catalog", reason)`` for a finding, or None when it is unexplained."""
     if resource is None:
         return None
-    decided = decision_reasons(arch).get(resource.owner, {}).get(check_id)
+    decided = decision_reasons(arch).get(resource.owner, {}).get(check_id) or override_reasons(stack, resource).get(check_id)
     if decided:
         return "decision", decided
     reason = catalog_reason(check_id, resource, stack)
     return ("catalog", reason) if reason else None
 
 
-def _planned_skips(arch: Architecture, stack: StackBuilder) -> dict[str, dict[str, str]]:
+def planned_skips(arch: Architecture, stack: StackBuilder) -> dict[str, dict[str, str]]:
     """Resource address -> check id -> reason, for every explanation that applies."""
     skips: dict[str, dict[str, str]] = {}
     decisions = decision_reasons(arch)
@@ -59,6 +75,8 @@ def _planned_skips(arch: Architecture, stack: StackBuilder) -> dict[str, dict[st
             types = DECISION_CHECK_TYPES.get(check)
             if types is None or r.type in types:
                 skips.setdefault(r.address, {})[check] = reason
+        for check, reason in override_reasons(stack, r).items():
+            skips.setdefault(r.address, {}).setdefault(check, reason)
         for entry in CATALOG_RATIONALE:
             rtype = f"data.{r.type}" if r.data else r.type
             if rtype in entry.types and entry.applies(r, stack):
@@ -75,7 +93,7 @@ def baseline_files(arch: Architecture, stack: StackBuilder) -> dict[str, bytes]:
     others, so each skip is written under both names.
     """
     findings = []
-    for addr, checks in sorted(_planned_skips(arch, stack).items()):
+    for addr, checks in sorted(planned_skips(arch, stack).items()):
         name = addr.rsplit(".", 1)[1]
         short = f"data.{name}" if addr.startswith("data.") else f"resource.{name}"
         full = addr.removeprefix("data.")

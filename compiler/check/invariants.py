@@ -4,9 +4,12 @@
   policy, where ``*`` means the key, and the few actions AWS only grants on ``*``).
 * Ingress from 0.0.0.0/0 only on an internet entry point (``KindInfo.internet_entry``),
   on 443, or 80 to redirect, unless a decision of that service relaxes it.
+* An override of the model that opened one of these with a ``reason:`` is the
+  architect's decision: its violations on the resources it changed are not reported.
 * Every security group rule traceable to exactly one connection (``Resource.edge``),
   or to a need its owner documents: an entry point's listener, outbound HTTPS to AWS
-  APIs through NAT, interface endpoints answering the VPC.
+  APIs through NAT, interface endpoints answering the VPC, a rule the model adds itself
+  under the service's ``resources:`` (shown on its page).
 """
 
 from __future__ import annotations
@@ -75,6 +78,8 @@ def check_invariants(arch: Architecture, stack: StackBuilder) -> Invariants:
             _iam_json(r, out)
         if not r.data and r.type in RULE_TYPES:
             _rule(r, arch, stack, out)
+    decided = {(a, rule) for d in stack.decisions for a in d.addresses for rule in d.invariants}
+    out.violations = [v for v in out.violations if (v.address, v.rule) not in decided]  # an override's reason accounts for them
     return out
 
 
@@ -141,6 +146,8 @@ def _documented_need(r: Resource, arch: Architecture, ingress: bool, is_open: bo
     node = arch.services.get(r.owner)
     if node is None:
         return False
+    if r.extra:
+        return True  # the model's own resources: of the service, shown on its page
     if ingress and node.spec.info.internet_entry and (is_open or body.get("prefix_list_id")):
         return True  # the entry point's listeners
     if not ingress and is_open and body.get("from_port") == 443 == body.get("to_port"):

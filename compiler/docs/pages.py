@@ -13,11 +13,11 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
-from compiler.docs.markdown import Md, escape, link, relative
+from compiler.docs.markdown import Md, codes, escape, link, relative
 from compiler.docs.stackfacts import Grant, Rule
 from compiler.ir import Architecture, Edge, Reference, ServiceNode
 from compiler.names import diagram_file, doc_edge_link, doc_service_page
-from compiler.terraform.context import StackBuilder
+from compiler.terraform.context import AppliedOverride, StackBuilder
 from modules.base import Capability, RefTo, Service
 
 # How each kind of connection is compiled, in words (capabilities are a closed set).
@@ -169,8 +169,9 @@ class ServiceFacts:
     rules: tuple[Rule, ...]  # on its own security group
     grants: tuple[Grant, ...]  # on its role(s)
     resource_policies: tuple[Grant, ...]  # on its resources, for others
-    resources: tuple[tuple[str, str], ...]  # (address, connection id)
+    resources: tuple[tuple[str, str, str], ...]  # (address, connection id, how the model changed it: "" if not)
     outputs: tuple[tuple[str, str], ...]  # (name, description)
+    overrides: tuple[AppliedOverride, ...]  # the escape hatch's changes to its resources
 
 
 def service_facts(arch: Architecture, stack: StackBuilder, node: ServiceNode, rules: list[Rule], grants: list[Grant]) -> ServiceFacts:
@@ -184,6 +185,21 @@ def service_facts(arch: Architecture, stack: StackBuilder, node: ServiceNode, ru
         rules=tuple(r for r in rules if r.service == node.id),
         grants=tuple(g for g in grants if g.service == node.id and g.role),
         resource_policies=tuple(g for g in grants if g.service == node.id and not g.role),
-        resources=tuple((r.address, r.edge) for r in stack.resources.values() if r.owner == node.id),
+        resources=tuple((r.address, r.edge, hatch_note(stack, r.address)) for r in stack.resources.values() if r.owner == node.id),
         outputs=tuple((o.name, o.description) for o in stack.outputs.values() if o.owner == node.id),
+        overrides=tuple(ov for ov in stack.overrides if ov.service == node.id),
     )
+
+
+def hatch_note(stack: StackBuilder, address: str) -> str:
+    """How the model's escape hatch changed a resource: "added under resources:",
+    "changed by overrides[0]", or "" when it did not."""
+    if stack.resources[address].extra:
+        return "added under resources:"
+    entries = [ov.entry for ov in stack.overrides if address in ov.addresses]
+    return f"changed by {', '.join(entries)}" if entries else ""
+
+
+def override_change(ov: AppliedOverride) -> Md:
+    """What an override does: its operations, then the attributes they changed, as inline code."""
+    return Md(codes(ov.how) + (f" (changes {codes(ov.attributes)})" if ov.attributes else ""))

@@ -23,7 +23,7 @@ from compiler.docs.markdown import code, codes, escape
 from compiler.docs.pages import VIA_TEXT, format_value
 from compiler.model import SCHEMA_PATH, ArchitectureSpec, BackendSpec, ConnectionSpec, LayerSpec, NetworkSpec, TerraformSpec, json_schema
 from modules import CATALOG, FAMILIES
-from modules.base import RefTo, Service
+from modules.base import Override, PatchOp, RefTo, Service
 
 ROOT = Path(__file__).resolve().parents[2]
 TOP_LEVEL: tuple[tuple[str, type[BaseModel]], ...] = (
@@ -34,6 +34,7 @@ TOP_LEVEL: tuple[tuple[str, type[BaseModel]], ...] = (
     ("terraform", TerraformSpec),
     ("terraform.backend", BackendSpec),
 )
+HATCH_FIELDS = {"overrides", "resources"}  # the escape hatch: not a kind's settings, documented once on the model page
 _SCALARS = {str: "string", int: "integer", float: "number", bool: "boolean"}
 
 
@@ -46,6 +47,8 @@ def type_text(annotation: Any) -> str:
     origin, args = typing.get_origin(annotation), typing.get_args(annotation)
     if annotation is type(None):
         return "none"
+    if annotation is Any:
+        return "any JSON value"
     if annotation in _SCALARS:
         return _SCALARS[annotation]
     if origin is Literal:
@@ -83,7 +86,7 @@ def example_usage() -> dict[str, tuple[str, str, dict[str, Any]]]:
     found: dict[str, tuple[str, str, dict[str, Any]]] = {}
     for path in [*sorted((ROOT / "examples").glob("*.yaml")), ROOT / "architecture.yaml"]:
         for node in load(path).services.values():
-            written = node.spec.model_dump(mode="json", by_alias=True, exclude_unset=True)
+            written = node.spec.model_dump(mode="json", by_alias=True, exclude_unset=True, exclude=HATCH_FIELDS)
             if node.kind not in found or len(written) > len(found[node.kind][2]):
                 found[node.kind] = (path.relative_to(ROOT).as_posix(), node.id, written)
     return found
@@ -120,9 +123,11 @@ def _nested_models_of(field: Any) -> list[type[BaseModel]]:
     return found
 
 
-def _nested_models(model: type[BaseModel]) -> list[type[BaseModel]]:
+def _nested_models(model: type[BaseModel], skip: frozenset[str] = frozenset()) -> list[type[BaseModel]]:
     found: list[type[BaseModel]] = []
-    for field in model.model_fields.values():
+    for name, field in model.model_fields.items():
+        if name in skip:
+            continue
         found += [m for m in _nested_models_of(field) if m not in found]
     return found
 
@@ -149,7 +154,7 @@ def kind_section(kind: str, cls: type[Service], usage: tuple[str, str, dict[str,
         lines += ["", f"The first level ({code(next(iter(info.access)))}) is the default of an API connection.", ""]
     lines += ["Settings (besides `kind`, `title`, `description`):", ""]
     lines += fields_table(cls, frozenset(Service.model_fields), usage[2] if usage else None)
-    for nested in _nested_models(cls):
+    for nested in _nested_models(cls, frozenset(Service.model_fields)):
         lines += ["", f"`{nested.__name__}`: {escape(nested.__doc__ or '')}", "", *fields_table(nested)]
     if usage:
         snippet = yaml.safe_dump({usage[1]: usage[2]}, sort_keys=False, default_flow_style=False).rstrip()
@@ -176,8 +181,14 @@ def reference_pages() -> dict[str, str]:
     model = ["# Model file", "", "The YAML fields of a model file. Generated from `compiler/model.py`; do not edit.", ""]
     for title, spec in TOP_LEVEL:
         model += [f"## {title}", "", escape(spec.__doc__ or ""), "", *fields_table(spec), ""]
-    model += ["Each service under `layers[].services` has a `kind` (see [Service kinds](kinds/index.md)), an optional"]
-    model += ["`title` and `description`, and the settings of its kind.", ""]
+    model += ["## Every service", ""]
+    model += ["Each service under `layers[].services` has a `kind` (see [Service kinds](kinds/index.md)), the settings of"]
+    model += ["its kind, and these fields:", "", *fields_table(Service, frozenset({"kind"})), ""]
+    model += ["`overrides[]` and `resources` are the escape hatch for what no kind models yet: see the README's"]
+    model += ["[escape hatch](../../README.md#when-archc-does-not-model-it-the-escape-hatch) and `archc explain FILE SERVICE`.", ""]
+    for nested in (Override, PatchOp):
+        model += [f"### {'overrides[]' if nested is Override else 'overrides[].patch[]'}", "", escape(nested.__doc__ or ""), ""]
+        model += [*fields_table(nested), ""]
     pages["docs/reference/model.md"] = "\n".join(model).rstrip() + "\n"
     pages["docs/gallery.md"] = gallery()
     # The schema editors read (the models' yaml-language-server modeline), shipped in the package.

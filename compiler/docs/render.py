@@ -19,12 +19,12 @@ from compiler.caches import cache_dir
 from compiler.cost.estimate import Estimate, estimate
 from compiler.cost.report import FREE_TIER_TEXT, usd
 from compiler.cost.report import rows as cost_rows
-from compiler.docs.markdown import Md, anchor, code, codes, finalize
-from compiler.docs.pages import VIA_TEXT, Links, connection_detail, layer_page, service_facts, settings
+from compiler.docs.markdown import Md, anchor, code, codes, finalize, link
+from compiler.docs.pages import VIA_TEXT, Links, connection_detail, layer_page, override_change, service_facts, settings
 from compiler.docs.stackfacts import Grant, Rule, iam_grants, resources_of, security_rules
 from compiler.flow import request_path
 from compiler.ir import Architecture, ServiceNode
-from compiler.names import diagram_layer_view, doc_edge_anchor, doc_service_page
+from compiler.names import diagram_layer_view, doc_edge_anchor, doc_override_anchor, doc_service_page
 from compiler.terraform.context import StackBuilder
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -57,6 +57,7 @@ def _environment() -> jinja2.Environment:
     )
     env.filters["code"] = code
     env.globals.update(anchor=anchor, codes=codes, via=VIA_TEXT, detail=connection_detail, edge_anchor=doc_edge_anchor)
+    env.globals.update(override_anchor=doc_override_anchor, override_change=override_change, link=link, service_page=doc_service_page)
     return env
 
 
@@ -91,7 +92,12 @@ def render_docs(arch: Architecture, stack: StackBuilder, model: str, figures: fr
         "docs/network.md": _network(arch, stack, links("docs/network.md")),
         "docs/security.md": _security(arch, rules, grants, links("docs/security.md")),
         "docs/decisions.md": _render(
-            "decisions.md.j2", arch=arch, links=links("docs/decisions.md"), decisions=_decisions(arch, list(arch.services))
+            "decisions.md.j2",
+            arch=arch,
+            links=links("docs/decisions.md"),
+            decisions=_decisions(arch, list(arch.services)),
+            overrides=stack.overrides,
+            extras=_extras(stack),
         ),
     }
     for layer in arch.layers:
@@ -116,6 +122,18 @@ def render_docs(arch: Architecture, stack: StackBuilder, model: str, figures: fr
             usd=usd,
         )
     return files
+
+
+def _extras(stack: StackBuilder) -> list[tuple[str, str, str, str]]:
+    """(service, address, the secure defaults it leaves open, the reason) of each extra resource."""
+    decided = {d.addresses[0]: d for d in stack.decisions if d.what.startswith("resources ")}
+    rows = []
+    for r in stack.resources.values():
+        if r.extra:
+            d = decided.get(r.address)
+            reason = stack.arch.services[r.owner].spec.reasons.get(r.address, "")
+            rows.append((r.owner, r.address, "; ".join(d.opened) if d else "", reason))
+    return rows
 
 
 def _decisions(arch: Architecture, sids: list[str]) -> list[tuple[str, Any]]:

@@ -58,6 +58,7 @@ class Resource:
     data: bool = False  # a data source rather than a managed resource
     provider: str = ""  # "" for the architecture's region, else an alias such as "us_east_1"
     edge: str = ""  # the connection (Edge.id) this resource implements, "" if none
+    extra: bool = False  # written by the model under its service's `resources:` (the escape hatch)
 
     @property
     def address(self) -> str:
@@ -76,6 +77,42 @@ class Output:
     sensitive: bool = False
 
 
+@dataclass(frozen=True)
+class AppliedOverride:
+    """One entry of a service's ``overrides:`` as applied (``overrides.py``): what it touched."""
+
+    service: str
+    index: int  # its position in the service's overrides list
+    target: str  # "aws_cloudfront_distribution.*": the type and name pattern it asked for
+    addresses: tuple[str, ...]  # the resources it changed
+    attributes: tuple[str, ...]  # their top-level attributes it changed
+    how: tuple[str, ...]  # "merge tags", "add /ordered_cache_behavior/-": what it does, in words
+    opened: tuple[str, ...]  # the secure defaults it opens (secure_defaults.py), with its reason
+    checks: tuple[str, ...]  # checkov checks those account for, on its addresses
+    invariants: tuple[str, ...]  # archc invariants they account for ("open-ingress", "iam-wildcard")
+    reason: str
+    pos: tuple[int, int]  # line and column of the entry in the model file
+
+    @property
+    def entry(self) -> str:
+        """``overrides[0]``: how messages, docs and the manifest name it."""
+        return f"overrides[{self.index}]"
+
+
+@dataclass(frozen=True)
+class HatchDecision:
+    """A secure default the escape hatch opens with the model's reason: by an override, or
+    by an extra resource; ``archc check`` takes its findings as the architect's decision."""
+
+    service: str
+    what: str  # "overrides[0]", or "resources aws_x.y"
+    addresses: tuple[str, ...]  # the resources it opens the default on
+    opened: tuple[str, ...]  # "S3 public access block (block_public_policy)": secure_defaults.py's label and where
+    checks: tuple[str, ...]  # the checkov checks that flag them
+    invariants: tuple[str, ...]  # the archc invariants they break
+    reason: str
+
+
 @dataclass
 class StackBuilder:
     """All resources and outputs of one stack, keyed by address."""
@@ -91,6 +128,11 @@ class StackBuilder:
     # Parts of resources that realize a connection without being added for it (an
     # origin entry in a distribution), by Edge.id: see realization.py.
     named_parts: dict[str, list[Part]] = field(default_factory=dict)
+    # The escape hatch (overrides.py): each applied override, and the body each
+    # overridden resource had as emitted, before any override (for archc explain).
+    overrides: list[AppliedOverride] = field(default_factory=list)
+    emitted: dict[str, Body] = field(default_factory=dict)
+    decisions: list[HatchDecision] = field(default_factory=list)  # secure defaults it opens, with reasons
 
     def add(self, owner: str, rtype: str, name: str, body: Body, *, data: bool = False, provider: str = "") -> Ref:
         """Add a resource; names are unique per type (a clash is a catalog bug).
