@@ -26,6 +26,7 @@ _WHAT: dict[str, str] = {
     "deploy-target": "a deployment target",
     "monitor": "a monitoring connection",
     "pipeline-stage": "a pipeline stage",
+    "web-endpoint": "a front end calling an API (its URL in the build environment, CORS on the API)",
     "none": "drawn only (nothing is compiled for it)",
 }
 

@@ -22,6 +22,7 @@ from modules import CATALOG
 
 # Settings a kind cannot do without, the services they name, and connections it must start ({id}: the service).
 NEEDS: dict[str, tuple[str, dict[str, str], tuple[str, ...]]] = {
+    "amplify": ("repository: https://github.com/acme/web", {}, ()),
     "alb": ("certificate_arn: 'arn:aws:acm:eu-west-3:123456789012:certificate/abc', domain: app.example.com", {}, ()),
     "athena": ("results: results", {"results": "kind: s3"}, ()),
     "codedeploy": ("", {"fleet": "kind: asg"}, ("{id} -> fleet",)),

@@ -26,7 +26,7 @@ from compiler.ir import Architecture
 from compiler.names import doc_service_page
 
 SITE_PAGES = (("Overview", "docs/index.md"), ("Data flow", "docs/data-flow.md"), ("Network", "docs/network.md"))
-SITE_PAGES_END = (("Security", "docs/security.md"), ("Decisions", "docs/decisions.md"))
+SITE_PAGES_END = (("Security", "docs/security.md"), ("Decisions", "docs/decisions.md"), ("Cost", "docs/cost.md"))
 THEME = Path(__file__).parent / "theme"  # overrides of Material's templates
 HOOKS = Path(__file__).parent / "mkdocs_hooks.py"
 # What the site copies from a build: the Markdown and the figures it links.
