@@ -20,8 +20,9 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 if TYPE_CHECKING:
     from compiler.errors import ErrorCode
-    from compiler.ir import Edge, ServiceNode
+    from compiler.ir import Architecture, Edge, ServiceNode
     from compiler.terraform.context import ServiceContext
+    from modules.schedule import Schedule
 
 Placement = Literal["public", "private", "isolated", "outside"]
 # (family in modules/supported.py, version, setting): see Service.versions().
@@ -331,6 +332,11 @@ class Service(BaseModel):
 
     def connect(self, edge: Edge, target: ServiceNode, ctx: ServiceContext) -> None:
         """Emit what a connection from this service to ``target`` needs (when ``info.needs`` is special)."""
+
+    def running_schedule(self, arch: Architecture) -> Schedule | None:
+        """The hours this service's fleet runs (``schedule:``, its own or its cluster's), for
+        ``archc cost``; None: always."""
+        return None
 
     def after_apply(self, node: ServiceNode) -> tuple[str, ...]:
         """Steps a person takes once after the first ``terraform apply`` (its docs page lists them): none by default."""

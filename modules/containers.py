@@ -38,6 +38,7 @@ from modules.compute_kit import (
 )
 from modules.ecs_wiring import caller_environment, calls_between, efs_volumes, mounts, service_connect, waits_for
 from modules.eni import awsvpc_tasks_per_instance
+from modules.schedule import Schedule
 
 if TYPE_CHECKING:
     from compiler.ir import Architecture, Edge, ServiceNode
@@ -164,6 +165,11 @@ class EcsCluster(Service):
     max: int = Field(4, ge=1, le=1000, description="EC2 capacity: most instances (ECS scales between them to fit the tasks).")
     volume_gb: int = Field(30, ge=30, le=16384, description="EC2 capacity: root volume size in GiB (encrypted gp3).")
     egress_https: bool = Field(True, description="EC2 capacity: allow outbound HTTPS (ECS, ECR, Systems Manager) through NAT.")
+    schedule: Schedule | None = Field(
+        None,
+        description="The hours the cluster runs, e.g. {hours: 08:00-20:00, days: mon-fri, timezone: Europe/Paris}: outside them "
+        "its services and its EC2 instances are scaled to zero (scheduled actions). Default: always.",
+    )
 
     def placement(self, reaches_vpc: bool) -> Placement:
         """EC2 capacity runs in the private subnets; a Fargate cluster is only a name."""
@@ -235,6 +241,9 @@ class EcsCluster(Service):
         )
         template = launch_template(ctx, image, self.instance_type, profile, script, self.volume_gb)
         group = autoscaling_group(ctx, template, (self.min, self.max, None), {"AmazonECSManaged": ""})
+        if self.schedule is not None:
+            for suffix, body in self.schedule.autoscaling_actions(group.attr("name"), (self.min, self.max, self.min)).items():
+                ctx.add("aws_autoscaling_schedule", f"schedule_{suffix}", body)
         if self.egress_https:
             https_egress(ctx)
         provider = ctx.add(
@@ -255,6 +264,10 @@ class EcsCluster(Service):
             },
         )
         return provider.attr("name")
+
+    def running_schedule(self, arch: Architecture) -> Schedule | None:
+        """Its own schedule."""
+        return self.schedule
 
     def compatibility(self) -> str:
         """The task definition compatibility its services need."""
@@ -543,6 +556,15 @@ class EcsService(Service):
                 ],
             },
         )
+        schedule = self.running_schedule(ctx.arch)
+        if schedule is not None:  # the cluster's hours: its tasks stop with its instances
+            scalable = {k: target.attr(k) for k in ("service_namespace", "resource_id", "scalable_dimension")}
+            for suffix, body in schedule.ecs_actions(scalable, ctx.aws_name(), (self.min, self.max)).items():
+                ctx.add("aws_appautoscaling_scheduled_action", f"schedule_{suffix}", body)
+
+    def running_schedule(self, arch: Architecture) -> Schedule | None:
+        """Its cluster's schedule."""
+        return arch.services[self.cluster].spec.running_schedule(arch)
 
     def attach_target_group(self, node: ServiceNode, ctx: ServiceContext, target_group_arn: str, port: int) -> None:
         """The service registers its tasks' IPs on the container port."""

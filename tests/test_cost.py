@@ -16,7 +16,6 @@ from compiler import pipeline
 from compiler.cost.estimate import Estimate, estimate
 from compiler.cost.freetier import POOLS
 from compiler.cost.prices import regions, table
-from compiler.cost.report import usd
 from compiler.cost.rules import FREE, NOT_BILLED, RULES
 from compiler.cost.usage import USAGE_KEYS
 from compiler.terraform.emit import emit
@@ -212,16 +211,10 @@ def test_cost_command_text_and_json(tmp_path: Path) -> None:
 
 
 def test_readme_shows_each_examples_estimate() -> None:
-    table = (ROOT / "README.md").read_text().split("<!-- cost-table: tests/test_cost.py checks these figures -->\n", 1)[1]
-    shown = [line for line in table.split("\n\n", 1)[0].splitlines() if line.startswith("| `")]
-    expected = []
-    for model in MODELS:
-        stack = pipeline.check(model)
-        found = estimate(stack.arch, stack)
-        fixed, usage, total = usd(found.total(fixed=True)), usd(found.total(fixed=False)), usd(found.total())
-        rel = model.relative_to(ROOT).as_posix()
-        expected.append(f"| `{rel}` | {stack.arch.region} | {found.free_tier} | {fixed} | {usage} | **{total}** |")
-    assert shown == expected
+    from tools.update_readme_costs import MARK, rows
+
+    table = (ROOT / "README.md").read_text().split(MARK, 1)[1]
+    assert table.split("\n\n", 1)[0].splitlines() == rows(), "python tools/update_readme_costs.py rewrites it"
 
 
 def test_a_budget_compiles_into_alerts_and_warns_when_the_estimate_exceeds_it(tmp_path: Path) -> None:
@@ -246,3 +239,56 @@ def test_a_budget_compiles_into_alerts_and_warns_when_the_estimate_exceeds_it(tm
         ("ACTUAL", 100, ["ops@first-design.io"]),
         ("FORECASTED", 100, ["ops@first-design.io"]),
     ]
+
+
+SCHEDULED = """\
+name: scheduled
+region: eu-west-3
+account: {free_tier: legacy}
+network: {azs: 2}
+layers:
+  - name: app
+    services:
+      cluster:
+        kind: ecs-cluster
+        capacity: ec2
+        instance_type: t2.micro
+        min: 2
+        max: 4
+        schedule: {hours: "08:00-20:00", days: mon-fri, timezone: Europe/Paris}
+      web: {kind: ecs-service, cluster: cluster, desired: 1, min: 1, max: 2}
+"""
+
+
+def test_a_schedule_scales_the_fleet_to_zero_outside_its_hours_and_is_billed_so(tmp_path: Path) -> None:
+    found = _estimate(tmp_path, SCHEDULED)
+    ec2 = next(p for p in found.pools if p.pool.name == "EC2 micro instances")
+    assert round(ec2.used, 1) == round(2 * 12 * 5 * 730 / 168, 1) < 750  # 521.4 hours: within the free tier
+    assert not [w for w in found.warnings if "EC2 micro" in w.message]
+    always = _estimate(tmp_path, SCHEDULED.replace('        schedule: {hours: "08:00-20:00", days: mon-fri, timezone: Europe/Paris}\n', ""))
+    assert [w.format() for w in always.warnings if "EC2 micro" in w.message] == [
+        "model.yaml:8:7: warning[cost]: free tier exceeded: 1,460 instance-hours of EC2 micro instances (cluster) "
+        "against the 750 the free tier pools per account: 710 billed, USD 9.37 a month"
+    ]
+    path = tmp_path / "scheduled.yaml"
+    path.write_text(SCHEDULED)
+    resources = pipeline.check(path, "scheduled.yaml").resources
+    start, stop = (
+        resources["aws_autoscaling_schedule.cluster_schedule_start"].body,
+        resources["aws_autoscaling_schedule.cluster_schedule_stop"].body,
+    )
+    assert (start["recurrence"], start["min_size"], start["max_size"], start["desired_capacity"], start["time_zone"]) == (
+        "0 8 * * MON-FRI",
+        2,
+        4,
+        2,
+        "Europe/Paris",
+    )
+    assert (stop["recurrence"], stop["min_size"], stop["max_size"], stop["desired_capacity"]) == ("0 20 * * MON-FRI", 0, 0, 0)
+    tasks = resources["aws_appautoscaling_scheduled_action.web_schedule_stop"].body
+    assert (tasks["schedule"], tasks["timezone"], tasks["scalable_target_action"]) == (
+        "cron(0 20 ? * MON-FRI *)",
+        "Europe/Paris",
+        [{"min_capacity": "0", "max_capacity": "0"}],
+    )
+    assert tasks["resource_id"] == "${aws_appautoscaling_target.web.resource_id}"

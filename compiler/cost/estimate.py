@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from compiler.cost.freetier import CREDITS_MONTHS, CREDITS_USD, Pool, pools
 from compiler.cost.prices import Price, price, regions
-from compiler.cost.rules import _REF, RULES, Charge
+from compiler.cost.rules import _REF, HOURS, RULES, Charge
 from compiler.cost.usage import USAGE_KEYS, requests_by_service
 from compiler.errors import Diagnostic
 from compiler.ir import Architecture
@@ -83,8 +83,11 @@ class Estimate:
 class _Usage:
     """What the rules may ask about one resource's owner (rules.Usage)."""
 
-    def __init__(self, stack: StackBuilder, usage: dict[str, float], requests: tuple[float, bool]) -> None:
-        self.stack, self.own, self.requests = stack, usage, requests
+    def __init__(self, stack: StackBuilder, usage: dict[str, float], requests: tuple[float, bool], running: float = 1.0) -> None:
+        self.stack, self.own, self.requests, self.share = stack, usage, requests, running
+
+    def running(self) -> float:
+        return self.share
 
     def resource(self, expression: object) -> Resource | None:
         found = _REF.match(expression) if isinstance(expression, str) else None
@@ -109,11 +112,10 @@ def estimate(arch: Architecture, stack: StackBuilder) -> Estimate:
         if rule is None or resource.data:
             continue
         node = arch.services.get(resource.owner)
-        usage = _Usage(
-            stack,
-            {str(k): v for k, v in node.spec.usage.items()} if node else {},
-            requests.get(resource.owner, (USAGE_KEYS["requests"][1], True)),
-        )
+        schedule = node.spec.running_schedule(arch) if node else None
+        running = schedule.hours_per_month() / HOURS if schedule else 1.0
+        own = {str(k): v for k, v in node.spec.usage.items()} if node else {}
+        usage = _Usage(stack, own, requests.get(resource.owner, (USAGE_KEYS["requests"][1], True)), running)
         layer = node.layer if node else resource.owner
         for charge in rule(resource, usage):
             found = price(charge.key, arch.region)

@@ -40,6 +40,9 @@ class Usage(Protocol):
     def usage(self, key: str) -> tuple[float, bool]:
         """The owning service's usage for ``key``, and whether it is assumed."""
 
+    def running(self) -> float:
+        """The share of the month the owner's fleet runs (its ``schedule:``; 1: always)."""
+
 
 Rule = Callable[[Resource, Usage], list[Charge]]
 
@@ -69,7 +72,7 @@ def instance(r: Resource, u: Usage) -> list[Charge]:
 
 
 def autoscaling_group(r: Resource, u: Usage) -> list[Charge]:
-    count = int(r.body.get("desired_capacity") or r.body.get("min_size") or 1)
+    count = int(r.body.get("desired_capacity") or r.body.get("min_size") or 1) * u.running()
     template = u.resource((r.body.get("launch_template") or [{}])[0].get("id"))
     if template is None or "instance_type" not in template.body:
         return []
@@ -83,7 +86,7 @@ def ecs_service(r: Resource, u: Usage) -> list[Charge]:
     task = u.resource(r.body.get("task_definition"))
     if task is None:
         return []
-    count = r.body.get("desired_count", 1)
+    count = r.body.get("desired_count", 1) * u.running()
     vcpu, gb = int(task.body["cpu"]) / 1024, int(task.body["memory"]) / 1024
     return [
         Charge(f"Fargate vCPU ({count} x {vcpu:g} vCPU)", "fargate:vcpu", count * vcpu * HOURS, fixed=True),
