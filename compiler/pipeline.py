@@ -114,6 +114,9 @@ def build(
             files.update(diagrams())
     files.update(render_docs(arch, stack, model, figures=frozenset(files)))  # after the diagrams: it links the figures drawn
     files.update(baseline_files(arch, stack))  # archc check's explanations, for checkov run by hand
+    from compiler.cost.infracost import usage_file
+
+    files["terraform/infracost-usage.yml"] = usage_file(arch, stack)  # archc cost's usage, for infracost
     result = BuildResult(arch, files, stack)
     result.files[MANIFEST] = manifest_bytes(result)  # keep last: it checksums every other file
     return result

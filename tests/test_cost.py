@@ -292,3 +292,39 @@ def test_a_schedule_scales_the_fleet_to_zero_outside_its_hours_and_is_billed_so(
         [{"min_capacity": "0", "max_capacity": "0"}],
     )
     assert tasks["resource_id"] == "${aws_appautoscaling_target.web.resource_id}"
+
+
+def test_infracost_usage_file_carries_the_same_figures(tmp_path: Path) -> None:
+    import yaml
+
+    from compiler.cost.infracost import INFRACOST_KEYS, usage_file
+
+    path = tmp_path / "model.yaml"
+    path.write_text(
+        """\
+name: flow
+region: eu-west-1
+layers:
+  - name: app
+    services:
+      api: {kind: api-gateway, usage: {requests: 30000000}}
+      fn: {kind: lambda, usage: {duration_ms: 120}}
+      table: {kind: dynamodb, hash_key: id, usage: {storage_gb: 40}}
+connections:
+  - {from: api, to: fn, path: /orders}
+  - {from: fn, to: table, access: read-write}
+"""
+    )
+    stack = pipeline.check(path, "model.yaml")
+    data = yaml.safe_load(usage_file(stack.arch, stack))
+    assert data["version"] == "0.1"
+    usage = data["resource_usage"]
+    assert usage["aws_apigatewayv2_api.api"] == {"monthly_requests": 30000000}
+    assert usage["aws_lambda_function.fn"] == {"monthly_requests": 30000000, "average_request_duration": 120}
+    assert usage["aws_dynamodb_table.table"] == {
+        "monthly_read_request_units": 30000000,
+        "monthly_write_request_units": 7500000,
+        "monthly_gb_data_storage": 40,
+    }
+    billable = {r.address for r in stack.resources.values() if r.type in INFRACOST_KEYS and not r.data}
+    assert set(usage) == billable

@@ -48,7 +48,7 @@ def _verify(capsys: pytest.CaptureFixture[str]) -> tuple[int, list[str]]:
 
 def test_untouched_build_verifies(out: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["verify", "out"]) == 0
-    assert capsys.readouterr().out == "out/: verified 29 files, 5 services, 4 connections: every one in every output, no file changed\n"
+    assert capsys.readouterr().out == "out/: verified 30 files, 5 services, 4 connections: every one in every output, no file changed\n"
 
 
 def test_edited_file(out: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -101,21 +101,30 @@ class _Usage:
         return USAGE_KEYS[key][1], True
 
 
-def estimate(arch: Architecture, stack: StackBuilder) -> Estimate:
-    """Price every billable resource of the stack."""
-    free_tier = arch.account.free_tier
-    result = Estimate(arch.region, free_tier)
+def usages(arch: Architecture, stack: StackBuilder) -> dict[str, _Usage]:
+    """What the rules may ask about each billable resource's owner, by address (sorted)."""
     requests = requests_by_service(arch)
-    missing: dict[str, list[str]] = {}
+    found = {}
     for resource in sorted(stack.resources.values(), key=lambda r: r.address):
-        rule = RULES.get(resource.type)
-        if rule is None or resource.data:
+        if resource.type not in RULES or resource.data:
             continue
         node = arch.services.get(resource.owner)
         schedule = node.spec.running_schedule(arch) if node else None
         running = schedule.hours_per_month() / HOURS if schedule else 1.0
         own = {str(k): v for k, v in node.spec.usage.items()} if node else {}
-        usage = _Usage(stack, own, requests.get(resource.owner, (USAGE_KEYS["requests"][1], True)), running)
+        found[resource.address] = _Usage(stack, own, requests.get(resource.owner, (USAGE_KEYS["requests"][1], True)), running)
+    return found
+
+
+def estimate(arch: Architecture, stack: StackBuilder) -> Estimate:
+    """Price every billable resource of the stack."""
+    free_tier = arch.account.free_tier
+    result = Estimate(arch.region, free_tier)
+    missing: dict[str, list[str]] = {}
+    for address, usage in usages(arch, stack).items():
+        resource = stack.resources[address]
+        rule = RULES[resource.type]
+        node = arch.services.get(resource.owner)
         layer = node.layer if node else resource.owner
         for charge in rule(resource, usage):
             found = price(charge.key, arch.region)
