@@ -125,6 +125,8 @@ def main() -> None:
             terraform = best_of([PYTHON, TERRAFORM_ONLY, str(path), out], runs, tmp)
             lines.append(row(f"build (Terraform part) {path.name}", terraform, "< 1.5 s, < 250 MB" if big else ""))
             lines.append(row(f"build (all outputs) {path.name}", best_of([ARCHC, "build", str(path), "--out", out], runs, tmp)))
+            if big:
+                lines.append(row(f"cost {path.name}", best_of([ARCHC, "cost", str(path)], runs, tmp), "< 1 s"))
         lines += plan_rows(tmp, runs)
         for size in (10, 100) if args.quick else (10, 100, 1000):
             path = tmp / f"synthetic-{size}.yaml"
