@@ -32,7 +32,8 @@ TITLE = "Website and mobile app users"  # a service's title: on the overview pag
 SERVICE = f"        title: {TITLE}\n"
 # An unknown key that is also markup: the banner must show it as text.
 BROKEN = SERVICE + '        "<b>tag</b>": 1\n'
-ERROR = "model.yaml:64:9: error[unknown-key]: unknown key '<b>tag</b>' in service 'customers'"
+_LINE = MODEL.read_text().splitlines(keepends=True).index(SERVICE) + 2  # the line BROKEN adds after SERVICE
+ERROR = f"model.yaml:{_LINE}:9: error[unknown-key]: unknown key '<b>tag</b>' in service 'customers'"
 PAGE = "travel-booking/docs/index.html"
 
 
