@@ -49,6 +49,7 @@ class ModelReport:
     errors: list[Diagnostic] = field(default_factory=list)
     warnings: list[Diagnostic] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
+    monthly: str = ""  # the cost estimate's line, "USD 331.08 a month (316.88 fixed, 14.20 usage)"
     staleness: Staleness = field(default_factory=Staleness)
     plan_lines: list[str] = field(default_factory=list)
     plan_errors: int = 0
@@ -98,6 +99,11 @@ def run_model(path: Path, shown: str, outputs: Path | None, *, plan: bool, check
         "data sources": data,
     }
     report.staleness = compare(result.files, committed)
+    from compiler.cost.estimate import estimate
+    from compiler.cost.report import usd
+
+    cost = estimate(arch, result.stack)
+    report.monthly = f"USD {usd(cost.total())} a month ({usd(cost.total(fixed=True))} fixed, {usd(cost.total(fixed=False))} usage)"
     if not (plan or check):
         return report
     with tempfile.TemporaryDirectory(prefix="archc-ci-") as scratch:
@@ -132,7 +138,7 @@ def markdown(reports: list[ModelReport]) -> str:
             lines += ["The model has errors:", "", "```", *(d.format() for d in r.errors), "```", ""]
             continue
         counts = ", ".join(f"{n} {what}" for what, n in r.counts.items())
-        lines += [f"{counts}.", ""]
+        lines += [f"{counts}.", "", f"Monthly cost (estimate, list prices): {r.monthly}.", ""]
         lines += _staleness_lines(r)
         if r.plan_lines:
             verdict = "passed" if not r.plan_errors else f"failed with {r.plan_errors} error{'s' if r.plan_errors != 1 else ''}"

@@ -128,6 +128,7 @@ def test_ci_passes_on_fresh_outputs_then_names_what_is_stale(tmp_path: Path) -> 
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("## archc: 1 of 1 model passed\n\n### ✅ `architecture.yaml`\n\n4 services, 3 connections, ")
     assert "Committed outputs in `generated/repo/` match the model.\n" in done.stdout
+    assert "\nMonthly cost (estimate, list prices): USD " in done.stdout
     assert "**Plan** passed:" in done.stdout and "repo: plan ok: " in done.stdout
     assert "**Check**: architecture.yaml: checkov: " in done.stdout
     assert (repo / "summary.md").read_text() == done.stdout
