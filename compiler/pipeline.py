@@ -149,13 +149,15 @@ def _node_started() -> Iterator[None]:
 
 
 def _checked_stack(arch: Architecture) -> StackBuilder:
-    """Every resource as plain data, checked against the provider schema."""
+    """Every resource as plain data, checked against the provider schema, and every
+    connection against what it needs to work at run time (realization.py)."""
     # Imported here: `archc validate` needs none of the Terraform stages.
     from compiler.terraform.emit import emit
+    from compiler.terraform.realization import unrealized
     from compiler.terraform.schema_check import check_stack
 
     stack = emit(arch)
-    problems = check_stack(stack)
+    problems = check_stack(stack) + unrealized(arch, stack.parts)
     if problems:
         raise ArchcError(problems)
     return stack

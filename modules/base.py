@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from compiler.errors import ErrorCode
     from compiler.ir import Edge, ServiceNode
     from compiler.terraform.context import ServiceContext
+    from compiler.terraform.realization import Element
 
 Placement = Literal["public", "private", "isolated", "outside"]
 # (family in modules/supported.py, version, setting): see Service.versions().
@@ -235,6 +236,12 @@ class Service(BaseModel):
 
     def connect(self, edge: Edge, target: ServiceNode, ctx: ServiceContext) -> None:
         """Emit what a connection from this service to ``target`` needs (when ``info.needs`` is special)."""
+
+    def contract(self, edge: Edge, node: ServiceNode) -> frozenset[Element]:
+        """What a connection ``edge`` to this service (``node``) needs at run time beyond what
+        every connection of its ``via`` needs (``REQUIRED`` in compiler/terraform/realization.py),
+        e.g. the permission an origin that is a private bucket needs: none by default."""
+        return frozenset()
 
     def after_apply(self, node: ServiceNode) -> tuple[str, ...]:
         """Steps a person takes once after the first ``terraform apply`` (its docs page lists them): none by default."""

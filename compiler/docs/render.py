@@ -17,7 +17,7 @@ import jinja2
 
 from compiler.caches import cache_dir
 from compiler.docs.markdown import Md, anchor, code, codes, finalize
-from compiler.docs.pages import VIA_TEXT, Links, connection_detail, layer_page, service_facts, settings
+from compiler.docs.pages import Links, connection_detail, layer_page, realized_by, service_facts, settings, via_text
 from compiler.docs.stackfacts import Grant, Rule, iam_grants, resources_of, security_rules
 from compiler.flow import request_path
 from compiler.ir import Architecture, ServiceNode
@@ -53,7 +53,7 @@ def _environment() -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.filters["code"] = code
-    env.globals.update(anchor=anchor, codes=codes, via=VIA_TEXT, detail=connection_detail, edge_anchor=doc_edge_anchor)
+    env.globals.update(anchor=anchor, codes=codes, via=via_text, detail=connection_detail, edge_anchor=doc_edge_anchor)
     return env
 
 
@@ -75,10 +75,7 @@ def render_docs(arch: Architecture, stack: StackBuilder, model: str, figures: fr
     def links(page: str) -> Links:
         return Links(arch, page, figures)
 
-    edge_resources: dict[str, list[str]] = {}
-    for res in stack.resources.values():
-        if res.edge:
-            edge_resources.setdefault(res.edge, []).append(res.address)
+    realized = {e.id: realized_by(e, stack.parts(e.id), arch) for e in arch.edges}
 
     files = {
         "docs/index.md": _index(arch, stack, links("docs/index.md"), model),
@@ -104,7 +101,7 @@ def render_docs(arch: Architecture, stack: StackBuilder, model: str, figures: fr
             settings=settings(node, links(page)),
             f=service_facts(arch, stack, node, rules, grants),
             roles=sorted({g.role for g in grants if g.service == node.id and g.role}),
-            edge_resources=edge_resources,
+            realized=realized,
             decisions=[d for _, d in _decisions(arch, [node.id])],
             after_apply=node.spec.after_apply(node),
         )
