@@ -60,7 +60,8 @@ def default_out(name: str) -> Path:
 
 def check(path: Path, display_name: str | None = None) -> StackBuilder:
     """Every check that can refuse a model: load and resolve it, emit its Terraform as
-    plain data and check that against the provider schema. Only synthesis, drawing and
+    plain data and check that against the provider schema and each connection against
+    what it needs to work (``realization.py``). Only synthesis, drawing and
     writing are left to ``build``, and they refuse no model, so what ``archc validate``
     accepts, ``archc build`` builds."""
     return _checked_stack(load(path, display_name))
