@@ -107,7 +107,7 @@ REQUIRED: dict[Capability, frozenset[Element]] = {
     "deploy-target": frozenset({"trigger", "permission"}),
     # A stage of the pipeline acts on the target; the pipeline's role may act on it.
     "pipeline-stage": frozenset({"trigger", "permission"}),
-    # Drawn only: see required() (outside AWS: nothing; between AWS services: some part).
+    # No wiring of its own: between two AWS services it still needs some part (missing()).
     "none": frozenset(),
 }
 
@@ -156,8 +156,10 @@ def missing(edge: Edge, parts: list[Part], arch: Architecture) -> str:
     """Why a connection does not work at run time, or "" when its parts cover its needs."""
     src, dst = arch.services[edge.source], arch.services[edge.target]
     names = {"source": edge.source, "target": edge.target}
+    if outside_aws(edge, arch):  # people and systems outside AWS: it may be drawn only (the docs say so)
+        return ""
     if edge.via == "none":
-        if parts or outside_aws(edge, arch):
+        if parts:
             return ""
         return (
             f"connection {edge.source} -> {edge.target} ({src.kind} -> {dst.kind}) compiles into nothing: "
@@ -206,4 +208,7 @@ PENDING: dict[tuple[str, str], str] = {
     ("amplify", "lambda"): "drawn only, though both run in AWS (frontend.py: realize or refuse)",
     ("waf", "alb"): "the web ACL association is not recorded (security.py)",
     ("ec2", "ssm"): "with endpoints: false the path is the NAT route, not recorded (management.py)",
+    # bench/synthetic.py's monitored models (tests/test_diagrams*.py)
+    ("cloudwatch", "ecs-cluster"): "no alarm on the cluster (monitoring.py: alarms or a refusal)",
+    ("cloudwatch", "s3"): "no alarm on the bucket (monitoring.py: alarms or a refusal)",
 }
