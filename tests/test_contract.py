@@ -342,3 +342,15 @@ def test_second_connection_between_the_same_services_shares_the_first_ones_parts
         ("path", "aws_vpc_security_group_ingress_rule.db_from_web", "shared with web->db"),
         ("permission", "aws_iam_role_policy.web_finds_db", "shared with web->db"),
     ]
+
+
+def test_a_target_kind_adds_to_the_contract(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``Service.contract``: what one target needs beyond its via's elements (here: a bucket
+    asking its distributions for a permission as well as the origin)."""
+    body = "layers:\n  - name: web\n    services:\n      cdn: {kind: cloudfront}\n      site: {kind: s3}\nconnections:\n  - cdn -> site\n"
+    arch = _arch(tmp_path, body)
+    (edge,) = arch.edges
+    assert required(edge, arch) == {"trigger"}
+    bucket = type(arch.services["site"].spec)
+    monkeypatch.setattr(bucket, "contract", lambda self, edge, node: frozenset({"permission"}) if edge.via == "origin" else frozenset())
+    assert required(edge, arch) == {"trigger", "permission"}
