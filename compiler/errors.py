@@ -60,7 +60,7 @@ CODES: dict[ErrorCode, str] = {
     "name": "A name that is not safe as a file name and Terraform identifier.",
     "duplicate-service": "Two services share a name.",
     "unknown-service": "A reference to a service that does not exist.",
-    "connection": "A connection the catalog cannot honour.",
+    "connection": "A connection the catalog cannot honour, or that would compile into less than the call needs at run time.",
     "network": "A network layout that cannot work (CIDRs, availability zones).",
     "conflict": "Settings that contradict each other.",
     "version": "A version AWS has retired (error) or deprecates within 90 days (warning): runtime, platform branch, engine, release.",

@@ -62,6 +62,8 @@ def manifest_bytes(result: BuildResult) -> bytes:
             "to": edge.target,
             "via": edge.via,
             "terraform": sorted(edge_resources.get(edge.id, [])),
+            # What it compiled into, by element (realization.py): what the docs' "Realized by" shows.
+            "realization": [{"element": p.element, "address": p.address, "detail": p.detail} for p in result.stack.parts(edge.id)],
             "diagram": {"edge": diagram_edge_id(edge), "views": [v for v in views if diagram_edge_id(edge) in views[v][1]]},
             "docs": {"page": doc_service_page(edge.source), "anchor": doc_edge_anchor(edge)},
         }

@@ -61,7 +61,8 @@ def default_out(name: str) -> Path:
 
 def check(path: Path, display_name: str | None = None) -> StackBuilder:
     """Every check that can refuse a model: load and resolve it, emit its Terraform as
-    plain data and check that against the provider schema. Only synthesis, drawing and
+    plain data and check that against the provider schema and each connection against
+    what it needs to work (``realization.py``). Only synthesis, drawing and
     writing are left to ``build``, and they refuse no model, so what ``archc validate``
     accepts, ``archc build`` builds."""
     return _checked_stack(load(path, display_name))
@@ -154,17 +155,19 @@ def _node_started() -> Iterator[None]:
 
 
 def _checked_stack(arch: Architecture) -> StackBuilder:
-    """Every resource as plain data, checked against the provider schema."""
+    """Every resource as plain data, checked against the provider schema, and every
+    connection against what it needs to work at run time (realization.py)."""
     # Imported here: `archc validate` needs none of the Terraform stages.
     from compiler.terraform.emit import emit
     from compiler.terraform.overrides import apply_hatch
+    from compiler.terraform.realization import unrealized
     from compiler.terraform.schema_check import check_stack
 
     stack = emit(arch)
     errors, warnings = apply_hatch(stack)  # the model's own overrides and extra resources
     if errors:
         raise ArchcError(errors)
-    problems = check_stack(stack)
+    problems = check_stack(stack) + unrealized(arch, stack.parts)
     if problems:
         raise ArchcError(problems)
     if warnings:  # printed with the model's other warnings

@@ -69,14 +69,21 @@ class _Checker:
             for address in s["terraform"]:
                 if address not in present:
                     self.fail(where, f"service '{sid}' ({s['kind']}) lost its resource {address}")
-        for cid, c in self.m["connections"].items():
-            for address in c["terraform"]:
-                if address not in present:
-                    self.fail(where, f"connection {cid} lost its resource {address}")
+        self.connections_in_terraform(present, where)
         self.hatch(present, where)
         for address, (rel, line) in sorted(present.items()):
             if address not in owned:
                 self.fail(rel, f"resource {address} has no owner in the model (no service, connection or network made it)", line)
+
+    def connections_in_terraform(self, present: dict[str, tuple[str, int]], where: str) -> None:
+        """Each connection's resources, and its parts (what the docs say it compiled into)."""
+        for cid, c in self.m["connections"].items():
+            for address in c["terraform"]:
+                if address not in present:
+                    self.fail(where, f"connection {cid} lost its resource {address}")
+            for part in c["realization"]:
+                if part["address"] not in present and part["address"] not in c["terraform"]:
+                    self.fail(where, f"connection {cid} lost its {part['element']} {part['address']}")
 
     def hatch(self, present: dict[str, tuple[str, int]], where: str) -> None:
         """The escape hatch: what the model's overrides changed and its resources: added is there."""

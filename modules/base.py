@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from compiler.errors import ErrorCode
     from compiler.ir import Architecture, Edge, ServiceNode
     from compiler.terraform.context import ServiceContext
+    from compiler.terraform.realization import Element
     from modules.schedule import Schedule
 
 Placement = Literal["public", "private", "isolated", "outside"]
@@ -337,6 +338,12 @@ class Service(BaseModel):
         """The hours this service's fleet runs (``schedule:``, its own or its cluster's), for
         ``archc cost``; None: always."""
         return None
+
+    def contract(self, edge: Edge, node: ServiceNode) -> frozenset[Element]:
+        """What a connection ``edge`` to this service (``node``) needs at run time beyond what
+        every connection of its ``via`` needs (``REQUIRED`` in compiler/terraform/realization.py),
+        e.g. the permission an origin that is a private bucket needs: none by default."""
+        return frozenset()
 
     def after_apply(self, node: ServiceNode) -> tuple[str, ...]:
         """Steps a person takes once after the first ``terraform apply`` (its docs page lists them): none by default."""

@@ -274,7 +274,7 @@ class CodeDeployApplication(Service):
         app = ctx.add(
             "aws_codedeploy_app", "", {"name": ctx.physical_name("aws_codedeploy_app"), "compute_platform": "Server", "tags": ctx.tags()}
         )
-        ctx.add(
+        group = ctx.add(
             "aws_codedeploy_deployment_group",
             "",
             {
@@ -287,6 +287,9 @@ class CodeDeployApplication(Service):
                 "tags": ctx.tags(),
             },
         )
+        # What a caller names in CreateDeployment: published to callers (discovery).
+        ctx.output("application_name", app.attr("name"), f"Name of the {node.id} CodeDeploy application.")
+        ctx.output("deployment_group_name", group.attr("deployment_group_name"), f"Deployment group of the {node.id} application.")
 
     def connect(self, edge: Edge, target: ServiceNode, ctx: ServiceContext) -> None:
         """Add the target's instances to the deployment group."""
@@ -297,8 +300,14 @@ class CodeDeployApplication(Service):
             found = {"autoscaling_groups": [other.stack_ref("aws_autoscaling_group").attr("name")]}
         else:
             found = target.spec.deployment_target(target, other)
-        group = ctx.stack.body(ctx.stack_ref("aws_codedeploy_deployment_group"))
+        group_ref = ctx.stack_ref("aws_codedeploy_deployment_group")
+        group = ctx.stack.body(group_ref)
         settings: dict[str, Any] = dict(found)
+        # Both were added by terraform(): name them as this connection's parts.
+        ctx.stack.realize("trigger", group_ref, f"{', '.join(sorted(settings))} naming {target.id}")
+        ctx.stack.realize(
+            "permission", ctx.stack_ref("aws_iam_role_policy_attachment"), "AWSCodeDeployRole: instances and Auto Scaling groups"
+        )
         for key, value in settings.items():
             if key == "ec2_tag_set":
                 # Several tag sets must all match (AND); filters of one set match any (OR).
@@ -386,6 +395,7 @@ class CodePipeline(Service):
         body = ctx.stack.body(ctx.stack_ref("aws_codepipeline"))
         stage = target.spec.pipeline_stage(target, other, ctx.node)
         body["stage"] = _thread([*body["stage"], stage])
+        ctx.stack.realize("trigger", ctx.stack_ref("aws_codepipeline"), f"stage '{stage['name']}'")
         level = next(iter(target.spec.info.access))
         support.role_policy(
             ctx,

@@ -167,6 +167,8 @@ class SqsQueue(Service):
         if ctx.stack.has(doc):
             statements = ctx.stack.body(doc)["statement"]
             statements.append({"sid": f"{sid}{len(statements) + 1}", **statement})
+            # The policy came with the first sender's connection: its statement is this one's part.
+            ctx.stack.realize("permission", ctx.stack_ref("aws_sqs_queue_policy"), f"statement {sid}{len(statements)}")
         else:
             doc = ctx.data("aws_iam_policy_document", "subscriptions", {"statement": [{"sid": f"{sid}1", **statement}]})
             ctx.add("aws_sqs_queue_policy", "", {"queue_url": queue.id, "policy": doc.attr("json")})

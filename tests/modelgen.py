@@ -119,7 +119,7 @@ def problems(model: dict[str, Any]) -> list[str]:
         path = Path(tmp) / "model.yaml"
         path.write_text(dump(model))
         try:
-            pipeline.load(path, "model.yaml")
+            pipeline.check(path, "model.yaml")  # what `archc validate` refuses: the emitted connections' contract too
         except ArchcError as exc:
             return [d.format() for d in exc.diagnostics if d.severity == "error"]
     return []

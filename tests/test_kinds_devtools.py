@@ -231,3 +231,34 @@ def test_codepipeline_stages_only(tmp_path: Path) -> None:
 
 def test_devtools_kinds_plan(tmp_path: Path) -> None:
     assert plan_errors(tmp_path, PIPELINE) == []
+
+
+# --- what each connection compiled into (realization.py) ----------------------------------
+def _parts(tmp_path: Path, body: str, edge: str) -> list[tuple[str, str, str]]:
+    path = tmp_path / "model.yaml"
+    path.write_text(HEAD + body)
+    stack = pipeline._checked_stack(pipeline.load(path, "model.yaml"))
+    return [(p.element, p.address, p.detail) for p in stack.parts(edge)]
+
+
+def test_codedeploy_connection_is_its_deployment_group_and_role(tmp_path: Path) -> None:
+    """Both come from terraform(), not connect(): the connection names them."""
+    assert _parts(tmp_path, DEPLOY, "deploy->web") == [
+        ("permission", "aws_iam_role_policy_attachment.deploy", "AWSCodeDeployRole: instances and Auto Scaling groups"),
+        ("trigger", "aws_codedeploy_deployment_group.deploy", "autoscaling_groups naming web"),
+    ]
+
+
+def test_codepipeline_connection_is_its_stage(tmp_path: Path) -> None:
+    parts = _parts(tmp_path, PIPELINE, "pipe->deploy")
+    assert ("trigger", "aws_codepipeline.pipe", "stage 'Deploy-deploy'") in parts
+    assert ("permission", "aws_iam_role_policy.pipe_to_deploy", "") in parts
+
+
+def test_codedeploy_names_what_callers_need(tmp_path: Path) -> None:
+    """A caller of CreateDeployment names the application and the group: both published."""
+    body = DEPLOY.replace("web: {kind: asg}", "web: {kind: asg}\n      fn: {kind: lambda}") + "  - fn -> deploy\n"
+    assert [p[2] for p in _parts(tmp_path, body, "fn->deploy") if p[0] == "discovery"] == [
+        "/archc/t/deploy/application_name",
+        "/archc/t/deploy/deployment_group_name",
+    ]

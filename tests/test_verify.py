@@ -104,6 +104,19 @@ def test_service_and_connection_missing_from_terraform(out: Path, capsys: pytest
     )
 
 
+def test_connection_part_missing_from_terraform(out: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A part the docs show for a connection (the db's endpoint parameter: how api finds db)."""
+    _edit_stack(out, {"aws_ssm_parameter": {"db_endpoint": None}})
+    assert _verify(capsys) == (
+        1,
+        [
+            f"out/{STACK}:1:1: error[verify]: edited by hand: its content differs from what archc build wrote",
+            f"out/{STACK}:1:1: error[verify]: service 'db' (rds) lost its resource aws_ssm_parameter.db_endpoint",
+            f"out/{STACK}:1:1: error[verify]: connection api->db lost its discovery aws_ssm_parameter.db_endpoint",
+        ],
+    )
+
+
 def test_service_missing_from_a_diagram(out: Path, capsys: pytest.CaptureFixture[str]) -> None:
     dot = out / "diagrams" / "overview.dot"
     dot.write_text("".join(line for line in dot.read_text().splitlines(keepends=True) if not re.search(r"^\s*media \[| -> media ", line)))

@@ -13,11 +13,12 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
-from compiler.docs.markdown import Md, codes, escape, link, relative
+from compiler.docs.markdown import Md, code, codes, escape, link, relative
 from compiler.docs.stackfacts import Grant, Rule
 from compiler.ir import Architecture, Edge, Reference, ServiceNode
 from compiler.names import diagram_file, doc_edge_link, doc_service_page
 from compiler.terraform.context import AppliedOverride, StackBuilder
+from compiler.terraform.realization import ELEMENTS, Part, outside_aws
 from modules.base import Capability, RefTo, Service
 
 # How each kind of connection is compiled, in words (capabilities are a closed set).
@@ -35,8 +36,9 @@ VIA_TEXT: dict[Capability, str] = {
     "pipeline-stage": "pipeline stage",
     "api-target": "API integration",
     "web-endpoint": "API URL for a browser front end (environment variable, CORS)",
-    "none": "drawn only (nothing to deploy)",
+    "none": "no wiring of its own",
 }
+DRAWN_ONLY = "drawn only (outside AWS)"  # a connection to or from users: no Terraform
 BASE_FIELDS = frozenset(Service.model_fields)  # kind, title, description: shown elsewhere
 
 
@@ -155,6 +157,27 @@ def connection_detail(edge: Edge) -> str:
     if edge.path:
         parts.append(edge.path)
     return ", ".join(parts) or "–"
+
+
+def realized_by(edge: Edge, parts: list[Part], arch: Architecture) -> Md:
+    """What a connection compiled into, by element (realization.py): each part's Terraform
+    address and, in brackets, where in it; "drawn only" for connections outside AWS.
+
+    Parts of one element share a line: ``path: `aws_…_rule.a`, `aws_…_rule.b```.
+    """
+    if not parts and outside_aws(edge, arch):
+        return Md(DRAWN_ONLY)
+    lines = []
+    for element in ELEMENTS:
+        items = [code(p.address) + (Md(f" ({escape(p.detail)})") if p.detail else "") for p in parts if p.element == element]
+        if items:
+            lines.append(f"{element}: {', '.join(items)}")
+    return Md("<br>".join(lines) or "–")
+
+
+def via_text(edge: Edge, arch: Architecture) -> str:
+    """How a connection compiles, in words; "outside AWS" when one end is."""
+    return "outside AWS" if outside_aws(edge, arch) else VIA_TEXT[edge.via]
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from compiler.cost.estimate import Estimate, estimate
 from compiler.cost.report import FREE_TIER_TEXT, usd
 from compiler.cost.report import rows as cost_rows
 from compiler.docs.markdown import Md, anchor, code, codes, finalize, link
-from compiler.docs.pages import VIA_TEXT, Links, connection_detail, layer_page, override_change, service_facts, settings
+from compiler.docs.pages import Links, connection_detail, layer_page, override_change, realized_by, service_facts, settings, via_text
 from compiler.docs.stackfacts import Grant, Rule, iam_grants, resources_of, security_rules
 from compiler.flow import request_path
 from compiler.ir import Architecture, ServiceNode
@@ -56,7 +56,7 @@ def _environment() -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.filters["code"] = code
-    env.globals.update(anchor=anchor, codes=codes, via=VIA_TEXT, detail=connection_detail, edge_anchor=doc_edge_anchor)
+    env.globals.update(anchor=anchor, codes=codes, via=via_text, detail=connection_detail, edge_anchor=doc_edge_anchor)
     env.globals.update(override_anchor=doc_override_anchor, override_change=override_change, link=link, service_page=doc_service_page)
     return env
 
@@ -79,10 +79,7 @@ def render_docs(arch: Architecture, stack: StackBuilder, model: str, figures: fr
     def links(page: str) -> Links:
         return Links(arch, page, figures)
 
-    edge_resources: dict[str, list[str]] = {}
-    for res in stack.resources.values():
-        if res.edge:
-            edge_resources.setdefault(res.edge, []).append(res.address)
+    realized = {e.id: realized_by(e, stack.parts(e.id), arch) for e in arch.edges}
 
     cost = estimate(arch, stack)
     files = {
@@ -115,7 +112,7 @@ def render_docs(arch: Architecture, stack: StackBuilder, model: str, figures: fr
             settings=settings(node, links(page)),
             f=service_facts(arch, stack, node, rules, grants),
             roles=sorted({g.role for g in grants if g.service == node.id and g.role}),
-            edge_resources=edge_resources,
+            realized=realized,
             decisions=[d for _, d in _decisions(arch, [node.id])],
             after_apply=node.spec.after_apply(node),
             cost=[ln for ln in cost.lines if ln.service == node.id],

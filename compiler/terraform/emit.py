@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from compiler.ir import Architecture, Edge, ServiceNode
 from compiler.terraform.budget import emit_budget
-from compiler.terraform.context import ServiceContext, StackBuilder
+from compiler.terraform.context import Ref, ServiceContext, StackBuilder
 from compiler.terraform.network import emit_network
 from compiler.terraform.shared import encrypt_log_groups
 from compiler.terraform.wiring import wire_endpoints
@@ -82,8 +82,10 @@ def _network_rules(edge: Edge, source: ServiceContext, target: ServiceContext) -
     egress = f"{source.node.tf_name}_to_{target.node.tf_name}"
     earlier = source.stack.resources.get(f"aws_vpc_security_group_ingress_rule.{ingress}")
     if earlier is not None:  # a second connection between the same pair (another path)
-        if earlier.body["from_port"] == edge.port:
-            return  # already allowed by the first connection's rules
+        if earlier.body["from_port"] == edge.port:  # already allowed by the first connection's rules
+            for rtype, name in (("aws_vpc_security_group_ingress_rule", ingress), ("aws_vpc_security_group_egress_rule", egress)):
+                source.stack.realize("path", Ref(rtype, name), f"shared with {earlier.edge}")
+            return
         ingress, egress = f"{ingress}_{edge.port}", f"{egress}_{edge.port}"
     source.stack.add(
         edge.target,
@@ -117,8 +119,10 @@ def _api_policy(edge: Edge, source: ServiceContext, target: ServiceNode) -> None
     name = f"{source.node.tf_name}_to_{target.tf_name}"
     if f"aws_iam_role_policy.{name}" in source.stack.resources:  # a second connection to the same target
         name = f"{name}_{edge.access.replace('-', '_')}"
-        if f"aws_iam_role_policy.{name}" in source.stack.resources:
-            return  # the same access again: already granted
+        if f"aws_iam_role_policy.{name}" in source.stack.resources:  # the same access again: already granted
+            earlier = source.stack.resources[f"aws_iam_role_policy.{name}"]
+            source.stack.realize("permission", Ref("aws_iam_role_policy", name), f"shared with {earlier.edge}")
+            return
     doc = source.stack.add(
         edge.source,
         "aws_iam_policy_document",

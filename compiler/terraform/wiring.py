@@ -61,8 +61,10 @@ def wire_endpoints(stack: StackBuilder, edge: Edge) -> None:
             {"sid": "ReadCredentials", "actions": ["secretsmanager:GetSecretValue"], "resources": [outputs["secret_arn"].value]}
         )
     name = f"{source.tf_name}_finds_{target.tf_name}"
-    if f"aws_iam_role_policy.{name}" in stack.resources:
-        return  # a second connection between the same services
+    earlier = stack.resources.get(f"aws_iam_role_policy.{name}")
+    if earlier is not None:  # a second connection between the same services: the first one's policy
+        stack.realize("permission", Ref("aws_iam_role_policy", name), f"shared with {earlier.edge}")
+        return
     doc = stack.add(source.id, "aws_iam_policy_document", name, {"statement": statements}, data=True)
     stack.add(
         source.id,
