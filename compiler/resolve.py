@@ -163,7 +163,7 @@ class _Resolver:
         port = conn.port if conn.port is not None else (dst.inbound_port() if via in ("network", "lb-target") else None)
         protocol = (conn.protocol or dst.info.protocol) if port is not None else None
         label = conn.label if conn.label is not None else _default_label(via, port, access)
-        return Edge(
+        edge = Edge(
             f"{conn.source}->{conn.to}",
             conn.source,
             conn.to,
@@ -176,6 +176,11 @@ class _Resolver:
             conn.step,
             self.doc.pos(path),
         )
+        # What neither kind sees alone (a queue's visibility timeout against its consumer's timeout).
+        for problem in src.connection_problems(edge, dst):
+            where = (*path, problem.field) if problem.field else path
+            self.fail(problem.code, f"{conn.source} ({src.kind}) -> {conn.to} ({dst.kind}): {problem.message}", where)
+        return edge
 
     # -- whole -------------------------------------------------------------------------
     def run(self) -> Architecture:

@@ -147,6 +147,17 @@ def bucket_uses_of(
 
 
 @dataclass(frozen=True)
+class Mount:
+    """What a client needs to mount a shared file system it connects to (:meth:`Service.mount`)."""
+
+    file_system_id: str  # Terraform expression of the file system's id
+    arn: str  # its ARN: the client's IAM permission is scoped to it
+    ready: tuple[str, ...]  # addresses the client waits for before it mounts (mount targets)
+    # IAM actions a client mounting with IAM authorization needs (read and write).
+    actions: tuple[str, ...] = ("elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite")
+
+
+@dataclass(frozen=True)
 class Facts:
     """What a kind may know about the rest of the model when checking itself."""
 
@@ -236,6 +247,13 @@ class Service(BaseModel):
     def connect(self, edge: Edge, target: ServiceNode, ctx: ServiceContext) -> None:
         """Emit what a connection from this service to ``target`` needs (when ``info.needs`` is special)."""
 
+    def connection_problems(self, edge: Edge, target: Service) -> list[Problem]:
+        """Why a connection from this service to ``target`` would fail at apply or run time,
+        for facts neither kind's check() sees alone (a queue's visibility timeout below its
+        consumer's timeout); ``field`` names a setting of the connection ("path"), None the
+        connection itself. None by default."""
+        return []
+
     def after_apply(self, node: ServiceNode) -> tuple[str, ...]:
         """Steps a person takes once after the first ``terraform apply`` (its docs page lists them): none by default."""
         return ()
@@ -278,6 +296,16 @@ class Service(BaseModel):
         ``aws_s3_bucket_notification`` block {"block": "queue"|"lambda_function", "<block>_arn": arn},
         and adds what the target needs (a queue policy statement, an invoke permission)."""
         raise NotImplementedError
+
+    def processing_timeout_s(self) -> int | None:
+        """("consumer") The longest one run holds a batch of messages, in seconds: a queue's
+        visibility timeout must cover it. None: not bounded by the kind."""
+        return None
+
+    def mount(self, node: ServiceNode, ctx: ServiceContext) -> Mount | None:
+        """A shared file system that a network caller mounts: what mounting it takes. None
+        for every kind that is not one."""
+        return None
 
     def inbound_port(self) -> int | None:
         """The port a network connection (or a load balancer) reaches on this service."""

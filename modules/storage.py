@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, ClassVar, Literal
 from pydantic import Field
 
 from modules import support
-from modules.base import LOG_DELIVERY, BucketUse, Decision, Facts, KindInfo, Problem, Service, bucket_uses_of
+from modules.base import LOG_DELIVERY, BucketUse, Decision, Facts, KindInfo, Mount, Problem, Service, bucket_uses_of
 
 if TYPE_CHECKING:
     from compiler.ir import Edge, ServiceNode
@@ -316,3 +316,9 @@ class EfsFileSystem(Service):
                 {"file_system_id": fs.id, "subnet_id": ctx.subnet_ref(subnet).id, "security_groups": [ctx.security_group.id]},
             )
         ctx.output("file_system_id", fs.id, f"Id of the {node.id} file system.")
+
+    def mount(self, node: ServiceNode, ctx: ServiceContext) -> Mount:
+        """Its id and ARN, and the mount targets a client waits for (one per AZ)."""
+        fs = ctx.stack_ref("aws_efs_file_system")
+        targets = tuple(ctx.stack_ref("aws_efs_mount_target", s.az[-1]).address for s in ctx.arch.network.subnets_of(node.placement))
+        return Mount(fs.id, fs.arn, targets)
