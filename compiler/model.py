@@ -65,7 +65,11 @@ class ConnectionSpec(Strict):
     port: int | None = Field(None, ge=1, le=65535, description="Network port; inferred from the target's kind.")
     protocol: Literal["tcp", "udp"] | None = Field(None, description="Network protocol; inferred.")
     access: str | None = Field(None, description="API access level (read, write, send, invoke...); inferred.")
-    path: str | None = Field(None, description="HTTP path routed to the target, e.g. '/api/*'.")
+    path: str | None = Field(
+        None,
+        description="HTTP path routed to the target, e.g. '/api/*'; for an ec2 or asg connection to an efs file system, "
+        "the directory it is mounted at (default /mnt/<file system>).",
+    )
     label: str | None = Field(None, description="What flows, shown on the edge.")
     step: int | None = Field(None, ge=1, description="Position in the request path (data-flow view).")
 

@@ -162,13 +162,16 @@ class _Instances(Service):
 
     def _mount_permission(self, ctx: ServiceContext, edge: Edge, mount: Mount) -> str:
         """Mount (read) and write with IAM authorization, on that file system only."""
-        ref = ctx.stack_ref("aws_iam_role_policy", f"mount_{ctx.arch.services[edge.target].tf_name}")
-        if not ctx.stack.has(ref):  # one policy for several mounts of the same file system
-            suffix = ref.name.removeprefix(ctx.tf() + "_")
-            ref = inline_policy(
-                ctx, suffix, ctx.role, [{"sid": "MountFileSystem", "actions": list(mount.actions), "resources": [mount.arn]}]
-            )
-        ctx.stack.realize("permission", ref, f"{', '.join(mount.actions)} on {edge.target}", edge=edge.id)
+        suffix = f"mount_{ctx.arch.services[edge.target].tf_name}"
+        ref = ctx.stack_ref("aws_iam_role_policy", suffix)
+        if ctx.stack.has(ref):  # a second mount of the same file system: the first one's policy
+            ctx.stack.realize("permission", ref, edge=edge.id)
+            return ref.address
+        # Added for the connection (its docs row and its parts), though user data needs it now.
+        saved, ctx.stack.current_edge = ctx.stack.current_edge, edge.id
+        statement = {"sid": "MountFileSystem", "actions": list(mount.actions), "resources": [mount.arn]}
+        ref = inline_policy(ctx, suffix, ctx.role, [statement])
+        ctx.stack.current_edge = saved
         return ref.address
 
     def _baseline(self, ctx: ServiceContext) -> tuple[str, Ref]:

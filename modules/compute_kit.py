@@ -210,8 +210,9 @@ def codedeploy_agent(region: str) -> str:
     """Shell lines installing the CodeDeploy agent (Amazon Linux 2023)."""
     return (
         "dnf install -y ruby wget\n"
-        f"wget -q -O /tmp/codedeploy-install https://aws-codedeploy-{region}.s3.{region}.amazonaws.com/latest/install\n"
-        "chmod +x /tmp/codedeploy-install\n/tmp/codedeploy-install auto\n"
+        "installer=$(mktemp)\n"
+        f'wget -q -O "$installer" https://aws-codedeploy-{region}.s3.{region}.amazonaws.com/latest/install\n'
+        'chmod +x "$installer"\n"$installer" auto\n'
     )
 
 
