@@ -309,7 +309,14 @@ class Wiring:
 def kind_wiring(src: type[Service], dst: Service | type[Service], *, wants_api: bool) -> Wiring:
     """The one rule: how a connection from a ``src`` kind to a service like ``dst``
     compiles; ``wants_api``: the connection asks for IAM access (``access:`` given, or
-    neither it nor the target names a port)."""
+    neither it nor the target names a port). Then the source kind may still refuse it
+    (``Service.refuses``: it cannot realize that connection)."""
+    found = _by_capability(src, dst, wants_api=wants_api)
+    refusal = src.refuses(dst, found.via) if found.via not in (None, "none") else ""
+    return Wiring(None, refusal) if refusal else found
+
+
+def _by_capability(src: type[Service], dst: Service | type[Service], *, wants_api: bool) -> Wiring:
     needs = src.info.needs
     if needs is None:
         return Wiring(None, f"{src.kind_name()} does not start connections", suggest_callers=True)

@@ -157,6 +157,12 @@ class Mount:
     actions: tuple[str, ...] = ("elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite")
 
 
+def is_file_system(kind: Service | type[Service]) -> bool:
+    """Whether a kind is a file system its network callers mount (it overrides ``mount()``)."""
+    cls = type(kind) if isinstance(kind, Service) else kind
+    return cls.mount is not Service.mount
+
+
 @dataclass(frozen=True)
 class Facts:
     """What a kind may know about the rest of the model when checking itself."""
@@ -246,6 +252,12 @@ class Service(BaseModel):
 
     def connect(self, edge: Edge, target: ServiceNode, ctx: ServiceContext) -> None:
         """Emit what a connection from this service to ``target`` needs (when ``info.needs`` is special)."""
+
+    @classmethod
+    def refuses(cls, target: Service | type[Service], via: Capability) -> str:
+        """Why this kind cannot realize a connection to a kind like ``target`` that compiles as
+        ``via`` ("" when it can): refused at the connection, and not among the target's callers."""
+        return ""
 
     def connection_problems(self, edge: Edge, target: Service) -> list[Problem]:
         """Why a connection from this service to ``target`` would fail at apply or run time,

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import Field
 
-from modules import supported
-from modules.base import Facts, KindInfo, Mount, Placement, Problem, Service, VersionUse
+from modules import support, supported
+from modules.base import Capability, Facts, KindInfo, Mount, Placement, Problem, Service, VersionUse, is_file_system
 from modules.compute_kit import (
     ENDPOINTS_FILE,
     HTTP_PATH,
@@ -94,7 +94,7 @@ class _Instances(Service):
     def connection_problems(self, edge: Edge, target: Service) -> list[Problem]:
         """A file system connection's ``path`` is the directory it is mounted at; mounting
         installs amazon-efs-utils from the Amazon Linux repositories over HTTPS."""
-        if edge.via != "network" or type(target).mount is Service.mount:
+        if edge.via != "network" or not is_file_system(target):
             return []
         problems = []
         if edge.path is not None and (not re.match(MOUNT_PATH, edge.path) or "/./" in edge.path + "/" or "/../" in edge.path + "/"):
@@ -374,10 +374,17 @@ class LambdaFunction(Service):
         """One run holds a batch of queue messages at most its timeout."""
         return self.timeout_s
 
+    @classmethod
+    def refuses(cls, target: Service | type[Service], via: Capability) -> str:
+        """It mounts no file system."""
+        return (
+            f"{NO_MOUNT} (a function needs an EFS access point and file_system_config)"
+            if via == "network" and is_file_system(target)
+            else ""
+        )
+
     def connection_problems(self, edge: Edge, target: Service) -> list[Problem]:
-        """Its environment leaves archc's variables alone; it mounts no file system."""
-        if edge.via == "network" and type(target).mount is not Service.mount:
-            return [Problem("connection", f"{NO_MOUNT} (a function needs an EFS access point and file_system_config)")]
+        """Its environment leaves archc's variables alone."""
         return endpoint_variable_problems(self.environment, edge)
 
     def target_type(self) -> str:
@@ -417,8 +424,11 @@ class LambdaFunction(Service):
         for edge, name, path in endpoint_variables(ctx):  # where each target publishes its endpoints
             variables[name] = path
             ctx.stack.realize("discovery", function, f"environment {name}={path}", edge=edge.id)
-        if variables:
+        if variables:  # at rest under the architecture's data key, which the function's role may decrypt
             body["environment"] = [{"variables": dict(sorted(variables.items()))}]
+            body["kms_key_arn"] = support.data_key(ctx)
+            decrypt = {"actions": ["kms:Decrypt"], "resources": [body["kms_key_arn"]]}
+            deps.append(inline_policy(ctx, "environment_key", ctx.role, [decrypt]).address)
         if self.reserved_concurrency is not None:
             body["reserved_concurrent_executions"] = self.reserved_concurrency
         deps += self._vpc(node, ctx, body) + self._dead_letters(ctx, body)
@@ -578,10 +588,17 @@ class Beanstalk(Service):
         """The path the load balancer probes."""
         return self.health_path
 
+    @classmethod
+    def refuses(cls, target: Service | type[Service], via: Capability) -> str:
+        """It mounts no file system."""
+        return (
+            f"{NO_MOUNT} (a Beanstalk environment mounts through .ebextensions, which archc does not write)"
+            if is_file_system(target)
+            else ""
+        )
+
     def connection_problems(self, edge: Edge, target: Service) -> list[Problem]:
-        """Its environment leaves archc's variables alone; it mounts no file system."""
-        if edge.via == "network" and type(target).mount is not Service.mount:
-            return [Problem("connection", f"{NO_MOUNT} (a Beanstalk environment mounts through .ebextensions, which archc does not write)")]
+        """Its environment leaves archc's variables alone."""
         return endpoint_variable_problems(self.environment, edge)
 
     def branch(self) -> str:

@@ -539,6 +539,10 @@ def test_lambda_learns_where_its_targets_are(tmp_path: Path) -> None:
     )
     variables = stack["resource"]["aws_lambda_function"]["fn"]["environment"][0]["variables"]
     assert variables == {"ARCHC_DB_PARAMETERS": "/archc/t/db", "ARCHC_ORDERS_PARAMETERS": "/archc/t/orders", "LEVEL": "info"}
+    # Encrypted at rest under the data key (checkov CKV_AWS_173), which the role may decrypt.
+    assert stack["resource"]["aws_lambda_function"]["fn"]["kms_key_arn"] == "${aws_kms_key.archc.arn}"
+    assert _policy(stack, "fn_environment_key") == [{"actions": ["kms:Decrypt"], "resources": ["${aws_kms_key.archc.arn}"]}]
+    assert "aws_iam_role_policy.fn_environment_key" in stack["resource"]["aws_lambda_function"]["fn"]["depends_on"]
     assert ("discovery", "aws_lambda_function.fn", "environment ARCHC_ORDERS_PARAMETERS=/archc/t/orders") in _parts(tmp_path, "fn->orders")
     # The path holds what the variable promises.
     assert stack["resource"]["aws_ssm_parameter"]["orders_table_name"]["name"] == "/archc/t/orders/table_name"
