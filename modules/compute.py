@@ -593,7 +593,7 @@ class Beanstalk(Service):
         """It mounts no file system."""
         return (
             f"{NO_MOUNT} (a Beanstalk environment mounts through .ebextensions, which archc does not write)"
-            if is_file_system(target)
+            if via == "network" and is_file_system(target)
             else ""
         )
 

@@ -10,8 +10,12 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from compiler import pipeline
 from tests.kinds_helpers import assert_plans, build, error
+from tests.test_connections import TARGETS
+from tests.test_connections import _compile as _compile_pair
 
 DB = "kind: rds"
 HTTP_OK = "reasons: {listeners: plain HTTP in a test}"  # an ALB without a certificate must say why
@@ -582,3 +586,31 @@ def test_one_file_system_mounted_twice(tmp_path: Path) -> None:
     assert "echo 'fs-1:/ /a efs _netdev,tls,iam 0 0'" in script and "echo 'fs-1:/ /b efs _netdev,tls,iam 0 0'" in script
     assert "web_mount_files" in stack["resource"]["aws_iam_role_policy"]
     assert ("permission", "aws_iam_role_policy.web_mount_files", "") in _parts(tmp_path, "web->files#2")
+
+
+def test_beanstalk_mounts_no_file_system(tmp_path: Path) -> None:
+    assert error(tmp_path, {"app": "kind: beanstalk", "files": "kind: efs"}, "app -> files") == (
+        "model.yaml:10:5: error[connection]: app (beanstalk) -> files (efs): archc mounts EFS file systems on ec2 and asg "
+        "instances only (a Beanstalk environment mounts through .ebextensions, which archc does not write)"
+    )
+
+
+# Targets that publish nothing under their path yet (no outputs): the variable names an empty path.
+UNPUBLISHED = {"codedeploy": "CodeDeploy has no outputs (application and deployment group names): modules/devtools.py"}
+
+
+@pytest.mark.parametrize(
+    "target",
+    [pytest.param(t, marks=pytest.mark.xfail(reason=UNPUBLISHED[t], strict=True)) if t in UNPUBLISHED else t for t in TARGETS],
+)
+def test_discovery_variable_names_a_published_path(tmp_path: Path, target: str) -> None:
+    """Every ARCHC_<TARGET>_PARAMETERS a function is given holds at least one parameter."""
+    compiled = _compile_pair(tmp_path, "lambda", target)
+    if isinstance(compiled, str):  # a pair the catalog refuses
+        return
+    _, stack = compiled
+    function = stack.resources["aws_lambda_function.src"].body
+    variables = function.get("environment", [{"variables": {}}])[0]["variables"]
+    names = {str(r.body["name"]) for r in stack.resources.values() if r.type == "aws_ssm_parameter"}
+    assert "ARCHC_DST_PARAMETERS" in variables
+    assert any(n.startswith(variables["ARCHC_DST_PARAMETERS"] + "/") for n in names), sorted(names)
