@@ -91,6 +91,12 @@ class _Instances(Service):
         """Load balancers register instances."""
         return "instance"
 
+    def check(self, facts: Facts) -> list[Problem]:
+        """Two file systems mounted at one path: the second would hide the first."""
+        paths = [p for p in facts.routes if p is not None]
+        twice = sorted({p for p in paths if paths.count(p) > 1})
+        return [Problem("conflict", f"two connections mount file systems at '{p}'; give each its own path") for p in twice]
+
     def connection_problems(self, edge: Edge, target: Service) -> list[Problem]:
         """A file system connection's ``path`` is the directory it is mounted at; mounting
         installs amazon-efs-utils from the Amazon Linux repositories over HTTPS."""
@@ -277,8 +283,8 @@ class AutoScalingGroup(_Instances):
     cpu_target: int = Field(60, ge=10, le=90, description="Average CPU utilisation (%) the group scales to hold.")
 
     def check(self, facts: Facts) -> list[Problem]:
-        """min <= desired <= max."""
-        return size_problems(self.min, self.desired, self.max)
+        """min <= desired <= max; each mount at its own path."""
+        return size_problems(self.min, self.desired, self.max) + super().check(facts)
 
     def terraform(self, node: ServiceNode, ctx: ServiceContext) -> None:
         """Launch template, group over all private subnets, target tracking on CPU."""

@@ -614,3 +614,10 @@ def test_discovery_variable_names_a_published_path(tmp_path: Path, target: str) 
     names = {str(r.body["name"]) for r in stack.resources.values() if r.type == "aws_ssm_parameter"}
     assert "ARCHC_DST_PARAMETERS" in variables
     assert any(n.startswith(variables["ARCHC_DST_PARAMETERS"] + "/") for n in names), sorted(names)
+
+
+def test_two_file_systems_at_one_path(tmp_path: Path) -> None:
+    services = {"web": "kind: ec2", "a": "kind: efs", "b": "kind: efs"}
+    assert error(tmp_path, services, "{from: web, to: a, path: /data}", "{from: web, to: b, path: /data}") == (
+        "model.yaml:7:7: error[conflict]: two connections mount file systems at '/data'; give each its own path"
+    )
