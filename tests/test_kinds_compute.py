@@ -621,3 +621,15 @@ def test_two_file_systems_at_one_path(tmp_path: Path) -> None:
     assert error(tmp_path, services, "{from: web, to: a, path: /data}", "{from: web, to: b, path: /data}") == (
         "model.yaml:7:7: error[conflict]: two connections mount file systems at '/data'; give each its own path"
     )
+
+
+def test_springfield_web_servers_mount_the_shared_files() -> None:
+    """Seed 002: 'EFS as NFS backend storage, mounted by multiple EC2 instances simultaneously'."""
+    model = Path(__file__).parent.parent / "examples" / "springfield-carshare.yaml"
+    stack = pipeline.check(model, "springfield-carshare.yaml")
+    parts = {(p.element, p.address, p.detail) for p in stack.parts("web-servers->shared-files")}
+    assert ("trigger", "aws_launch_template.web_servers", "mount shared-files at /mnt/shared-files (TLS, IAM)") in parts
+    assert ("permission", "aws_iam_role_policy.web_servers_mount_shared_files", "") in parts
+    assert {e for e, _, _ in parts} == {"path", "permission", "discovery", "trigger"}
+    group = stack.resources["aws_autoscaling_group.web_servers"].body
+    assert "aws_efs_mount_target.shared_files_a" in group["depends_on"]
