@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from compiler.model import ConnectionSpec
 from modules import catalog
-from modules.base import REACHES_PORT, ROUTED_BY_PATH, Capability, Service
+from modules.base import REACHES_PORT, ROUTED_BY_PATH, Capability, Service, is_file_system
 
 # What a connection of each wiring is, for "... is <this>" in messages.
 _WHAT: dict[str, str] = {
@@ -59,7 +59,8 @@ def setting_problems(conn: ConnectionSpec, via: Capability, dst: Service) -> lis
         problems.append(
             ("protocol", f"'{conn.to}' ({dst.kind}) listens on {wanted.upper()} {port}, not {conn.protocol.upper()}; drop 'protocol' here")
         )
-    if conn.path is not None and via not in ROUTED_BY_PATH:
+    mounted = via in REACHES_PORT and is_file_system(dst)  # the path is where it is mounted
+    if conn.path is not None and via not in ROUTED_BY_PATH and not mounted:
         routers = sorted(kind for kind, cls in catalog().items() if cls.info.needs in ROUTED_BY_PATH)
         problems.append(
             (

@@ -70,7 +70,8 @@ class ConnectionSpec(Strict):
     path: str | None = Field(
         None,
         description="HTTP path an alb, api-gateway or cloudfront routes to the target, e.g. '/api/*'; "
-        "from s3, the key prefix it notifies of.",
+        "from s3, the key prefix it notifies of; from an ec2 or asg to an efs file system, the directory it is "
+        "mounted at (default /mnt/<file system>).",
     )
     label: str | None = Field(None, description="What flows, shown on the edge.")
     step: int | None = Field(None, ge=1, description="Position in the request path (data-flow view).")

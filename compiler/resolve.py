@@ -128,8 +128,8 @@ class _Resolver:
             edges.append(edge)
         return edges
 
-    def resolve_edge(self, ci: int, conn: ConnectionSpec, services: dict[str, tuple[str, Service]]) -> Edge | None:
-        path: Path_ = ("connections", ci)
+    def ends_exist(self, conn: ConnectionSpec, services: dict[str, tuple[str, Service]], path: Path_) -> bool:
+        """Both ends name services (a service refused already is not reported again)."""
         ok = True
         for end, name in (("from", conn.source), ("to", conn.to)):
             if name in self.refused:
@@ -137,7 +137,11 @@ class _Resolver:
             elif name not in services:
                 self.fail("unknown-service", f"connection {end} '{name}': no such service{did_you_mean(name, services)}", (*path, end))
                 ok = False
-        if not ok:
+        return ok
+
+    def resolve_edge(self, ci: int, conn: ConnectionSpec, services: dict[str, tuple[str, Service]]) -> Edge | None:
+        path: Path_ = ("connections", ci)
+        if not self.ends_exist(conn, services, path):
             return None
         if conn.source == conn.to:
             self.fail("connection", f"service '{conn.source}' cannot connect to itself", path)
@@ -172,7 +176,7 @@ class _Resolver:
         port = dst.inbound_port() if via in REACHES_PORT else None
         protocol = dst.info.protocol if port is not None else None
         label = conn.label if conn.label is not None else _default_label(via, port, access)
-        return Edge(
+        edge = Edge(
             f"{conn.source}->{conn.to}",
             conn.source,
             conn.to,
@@ -186,6 +190,11 @@ class _Resolver:
             self.doc.pos(path),
             tuple(sorted(conn.usage.items())),
         )
+        # What neither kind sees alone (a queue's visibility timeout against its consumer's timeout).
+        for problem in src.connection_problems(edge, dst):
+            where = (*path, problem.field) if problem.field else path
+            self.fail(problem.code, f"{conn.source} ({src.kind}) -> {conn.to} ({dst.kind}): {problem.message}", where)
+        return edge
 
     # -- whole -------------------------------------------------------------------------
     def run(self) -> Architecture:
@@ -325,7 +334,14 @@ class Wiring:
 def kind_wiring(src: type[Service], dst: Service | type[Service], *, wants_api: bool) -> Wiring:
     """The one rule: how a connection from a ``src`` kind to a service like ``dst``
     compiles; ``wants_api``: the connection asks for IAM access (``access:`` given, or
-    neither it nor the target names a port)."""
+    neither it nor the target names a port). Then the source kind may still refuse it
+    (``Service.refuses``: it cannot realize that connection)."""
+    found = _by_capability(src, dst, wants_api=wants_api)
+    refusal = src.refuses(dst, found.via) if found.via not in (None, "none") else ""
+    return Wiring(None, refusal) if refusal else found
+
+
+def _by_capability(src: type[Service], dst: Service | type[Service], *, wants_api: bool) -> Wiring:
     needs = src.info.needs
     if needs is None:
         return Wiring(None, f"{src.kind_name()} does not start connections", suggest_callers=True)

@@ -172,6 +172,12 @@ class Mount:
     actions: tuple[str, ...] = ("elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite")
 
 
+def is_file_system(kind: Service | type[Service]) -> bool:
+    """Whether a kind is a file system its network callers mount (it overrides ``mount()``)."""
+    cls = type(kind) if isinstance(kind, Service) else kind
+    return cls.mount is not Service.mount
+
+
 @dataclass(frozen=True)
 class Facts:
     """What a kind may know about the rest of the model when checking itself."""
@@ -345,6 +351,19 @@ class Service(BaseModel):
         e.g. the permission an origin that is a private bucket needs: none by default."""
         return frozenset()
 
+    @classmethod
+    def refuses(cls, target: Service | type[Service], via: Capability) -> str:
+        """Why this kind cannot realize a connection to a kind like ``target`` that compiles as
+        ``via`` ("" when it can): refused at the connection, and not among the target's callers."""
+        return ""
+
+    def connection_problems(self, edge: Edge, target: Service) -> list[Problem]:
+        """Why a connection from this service to ``target`` would fail at apply or run time,
+        for facts neither kind's check() sees alone (a queue's visibility timeout below its
+        consumer's timeout); ``field`` names a setting of the connection ("path"), None the
+        connection itself. None by default."""
+        return []
+
     def after_apply(self, node: ServiceNode) -> tuple[str, ...]:
         """Steps a person takes once after the first ``terraform apply`` (its docs page lists them): none by default."""
         return ()
@@ -392,6 +411,11 @@ class Service(BaseModel):
         ``aws_s3_bucket_notification`` block {"block": "queue"|"lambda_function", "<block>_arn": arn},
         and adds what the target needs (a queue policy statement, an invoke permission)."""
         raise NotImplementedError
+
+    def processing_timeout_s(self) -> int | None:
+        """("consumer") The longest one run holds a batch of messages, in seconds: a queue's
+        visibility timeout must cover it. None: not bounded by the kind."""
+        return None
 
     def mount(self, node: ServiceNode, ctx: ServiceContext) -> Mount | None:
         """A shared file system that a network caller mounts: what mounting it takes. None

@@ -13,12 +13,14 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import Field
 
-from modules import supported
-from modules.base import Facts, KindInfo, Placement, Problem, Service, VersionUse
+from modules import support, supported
+from modules.base import Capability, Facts, KindInfo, Mount, Placement, Problem, Service, VersionUse, is_file_system
 from modules.compute_kit import (
+    ENDPOINTS_FILE,
     HTTP_PATH,
     INSTANCE_TYPE,
     LOG_RETENTION_DAYS,
+    MOUNT_PATH,
     NOT_EBS_OPTIMIZABLE,
     SSM_POLICY,
     Environment,
@@ -27,6 +29,10 @@ from modules.compute_kit import (
     attach_policies,
     autoscaling_group,
     codedeploy_agent,
+    efs_mount,
+    endpoint_variable_problems,
+    endpoint_variables,
+    endpoints_file,
     extra_role,
     https_egress,
     inline_policy,
@@ -34,18 +40,25 @@ from modules.compute_kit import (
     is_arm64,
     launch_template,
     literal,
+    mount_path,
+    multipart,
     placeholder_server,
     placeholder_zip,
     ref_name,
     size_problems,
+    slot,
+    user_data,
 )
 from modules.network_kit import lambda_proxy_integration
 
 if TYPE_CHECKING:
-    from compiler.ir import ServiceNode
+    from compiler.ir import Edge, ServiceNode
     from compiler.terraform.context import Ref, ServiceContext
 
 AL2023_AMI = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-{arch}"
+# Mounting a file system over these would break the instance.
+SYSTEM_DIRECTORY = r"^/(bin|boot|dev|etc|home|lib|lib64|opt|proc|root|run|sbin|srv|sys|tmp|usr|var)$"
+NO_MOUNT = "archc mounts EFS file systems on ec2 and asg instances only"
 
 
 class _Instances(Service):
@@ -59,8 +72,10 @@ class _Instances(Service):
     volume_gb: int = Field(20, ge=8, le=16384, description="Root volume size in GiB (encrypted gp3).")
     user_data: str | None = Field(
         None,
-        description="Boot script (plain text). Default: a placeholder web server answering the health check when a load "
-        "balancer targets the service, and the CodeDeploy agent when CodeDeploy deploys to it.",
+        description="Boot script (plain text, or cloud-init such as #cloud-config). Default: a placeholder web server "
+        "answering the health check when a load balancer targets the service, and the CodeDeploy agent when CodeDeploy "
+        "deploys to it. archc's own boot part runs first either way: it writes /etc/archc/endpoints.env and mounts the "
+        "EFS file systems the service connects to.",
     )
     egress_https: bool = Field(True, description="Allow outbound HTTPS (Systems Manager, AWS APIs, package repositories) through NAT.")
 
@@ -76,16 +91,94 @@ class _Instances(Service):
         """Load balancers register instances."""
         return "instance"
 
-    def _boot_script(self, node: ServiceNode, ctx: ServiceContext) -> str:
+    def check(self, facts: Facts) -> list[Problem]:
+        """Two file systems mounted at one path: the second would hide the first."""
+        paths = [p for p in facts.routes if p is not None]
+        twice = sorted({p for p in paths if paths.count(p) > 1})
+        return [Problem("conflict", f"two connections mount file systems at '{p}'; give each its own path") for p in twice]
+
+    def connection_problems(self, edge: Edge, target: Service) -> list[Problem]:
+        """A file system connection's ``path`` is the directory it is mounted at; mounting
+        installs amazon-efs-utils from the Amazon Linux repositories over HTTPS."""
+        if edge.via != "network" or not is_file_system(target):
+            return []
+        problems = []
+        if edge.path is not None and (not re.match(MOUNT_PATH, edge.path) or "/./" in edge.path + "/" or "/../" in edge.path + "/"):
+            problems.append(
+                Problem(
+                    "value", f"path '{edge.path}' is where the file system is mounted: an absolute directory such as /mnt/shared", "path"
+                )
+            )
+        elif edge.path is not None and re.match(SYSTEM_DIRECTORY, edge.path):
+            problems.append(
+                Problem("value", f"path '{edge.path}' is a system directory; mount the file system elsewhere, e.g. /mnt/shared", "path")
+            )
+        if not self.egress_https:
+            problems.append(
+                Problem(
+                    "conflict",
+                    "mounting it installs amazon-efs-utils from the Amazon Linux repositories over HTTPS; set egress_https: true",
+                )
+            )
+        return problems
+
+    def _user_data(self, node: ServiceNode, ctx: ServiceContext, holder: Ref) -> tuple[str, list[str]]:
+        """The user data attribute (empty: none) and what instances must wait for before they boot.
+
+        archc's part (the endpoints file, the file system mounts) runs first; then the model's
+        ``user_data``, else the defaults (placeholder server, CodeDeploy agent). ``holder`` is
+        the resource carrying the user data: the mounts and the endpoints file realize their
+        connections there.
+        """
+        variables = endpoint_variables(ctx)
+        ours = endpoints_file(variables) if variables else ""
+        for edge, name, path in variables:
+            ctx.stack.realize("discovery", holder, f"{name}={path} in {ENDPOINTS_FILE}", edge=edge.id)
+        values: dict[str, str] = {}
+        waits: list[str] = []
+        for edge, mount in self._mounts(node, ctx):
+            path = mount_path(edge)
+            values[edge.target] = mount.file_system_id
+            ours += ("" if waits else "dnf install -y amazon-efs-utils\n") + efs_mount(slot(edge.target), path)
+            grant = self._mount_permission(ctx, edge, mount)
+            waits += [*mount.ready, grant]
+            ctx.stack.realize("trigger", holder, f"mount {edge.target} at {path} (TLS, IAM)", edge=edge.id)
+        head = "#!/bin/bash\nset -euo pipefail\n"
         if self.user_data is not None:
-            return self.user_data
-        vias = {e.via for e in ctx.arch.edges_to(node.id)}
-        parts = [
-            "lb-target" in vias and placeholder_server(self.port, self.health_path),
-            "deploy-target" in vias and codedeploy_agent(ctx.arch.region),
-        ]
-        body = "".join(p for p in parts if p)
-        return "#!/bin/bash\nset -euo pipefail\n" + body if body else ""
+            script = multipart([("10-archc.sh", head + ours), ("20-user-data", self.user_data)]) if ours else self.user_data
+        else:
+            vias = {e.via for e in ctx.arch.edges_to(node.id)}
+            defaults = [
+                "lb-target" in vias and placeholder_server(self.port, self.health_path),
+                "deploy-target" in vias and codedeploy_agent(ctx.arch.region),
+            ]
+            body = ours + "".join(p for p in defaults if p)
+            script = head + body if body else ""
+        return (user_data(script, values) if script else ""), sorted(set(waits))
+
+    def _mounts(self, node: ServiceNode, ctx: ServiceContext) -> list[tuple[Edge, Mount]]:
+        """The file systems this service's connections mount, in model order."""
+        found = []
+        for edge in ctx.arch.edges_from(node.id):
+            target = ctx.arch.services[edge.target]
+            mount = target.spec.mount(target, ctx.other(target.id)) if edge.via == "network" else None
+            if mount is not None:
+                found.append((edge, mount))
+        return found
+
+    def _mount_permission(self, ctx: ServiceContext, edge: Edge, mount: Mount) -> str:
+        """Mount (read) and write with IAM authorization, on that file system only."""
+        suffix = f"mount_{ctx.arch.services[edge.target].tf_name}"
+        ref = ctx.stack_ref("aws_iam_role_policy", suffix)
+        if ctx.stack.has(ref):  # a second mount of the same file system: the first one's policy
+            ctx.stack.realize("permission", ref, edge=edge.id)
+            return ref.address
+        # Added for the connection (its docs row and its parts), though user data needs it now.
+        saved, ctx.stack.current_edge = ctx.stack.current_edge, edge.id
+        statement = {"sid": "MountFileSystem", "actions": list(mount.actions), "resources": [mount.arn]}
+        ref = inline_policy(ctx, suffix, ctx.role, [statement])
+        ctx.stack.current_edge = saved
+        return ref.address
 
     def _baseline(self, ctx: ServiceContext) -> tuple[str, Ref]:
         """The AMI and an instance profile for the service's role (with SSM access)."""
@@ -134,10 +227,12 @@ class Ec2Instance(_Instances):
         }
         if not self.instance_type.startswith(NOT_EBS_OPTIMIZABLE):
             body["ebs_optimized"] = True
-        script = self._boot_script(node, ctx)
-        if script:
-            body["user_data_base64"] = base64.b64encode(script.encode()).decode()
+        data, waits = self._user_data(node, ctx, ctx.stack_ref("aws_instance"))
+        if data:
+            body["user_data_base64"] = data
             body["user_data_replace_on_change"] = True
+        if waits:  # the boot script mounts file systems: their mount targets and the permission first
+            body["depends_on"] = waits
         instances = ctx.add("aws_instance", "", body)
         ctx.output("instance_ids", f"${{{instances.address}[*].id}}", f"Ids of the {node.id} instances (for aws ssm start-session).")
 
@@ -188,14 +283,19 @@ class AutoScalingGroup(_Instances):
     cpu_target: int = Field(60, ge=10, le=90, description="Average CPU utilisation (%) the group scales to hold.")
 
     def check(self, facts: Facts) -> list[Problem]:
-        """min <= desired <= max."""
-        return size_problems(self.min, self.desired, self.max)
+        """min <= desired <= max; each mount at its own path."""
+        return size_problems(self.min, self.desired, self.max) + super().check(facts)
 
     def terraform(self, node: ServiceNode, ctx: ServiceContext) -> None:
         """Launch template, group over all private subnets, target tracking on CPU."""
         image, profile = self._baseline(ctx)
-        template = launch_template(ctx, image, self.instance_type, profile, self._boot_script(node, ctx), self.volume_gb)
+        data, waits = self._user_data(node, ctx, ctx.stack_ref("aws_launch_template"))
+        template = launch_template(ctx, image, self.instance_type, profile, "", self.volume_gb)
+        if data:  # already base64, or a Terraform base64encode() of a script with the file systems' ids
+            ctx.stack.body(template)["user_data"] = data
         group = autoscaling_group(ctx, template, (self.min, self.max, self.desired), {})
+        if waits:  # the boot script mounts file systems: their mount targets and the permission first
+            ctx.stack.body(group)["depends_on"] = waits
         ctx.add(
             "aws_autoscaling_policy",
             "cpu",
@@ -276,6 +376,23 @@ class LambdaFunction(Service):
         """The runtime."""
         return [("lambda", self.runtime, "runtime")]
 
+    def processing_timeout_s(self) -> int:
+        """One run holds a batch of queue messages at most its timeout."""
+        return self.timeout_s
+
+    @classmethod
+    def refuses(cls, target: Service | type[Service], via: Capability) -> str:
+        """It mounts no file system."""
+        return (
+            f"{NO_MOUNT} (a function needs an EFS access point and file_system_config)"
+            if via == "network" and is_file_system(target)
+            else ""
+        )
+
+    def connection_problems(self, edge: Edge, target: Service) -> list[Problem]:
+        """Its environment leaves archc's variables alone."""
+        return endpoint_variable_problems(self.environment, edge)
+
     def target_type(self) -> str:
         """Load balancers invoke the function."""
         return "lambda"
@@ -308,8 +425,16 @@ class LambdaFunction(Service):
             "logging_config": [{"log_format": "Text", "log_group": logs.attr("name")}],
             "tags": ctx.tags(),
         }
-        if self.environment:
-            body["environment"] = [{"variables": {k: literal(v) for k, v in sorted(self.environment.items())}}]
+        function = ctx.stack_ref("aws_lambda_function")
+        variables = {k: literal(v) for k, v in self.environment.items()}
+        for edge, name, path in endpoint_variables(ctx):  # where each target publishes its endpoints
+            variables[name] = path
+            ctx.stack.realize("discovery", function, f"environment {name}={path}", edge=edge.id)
+        if variables:  # at rest under the architecture's data key, which the function's role may decrypt
+            body["environment"] = [{"variables": dict(sorted(variables.items()))}]
+            body["kms_key_arn"] = support.data_key(ctx)
+            decrypt = {"actions": ["kms:Decrypt"], "resources": [body["kms_key_arn"]]}
+            deps.append(inline_policy(ctx, "environment_key", ctx.role, [decrypt]).address)
         if self.reserved_concurrency is not None:
             body["reserved_concurrent_executions"] = self.reserved_concurrency
         deps += self._vpc(node, ctx, body) + self._dead_letters(ctx, body)
@@ -469,6 +594,19 @@ class Beanstalk(Service):
         """The path the load balancer probes."""
         return self.health_path
 
+    @classmethod
+    def refuses(cls, target: Service | type[Service], via: Capability) -> str:
+        """It mounts no file system."""
+        return (
+            f"{NO_MOUNT} (a Beanstalk environment mounts through .ebextensions, which archc does not write)"
+            if via == "network" and is_file_system(target)
+            else ""
+        )
+
+    def connection_problems(self, edge: Edge, target: Service) -> list[Problem]:
+        """Its environment leaves archc's variables alone."""
+        return endpoint_variable_problems(self.environment, edge)
+
     def branch(self) -> str:
         """The platform branch's language version: the model's, else the table's default."""
         return self.platform_version or supported.default(f"beanstalk-{self.platform}")
@@ -576,7 +714,11 @@ class Beanstalk(Service):
                 (listener, "SSLCertificateArns", self.certificate_arn),
                 (listener, "SSLPolicy", TLS_POLICY),
             ]
-        settings += [("aws:elasticbeanstalk:application:environment", k, literal(v)) for k, v in sorted(self.environment.items())]
+        variables = {k: literal(v) for k, v in self.environment.items()}
+        for edge, name, path in endpoint_variables(ctx):  # where each target publishes its endpoints
+            variables[name] = path
+            ctx.stack.realize("discovery", ctx.stack_ref("aws_elastic_beanstalk_environment"), f"environment {name}={path}", edge=edge.id)
+        settings += [("aws:elasticbeanstalk:application:environment", k, v) for k, v in sorted(variables.items())]
         return settings
 
     def origin(self, node: ServiceNode, ctx: ServiceContext, source: ServiceNode) -> dict[str, object]:

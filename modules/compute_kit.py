@@ -20,6 +20,7 @@ from pydantic import StringConstraints
 from modules.base import Problem
 
 if TYPE_CHECKING:
+    from compiler.ir import Edge
     from compiler.terraform.context import Ref, ServiceContext
 
 MANAGED_POLICY = "arn:aws:iam::aws:policy/"
@@ -209,8 +210,9 @@ def codedeploy_agent(region: str) -> str:
     """Shell lines installing the CodeDeploy agent (Amazon Linux 2023)."""
     return (
         "dnf install -y ruby wget\n"
-        f"wget -q -O /tmp/codedeploy-install https://aws-codedeploy-{region}.s3.{region}.amazonaws.com/latest/install\n"
-        "chmod +x /tmp/codedeploy-install\n/tmp/codedeploy-install auto\n"
+        "installer=$(mktemp)\n"
+        f'wget -q -O "$installer" https://aws-codedeploy-{region}.s3.{region}.amazonaws.com/latest/install\n'
+        'chmod +x "$installer"\n"$installer" auto\n'
     )
 
 
@@ -252,3 +254,119 @@ def placeholder_zip(runtime: str, handler: str) -> bytes:
         entry.external_attr = 0o644 << 16
         zf.writestr(entry, code)
     return buf.getvalue()
+
+
+# --- what a caller learns about its targets, and the file systems it mounts ----------
+ENDPOINTS_FILE = "/etc/archc/endpoints.env"
+MOUNT_PATH = r"^(/[A-Za-z0-9._-]+)+$"
+MOUNT_ATTEMPTS = 30  # 10 s apart: a new mount target's DNS name takes up to 90 s to resolve
+
+
+def endpoint_variables(ctx: ServiceContext) -> list[tuple[Edge, str, str]]:
+    """(connection, variable, path) for each network or API connection of this service:
+    ``ARCHC_<TARGET>_PARAMETERS`` names the SSM path where the target's endpoints are
+    published (compiler/terraform/wiring.py); one per target, in model order."""
+    from compiler.terraform.wiring import parameter_path  # modules load before the compiler
+
+    found: dict[str, tuple[Edge, str, str]] = {}
+    for edge in ctx.arch.edges_from(ctx.node.id):
+        if edge.via in ("network", "api") and edge.target not in found:
+            found[edge.target] = (edge, endpoint_variable(edge.target), parameter_path(ctx.arch.name, edge.target))
+    return list(found.values())
+
+
+def endpoint_variable(target: str) -> str:
+    """The environment variable naming a target's parameter path.
+
+    >>> endpoint_variable("orders-db")
+    'ARCHC_ORDERS_DB_PARAMETERS'
+    """
+    return f"ARCHC_{target.upper().replace('-', '_')}_PARAMETERS"
+
+
+def endpoint_variable_problems(environment: dict[str, str], edge: Edge) -> list[Problem]:
+    """A model's environment variable must not be the one archc sets for a connection."""
+    name = endpoint_variable(edge.target)
+    if edge.via not in ("network", "api") or name not in environment:
+        return []
+    return [Problem("conflict", f"environment sets {name}, which archc sets to where {edge.target} publishes its endpoints; rename it")]
+
+
+def endpoints_file(variables: list[tuple[Edge, str, str]]) -> str:
+    """Shell lines writing the variables into ENDPOINTS_FILE (an EnvironmentFile for systemd)."""
+    lines = "".join(f"{name}={path}\n" for _, name, path in variables)
+    return (
+        f"mkdir -p {ENDPOINTS_FILE.rsplit('/', 1)[0]}\n"
+        f"cat > {ENDPOINTS_FILE} <<'ENV'\n"
+        "# archc: the SSM Parameter Store path of each service this one calls (aws ssm get-parameters-by-path)\n"
+        f"{lines}ENV\n"
+    )
+
+
+def mount_path(edge: Edge) -> str:
+    """Where a connection mounts its file system: its ``path``, else /mnt/<file system>."""
+    return edge.path or f"/mnt/{edge.target}"
+
+
+def efs_mount(file_system_id: str, path: str) -> str:
+    """Shell lines mounting an EFS file system at ``path`` over TLS with IAM authorization,
+    now (retrying while its mount target's DNS name propagates) and at every boot (fstab)."""
+    entry = f"{file_system_id}:/ {path} efs _netdev,tls,iam 0 0"
+    return (
+        f"mkdir -p {path}\n"
+        f"grep -qs ' {path} efs ' /etc/fstab || echo '{entry}' >> /etc/fstab\n"
+        f"for attempt in $(seq 1 {MOUNT_ATTEMPTS}); do mountpoint -q {path} || mount {path} && break; sleep 10; done\n"
+        f"mountpoint -q {path}\n"
+    )
+
+
+SLOT = "\x00"  # marks where a Terraform expression goes in a boot script
+
+
+def slot(name: str) -> str:
+    """A placeholder for a Terraform expression in a boot script (see :func:`user_data`)."""
+    return f"{SLOT}{name}{SLOT}"
+
+
+def user_data(script: str, values: dict[str, str]) -> str:
+    """The user data attribute (base64): ``script`` as is, or, when it holds slots, a Terraform
+    ``base64encode`` of it with each ``slot(name)`` replaced by the expression ``values[name]``
+    (``${...}``), so ids known only at apply time reach the instance."""
+    if not values:
+        return base64.b64encode(script.encode()).decode()
+    text = hcl_string(script)
+    for name, expression in sorted(values.items()):
+        text = text.replace(hcl_string(slot(name)), expression)
+    return f'${{base64encode("{text}")}}'
+
+
+def hcl_string(text: str) -> str:
+    r"""``text`` as the inside of a Terraform quoted string: escapes, and no templates.
+
+    >>> print(hcl_string('a "b" ${c}' + chr(10)))
+    a \"b\" $${c}\n
+    """
+    out = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
+    out = "".join(c if ord(c) >= 0x20 else f"\\u{ord(c):04x}" for c in out)
+    return out.replace("${", "$${").replace("%{", "%%{")
+
+
+def multipart(parts: list[tuple[str, str]]) -> str:
+    """Several boot scripts as one cloud-init MIME multipart document, run in order.
+    ``parts`` is [(file name, content)]; a part's type follows its first line."""
+    boundary = "==archc-boundary=="
+    out = [f'Content-Type: multipart/mixed; boundary="{boundary}"\nMIME-Version: 1.0\n']
+    for filename, content in parts:
+        out.append(
+            f'--{boundary}\nContent-Type: {_content_type(content)}; charset="utf-8"\nMIME-Version: 1.0\n'
+            f'Content-Disposition: attachment; filename="{filename}"\n\n{content if content.endswith(chr(10)) else content + chr(10)}'
+        )
+    out.append(f"--{boundary}--\n")
+    return "\n".join(out)
+
+
+def _content_type(content: str) -> str:
+    """cloud-init's part type for a script's first line (a shell script by default)."""
+    first = content.split("\n", 1)[0].strip()
+    types = {"#cloud-config": "text/cloud-config", "#cloud-boothook": "text/cloud-boothook", "#include": "text/x-include-url"}
+    return types.get(first, "text/x-shellscript")

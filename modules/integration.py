@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 
 from pydantic import AfterValidator, Field
 
-from modules.base import KindInfo, Service
+from modules.base import KindInfo, Problem, Service
 
 if TYPE_CHECKING:
     from compiler.ir import Edge, ServiceNode
@@ -137,6 +137,22 @@ class SqsQueue(Service):
     def arns(self, node: ServiceNode, ctx: ServiceContext) -> list[str]:
         """The queue."""
         return [ctx.stack_ref("aws_sqs_queue").arn]
+
+    def connection_problems(self, edge: Edge, target: Service) -> list[Problem]:
+        """A consumer's run must fit in the visibility timeout: Lambda refuses the event source
+        mapping otherwise (CreateEventSourceMapping: "Queue visibility timeout: 30 seconds is
+        less than Function timeout: 60 seconds")."""
+        longest = target.processing_timeout_s() if edge.via == "consumer" else None
+        if longest is None or self.visibility_timeout_s >= longest:
+            return []
+        return [
+            Problem(
+                "conflict",
+                f"the queue's visibility_timeout_s ({self.visibility_timeout_s}) is shorter than the consumer's timeout "
+                f"({longest} s); Lambda refuses such an event source mapping: raise visibility_timeout_s to at least {longest} "
+                f"(AWS recommends 6 times the function timeout, {min(6 * longest, 43200)})",
+            )
+        ]
 
     def connect(self, edge: Edge, target: ServiceNode, ctx: ServiceContext) -> None:
         """``target`` consumes this queue ("consumer"): its event source mapping and permissions."""

@@ -11,7 +11,7 @@ from compiler.connection_settings import setting_problems
 from compiler.model import ConnectionSpec
 from compiler.resolve import wiring
 from modules import CATALOG
-from modules.base import REACHES_PORT, ROUTED_BY_PATH, Service
+from modules.base import REACHES_PORT, ROUTED_BY_PATH, Service, is_file_system
 from tests.modelgen import REQUIRED
 
 
@@ -56,7 +56,8 @@ def test_port_protocol_and_path_against_the_wiring(source: str, target: str) -> 
         [(field, message)] = _problems(source, target, protocol="udp")
         assert field == "protocol" and f"listens on TCP {own}, not UDP" in message
     path_problems = _problems(source, target, path="/x/*")
-    assert path_problems == ([] if via in ROUTED_BY_PATH else [("path", path_problems[0][1])])
+    takes_path = via in ROUTED_BY_PATH or (via in REACHES_PORT and is_file_system(dst))  # routed, or where it is mounted
+    assert path_problems == ([] if takes_path else [("path", path_problems[0][1])])
     if path_problems:
         assert "'path' applies to connections from alb, api-gateway, cloudfront or s3" in path_problems[0][1]
 

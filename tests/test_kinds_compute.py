@@ -10,8 +10,12 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from compiler import pipeline
 from tests.kinds_helpers import assert_plans, build, error
+from tests.test_connections import TARGETS
+from tests.test_connections import _compile as _compile_pair
 
 DB = "kind: rds"
 HTTP_OK = "reasons: {listeners: plain HTTP in a test}"  # an ALB without a certificate must say why
@@ -424,8 +428,11 @@ def test_compute_kinds_plan(tmp_path: Path) -> None:
             "jobs": "kind: sqs",
             "db": DB,
             "deploy": "kind: codedeploy",
+            "files": "kind: efs",
         },
         "lb -> web",
+        "web -> files",
+        "{from: fleet, to: files, path: /srv/files}",
         "{from: lb, to: fleet, path: '/fleet/*'}",
         "{from: lb, to: fn, path: '/fn/*'}",
         "jobs -> fn",
@@ -433,3 +440,189 @@ def test_compute_kinds_plan(tmp_path: Path) -> None:
         "api -> db",
         "deploy -> fleet",
     )
+
+
+# --- what instances and functions learn about, and mount from, their connections ----------------
+
+FS = "${aws_efs_file_system.files.id}"
+
+
+def _boot_script(value: str, expressions: dict[str, str]) -> str:
+    """The script inside ``${base64encode("...")}``, as the instance receives it (HCL escapes are
+    JSON's, plus ``$${``), each Terraform expression replaced by the value given."""
+    assert value.startswith('${base64encode("') and value.endswith('")}'), value[:40]
+    inner = value[len('${base64encode("') : -len('")}')]
+    for expression, stand_in in expressions.items():
+        inner = inner.replace(expression, stand_in)
+    assert "${" not in inner.replace("$${", ""), "an expression left unreplaced"
+    text: str = json.loads(f'"{inner}"')
+    return text.replace("$${", "${").replace("%%{", "%{")
+
+
+def _parts(tmp_path: Path, edge: str) -> list[tuple[str, str, str]]:
+    stack = pipeline.check(tmp_path / "model.yaml", "model.yaml")
+    return [(p.element, p.address, p.detail) for p in stack.parts(edge)]
+
+
+def test_asg_mounts_efs_over_tls_with_iam(tmp_path: Path) -> None:
+    stack = build(tmp_path, {"web": "kind: asg", "files": "kind: efs"}, "web -> files")
+    template = stack["resource"]["aws_launch_template"]["web"]
+    script = _boot_script(template["user_data"], {FS: "fs-1"})
+    assert script.startswith("#!/bin/bash\nset -euo pipefail\n")
+    assert "dnf install -y amazon-efs-utils\nmkdir -p /mnt/files\n" in script
+    assert "echo 'fs-1:/ /mnt/files efs _netdev,tls,iam 0 0' >> /etc/fstab\n" in script
+    assert "for attempt in $(seq 1 30); do mountpoint -q /mnt/files || mount /mnt/files && break; sleep 10; done\n" in script
+    assert "ARCHC_FILES_PARAMETERS=/archc/t/files\n" in script  # the endpoints file
+    # Instances start once the mount targets exist and the role may mount.
+    group = stack["resource"]["aws_autoscaling_group"]["web"]
+    assert group["depends_on"] == [
+        "aws_efs_mount_target.files_a",
+        "aws_efs_mount_target.files_b",
+        "aws_iam_role_policy.web_mount_files",
+    ]
+    assert _policy(stack, "web_mount_files") == [
+        {
+            "sid": "MountFileSystem",
+            "actions": ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"],
+            "resources": ["${aws_efs_file_system.files.arn}"],
+        }
+    ]
+    parts = _parts(tmp_path, "web->files")
+    assert ("trigger", "aws_launch_template.web", "mount files at /mnt/files (TLS, IAM)") in parts
+    assert ("permission", "aws_iam_role_policy.web_mount_files", "") in parts
+    assert ("discovery", "aws_launch_template.web", "ARCHC_FILES_PARAMETERS=/archc/t/files in /etc/archc/endpoints.env") in parts
+    assert ("path", "aws_vpc_security_group_ingress_rule.files_from_web", "") in parts
+
+
+def test_ec2_mounts_at_the_connection_path_and_keeps_its_own_user_data(tmp_path: Path) -> None:
+    """archc's part and the model's cloud-config both reach cloud-init, as a MIME multipart."""
+    stack = build(
+        tmp_path,
+        {"web": 'kind: ec2, user_data: "#cloud-config\\npackages: [git]\\nruncmd: [echo ${HOME}]"', "files": "kind: efs"},
+        "{from: web, to: files, path: /srv/shared}",
+    )
+    vm = stack["resource"]["aws_instance"]["web"]
+    script = _boot_script(vm["user_data_base64"], {FS: "fs-1"})
+    assert script.startswith('Content-Type: multipart/mixed; boundary="==archc-boundary=="\nMIME-Version: 1.0\n')
+    archc, user = script.split("--==archc-boundary==\n")[1:3]
+    assert 'Content-Type: text/x-shellscript; charset="utf-8"' in archc
+    assert 'filename="10-archc.sh"' in archc
+    assert "echo 'fs-1:/ /srv/shared efs _netdev,tls,iam 0 0' >> /etc/fstab\n" in archc
+    assert user.startswith('Content-Type: text/cloud-config; charset="utf-8"\nMIME-Version: 1.0\n')
+    assert user.endswith('filename="20-user-data"\n\n#cloud-config\npackages: [git]\nruncmd: [echo ${HOME}]\n\n--==archc-boundary==--\n')
+    assert vm["depends_on"] == ["aws_efs_mount_target.files_a", "aws_efs_mount_target.files_b", "aws_iam_role_policy.web_mount_files"]
+    assert vm["user_data_replace_on_change"] is True
+
+
+def test_mount_is_refused_where_it_cannot_work(tmp_path: Path) -> None:
+    efs = {"files": "kind: efs"}
+    assert error(tmp_path, {"web": "kind: ec2", **efs}, "{from: web, to: files, path: data}") == (
+        "model.yaml:10:34: error[value]: web (ec2) -> files (efs): path 'data' is where the file system is mounted: "
+        "an absolute directory such as /mnt/shared"
+    )
+    assert error(tmp_path, {"web": "kind: ec2", **efs}, "{from: web, to: files, path: /etc}") == (
+        "model.yaml:10:34: error[value]: web (ec2) -> files (efs): path '/etc' is a system directory; mount the file system "
+        "elsewhere, e.g. /mnt/shared"
+    )
+    assert error(tmp_path, {"web": "kind: asg, egress_https: false", **efs}, "web -> files") == (
+        "model.yaml:10:5: error[conflict]: web (asg) -> files (efs): mounting it installs amazon-efs-utils from the Amazon "
+        "Linux repositories over HTTPS; set egress_https: true"
+    )
+    assert error(tmp_path, {"fn": "kind: lambda", **efs}, "fn -> files") == (
+        "model.yaml:10:5: error[connection]: fn (lambda) -> files (efs): archc mounts EFS file systems on ec2 and asg instances "
+        "only (a function needs an EFS access point and file_system_config)"
+    )
+
+
+def test_lambda_learns_where_its_targets_are(tmp_path: Path) -> None:
+    stack = build(
+        tmp_path,
+        {"fn": "kind: lambda, environment: {LEVEL: info}", "db": DB, "orders": "kind: dynamodb, hash_key: id"},
+        "fn -> db",
+        "fn -> orders",
+    )
+    variables = stack["resource"]["aws_lambda_function"]["fn"]["environment"][0]["variables"]
+    assert variables == {"ARCHC_DB_PARAMETERS": "/archc/t/db", "ARCHC_ORDERS_PARAMETERS": "/archc/t/orders", "LEVEL": "info"}
+    # Encrypted at rest under the data key (checkov CKV_AWS_173), which the role may decrypt.
+    assert stack["resource"]["aws_lambda_function"]["fn"]["kms_key_arn"] == "${aws_kms_key.archc.arn}"
+    assert _policy(stack, "fn_environment_key") == [{"actions": ["kms:Decrypt"], "resources": ["${aws_kms_key.archc.arn}"]}]
+    assert "aws_iam_role_policy.fn_environment_key" in stack["resource"]["aws_lambda_function"]["fn"]["depends_on"]
+    assert ("discovery", "aws_lambda_function.fn", "environment ARCHC_ORDERS_PARAMETERS=/archc/t/orders") in _parts(tmp_path, "fn->orders")
+    # The path holds what the variable promises.
+    assert stack["resource"]["aws_ssm_parameter"]["orders_table_name"]["name"] == "/archc/t/orders/table_name"
+
+
+def test_beanstalk_learns_where_its_targets_are(tmp_path: Path) -> None:
+    stack = build(tmp_path, {"app": "kind: beanstalk", "db": DB}, "app -> db")
+    assert _settings(stack, "app")[("aws:elasticbeanstalk:application:environment", "ARCHC_DB_PARAMETERS")] == "/archc/t/db"
+    parts = _parts(tmp_path, "app->db")
+    assert ("discovery", "aws_elastic_beanstalk_environment.app", "environment ARCHC_DB_PARAMETERS=/archc/t/db") in parts
+
+
+def test_archc_variables_are_not_the_models(tmp_path: Path) -> None:
+    assert error(tmp_path, {"fn": "kind: lambda, environment: {ARCHC_DB_PARAMETERS: x}", "db": DB}, "fn -> db") == (
+        "model.yaml:10:5: error[conflict]: fn (lambda) -> db (rds): environment sets ARCHC_DB_PARAMETERS, which archc sets to "
+        "where db publishes its endpoints; rename it"
+    )
+
+
+def test_queue_visibility_must_cover_the_function_timeout(tmp_path: Path) -> None:
+    """Lambda refuses the mapping at apply: 'Queue visibility timeout: 30 seconds is less than Function timeout: 60 seconds'."""
+    assert error(tmp_path, {"jobs": "kind: sqs, visibility_timeout_s: 30", "fn": "kind: lambda, timeout_s: 60"}, "jobs -> fn") == (
+        "model.yaml:10:5: error[conflict]: jobs (sqs) -> fn (lambda): the queue's visibility_timeout_s (30) is shorter than the "
+        "consumer's timeout (60 s); Lambda refuses such an event source mapping: raise visibility_timeout_s to at least 60 "
+        "(AWS recommends 6 times the function timeout, 360)"
+    )
+    stack = build(tmp_path, {"jobs": "kind: sqs, visibility_timeout_s: 60", "fn": "kind: lambda, timeout_s: 60"}, "jobs -> fn")
+    assert "fn_from_jobs" in stack["resource"]["aws_lambda_event_source_mapping"]
+
+
+def test_one_file_system_mounted_twice(tmp_path: Path) -> None:
+    stack = build(
+        tmp_path, {"web": "kind: asg", "files": "kind: efs"}, "{from: web, to: files, path: /a}", "{from: web, to: files, path: /b}"
+    )
+    script = _boot_script(stack["resource"]["aws_launch_template"]["web"]["user_data"], {FS: "fs-1"})
+    assert script.count("dnf install -y amazon-efs-utils") == 1
+    assert "echo 'fs-1:/ /a efs _netdev,tls,iam 0 0'" in script and "echo 'fs-1:/ /b efs _netdev,tls,iam 0 0'" in script
+    assert "web_mount_files" in stack["resource"]["aws_iam_role_policy"]
+    assert ("permission", "aws_iam_role_policy.web_mount_files", "") in _parts(tmp_path, "web->files#2")
+
+
+def test_beanstalk_mounts_no_file_system(tmp_path: Path) -> None:
+    assert error(tmp_path, {"app": "kind: beanstalk", "files": "kind: efs"}, "app -> files") == (
+        "model.yaml:10:5: error[connection]: app (beanstalk) -> files (efs): archc mounts EFS file systems on ec2 and asg "
+        "instances only (a Beanstalk environment mounts through .ebextensions, which archc does not write)"
+    )
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_discovery_variable_names_a_published_path(tmp_path: Path, target: str) -> None:
+    """Every ARCHC_<TARGET>_PARAMETERS a function is given holds at least one parameter."""
+    compiled = _compile_pair(tmp_path, "lambda", target)
+    if isinstance(compiled, str):  # a pair the catalog refuses
+        return
+    _, stack = compiled
+    function = stack.resources["aws_lambda_function.src"].body
+    variables = function.get("environment", [{"variables": {}}])[0]["variables"]
+    names = {str(r.body["name"]) for r in stack.resources.values() if r.type == "aws_ssm_parameter"}
+    assert "ARCHC_DST_PARAMETERS" in variables
+    assert any(n.startswith(variables["ARCHC_DST_PARAMETERS"] + "/") for n in names), sorted(names)
+
+
+def test_two_file_systems_at_one_path(tmp_path: Path) -> None:
+    services = {"web": "kind: ec2", "a": "kind: efs", "b": "kind: efs"}
+    assert error(tmp_path, services, "{from: web, to: a, path: /data}", "{from: web, to: b, path: /data}") == (
+        "model.yaml:7:7: error[conflict]: two connections mount file systems at '/data'; give each its own path"
+    )
+
+
+def test_springfield_web_servers_mount_the_shared_files() -> None:
+    """Seed 002: 'EFS as NFS backend storage, mounted by multiple EC2 instances simultaneously'."""
+    model = Path(__file__).parent.parent / "examples" / "springfield-carshare.yaml"
+    stack = pipeline.check(model, "springfield-carshare.yaml")
+    parts = {(p.element, p.address, p.detail) for p in stack.parts("web-servers->shared-files")}
+    assert ("trigger", "aws_launch_template.web_servers", "mount shared-files at /mnt/shared-files (TLS, IAM)") in parts
+    assert ("permission", "aws_iam_role_policy.web_servers_mount_shared_files", "") in parts
+    assert {e for e, _, _ in parts} == {"path", "permission", "discovery", "trigger"}
+    group = stack.resources["aws_autoscaling_group.web_servers"].body
+    assert "aws_efs_mount_target.shared_files_a" in group["depends_on"]
