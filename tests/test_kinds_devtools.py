@@ -259,6 +259,7 @@ def test_codedeploy_names_what_callers_need(tmp_path: Path) -> None:
     """A caller of CreateDeployment names the application and the group: both published."""
     body = DEPLOY.replace("web: {kind: asg}", "web: {kind: asg}\n      fn: {kind: lambda}") + "  - fn -> deploy\n"
     assert [p[2] for p in _parts(tmp_path, body, "fn->deploy") if p[0] == "discovery"] == [
+        "environment ARCHC_DEPLOY_PARAMETERS=/archc/t/deploy",
         "/archc/t/deploy/application_name",
         "/archc/t/deploy/deployment_group_name",
     ]
