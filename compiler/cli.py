@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from compiler.docs.serve import Channel
     from compiler.ir import Architecture
     from compiler.pipeline import BuildResult
+    from compiler.terraform.context import StackBuilder
 
 # `compiler.pipeline` (pydantic and the catalog) is imported by the commands that use
 # it: build and plan start node before it (see _start_cdktn; bench/results.md, Notes).
@@ -206,19 +207,29 @@ def _check(args: argparse.Namespace) -> int:
     return EXIT_INVALID if report.failed else EXIT_OK
 
 
-def cmd_explain(args: argparse.Namespace) -> int:
-    """Each resource of a service: where it comes from, and before and after its overrides."""
+def _checked(path: Path) -> StackBuilder | int:
+    """The model's checked stack (what validate checks), its warnings printed; else its
+    errors printed and the exit code."""
     from compiler import pipeline
-    from compiler.errors import did_you_mean
-    from compiler.explain_service import explain_service
 
-    path = Path(args.file)
     try:
         stack = pipeline.check(path, _display(path))
     except ArchcError as exc:
         _print_errors(exc)
         return EXIT_INVALID
     _print_warnings(stack.arch)
+    return stack
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    """Each resource of a service: where it comes from, and before and after its overrides."""
+    from compiler.errors import did_you_mean
+    from compiler.explain_service import explain_service
+
+    path = Path(args.file)
+    stack = _checked(path)
+    if isinstance(stack, int):
+        return stack
     if args.service not in stack.arch.services:
         hint = did_you_mean(args.service, stack.arch.services)
         print(f"archc: error: {_display(path)} has no service '{args.service}'{hint}", file=sys.stderr)
@@ -282,17 +293,12 @@ def cmd_ci(args: argparse.Namespace) -> int:
 
 
 def cmd_cost(args: argparse.Namespace) -> int:
-    from compiler import pipeline
     from compiler.cost.estimate import estimate
     from compiler.cost.report import as_json, text
 
-    path = Path(args.file)
-    try:
-        stack = pipeline.check(path, _display(path))
-    except ArchcError as exc:
-        _print_errors(exc)
-        return EXIT_INVALID
-    _print_warnings(stack.arch)
+    stack = _checked(Path(args.file))
+    if isinstance(stack, int):
+        return stack
     found = estimate(stack.arch, stack)
     for diag in found.warnings:
         print(diag.format(), file=sys.stderr)

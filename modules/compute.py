@@ -24,6 +24,7 @@ from modules.compute_kit import (
     NOT_EBS_OPTIMIZABLE,
     SSM_POLICY,
     Environment,
+    HttpWorkload,
     alarm,
     ami,
     attach_policies,
@@ -61,14 +62,12 @@ SYSTEM_DIRECTORY = r"^/(bin|boot|dev|etc|home|lib|lib64|opt|proc|root|run|sbin|s
 NO_MOUNT = "archc mounts EFS file systems on ec2 and asg instances only"
 
 
-class _Instances(Service):
+class _Instances(HttpWorkload):
     """Settings and user data shared by ec2 and asg."""
 
     instance_type: str = Field(
         "t3.micro", pattern=INSTANCE_TYPE, description="Instance type; Graviton types (t4g, m7g...) get the arm64 AMI."
     )
-    port: int = Field(80, ge=1, le=65535, description="Port the application listens on; load balancers and callers reach it there.")
-    health_path: str = Field("/", alias="health_check_path", pattern=HTTP_PATH, description="HTTP path load balancers probe.")
     volume_gb: int = Field(20, ge=8, le=16384, description="Root volume size in GiB (encrypted gp3).")
     user_data: str | None = Field(
         None,
@@ -78,14 +77,6 @@ class _Instances(Service):
         "EFS file systems the service connects to.",
     )
     egress_https: bool = Field(True, description="Allow outbound HTTPS (Systems Manager, AWS APIs, package repositories) through NAT.")
-
-    def inbound_port(self) -> int:
-        """The application's port."""
-        return self.port
-
-    def health_check_path(self) -> str:
-        """The path load balancers probe."""
-        return self.health_path
 
     def target_type(self) -> str:
         """Load balancers register instances."""

@@ -15,9 +15,9 @@ import re
 import zipfile
 from typing import TYPE_CHECKING, Annotated, Any
 
-from pydantic import StringConstraints
+from pydantic import Field, StringConstraints
 
-from modules.base import Problem
+from modules.base import Problem, Service
 
 if TYPE_CHECKING:
     from compiler.ir import Edge
@@ -370,3 +370,19 @@ def _content_type(content: str) -> str:
     first = content.split("\n", 1)[0].strip()
     types = {"#cloud-config": "text/cloud-config", "#cloud-boothook": "text/cloud-boothook", "#include": "text/x-include-url"}
     return types.get(first, "text/x-shellscript")
+
+
+class HttpWorkload(Service):
+    """A workload load balancers and callers reach on its port, probing a health check path
+    (ec2, asg, ecs-service); each kind restates ``port`` with its own default."""
+
+    port: int = Field(80, ge=1, le=65535, description="Port the application listens on; load balancers and callers reach it there.")
+    health_path: str = Field("/", alias="health_check_path", pattern=HTTP_PATH, description="HTTP path load balancers probe.")
+
+    def inbound_port(self) -> int:
+        """The application's port."""
+        return self.port
+
+    def health_check_path(self) -> str:
+        """The path load balancers probe."""
+        return self.health_path

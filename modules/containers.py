@@ -18,11 +18,11 @@ from pydantic import Field
 from modules import support
 from modules.base import Decision, Facts, KindInfo, Mount, Placement, Problem, RefTo, Service
 from modules.compute_kit import (
-    HTTP_PATH,
     INSTANCE_TYPE,
     LOG_RETENTION_DAYS,
     SSM_POLICY,
     Environment,
+    HttpWorkload,
     alarm,
     ami,
     attach_policies,
@@ -281,7 +281,7 @@ class EcsCluster(Service):
         return {"capacity_provider_strategy": [{"capacity_provider": provider, "weight": 1}]}
 
 
-class EcsService(Service):
+class EcsService(HttpWorkload):
     """A long-running ECS service: task definition, service and CPU target tracking."""
 
     info: ClassVar[KindInfo] = KindInfo(
@@ -322,7 +322,6 @@ class EcsService(Service):
     memory: int = Field(512, ge=512, le=122880, description="Memory per task in MiB (Fargate allows 2 to 8 times the CPU units).")
     architecture: Literal["x86_64", "arm64"] = Field("x86_64", description="CPU architecture the image is built for.")
     port: int = Field(8080, ge=1, le=65535, description="Container port; load balancers and callers reach the task there.")
-    health_path: str = Field("/", alias="health_check_path", pattern=HTTP_PATH, description="HTTP path load balancers probe.")
     desired: int = Field(2, ge=0, le=1000, description="Tasks at creation; scaling moves it afterwards.")
     min: int = Field(2, ge=0, le=1000, description="Fewest tasks.")
     max: int = Field(4, ge=1, le=1000, description="Most tasks (CPU target tracking between min and max).")
@@ -334,14 +333,6 @@ class EcsService(Service):
     )
     read_only_root: bool = Field(True, description="Read-only root file system (a writable /tmp is mounted).")
     egress_https: bool = Field(True, description="Allow outbound HTTPS (ECR image pulls, CloudWatch Logs, AWS APIs) through NAT.")
-
-    def inbound_port(self) -> int:
-        """The container port."""
-        return self.port
-
-    def health_check_path(self) -> str:
-        """The path load balancers probe."""
-        return self.health_path
 
     def target_type(self) -> str:
         """awsvpc tasks register by IP."""

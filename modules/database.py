@@ -31,7 +31,21 @@ def _major(version: str, two_parts: bool) -> str:
     return ".".join(version.split(".")[: 2 if two_parts else 1])
 
 
-class RdsDatabase(Service):
+class _SqlDatabase(Service):
+    """What RDS and Aurora share: backups, the first database and its master user (its
+    password kept by AWS in Secrets Manager), deletion protection."""
+
+    backup_retention_days: int = Field(7, ge=1, le=35, description="Days of automated backups (point-in-time recovery).")
+    database_name: str = Field("app", pattern=r"^[A-Za-z][A-Za-z0-9_]{0,62}$", description="The database created with it.")
+    username: str = Field(
+        "app_admin",
+        pattern=r"^[A-Za-z][A-Za-z0-9_]{0,15}$",
+        description="Master user; its password is generated and kept in Secrets Manager.",
+    )
+    deletion_protection: bool = Field(True, description="Refuse deletion (terraform destroy fails until it is turned off).")
+
+
+class RdsDatabase(_SqlDatabase):
     """An RDS instance in isolated subnets: encrypted, backed up, password managed by AWS."""
 
     info: ClassVar[KindInfo] = KindInfo(
@@ -57,14 +71,6 @@ class RdsDatabase(Service):
     max_storage_gb: int | None = Field(100, ge=20, le=65536, description="Storage autoscaling ceiling (none: off).")
     multi_az: bool = Field(True, description="A synchronous standby in a second AZ.")
     read_replicas: int = Field(0, ge=0, le=15, description="Read replicas (asynchronous).")
-    backup_retention_days: int = Field(7, ge=1, le=35)
-    database_name: str = Field("app", pattern=r"^[A-Za-z][A-Za-z0-9_]{0,62}$")
-    username: str = Field(
-        "app_admin",
-        pattern=r"^[A-Za-z][A-Za-z0-9_]{0,15}$",
-        description="Master user; its password is generated and kept in Secrets Manager.",
-    )
-    deletion_protection: bool = True
 
     def inbound_port(self) -> int:
         """The engine's port."""
@@ -189,7 +195,7 @@ class AuroraServerless(BaseModel):
     max_acu: float = Field(4, ge=1, le=256, multiple_of=0.5, description="Highest capacity.")
 
 
-class AuroraCluster(Service):
+class AuroraCluster(_SqlDatabase):
     """An Aurora cluster in isolated subnets: a writer and readers spread over the AZs."""
 
     info: ClassVar[KindInfo] = KindInfo(
@@ -214,14 +220,6 @@ class AuroraCluster(Service):
         "db.t4g.medium", pattern=r"^db\.[a-z0-9]+\.[a-z0-9]+$", description="Instance class of provisioned instances, e.g. db.r7g.large."
     )
     serverless: AuroraServerless | None = Field(None, description="Run Serverless v2 instances (db.serverless) in this capacity range.")
-    backup_retention_days: int = Field(7, ge=1, le=35)
-    database_name: str = Field("app", pattern=r"^[A-Za-z][A-Za-z0-9_]{0,62}$")
-    username: str = Field(
-        "app_admin",
-        pattern=r"^[A-Za-z][A-Za-z0-9_]{0,15}$",
-        description="Master user; its password is generated and kept in Secrets Manager.",
-    )
-    deletion_protection: bool = True
 
     def inbound_port(self) -> int:
         """The engine's port."""
