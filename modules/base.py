@@ -164,6 +164,9 @@ class Facts:
     named: tuple[tuple[str, str, Service], ...] = ()
     # AWS services reading from or delivering into this service as a bucket (bucket_uses_of).
     bucket_uses: tuple[BucketUse, ...] = ()
+    region: str = ""  # the architecture's region
+    # The domains of the model's DNS zones (hosted_zone()): names archc can validate certificates for.
+    zones: tuple[str, ...] = ()
 
 
 class Service(BaseModel):
@@ -295,6 +298,10 @@ class Service(BaseModel):
         """An API Gateway HTTP API integration body (integration_type, integration_uri...) for API
         ``source`` ("api-target"); adds what the target needs, e.g. a permission to invoke it."""
         raise NotImplementedError
+
+    def hosted_zone(self) -> str | None:
+        """The domain of the DNS zone this service is (a Route 53 zone), None for other kinds."""
+        return None
 
     def dns_names(self) -> tuple[str, ...]:
         """Host names this service answers to (custom domains, CloudFront aliases): the names a

@@ -375,7 +375,7 @@ def test_beanstalk_reaches_a_database(tmp_path: Path) -> None:
 def test_beanstalk_as_cloudfront_origin_and_alias(tmp_path: Path) -> None:
     stack = build(
         tmp_path,
-        {"cdn": "kind: cloudfront", "dns": "kind: route53, domain: example.com", "api": "kind: beanstalk"},
+        {"cdn": "kind: cloudfront", "dns": "kind: route53, domain: archc-demo.io", "api": "kind: beanstalk"},
         "cdn -> api",
         "dns -> api",
     )
@@ -393,7 +393,7 @@ def test_beanstalk_as_cloudfront_origin_and_alias(tmp_path: Path) -> None:
 
 
 def test_beanstalk_domain_needs_a_certificate(tmp_path: Path) -> None:
-    assert error(tmp_path, {"api": "kind: beanstalk, domain: app.example.com"}) == (
+    assert error(tmp_path, {"api": "kind: beanstalk, domain: app.archc-demo.io"}) == (
         "model.yaml:7:38: error[conflict]: 'domain' needs 'certificate_arn': CloudFront reaches the domain over HTTPS"
     )
 

@@ -22,7 +22,7 @@ plan_errors = body_plan_errors
 APP = """layers:
   - name: web
     services:
-      front: {kind: amplify, repository: "https://github.com/acme/web", framework: React, environment: {API_URL: "https://api.example.com"}}
+      front: {kind: amplify, repository: "https://github.com/acme/web", framework: React, environment: {API_URL: "https://api.archc-demo.io"}}
   - name: api
     services:
       fn: {kind: lambda}
@@ -38,7 +38,7 @@ def test_amplify_app_and_branch(tmp_path: Path) -> None:
     assert app["platform"] == "WEB"
     assert app["enable_basic_auth"] is False
     assert app["iam_service_role_arn"] == "${aws_iam_role.front.arn}"
-    assert app["environment_variables"] == {"API_URL": "https://api.example.com"}
+    assert app["environment_variables"] == {"API_URL": "https://api.archc-demo.io"}
     assert app["custom_rule"][0]["target"] == "/index.html"
     assert "Strict-Transport-Security" in app["custom_headers"]
     # No token ever: the repository is connected in the console and left alone by Terraform.
