@@ -32,6 +32,7 @@ from modules.network_kit import (
     path_problems,
     record_label,
     reserved_domain,
+    route_arn,
     route_key,
     routes_via,
     served_names,
@@ -386,7 +387,7 @@ class HttpApi(Service):
         default_factory=list, description="Web origins allowed to call the API from browsers (CORS); none: CORS off."
     )
     authorizer: Annotated[str | None, RefTo(("cognito",))] = Field(
-        None, description="A cognito service whose sign-in tokens (JWT) every route requires; none: routes are open."
+        None, description="A cognito service whose sign-in tokens (JWT) every route requires; none: see authorization."
     )
     domain: str | None = Field(
         None,
@@ -398,10 +399,20 @@ class HttpApi(Service):
     certificate_arn: AcmArn | None = Field(
         None, description="ACM certificate covering domain, in the architecture's region; none: archc makes one (DNS-validated)."
     )
+    authorization: Literal["iam", "none"] | None = Field(
+        None,
+        description="Who may call the routes. iam: callers sign their requests with AWS credentials (SigV4) and need "
+        "execute-api:Invoke on the route, which a connection with access: invoke grants; none: open routes (needs a "
+        "reasons: entry). Default: with authorizer, its tokens (JWT); else open when the model's connections bring "
+        "callers from outside AWS (users, a browser app, CloudFront) and no AWS service calls it with IAM, iam otherwise.",
+    )
 
     def check(self, facts: Facts) -> list[Problem]:
         """A certificate serves a domain, in this region or validated in the model; routes are valid and distinct."""
         problems = []
+        if self.authorization == "iam" and self.authorizer:
+            message = "authorization: iam and authorizer exclude each other (a route takes one kind of authorization)"
+            problems.append(Problem("conflict", message, "authorization"))
         if self.certificate_arn and not self.domain:
             problems.append(Problem("conflict", "certificate_arn needs domain (the custom domain it covers)", "certificate_arn"))
         elif self.domain:
@@ -461,6 +472,7 @@ class HttpApi(Service):
                     "jwt_configuration": [jwt],
                 },
             )
+        self._route_authorization(node, ctx)
         names = served_names(ctx.arch, node)
         if names:
             self._domain(node, ctx, api, stage, names)
@@ -483,8 +495,43 @@ class HttpApi(Service):
                 ctx.stack.realize("path", name, "custom domain and certificate", edge=edge.id)
                 ctx.stack.realize("path", mapping, "", edge=edge.id)
 
+    def relaxations(self) -> list[Decision]:
+        """Open routes by choice (authorization: none) relax IAM authorization."""
+        return [Decision("authorization", "none", "iam", "", ("CKV_AWS_309",))] if self.authorization == "none" else []
+
+    def _route_authorization(self, node: ServiceNode, ctx: ServiceContext) -> str:
+        """The authorization type of every route: one per API, so the callers must agree on it.
+
+        AWS services calling the API with IAM (``api`` connections: a role granted execute-api:Invoke)
+        need AWS_IAM routes, or the grant protects nothing. Callers outside AWS (users, browser apps,
+        CloudFront, which signs no request to an API) need open routes or the authorizer's tokens.
+        """
+        signed = [e for e in ctx.arch.edges_to(node.id) if e.via == "api"]
+        public = [e for e in ctx.arch.edges_to(node.id) if e.via in ("none", "origin")]
+        if self.authorizer:
+            if signed:
+                fail(
+                    ctx,
+                    f"{signed[0].source} calls api-gateway '{node.id}' with IAM (access: {signed[0].access}), but its routes "
+                    f"take the tokens of authorizer '{self.authorizer}' (JWT), so the grant admits no request; remove the "
+                    "authorizer, or this connection",
+                    signed[0],
+                )
+            return "JWT"
+        if self.authorization:
+            return "AWS_IAM" if self.authorization == "iam" else "NONE"
+        if signed and public:
+            fail(
+                ctx,
+                f"{signed[0].source} calls api-gateway '{node.id}' with IAM (access: {signed[0].access}), but "
+                f"{public[0].source} reaches it from outside AWS, and one authorization covers every route: set authorization: "
+                "iam (every caller signs its requests with AWS credentials) or none (open routes, with a reasons: entry)",
+                signed[0],
+            )
+        return "NONE" if public else "AWS_IAM"
+
     def connect(self, edge: Edge, target: ServiceNode, ctx: ServiceContext) -> None:
-        """A route (``edge.path``) to an integration with ``target`` (one per target)."""
+        """A route (``edge.path``) to an integration with ``target`` (one per target), with the API's authorization."""
         api = ctx.stack_ref("aws_apigatewayv2_api")
         integration = ctx.stack_ref("aws_apigatewayv2_integration", target.tf_name)
         if not ctx.stack.has(integration):
@@ -493,15 +540,25 @@ class HttpApi(Service):
                 "aws_apigatewayv2_integration", target.tf_name, {"api_id": api.id, "description": f"{ctx.node.id} -> {target.id}", **body}
             )
         route: dict[str, object] = {"api_id": api.id, "route_key": route_key(edge.path), "target": f"integrations/{integration.id}"}
-        if self.authorizer:
+        authorization = self._route_authorization(ctx.node, ctx)
+        if authorization == "JWT":
             route |= {"authorization_type": "JWT", "authorizer_id": ctx.stack_ref("aws_apigatewayv2_authorizer").id}
-        ctx.add("aws_apigatewayv2_route", free_suffix(ctx, "aws_apigatewayv2_route", target.tf_name), route)
+        elif authorization == "AWS_IAM":
+            route["authorization_type"] = "AWS_IAM"
+        ref = ctx.add("aws_apigatewayv2_route", free_suffix(ctx, "aws_apigatewayv2_route", target.tf_name), route)
+        for caller in ctx.arch.edges_to(ctx.node.id):
+            if caller.via == "api" and authorization == "AWS_IAM":  # the route admits the caller's signed requests only
+                ctx.stack.realize("permission", ref, "AWS_IAM authorization", edge=caller.id)
 
     # --- as a target ---------------------------------------------------------------
 
     def arns(self, node: ServiceNode, ctx: ServiceContext) -> list[str]:
-        """Every route of every stage."""
-        return [f"{ctx.stack_ref('aws_apigatewayv2_api').attr('execution_arn')}/*"]
+        """Each route (any stage); everything when a $default route answers every path."""
+        execution = ctx.stack_ref("aws_apigatewayv2_api").attr("execution_arn")
+        keys = [route_key(e.path) for e in ctx.arch.edges_from(node.id) if e.via == "api-target"]
+        if not keys or "$default" in keys:
+            return [f"{execution}/*"]
+        return [route_arn(execution, key) for key in dict.fromkeys(keys)]
 
     def origin(self, node: ServiceNode, ctx: ServiceContext, source: ServiceNode) -> dict[str, object]:
         """The execute-api host name, over HTTPS."""

@@ -47,9 +47,11 @@ ELB_PRINCIPAL_REGIONS = frozenset(
 )
 
 
-def fail(ctx: ServiceContext, message: str) -> NoReturn:
-    """A problem only visible once every service is known (emit time), located at this service."""
-    raise ArchcError([Diagnostic("conflict", message, ctx.arch.source_file, *ctx.node.pos)])
+def fail(ctx: ServiceContext, message: str, edge: Edge | None = None) -> NoReturn:
+    """A problem only visible once every service is known (emit time), located at this service
+    (or at connection ``edge``)."""
+    pos = edge.pos if edge else ctx.node.pos
+    raise ArchcError([Diagnostic("conflict", message, ctx.arch.source_file, *pos)])
 
 
 def free_suffix(ctx: ServiceContext, rtype: str, base: str) -> str:
@@ -94,6 +96,17 @@ def route_key(path: str | None) -> str:
     if resource.endswith("/*"):
         resource = resource[:-1] + "{proxy+}"
     return f"{method or 'ANY'} {resource}"
+
+
+def route_arn(execution_arn: str, key: str) -> str:
+    """The execute-api ARN of a route (any stage) that an IAM policy grants ``execute-api:Invoke`` on:
+    ANY is every method, path parameters and ``{proxy+}`` any segment.
+
+    >>> route_arn("X", "ANY /payments/{proxy+}"), route_arn("X", "GET /orders/{id}")
+    ('X/*/*/payments/*', 'X/*/GET/orders/*')
+    """
+    method, _, path = key.partition(" ")
+    return f"{execution_arn}/*/{'*' if method == 'ANY' else method}{re.sub(r'{[^}]+}', '*', path)}"
 
 
 def web_acl_arn(ctx: ServiceContext) -> str | None:

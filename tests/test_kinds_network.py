@@ -273,6 +273,83 @@ def test_api_gateway_routes_to_lambda(tmp_path: Path) -> None:
     assert permission["source_arn"] == "${aws_apigatewayv2_api.api.execution_arn}/*/*"
 
 
+def test_api_gateway_routes_called_by_aws_services_take_iam(tmp_path: Path) -> None:
+    # Seed 003, steps 7-8: the booking service calls the API with its role; the payment
+    # route admits signed requests of roles granted execute-api:Invoke on it, no one else.
+    services = {"app": "kind: lambda", "api": "kind: api-gateway", "pay": "kind: lambda", "orders": "kind: lambda"}
+    connections = (
+        "{from: app, to: api, access: invoke}",
+        "{from: api, to: pay, path: /payments}",
+        "{from: api, to: orders, path: 'GET /orders/{id}'}",
+    )
+    stack = build(tmp_path, services, *connections)
+    routes = stack["resource"]["aws_apigatewayv2_route"]
+    assert [r["authorization_type"] for r in routes.values()] == ["AWS_IAM", "AWS_IAM"]
+    (statement,) = stack["data"]["aws_iam_policy_document"]["app_to_api"]["statement"]
+    assert statement["actions"] == ["execute-api:Invoke"]
+    assert statement["resources"] == [
+        "${aws_apigatewayv2_api.api.execution_arn}/*/*/payments",
+        "${aws_apigatewayv2_api.api.execution_arn}/*/GET/orders/*",
+    ]
+    parts = _parts(tmp_path, services, *connections)["app->api"]
+    assert parts == [
+        ("discovery", "aws_ssm_parameter.api_endpoint", "/archc/t/api/endpoint"),
+        ("permission", "aws_apigatewayv2_route.api_orders", "AWS_IAM authorization"),
+        ("permission", "aws_apigatewayv2_route.api_pay", "AWS_IAM authorization"),
+        ("permission", "aws_iam_role_policy.app_finds_api", ""),  # reads the endpoint's parameter
+        ("permission", "aws_iam_role_policy.app_to_api", ""),
+    ]
+
+
+def test_api_gateway_without_callers_takes_iam(tmp_path: Path) -> None:
+    # Open routes only when the model brings callers from outside AWS: a secure default.
+    stack = build(tmp_path, {"api": "kind: api-gateway", "pay": "kind: lambda"}, "api -> pay")
+    assert stack["resource"]["aws_apigatewayv2_route"]["api_pay"]["authorization_type"] == "AWS_IAM"
+
+
+def test_api_gateway_called_from_outside_aws_stays_open(tmp_path: Path) -> None:
+    services = {"people": "kind: users", "api": "kind: api-gateway", "pay": "kind: lambda"}
+    stack = build(tmp_path, services, "people -> api", "api -> pay")
+    assert "authorization_type" not in stack["resource"]["aws_apigatewayv2_route"]["api_pay"]
+
+
+def test_api_gateway_called_from_outside_and_with_iam(tmp_path: Path) -> None:
+    services = {"people": "kind: users", "app": "kind: lambda", "api": "kind: api-gateway", "pay": "kind: lambda"}
+    message = error(tmp_path, services, "people -> api", "{from: app, to: api, access: invoke}", "api -> pay")
+    assert message == (
+        "model.yaml:13:5: error[conflict]: app calls api-gateway 'api' with IAM (access: invoke), but people reaches it from "
+        "outside AWS, and one authorization covers every route: set authorization: iam (every caller signs its requests with AWS "
+        "credentials) or none (open routes, with a reasons: entry)"
+    )
+    # Saying which one settles it.
+    services["api"] = "kind: api-gateway, authorization: iam"
+    stack = build(tmp_path, services, "people -> api", "{from: app, to: api, access: invoke}", "api -> pay")
+    assert stack["resource"]["aws_apigatewayv2_route"]["api_pay"]["authorization_type"] == "AWS_IAM"
+    services["api"] = "kind: api-gateway, authorization: none, reasons: {authorization: partners call it with their own keys}"
+    stack = build(tmp_path, services, "people -> api", "{from: app, to: api, access: invoke}", "api -> pay")
+    assert "authorization_type" not in stack["resource"]["aws_apigatewayv2_route"]["api_pay"]
+
+
+def test_api_gateway_open_routes_need_a_reason(tmp_path: Path) -> None:
+    message = error(tmp_path, {"api": "kind: api-gateway, authorization: none", "pay": "kind: lambda"}, "api -> pay")
+    assert message == (
+        "model.yaml:7:47: error[missing]: authorization: none relaxes the secure default (iam); say why under reasons: {authorization: ...}"
+    )
+
+
+def test_api_gateway_iam_caller_and_jwt_routes(tmp_path: Path) -> None:
+    services = {"app": "kind: lambda", "api": "kind: api-gateway, authorizer: users", "users": "kind: cognito", "pay": "kind: lambda"}
+    message = error(tmp_path, services, "{from: app, to: api, access: invoke}", "api -> pay")
+    assert message == (
+        "model.yaml:12:5: error[conflict]: app calls api-gateway 'api' with IAM (access: invoke), but its routes take the tokens "
+        "of authorizer 'users' (JWT), so the grant admits no request; remove the authorizer, or this connection"
+    )
+    services["api"] = "kind: api-gateway, authorizer: users, authorization: iam"
+    assert error(tmp_path, services, "api -> pay") == (
+        "model.yaml:8:66: error[conflict]: authorization: iam and authorizer exclude each other (a route takes one kind of authorization)"
+    )
+
+
 def test_api_gateway_to_internal_alb_through_vpc_link(tmp_path: Path) -> None:
     services = {"api": "kind: api-gateway", "alb": f"kind: alb, internal: true, {HTTP_OK}", "web": ASG}
     stack = build(tmp_path, services, "api -> alb", "{from: api, to: alb, path: GET /items}", "alb -> web")
