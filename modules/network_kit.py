@@ -39,6 +39,7 @@ LOG_RETENTION_DAYS = 365
 # by AWS"), and no registrar delegates them.
 RESERVED_DOMAINS = ("example.com", "example.net", "example.org")
 RESERVED_TLDS = ("example", "invalid", "localhost", "test")
+CERTIFICATE_COMMON_NAME = 64  # ACM RequestCertificate: DomainName is the Common Name, at most 64 octets
 # Regions opened in or after August 2022: ELB delivers access logs as a service principal;
 # older regions deliver from a regional ELB account.
 ELB_PRINCIPAL_REGIONS = frozenset(
@@ -389,11 +390,27 @@ def record_label(name: str, domain: str) -> str:
     return "apex" if name == domain else name.removesuffix(f".{domain}").replace(".", "_").replace("-", "_")
 
 
+def _with_common_name(ctx: ServiceContext, names: list[str]) -> list[str]:
+    """``names`` with the certificate's domain name first: ACM takes at most 64 characters there
+    (RFC 5280's Common Name), longer names go in the alternative names only. When every name is
+    longer, the apex of the first name's zone (validated as well) takes the place.
+
+    Names here are held by a zone of the model (check() refused the others)."""
+    common = next((n for n in names if len(n) <= CERTIFICATE_COMMON_NAME), None)
+    if common is None:
+        zone = hosting_zone(ctx.arch, names[0])
+        common = zone.spec.hosted_zone() if zone else None
+        if not common or len(common) > CERTIFICATE_COMMON_NAME:
+            fail(ctx, f"every host name of {ctx.node.id} is longer than 64 characters, which an ACM certificate needs for one")
+    return [common, *(n for n in names if n != common)]
+
+
 def managed_certificate(ctx: ServiceContext, names: list[str], provider: str = "") -> str:
     """A DNS-validated ACM certificate for ``names``, each held by a zone of the model: the
     certificate, one validation record per name in its zone, and the validation. Returns the
     ARN to serve (the validation's: a listener or distribution then waits until ACM issued it).
     Each resource realizes the zones' alias connections to this service ("path")."""
+    names = _with_common_name(ctx, names)
     body: dict[str, object] = {"domain_name": names[0], "validation_method": "DNS", "tags": ctx.tags("certificate")}
     if names[1:]:
         body["subject_alternative_names"] = names[1:]

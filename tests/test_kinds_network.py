@@ -688,6 +688,23 @@ def test_cloudfront_names_in_two_zones_share_one_certificate(tmp_path: Path) -> 
     assert records["io_www_a"]["name"] == "www.archc-demo.io"  # the alias given, in this zone
 
 
+def test_certificate_for_a_name_longer_than_a_common_name(tmp_path: Path) -> None:
+    # ACM's domain_name (the Common Name) takes 64 characters at most: a longer name is an
+    # alternative name, and the zone's apex takes the common name.
+    cdn = "distribution-for-travel-booking-web-apps"  # 40 characters, the longest service name
+    services = {
+        "dns": "kind: route53, domain: travel-booking-archc-demo.io",
+        "home": "kind: cloudfront",
+        cdn: "kind: cloudfront",
+        "site": "kind: s3",
+    }
+    res = build(tmp_path, services, "dns -> home", f"dns -> {cdn}", "home -> site", f"{cdn} -> site")["resource"]
+    long_name = f"{cdn}.travel-booking-archc-demo.io"
+    certificate = res["aws_acm_certificate"][f"{cdn.replace('-', '_')}_certificate"]
+    assert (certificate["domain_name"], certificate["subject_alternative_names"]) == ("travel-booking-archc-demo.io", [long_name])
+    assert res["aws_cloudfront_distribution"][cdn.replace("-", "_")]["aliases"] == [long_name]
+
+
 def test_route53_reserved_domain(tmp_path: Path) -> None:
     assert error(tmp_path, {"dns": "kind: route53, domain: travel-booking.example.com"}) == (
         "model.yaml:7:36: error[value]: travel-booking.example.com is under example.com, which is reserved for documentation "

@@ -61,7 +61,7 @@ def _waf_known_bad_inputs(resource: Resource, stack: StackBuilder) -> bool:
 
 def _open_route(resource: Resource, stack: StackBuilder) -> bool:
     """An API route without authorization (the API's callers come from outside AWS)."""
-    return resource.body.get("authorization_type", "NONE") == "NONE"
+    return bool(resource.body.get("authorization_type", "NONE") == "NONE")
 
 
 def _elb_log_bucket(resource: Resource, stack: StackBuilder) -> bool:
