@@ -28,6 +28,7 @@ from modules.network_kit import (
     elb_log_bucket,
     fail,
     free_suffix,
+    hosting_zone,
     managed_certificate,
     path_problems,
     record_label,
@@ -322,6 +323,14 @@ class LoadBalancer(Service):
         """The name a service outside the VPC reaches it by; over HTTPS it must be one the certificate covers."""
         if self._mode() != "http" and not self.domain:
             fail(ctx, f"{source.id} reaches alb '{node.id}' over HTTPS, so the ALB needs a domain its certificate covers (set domain)")
+        zone = hosting_zone(ctx.arch, self.domain) if self.domain else None
+        aliased = [n for e in ctx.arch.edges_to(node.id) if e.via == "alias" for n in alias_names(ctx.arch, e)]
+        if zone and self.domain not in aliased:  # a zone of the model holds the name: only a record there resolves it
+            fail(
+                ctx,
+                f"{source.id} reaches alb '{node.id}' at {self.domain}, but no record of route53 '{zone.id}' points that name "
+                f"at the ALB: connect {zone.id} -> {node.id}",
+            )
         return self.domain or ctx.stack_ref("aws_lb").attr("dns_name")
 
     def alias(self, node: ServiceNode, ctx: ServiceContext) -> dict[str, object]:

@@ -172,6 +172,25 @@ def test_alb_domain_in_the_model_gets_a_validated_certificate(tmp_path: Path) ->
     assert res["aws_lb_listener"]["alb_http"]["default_action"][0]["type"] == "redirect"
 
 
+def test_alb_behind_cloudfront_by_a_name_of_the_model(tmp_path: Path) -> None:
+    services = {
+        "dns": "kind: route53, domain: archc-demo.io",
+        "cdn": "kind: cloudfront",
+        "alb": "kind: alb, domain: origin.archc-demo.io",
+        "fn": "kind: lambda",
+    }
+    # CloudFront reaches the ALB by its domain: a zone of the model holds it, so a record there must point it at the ALB.
+    assert error(tmp_path, services, "cdn -> alb", "alb -> fn") == (
+        "model.yaml:9:7: error[conflict]: cdn reaches alb 'alb' at origin.archc-demo.io, but no record of route53 'dns' points "
+        "that name at the ALB: connect dns -> alb"
+    )
+    res = build(tmp_path, services, "cdn -> alb", "alb -> fn", "dns -> alb")["resource"]
+    origin = res["aws_cloudfront_distribution"]["cdn"]["origin"][0]
+    assert (origin["domain_name"], origin["custom_origin_config"][0]["origin_protocol_policy"]) == ("origin.archc-demo.io", "https-only")
+    assert res["aws_route53_record"]["dns_origin_a"]["alias"][0]["name"] == "${aws_lb.alb.dns_name}"
+    assert res["aws_lb_listener"]["alb_https"]["certificate_arn"] == "${aws_acm_certificate_validation.alb_certificate.certificate_arn}"
+
+
 def test_alb_domain_outside_the_model_needs_certificate(tmp_path: Path) -> None:
     assert error(tmp_path, {"alb": "kind: alb, domain: app.archc-demo.io"}) == (
         "model.yaml:7:32: error[conflict]: app.archc-demo.io is not in a Route 53 zone of the model, so archc cannot validate a "
