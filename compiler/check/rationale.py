@@ -99,7 +99,7 @@ CATALOG_RATIONALE: tuple[Rationale, ...] = (
     Rationale(
         ("CKV_AWS_174", "CKV2_AWS_42"),
         ("aws_cloudfront_distribution",),
-        "no aliases: the *.cloudfront.net certificate serves (set certificate_arn and aliases for TLS 1.2_2021)",
+        "no custom host name: the *.cloudfront.net certificate serves (a route53 connection or aliases bring one, with TLS 1.2_2021)",
         _default_certificate,
     ),
     Rationale(
