@@ -45,7 +45,7 @@ def test_sns_publish_connection(tmp_path: Path) -> None:
 
 def test_sns_bad_email(tmp_path: Path) -> None:
     assert error(tmp_path, {"alerts": "kind: sns, emails: [ops@archc-demo.io, ops.archc-demo.io]"}) == (
-        "model.yaml:7:53: error[value]: 'emails': 'ops.archc-demo.io' is not an e-mail address"
+        "model.yaml:7:55: error[value]: 'emails': 'ops.archc-demo.io' is not an e-mail address"
     )
 
 
