@@ -39,7 +39,7 @@ from modules.compute_kit import (
     ref_name,
     size_problems,
 )
-from modules.network_kit import certificate_problems, lambda_proxy_integration, managed_certificate, served_names
+from modules.network_kit import AcmArn, certificate_problems, lambda_proxy_integration, managed_certificate, served_names
 
 if TYPE_CHECKING:
     from compiler.ir import ServiceNode
@@ -453,9 +453,8 @@ class Beanstalk(Service):
     public: bool = Field(
         True, description="Its load balancer faces the internet from the public subnets (false: internal, private subnets)."
     )
-    certificate_arn: str | None = Field(
+    certificate_arn: AcmArn | None = Field(
         None,
-        pattern=r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]+$",
         description="ACM certificate (in the architecture's region) for an HTTPS listener on the load balancer; none: archc "
         "makes one for domain (DNS-validated in the model's route53 zone holding it), or, without a domain, HTTP only "
         "(e.g. behind CloudFront).",
