@@ -278,6 +278,7 @@ class _Resolver:
         specs = [(other, svc) for other, (_, svc) in services.items()]
         flow = self.spec.network.flow_logs
         flow_logs = flow if isinstance(flow, str) and flow != "cloudwatch" else None  # the bucket they go to
+        zones = tuple(sorted({d for _, svc in specs if (d := svc.hosted_zone())}))
         for sid, (layer, svc) in services.items():
             outs = [e for e in edges if e.source == sid]
             reaches_vpc = any(e.via == "network" for e in outs)
@@ -304,6 +305,8 @@ class _Resolver:
                 named=tuple((key, value, services[value][1]) for key, value, _, _ in self.refs[sid] if value in services),
                 bucket_uses=bucket_uses_of(sid, specs, connections, flow_logs),
                 inbound_vias=tuple((e.source, e.via) for e in edges if e.target == sid),
+                region=self.spec.region,
+                zones=zones,
             )
             for problem in [*(svc.check(facts) if azs else []), *svc.reason_problems()]:  # no network: checks would only cascade
                 where = (*self.where[sid], problem.field) if problem.field else self.where[sid]

@@ -199,6 +199,9 @@ class Facts:
     # (source id, via) of each connection into this service, in model order: who reaches
     # it and how (a bucket behind a distribution sees ("cdn", "origin")).
     inbound_vias: tuple[tuple[str, str], ...] = ()
+    region: str = ""  # the architecture's region
+    # The domains of the model's DNS zones (hosted_zone()): names archc can validate certificates for.
+    zones: tuple[str, ...] = ()
 
 
 _EMAIL = re.compile(r"^[^@\s{}]+@[^@\s{}]+\.[^@\s{}]+$")
@@ -438,6 +441,10 @@ class Service(BaseModel):
         """An API Gateway HTTP API integration body (integration_type, integration_uri...) for API
         ``source`` ("api-target"); adds what the target needs, e.g. a permission to invoke it."""
         raise NotImplementedError
+
+    def hosted_zone(self) -> str | None:
+        """The domain of the DNS zone this service is (a Route 53 zone), None for other kinds."""
+        return None
 
     def dns_names(self) -> tuple[str, ...]:
         """Host names this service answers to (custom domains, CloudFront aliases): the names a

@@ -50,7 +50,7 @@ from modules.compute_kit import (
     slot,
     user_data,
 )
-from modules.network_kit import lambda_proxy_integration
+from modules.network_kit import AcmArn, certificate_problems, lambda_proxy_integration, managed_certificate, served_names
 
 if TYPE_CHECKING:
     from compiler.ir import Edge, ServiceNode
@@ -569,10 +569,11 @@ class Beanstalk(Service):
     public: bool = Field(
         True, description="Its load balancer faces the internet from the public subnets (false: internal, private subnets)."
     )
-    certificate_arn: str | None = Field(
+    certificate_arn: AcmArn | None = Field(
         None,
-        pattern=r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]+$",
-        description="ACM certificate for an HTTPS listener on the load balancer (none: HTTP only, e.g. behind CloudFront).",
+        description="ACM certificate (in the architecture's region) for an HTTPS listener on the load balancer; none: archc "
+        "makes one for domain (DNS-validated in the model's route53 zone holding it), or, without a domain, HTTP only "
+        "(e.g. behind CloudFront).",
     )
     domain: str | None = Field(
         None,
@@ -616,8 +617,9 @@ class Beanstalk(Service):
         if self.public and "public" not in facts.tiers:
             where = "public" if "public" in self.model_fields_set else None
             problems.append(Problem("network", "a public Beanstalk load balancer needs a public subnet tier (or set public: false)", where))
-        if self.domain and not self.certificate_arn:
-            problems.append(Problem("conflict", "'domain' needs 'certificate_arn': CloudFront reaches the domain over HTTPS", "domain"))
+        if self.domain or self.certificate_arn:
+            names = [self.domain] if self.domain else []
+            problems += certificate_problems(self.certificate_arn, names, facts, "domain", facts.region, "Elastic Beanstalk")
         return problems
 
     def terraform(self, node: ServiceNode, ctx: ServiceContext) -> None:
@@ -662,6 +664,12 @@ class Beanstalk(Service):
                 "depends_on": sorted(deps),
             },
         )
+        for edge in ctx.arch.edges_to(node.id):
+            if edge.via == "alias":  # its load balancer serves the name: HTTPS with a certificate, else HTTP for any host
+                served = (
+                    "HTTPS listener certificate" if self.certificate_arn or self.domain else "HTTP listener (any host name, no certificate)"
+                )
+                ctx.stack.realize("path", env, served, edge=edge.id)
         ctx.output("url", env.attr("endpoint_url"), f"Load balancer address of the {node.id} environment.")
         ctx.output("cname", env.attr("cname"), f"CNAME of the {node.id} environment.")
 
@@ -698,11 +706,12 @@ class Beanstalk(Service):
             ("aws:elasticbeanstalk:cloudwatch:logs:health", "HealthStreamingEnabled", "true"),
             ("aws:elasticbeanstalk:cloudwatch:logs:health", "RetentionInDays", str(LOG_RETENTION_DAYS)),
         ]
-        if self.certificate_arn:
+        if self.certificate_arn or self.domain:
             listener = "aws:elbv2:listener:443"
+            certificate = self.certificate_arn or managed_certificate(ctx, served_names(ctx.arch, ctx.node))
             settings += [
                 (listener, "Protocol", "HTTPS"),
-                (listener, "SSLCertificateArns", self.certificate_arn),
+                (listener, "SSLCertificateArns", certificate),
                 (listener, "SSLPolicy", TLS_POLICY),
             ]
         variables = {k: literal(v) for k, v in self.environment.items()}

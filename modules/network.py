@@ -17,22 +17,30 @@ from pydantic import Field
 
 from modules.base import LOG_DELIVERY, BucketUse, Decision, Facts, KindInfo, Problem, RefTo, Service
 from modules.network_kit import (
-    ACM_ARN,
-    CLOUDFRONT_ACM_ARN,
     DOMAIN,
     LOG_RETENTION_DAYS,
     ROUTE_KEY,
+    AcmArn,
+    alias_names,
+    certificate_problems,
     cloudfront_logging,
     custom_origin,
     elb_log_bucket,
     fail,
     free_suffix,
+    hosting_zone,
+    managed_certificate,
     path_problems,
+    record_label,
+    reserved_domain,
+    route_arn,
     route_key,
     routes_via,
+    served_names,
     vpc_link,
     web_acl_arn,
     zone_dnssec,
+    zone_id,
     zone_query_logs,
 )
 from modules.network_kit import lambda_proxy_integration as lambda_proxy_integration  # re-export: lambda kinds call it
@@ -94,20 +102,23 @@ class LoadBalancer(Service):
     internal: bool = Field(
         False, description="Reachable from inside the VPC only (private subnets); default: internet-facing (public subnets)."
     )
-    certificate_arn: str | None = Field(
-        None, pattern=ACM_ARN, description="ACM certificate (in the architecture's region) for HTTPS; none: plain HTTP on port 80."
+    certificate_arn: AcmArn | None = Field(
+        None,
+        description="ACM certificate (in the architecture's region) for HTTPS; none: archc makes one for domain (DNS-validated "
+        "in the model's Route 53 zone holding it), or, without a domain, plain HTTP on port 80.",
     )
     listeners: Literal["https", "https-only", "http"] | None = Field(
         None,
         description="https: HTTPS on 443 plus port 80 redirecting to it; https-only: 443 alone; http: HTTP on 80. "
-        "Default: https with a certificate_arn, else http.",
+        "Default: https with a certificate_arn or a domain, else http.",
     )
     domain: str | None = Field(
         None,
         pattern=DOMAIN,
         max_length=253,
         description="Host name clients use, covered by the certificate: CloudFront and API Gateway then reach the ALB by this "
-        "name (HTTPS needs it: the certificate does not cover the *.elb.amazonaws.com name), and Route 53 aliases it.",
+        "name (HTTPS needs it: the certificate does not cover the *.elb.amazonaws.com name), and Route 53 aliases it. "
+        "Without certificate_arn it must be in a route53 zone of the model, where archc validates its certificate.",
     )
     ssl_policy: str = Field(TLS_POLICY, description="TLS policy of the HTTPS listener.")
     idle_timeout: int = Field(60, ge=1, le=4000, description="Seconds a connection may stay idle.")
@@ -125,7 +136,7 @@ class LoadBalancer(Service):
         return (BucketUse(f"alb '{me}' delivers its access logs here, and ELB log delivery writes SSE-S3 objects only", None),)
 
     def _mode(self) -> str:
-        return self.listeners or ("https" if self.certificate_arn else "http")
+        return self.listeners or ("https" if self.certificate_arn or self.domain else "http")
 
     def placement(self, reaches_vpc: bool) -> Literal["public", "private"]:
         """Public subnets when internet-facing, private ones when internal."""
@@ -140,14 +151,18 @@ class LoadBalancer(Service):
         problems = []
         if facts.azs < 2:
             problems.append(Problem("conflict", "an ALB needs subnets in at least 2 availability zones (set network.azs: 2 or more)"))
-        if self._mode() != "http" and not self.certificate_arn:
+        if self._mode() != "http" and not (self.certificate_arn or self.domain):
             problems.append(
                 Problem(
                     "conflict",
-                    f"listeners: {self._mode()} needs certificate_arn (an ACM certificate in the architecture's region)",
+                    f"listeners: {self._mode()} needs a certificate: set domain (in a route53 zone of the model: archc makes "
+                    "and validates the certificate) or certificate_arn (an ACM certificate in the architecture's region)",
                     "listeners",
                 )
             )
+        elif self._mode() != "http":
+            names = [self.domain] if self.domain else []
+            problems += certificate_problems(self.certificate_arn, names, facts, "domain", facts.region, "an ALB")
         if self._mode() == "http" and self.certificate_arn:
             problems.append(
                 Problem("conflict", "listeners: http serves no certificate; use https or https-only with certificate_arn", "listeners")
@@ -180,12 +195,12 @@ class LoadBalancer(Service):
             bucket, policy = elb_log_bucket(ctx, self.access_logs)
             body |= {"access_logs": [{"bucket": bucket, "prefix": node.id, "enabled": True}], "depends_on": [policy]}
         lb = ctx.add("aws_lb", "", body)
-        self._listeners(ctx, lb)
+        self._listeners(node, ctx, lb)
         if not self.internal:
             self._internet_ingress(node, ctx)
         ctx.output("dns_name", lb.attr("dns_name"), f"DNS name of the {node.id} load balancer.")
 
-    def _listeners(self, ctx: ServiceContext, lb: Ref) -> None:
+    def _listeners(self, node: ServiceNode, ctx: ServiceContext, lb: Ref) -> None:
         mode = self._mode()
         # No default connection: unmatched paths get a 404 rather than a random target.
         not_found = [
@@ -195,7 +210,7 @@ class LoadBalancer(Service):
             }
         ]
         if mode != "http":
-            ctx.add(
+            https = ctx.add(
                 "aws_lb_listener",
                 "https",
                 {
@@ -203,19 +218,26 @@ class LoadBalancer(Service):
                     "port": 443,
                     "protocol": "HTTPS",
                     "ssl_policy": self.ssl_policy,
-                    "certificate_arn": self.certificate_arn,
+                    "certificate_arn": self.certificate_arn or managed_certificate(ctx, served_names(ctx.arch, node)),
                     "default_action": not_found,
                     "tags": ctx.tags("https"),
                 },
             )
+            for edge in ctx.arch.edges_to(node.id):
+                if edge.via == "alias":  # the names Route 53 points here are served with this certificate
+                    ctx.stack.realize("path", https, "HTTPS listener certificate", edge=edge.id)
         if mode != "https-only":
             redirect = [{"type": "redirect", "redirect": [{"port": "443", "protocol": "HTTPS", "status_code": "HTTP_301"}]}]
             action = redirect if mode == "https" else not_found
-            ctx.add(
+            http = ctx.add(
                 "aws_lb_listener",
                 "http",
                 {"load_balancer_arn": lb.arn, "port": 80, "protocol": "HTTP", "default_action": action, "tags": ctx.tags("http")},
             )
+            if mode == "http":  # no certificate: the names Route 53 points here are served over HTTP, whatever the host
+                for edge in ctx.arch.edges_to(node.id):
+                    if edge.via == "alias":
+                        ctx.stack.realize("path", http, "HTTP listener (any host name, no certificate)", edge=edge.id)
 
     def relaxations(self) -> list[Decision]:
         """Plain HTTP listeners (no certificate, or listeners: http) relax HTTPS."""
@@ -305,6 +327,14 @@ class LoadBalancer(Service):
         """The name a service outside the VPC reaches it by; over HTTPS it must be one the certificate covers."""
         if self._mode() != "http" and not self.domain:
             fail(ctx, f"{source.id} reaches alb '{node.id}' over HTTPS, so the ALB needs a domain its certificate covers (set domain)")
+        zone = hosting_zone(ctx.arch, self.domain) if self.domain else None
+        aliased = [n for e in ctx.arch.edges_to(node.id) if e.via == "alias" for n in alias_names(ctx.arch, e)]
+        if zone and self.domain not in aliased:  # a zone of the model holds the name: only a record there resolves it
+            fail(
+                ctx,
+                f"{source.id} reaches alb '{node.id}' at {self.domain}, but no record of route53 '{zone.id}' points that name "
+                f"at the ALB: connect {zone.id} -> {node.id}",
+            )
         return self.domain or ctx.stack_ref("aws_lb").attr("dns_name")
 
     def alias(self, node: ServiceNode, ctx: ServiceContext) -> dict[str, object]:
@@ -370,18 +400,36 @@ class HttpApi(Service):
         default_factory=list, description="Web origins allowed to call the API from browsers (CORS); none: CORS off."
     )
     authorizer: Annotated[str | None, RefTo(("cognito",))] = Field(
-        None, description="A cognito service whose sign-in tokens (JWT) every route requires; none: routes are open."
+        None, description="A cognito service whose sign-in tokens (JWT) every route requires; none: see authorization."
     )
     domain: str | None = Field(
-        None, pattern=DOMAIN, max_length=253, description="Custom domain name, e.g. api.example.com (needs certificate_arn)."
+        None,
+        pattern=DOMAIN,
+        max_length=253,
+        description="Custom domain name, e.g. api.travel-booking.io; none: the name a route53 connection gives it, if any. "
+        "Without certificate_arn it must be in a route53 zone of the model, where archc validates its certificate.",
     )
-    certificate_arn: str | None = Field(None, pattern=ACM_ARN, description="ACM certificate covering domain, in the architecture's region.")
+    certificate_arn: AcmArn | None = Field(
+        None, description="ACM certificate covering domain, in the architecture's region; none: archc makes one (DNS-validated)."
+    )
+    authorization: Literal["iam", "none"] | None = Field(
+        None,
+        description="Who may call the routes. iam: callers sign their requests with AWS credentials (SigV4) and need "
+        "execute-api:Invoke on the route, which a connection with access: invoke grants; none: open routes (needs a "
+        "reasons: entry). Default: with authorizer, its tokens (JWT); else open when the model's connections bring "
+        "callers from outside AWS (users, a browser app, CloudFront) and no AWS service calls it with IAM, iam otherwise.",
+    )
 
     def check(self, facts: Facts) -> list[Problem]:
-        """Domain and certificate go together; routes are valid and distinct."""
+        """A certificate serves a domain, in this region or validated in the model; routes are valid and distinct."""
         problems = []
-        if bool(self.domain) != bool(self.certificate_arn):
-            problems.append(Problem("conflict", "domain and certificate_arn go together (a custom domain needs a certificate)", "domain"))
+        if self.authorization == "iam" and self.authorizer:
+            message = "authorization: iam and authorizer exclude each other (a route takes one kind of authorization)"
+            problems.append(Problem("conflict", message, "authorization"))
+        if self.certificate_arn and not self.domain:
+            problems.append(Problem("conflict", "certificate_arn needs domain (the custom domain it covers)", "certificate_arn"))
+        elif self.domain:
+            problems += certificate_problems(self.certificate_arn, [self.domain], facts, "domain", facts.region, "API Gateway")
         keys = [route_key(p) for p in facts.routes]
         problems += [Problem("connection", f"two connections use the route '{k}'") for k in sorted({k for k in keys if keys.count(k) > 1})]
         return problems + path_problems(
@@ -435,21 +483,66 @@ class HttpApi(Service):
                     "jwt_configuration": [jwt],
                 },
             )
-        if self.domain:
-            self._domain(ctx, api, stage)
+        self._route_authorization(node, ctx)
+        names = served_names(ctx.arch, node)
+        if names:
+            self._domain(node, ctx, api, stage, names)
         ctx.output("endpoint", api.attr("api_endpoint"), f"Invoke URL of the {node.id} API.")
 
-    def _domain(self, ctx: ServiceContext, api: Ref, stage: Ref) -> None:
-        config = {"certificate_arn": self.certificate_arn, "endpoint_type": "REGIONAL", "security_policy": "TLS_1_2"}
+    def _domain(self, node: ServiceNode, ctx: ServiceContext, api: Ref, stage: Ref, names: list[str]) -> None:
+        """The custom domain (``domain``, else the name a Route 53 connection gives the API) and its certificate."""
+        if len(names) > 1:
+            fail(ctx, f"api-gateway '{node.id}' has one custom domain, but Route 53 gives it {', '.join(names)}: set domain")
+        certificate = self.certificate_arn or managed_certificate(ctx, names)
+        config = {"certificate_arn": certificate, "endpoint_type": "REGIONAL", "security_policy": "TLS_1_2"}
         name = ctx.add(
             "aws_apigatewayv2_domain_name",
             "",
-            {"domain_name": self.domain, "domain_name_configuration": [config], "tags": ctx.tags("domain")},
+            {"domain_name": names[0], "domain_name_configuration": [config], "tags": ctx.tags("domain")},
         )
-        ctx.add("aws_apigatewayv2_api_mapping", "", {"api_id": api.id, "domain_name": name.id, "stage": stage.id})
+        mapping = ctx.add("aws_apigatewayv2_api_mapping", "", {"api_id": api.id, "domain_name": name.id, "stage": stage.id})
+        for edge in ctx.arch.edges_to(node.id):
+            if edge.via == "alias":  # the name Route 53 points here is served by the custom domain
+                ctx.stack.realize("path", name, "custom domain and certificate", edge=edge.id)
+                ctx.stack.realize("path", mapping, "", edge=edge.id)
+
+    def relaxations(self) -> list[Decision]:
+        """Open routes by choice (authorization: none) relax IAM authorization."""
+        return [Decision("authorization", "none", "iam", "", ("CKV_AWS_309",))] if self.authorization == "none" else []
+
+    def _route_authorization(self, node: ServiceNode, ctx: ServiceContext) -> str:
+        """The authorization type of every route: one per API, so the callers must agree on it.
+
+        AWS services calling the API with IAM (``api`` connections: a role granted execute-api:Invoke)
+        need AWS_IAM routes, or the grant protects nothing. Callers outside AWS (users, browser apps,
+        CloudFront, which signs no request to an API) need open routes or the authorizer's tokens.
+        """
+        signed = [e for e in ctx.arch.edges_to(node.id) if e.via == "api"]
+        public = [e for e in ctx.arch.edges_to(node.id) if e.via in ("none", "origin")]
+        if self.authorizer:
+            if signed:
+                fail(
+                    ctx,
+                    f"{signed[0].source} calls api-gateway '{node.id}' with IAM (access: {signed[0].access}), but its routes "
+                    f"take the tokens of authorizer '{self.authorizer}' (JWT), so the grant admits no request; remove the "
+                    "authorizer, or this connection",
+                    signed[0],
+                )
+            return "JWT"
+        if self.authorization:
+            return "AWS_IAM" if self.authorization == "iam" else "NONE"
+        if signed and public:
+            fail(
+                ctx,
+                f"{signed[0].source} calls api-gateway '{node.id}' with IAM (access: {signed[0].access}), but "
+                f"{public[0].source} reaches it from outside AWS, and one authorization covers every route: set authorization: "
+                "iam (every caller signs its requests with AWS credentials) or none (open routes, with a reasons: entry)",
+                signed[0],
+            )
+        return "NONE" if public else "AWS_IAM"
 
     def connect(self, edge: Edge, target: ServiceNode, ctx: ServiceContext) -> None:
-        """A route (``edge.path``) to an integration with ``target`` (one per target)."""
+        """A route (``edge.path``) to an integration with ``target`` (one per target), with the API's authorization."""
         api = ctx.stack_ref("aws_apigatewayv2_api")
         integration = ctx.stack_ref("aws_apigatewayv2_integration", target.tf_name)
         if not ctx.stack.has(integration):
@@ -458,15 +551,25 @@ class HttpApi(Service):
                 "aws_apigatewayv2_integration", target.tf_name, {"api_id": api.id, "description": f"{ctx.node.id} -> {target.id}", **body}
             )
         route: dict[str, object] = {"api_id": api.id, "route_key": route_key(edge.path), "target": f"integrations/{integration.id}"}
-        if self.authorizer:
+        authorization = self._route_authorization(ctx.node, ctx)
+        if authorization == "JWT":
             route |= {"authorization_type": "JWT", "authorizer_id": ctx.stack_ref("aws_apigatewayv2_authorizer").id}
-        ctx.add("aws_apigatewayv2_route", free_suffix(ctx, "aws_apigatewayv2_route", target.tf_name), route)
+        elif authorization == "AWS_IAM":
+            route["authorization_type"] = "AWS_IAM"
+        ref = ctx.add("aws_apigatewayv2_route", free_suffix(ctx, "aws_apigatewayv2_route", target.tf_name), route)
+        for caller in ctx.arch.edges_to(ctx.node.id):
+            if caller.via == "api" and authorization == "AWS_IAM":  # the route admits the caller's signed requests only
+                ctx.stack.realize("permission", ref, "AWS_IAM authorization", edge=caller.id)
 
     # --- as a target ---------------------------------------------------------------
 
     def arns(self, node: ServiceNode, ctx: ServiceContext) -> list[str]:
-        """Every route of every stage."""
-        return [f"{ctx.stack_ref('aws_apigatewayv2_api').attr('execution_arn')}/*"]
+        """Each route (any stage); everything when a $default route answers every path."""
+        execution = ctx.stack_ref("aws_apigatewayv2_api").attr("execution_arn")
+        keys = [route_key(e.path) for e in ctx.arch.edges_from(node.id) if e.via == "api-target"]
+        if not keys or "$default" in keys:
+            return [f"{execution}/*"]
+        return [route_arn(execution, key) for key in dict.fromkeys(keys)]
 
     def web_endpoint(self, node: ServiceNode, ctx: ServiceContext, source: ServiceNode, web_origin: str) -> str:
         """The invoke URL; browsers on ``web_origin`` may call it (CORS, answered by API Gateway)."""
@@ -482,9 +585,7 @@ class HttpApi(Service):
         return custom_origin(f"{ctx.stack_ref('aws_apigatewayv2_api').id}.execute-api.{ctx.arch.region}.amazonaws.com", node.id)
 
     def alias(self, node: ServiceNode, ctx: ServiceContext) -> dict[str, object]:
-        """The custom domain's regional endpoint."""
-        if not self.domain:
-            fail(ctx, f"api-gateway '{node.id}' needs a custom domain to be aliased in Route 53: set domain and certificate_arn")
+        """The custom domain's regional endpoint (made in terraform() for the names Route 53 gives it)."""
         name = ctx.stack_ref("aws_apigatewayv2_domain_name")
         config = "domain_name_configuration[0]"
         return {
@@ -521,13 +622,15 @@ class Distribution(Service):
     price_class: Literal["PriceClass_100", "PriceClass_200", "PriceClass_All"] = Field(
         "PriceClass_100", description="Edge locations used: 100 (North America, Europe), 200 (most), All."
     )
-    certificate_arn: str | None = Field(
+    certificate_arn: AcmArn | None = Field(
         None,
-        pattern=CLOUDFRONT_ACM_ARN,
-        description="ACM certificate in us-east-1 covering aliases; none: the *.cloudfront.net certificate.",
+        description="ACM certificate in us-east-1 covering the aliases; none: archc makes one for them (DNS-validated in the "
+        "model's route53 zones), or, without aliases, the *.cloudfront.net certificate.",
     )
     aliases: list[Annotated[str, Field(pattern=DOMAIN, max_length=253)]] = Field(
-        default_factory=list, description="Custom host names, e.g. www.example.com (need certificate_arn)."
+        default_factory=list,
+        description="Custom host names, e.g. www.travel-booking.io, besides those a route53 connection gives it; each in a route53 "
+        "zone of the model unless certificate_arn covers them.",
     )
     default_root_object: str | None = Field(
         None, description="Object served for '/'; default: index.html when the default origin is a website bucket."
@@ -560,9 +663,7 @@ class Distribution(Service):
 
     def check(self, facts: Facts) -> list[Problem]:
         """Aliases need a certificate; at least one origin; one default; valid path patterns."""
-        problems = []
-        if self.aliases and not self.certificate_arn:
-            problems.append(Problem("conflict", "aliases need certificate_arn (an ACM certificate in us-east-1 covering them)", "aliases"))
+        problems = certificate_problems(self.certificate_arn, self.aliases, facts, "aliases", "us-east-1", "CloudFront")
         if not facts.routes:
             problems.append(
                 Problem("connection", "a cloudfront distribution needs an origin: connect it to an s3, alb or api-gateway service")
@@ -570,11 +671,14 @@ class Distribution(Service):
         return problems + path_problems(facts, "a CloudFront distribution", re.compile(r"^\S{1,255}$").match, "'/api/*'")
 
     def terraform(self, node: ServiceNode, ctx: ServiceContext) -> None:
-        """The distribution; its origins and cache behaviours come from its connections."""
+        """The distribution; its origins and cache behaviours come from its connections. Its host
+        names (aliases, and the names Route 53 connections give it) are served with ``certificate_arn``
+        or a certificate archc makes in us-east-1 (where CloudFront reads certificates)."""
+        names = served_names(ctx.arch, node)
         certificate: dict[str, object] = {"cloudfront_default_certificate": True}
-        if self.certificate_arn:
+        if names:
             certificate = {
-                "acm_certificate_arn": self.certificate_arn,
+                "acm_certificate_arn": self.certificate_arn or managed_certificate(ctx, names, provider="us_east_1"),
                 "ssl_support_method": "sni-only",
                 "minimum_protocol_version": "TLSv1.2_2021",
             }
@@ -589,12 +693,15 @@ class Distribution(Service):
             "viewer_certificate": [certificate],
             "tags": ctx.tags(),
         }
-        if self.aliases:
-            body["aliases"] = self.aliases
+        if names:
+            body["aliases"] = names
         acl = web_acl_arn(ctx)
         if acl:
             body["web_acl_id"] = acl
         distribution = ctx.add("aws_cloudfront_distribution", "", body)
+        for edge in ctx.arch.edges_to(node.id):
+            if edge.via == "alias":  # the names Route 53 points here are the distribution's, with its certificate
+                ctx.stack.realize("path", distribution, "aliases and viewer certificate", edge=edge.id)
         if self.access_logs:
             cloudfront_logging(ctx, distribution, self.access_logs)
         ctx.output("domain_name", distribution.attr("domain_name"), f"Host name of the {node.id} distribution.")
@@ -677,7 +784,7 @@ class Distribution(Service):
         return {"name": distribution.attr("domain_name"), "zone_id": CLOUDFRONT_ZONE_ID, "evaluate_target_health": False}
 
     def dns_names(self) -> tuple[str, ...]:
-        """The aliases."""
+        """The aliases given (Route 53 connections may add more: ``served_names``)."""
         return tuple(self.aliases)
 
     def waf_resource_arn(self, node: ServiceNode, ctx: ServiceContext) -> str:
@@ -709,7 +816,9 @@ class HostedZone(Service):
     )
 
     kind: Literal["route53"]
-    domain: str = Field(pattern=DOMAIN, max_length=253, description="The zone's domain, e.g. example.com.")
+    domain: str = Field(
+        pattern=DOMAIN, max_length=253, description="The zone's domain, e.g. travel-booking.io (not a reserved name such as example.com)."
+    )
     zone_id: str | None = Field(
         None,
         pattern=r"^Z[A-Z0-9]{1,31}$",
@@ -720,6 +829,25 @@ class HostedZone(Service):
         True,
         description="Sign the zone with DNSSEC (a KMS key in us-east-1); zones archc creates only. Add the DS record at your registrar.",
     )
+
+    def hosted_zone(self) -> str | None:
+        """The zone's domain: the model's certificates for names under it are validated here."""
+        return self.domain
+
+    def check(self, facts: Facts) -> list[Problem]:
+        """A zone archc creates must not be a reserved name, which Route 53 refuses."""
+        reserved = reserved_domain(self.domain)
+        if reserved is None or self.zone_id:
+            return []
+        if reserved.startswith("."):
+            what = f"is under {reserved}, a top-level domain reserved for testing and documentation (RFC 2606)"
+        else:
+            what = f"{'is' if reserved == self.domain else f'is under {reserved}, which is'} reserved for documentation (RFC 2606)"
+        message = (
+            f"{self.domain} {what}: Route 53 refuses to create a hosted zone for it; use a domain you own "
+            "(e.g. travel-booking.io), or set zone_id to an existing zone"
+        )
+        return [Problem("value", message, "domain")]
 
     def terraform(self, node: ServiceNode, ctx: ServiceContext) -> None:
         """The zone (or a lookup of an existing one), with query logs and DNSSEC."""
@@ -734,15 +862,13 @@ class HostedZone(Service):
             zone_dnssec(ctx, zone, self.domain)
 
     def connect(self, edge: Edge, target: ServiceNode, ctx: ServiceContext) -> None:
-        """A and AAAA alias records to ``target``: for its own host names in this zone, else for the
-        apex (the first connection) or ``<target>.<domain>``."""
+        """A and AAAA alias records to ``target`` for the names it serves in this zone (``alias_names``):
+        its own host names here, else the apex (the first connection) or ``<target>.<domain>``. The
+        target serves them: aliases or custom domain, and a certificate validated in this zone."""
         alias = target.spec.alias(target, ctx.other(target.id))
-        names = [n for n in target.spec.dns_names() if n == self.domain or n.endswith(f".{self.domain}")]
-        if not names:
-            names = [self.domain if edge is routes_via(ctx, "alias")[0] else f"{target.id}.{self.domain}"]
-        zone = ctx.stack_ref("data.aws_route53_zone" if self.zone_id else "aws_route53_zone").attr("zone_id")
-        for name in names:
-            label = "apex" if name == self.domain else name.removesuffix(f".{self.domain}").replace(".", "_").replace("-", "_")
+        zone = zone_id(ctx, ctx.node)
+        for name in alias_names(ctx.arch, edge):
+            label = record_label(name, self.domain)
             for rtype in ("A", "AAAA"):
                 suffix = f"{label}_{rtype.lower()}"
                 if ctx.stack.has(ctx.stack_ref("aws_route53_record", suffix)):

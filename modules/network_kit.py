@@ -9,20 +9,37 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
+
+from pydantic import AfterValidator, WithJsonSchema
 
 from compiler.errors import ArchcError, Diagnostic
 from modules.base import Facts, Problem
 
 if TYPE_CHECKING:
-    from compiler.ir import Edge, ServiceNode
+    from compiler.ir import Architecture, Edge, ServiceNode
     from compiler.terraform.context import Ref, ServiceContext
 
 DOMAIN = r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"  # with max_length=253
 ACM_ARN = r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[A-Za-z0-9-]+$"
-CLOUDFRONT_ACM_ARN = r"^arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate/[A-Za-z0-9-]+$"  # CloudFront reads us-east-1 only
+
+
+def _acm_arn(value: str) -> str:
+    if not re.match(ACM_ARN, value):
+        raise ValueError(f"{value!r} is not an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>)")
+    return value
+
+
+# An ACM certificate's ARN; its region is checked against its user's (certificate_problems).
+AcmArn = Annotated[str, AfterValidator(_acm_arn), WithJsonSchema({"type": "string", "pattern": ACM_ARN})]
 ROUTE_KEY = re.compile(r"^(\$default|(ANY|GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) /[A-Za-z0-9._~/{}+-]*)$")
 LOG_RETENTION_DAYS = 365
+# Names reserved for documentation and testing (RFC 2606, RFC 6761): Route 53 refuses to
+# create hosted zones for them and their subdomains ("InvalidDomainName: ... is reserved
+# by AWS"), and no registrar delegates them.
+RESERVED_DOMAINS = ("example.com", "example.net", "example.org")
+RESERVED_TLDS = ("example", "invalid", "localhost", "test")
+CERTIFICATE_COMMON_NAME = 64  # ACM RequestCertificate: DomainName is the Common Name, at most 64 octets
 # Regions opened in or after August 2022: ELB delivers access logs as a service principal;
 # older regions deliver from a regional ELB account.
 ELB_PRINCIPAL_REGIONS = frozenset(
@@ -31,9 +48,11 @@ ELB_PRINCIPAL_REGIONS = frozenset(
 )
 
 
-def fail(ctx: ServiceContext, message: str) -> NoReturn:
-    """A problem only visible once every service is known (emit time), located at this service."""
-    raise ArchcError([Diagnostic("conflict", message, ctx.arch.source_file, *ctx.node.pos)])
+def fail(ctx: ServiceContext, message: str, edge: Edge | None = None) -> NoReturn:
+    """A problem only visible once every service is known (emit time), located at this service
+    (or at connection ``edge``)."""
+    pos = edge.pos if edge else ctx.node.pos
+    raise ArchcError([Diagnostic("conflict", message, ctx.arch.source_file, *pos)])
 
 
 def free_suffix(ctx: ServiceContext, rtype: str, base: str) -> str:
@@ -78,6 +97,17 @@ def route_key(path: str | None) -> str:
     if resource.endswith("/*"):
         resource = resource[:-1] + "{proxy+}"
     return f"{method or 'ANY'} {resource}"
+
+
+def route_arn(execution_arn: str, key: str) -> str:
+    """The execute-api ARN of a route (any stage) that an IAM policy grants ``execute-api:Invoke`` on:
+    ANY is every method, path parameters and ``{proxy+}`` any segment.
+
+    >>> route_arn("X", "ANY /payments/{proxy+}"), route_arn("X", "GET /orders/{id}")
+    ('X/*/*/payments/*', 'X/*/GET/orders/*')
+    """
+    method, _, path = key.partition(" ")
+    return f"{execution_arn}/*/{'*' if method == 'ANY' else method}{re.sub(r'{[^}]+}', '*', path)}"
 
 
 def web_acl_arn(ctx: ServiceContext) -> str | None:
@@ -282,3 +312,160 @@ def zone_dnssec(ctx: ServiceContext, zone: Ref, domain: str) -> None:
         "aws_route53_key_signing_key", "", {"hosted_zone_id": zone.id, "key_management_service_arn": key.arn, "name": ctx.tf("ksk")}
     )
     ctx.add("aws_route53_hosted_zone_dnssec", "", {"hosted_zone_id": signing.attr("hosted_zone_id")})
+
+
+# --- domains and certificates ----------------------------------------------------------
+
+
+def reserved_domain(domain: str) -> str | None:
+    """The reserved name ``domain`` falls under, if any.
+
+    >>> reserved_domain("shop.example.com"), reserved_domain("app.test"), reserved_domain("travel-booking.io")
+    ('example.com', '.test', None)
+    """
+    for name in RESERVED_DOMAINS:
+        if domain == name or domain.endswith(f".{name}"):
+            return name
+    tld = domain.rsplit(".", 1)[-1]
+    return f".{tld}" if tld in RESERVED_TLDS else None
+
+
+def in_domain(name: str, domain: str) -> bool:
+    """Whether host ``name`` is ``domain`` or under it.
+
+    >>> in_domain("www.shop.io", "shop.io"), in_domain("myshop.io", "shop.io")
+    (True, False)
+    """
+    return name == domain or name.endswith(f".{domain}")
+
+
+def hosted(name: str, zones: tuple[str, ...]) -> bool:
+    """Whether one of the model's zones (``Facts.zones``) holds ``name``."""
+    return any(in_domain(name, zone) for zone in zones)
+
+
+def hosting_zone(arch: Architecture, name: str) -> ServiceNode | None:
+    """The model's DNS zone holding ``name``: the one with the longest domain."""
+    best: tuple[int, ServiceNode] | None = None
+    for node in arch.services.values():
+        domain = node.spec.hosted_zone()
+        if domain and in_domain(name, domain) and (best is None or len(domain) > best[0]):
+            best = (len(domain), node)
+    return best[1] if best else None
+
+
+def alias_names(arch: Architecture, edge: Edge) -> list[str]:
+    """The host names a zone's alias connection points at its target: the target's own names in
+    the zone, else the apex (the zone's first alias connection) or ``<target>.<domain>``."""
+    domain = arch.services[edge.source].spec.hosted_zone() or ""
+    target = arch.services[edge.target]
+    names = [n for n in target.spec.dns_names() if in_domain(n, domain)]
+    if names:
+        return names
+    first = next(e for e in arch.edges_from(edge.source) if e.via == "alias")
+    return [domain if first.id == edge.id else f"{target.id}.{domain}"]
+
+
+def served_names(arch: Architecture, node: ServiceNode) -> list[str]:
+    """Every host name a service answers to: its own (``dns_names``) and those the model's zones alias to it."""
+    names = list(node.spec.dns_names())
+    for edge in arch.edges_to(node.id):
+        if edge.via == "alias":
+            names += alias_names(arch, edge)
+    return list(dict.fromkeys(names))
+
+
+def zone_id(ctx: ServiceContext, zone: ServiceNode) -> str:
+    """The zone id of a zone service: the zone archc creates, or the existing one it looks up."""
+    existing = getattr(zone.spec, "zone_id", None)
+    return ctx.other(zone.id).stack_ref("data.aws_route53_zone" if existing else "aws_route53_zone").attr("zone_id")
+
+
+def record_label(name: str, domain: str) -> str:
+    """A resource suffix for a host name in a zone: ``apex``, ``www``, ``api_v2``.
+
+    >>> record_label("shop.io", "shop.io"), record_label("api.v2.shop.io", "shop.io")
+    ('apex', 'api_v2')
+    """
+    return "apex" if name == domain else name.removesuffix(f".{domain}").replace(".", "_").replace("-", "_")
+
+
+def _with_common_name(ctx: ServiceContext, names: list[str]) -> list[str]:
+    """``names`` with the certificate's domain name first: ACM takes at most 64 characters there
+    (RFC 5280's Common Name), longer names go in the alternative names only. When every name is
+    longer, the apex of the first name's zone (validated as well) takes the place.
+
+    Names here are held by a zone of the model (check() refused the others)."""
+    common = next((n for n in names if len(n) <= CERTIFICATE_COMMON_NAME), None)
+    if common is None:
+        zone = hosting_zone(ctx.arch, names[0])
+        common = zone.spec.hosted_zone() if zone else None
+        if not common or len(common) > CERTIFICATE_COMMON_NAME:
+            fail(ctx, f"every host name of {ctx.node.id} is longer than 64 characters, which an ACM certificate needs for one")
+    return [common, *(n for n in names if n != common)]
+
+
+def managed_certificate(ctx: ServiceContext, names: list[str], provider: str = "") -> str:
+    """A DNS-validated ACM certificate for ``names``, each held by a zone of the model: the
+    certificate, one validation record per name in its zone, and the validation. Returns the
+    ARN to serve (the validation's: a listener or distribution then waits until ACM issued it).
+    Each resource realizes the zones' alias connections to this service ("path")."""
+    names = _with_common_name(ctx, names)
+    body: dict[str, object] = {"domain_name": names[0], "validation_method": "DNS", "tags": ctx.tags("certificate")}
+    if names[1:]:
+        body["subject_alternative_names"] = names[1:]
+    # A replacement (another name) is issued before the old one is released by its user.
+    certificate = ctx.add("aws_acm_certificate", "certificate", body | {"lifecycle": {"create_before_destroy": True}}, provider=provider)
+    parts = [certificate]
+    fqdns = []
+    for name in names:
+        zone = hosting_zone(ctx.arch, name)
+        if zone is None:  # check() refuses such names at their line; this is the last guard
+            fail(ctx, f"{name} is not in a Route 53 zone of the model, so archc cannot validate a certificate for it")
+        option = f'one([for o in {certificate.address}.domain_validation_options : o if o.domain_name == "{name}"])'
+        record = ctx.add(
+            "aws_route53_record",
+            f"validation_{name.replace('.', '_').replace('-', '_')}",  # unique across zones
+            {
+                "zone_id": zone_id(ctx, zone),
+                "name": f"${{{option}.resource_record_name}}",
+                "type": f"${{{option}.resource_record_type}}",
+                "records": [f"${{{option}.resource_record_value}}"],
+                "ttl": 300,
+                "allow_overwrite": True,  # names sharing a validation record (www and apex may) write it once
+            },
+        )
+        parts.append(record)
+        fqdns.append(record.attr("fqdn"))
+    validation = ctx.add(
+        "aws_acm_certificate_validation",
+        "certificate",
+        {"certificate_arn": certificate.arn, "validation_record_fqdns": fqdns},
+        provider=provider,
+    )
+    parts.append(validation)
+    for edge in ctx.arch.edges_to(ctx.node.id):
+        if edge.via == "alias":
+            for ref in parts:
+                ctx.stack.realize("path", ref, "certificate validation" if ref.type == "aws_route53_record" else "", edge=edge.id)
+    return validation.attr("certificate_arn")
+
+
+def certificate_problems(arn: str | None, names: list[str], facts: Facts, setting: str, region: str, what: str) -> list[Problem]:
+    """An explicit certificate in the region its user reads (``region``); without one, every
+    name in a zone of the model, where archc validates the certificate it makes."""
+    if arn:
+        where = arn.split(":")[3]
+        if where != region:
+            return [Problem("value", f"certificate_arn is in {where}, but {what} reads certificates from {region} only", "certificate_arn")]
+        return []
+    return [
+        Problem(
+            "conflict",
+            f"{name} is not in a Route 53 zone of the model, so archc cannot validate a certificate for it: add a route53 "
+            f"service for its domain, or set certificate_arn (an ACM certificate in {region} covering it)",
+            setting,
+        )
+        for name in names
+        if not hosted(name, facts.zones)
+    ]

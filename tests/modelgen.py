@@ -37,7 +37,7 @@ REQUIRED: dict[str, dict[str, Any]] = {
     "firehose": {"destination": "store"},
     "ecs-service": {"cluster": "cluster"},
     "dynamodb": {"hash_key": "id"},
-    "route53": {"domain": "example.com"},
+    "route53": {"domain": "archc-demo.io"},
     "amplify": {"repository": "https://github.com/acme/web"},
 }
 # A waf protects a service; it is drawn together with the CloudFront it protects.

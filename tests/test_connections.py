@@ -23,7 +23,7 @@ from modules import CATALOG
 # Settings a kind cannot do without, the services they name, and connections it must start ({id}: the service).
 NEEDS: dict[str, tuple[str, dict[str, str], tuple[str, ...]]] = {
     "amplify": ("repository: https://github.com/acme/web", {}, ()),
-    "alb": ("certificate_arn: 'arn:aws:acm:eu-west-3:123456789012:certificate/abc', domain: app.example.com", {}, ()),
+    "alb": ("certificate_arn: 'arn:aws:acm:eu-west-3:123456789012:certificate/abc', domain: app.archc-demo.io", {}, ()),
     "athena": ("results: results", {"results": "kind: s3"}, ()),
     "codedeploy": ("", {"fleet": "kind: asg"}, ("{id} -> fleet",)),
     "dynamodb": ("hash_key: id", {}, ()),
@@ -149,7 +149,7 @@ CAPABILITY_SOURCES = sorted(k for k, cls in CATALOG.items() if cls.info.needs no
 CAPABILITY_PAIRS = [(s, t) for s in CAPABILITY_SOURCES for t, cls in CATALOG.items() if s != t and CATALOG[s].info.needs in cls.info.offers]
 NEEDS.update(
     {
-        "route53": ("domain: example.com", {}, ()),
+        "route53": ("domain: archc-demo.io", {}, ()),
         "codepipeline": ("", {"repo": "kind: codecommit"}, ("{id} -> repo",)),
         "cloudfront": ("", {"site": "kind: s3"}, ("{from: {id}, to: site, path: /static/*}",)),
     }

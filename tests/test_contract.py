@@ -38,12 +38,12 @@ CERT = "arn:aws:acm:eu-west-3:111122223333:certificate/00000000-0000-0000-0000-0
 # Settings a kind needs to compile on its own, beyond the required ones modelgen knows.
 SETTINGS: dict[str, dict[str, Any]] = {
     **REQUIRED_SETTINGS,
-    "alb": {"certificate_arn": CERT, "domain": "app.example.com"},
-    "route53": {"domain": "example.com"},
+    "alb": {"certificate_arn": CERT, "domain": "app.archc-demo.io"},
+    "route53": {"domain": "archc-demo.io"},
 }
 # Settings a target needs for one kind of connection: an aliased API answers for a domain.
 TARGET_SETTINGS: dict[tuple[str, str], dict[str, Any]] = {
-    ("alias", "api-gateway"): {"domain": "api.example.com", "certificate_arn": CERT},
+    ("alias", "api-gateway"): {"domain": "api.archc-demo.io", "certificate_arn": CERT},
 }
 PROTECTABLE = ("cloudfront", "alb", "cognito")  # what a waf may protect
 ROUTED = ("lb-target", "api-target", "origin")  # a second target of these takes a path

@@ -379,7 +379,7 @@ def test_beanstalk_reaches_a_database(tmp_path: Path) -> None:
 def test_beanstalk_as_cloudfront_origin_and_alias(tmp_path: Path) -> None:
     stack = build(
         tmp_path,
-        {"cdn": "kind: cloudfront", "dns": "kind: route53, domain: example.com", "api": "kind: beanstalk"},
+        {"cdn": "kind: cloudfront", "dns": "kind: route53, domain: archc-demo.io", "api": "kind: beanstalk"},
         "cdn -> api",
         "dns -> api",
     )
@@ -396,10 +396,22 @@ def test_beanstalk_as_cloudfront_origin_and_alias(tmp_path: Path) -> None:
     ]
 
 
-def test_beanstalk_domain_needs_a_certificate(tmp_path: Path) -> None:
-    assert error(tmp_path, {"api": "kind: beanstalk, domain: app.example.com"}) == (
-        "model.yaml:7:38: error[conflict]: 'domain' needs 'certificate_arn': CloudFront reaches the domain over HTTPS"
+def test_beanstalk_domain_outside_the_model_needs_a_certificate(tmp_path: Path) -> None:
+    assert error(tmp_path, {"api": "kind: beanstalk, domain: app.archc-demo.io"}) == (
+        "model.yaml:7:38: error[conflict]: app.archc-demo.io is not in a Route 53 zone of the model, so archc cannot validate a "
+        "certificate for it: add a route53 service for its domain, or set certificate_arn (an ACM certificate in eu-west-3 covering it)"
     )
+
+
+def test_beanstalk_domain_in_the_model_gets_a_validated_certificate(tmp_path: Path) -> None:
+    services = {"dns": "kind: route53, domain: archc-demo.io", "api": "kind: beanstalk, domain: app.archc-demo.io"}
+    stack = build(tmp_path, services, "dns -> api")
+    res = stack["resource"]
+    assert res["aws_acm_certificate"]["api_certificate"]["domain_name"] == "app.archc-demo.io"
+    assert res["aws_route53_record"]["api_validation_app_archc_demo_io"]["zone_id"] == "${aws_route53_zone.dns.zone_id}"
+    settings = {(s["namespace"], s["name"]): s["value"] for s in res["aws_elastic_beanstalk_environment"]["api"]["setting"]}
+    assert settings["aws:elbv2:listener:443", "SSLCertificateArns"] == "${aws_acm_certificate_validation.api_certificate.certificate_arn}"
+    assert res["aws_route53_record"]["dns_app_a"]["name"] == "app.archc-demo.io"
 
 
 def test_beanstalk_public_load_balancer_needs_public_subnets(tmp_path: Path) -> None:

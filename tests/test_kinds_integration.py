@@ -21,7 +21,7 @@ def _offering(capability: str) -> str:
 
 
 def test_sns_topic_is_encrypted_and_mails(tmp_path: Path) -> None:
-    stack = build(tmp_path, {"alerts": "kind: sns, display_name: Alerts, emails: [ops@example.com, dev@example.com]"})
+    stack = build(tmp_path, {"alerts": "kind: sns, display_name: Alerts, emails: [ops@archc-demo.io, dev@archc-demo.io]"})
     topic = stack["resource"]["aws_sns_topic"]["alerts"]
     assert topic["name"] == "t-alerts"
     assert topic["kms_master_key_id"] == "alias/aws/sns"
@@ -30,10 +30,10 @@ def test_sns_topic_is_encrypted_and_mails(tmp_path: Path) -> None:
     assert subscriptions["alerts_email_1"] == {
         "topic_arn": "${aws_sns_topic.alerts.arn}",
         "protocol": "email",
-        "endpoint": "ops@example.com",
+        "endpoint": "ops@archc-demo.io",
         "provider": "aws",
     }
-    assert subscriptions["alerts_email_2"]["endpoint"] == "dev@example.com"
+    assert subscriptions["alerts_email_2"]["endpoint"] == "dev@archc-demo.io"
 
 
 def test_sns_publish_connection(tmp_path: Path) -> None:
@@ -44,8 +44,8 @@ def test_sns_publish_connection(tmp_path: Path) -> None:
 
 
 def test_sns_bad_email(tmp_path: Path) -> None:
-    assert error(tmp_path, {"alerts": "kind: sns, emails: [ops@example.com, ops.example.com]"}) == (
-        "model.yaml:7:53: error[value]: 'emails': 'ops.example.com' is not an e-mail address"
+    assert error(tmp_path, {"alerts": "kind: sns, emails: [ops@archc-demo.io, ops.archc-demo.io]"}) == (
+        "model.yaml:7:55: error[value]: 'emails': 'ops.archc-demo.io' is not an e-mail address"
     )
 
 
@@ -164,7 +164,7 @@ def test_sqs_connects_only_to_consumers(tmp_path: Path) -> None:
 
 
 def test_integration_models_plan(tmp_path: Path) -> None:
-    services = {"batch": EMR, "orders": "kind: sns, emails: [ops@example.com]", "jobs": "kind: sqs", "audit": "kind: sqs, fifo: true"}
+    services = {"batch": EMR, "orders": "kind: sns, emails: [ops@archc-demo.io]", "jobs": "kind: sqs", "audit": "kind: sqs, fifo: true"}
     connections = ["orders -> jobs", "batch -> orders", "{from: batch, to: audit, access: send}"]
     if "lambda" in CATALOG:
         services["fn"] = "kind: lambda"

@@ -38,7 +38,7 @@ MONITORED = """layers:
       assets: {kind: s3}
   - name: ops
     services:
-      mon: {kind: cloudwatch, alarm_emails: [ops@example.com]}
+      mon: {kind: cloudwatch, alarm_emails: [ops@archc-demo.io]}
 connections:
   - mon -> db
 """
@@ -60,7 +60,7 @@ def test_cloudwatch_alarms_on_a_connected_service(tmp_path: Path) -> None:
     key_policy = statements(tf, "mon_alarms_key")
     assert {"type": "Service", "identifiers": ["cloudwatch.amazonaws.com"]} in key_policy[1]["principals"]
     sub = res["aws_sns_topic_subscription"]["mon_alarms_email_1"]
-    assert (sub["protocol"], sub["endpoint"]) == ("email", "ops@example.com")
+    assert (sub["protocol"], sub["endpoint"]) == ("email", "ops@archc-demo.io")
     # The unconnected bucket is not monitored.
     graphs = widgets(tf)
     assert graphs[0]["type"] == "text"

@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from compiler import pipeline
+from compiler.terraform.emit import emit
 from modules.network import SPA_FUNCTION
 from modules.network_kit import route_key
-from tests.kinds_helpers import assert_plans, build, error
+from tests.kinds_helpers import _write, assert_plans, build, error
 
 CERT = "arn:aws:acm:eu-west-3:123456789012:certificate/abc-123"
 GLOBAL_CERT = "arn:aws:acm:us-east-1:123456789012:certificate/abc-123"
@@ -142,7 +144,70 @@ def test_alb_needs_two_zones(tmp_path: Path) -> None:
 
 def test_alb_https_needs_certificate(tmp_path: Path) -> None:
     assert error(tmp_path, {"alb": "kind: alb, listeners: https"}) == (
-        "model.yaml:7:35: error[conflict]: listeners: https needs certificate_arn (an ACM certificate in the architecture's region)"
+        "model.yaml:7:35: error[conflict]: listeners: https needs a certificate: set domain (in a route53 zone of the model: "
+        "archc makes and validates the certificate) or certificate_arn (an ACM certificate in the architecture's region)"
+    )
+
+
+def test_alb_domain_in_the_model_gets_a_validated_certificate(tmp_path: Path) -> None:
+    services = {"dns": "kind: route53, domain: archc-demo.io", "alb": "kind: alb, domain: app.archc-demo.io"}
+    stack = build(tmp_path, services, "dns -> alb")
+    res = stack["resource"]
+    certificate = res["aws_acm_certificate"]["alb_certificate"]
+    assert (certificate["domain_name"], certificate["validation_method"]) == ("app.archc-demo.io", "DNS")
+    assert certificate["provider"] == "aws"  # the ALB's region: a listener reads certificates of its own region
+    assert certificate["lifecycle"] == {"create_before_destroy": True}
+    record = res["aws_route53_record"]["alb_validation_app_archc_demo_io"]
+    assert record["zone_id"] == "${aws_route53_zone.dns.zone_id}"
+    assert record["name"] == (
+        '${one([for o in aws_acm_certificate.alb_certificate.domain_validation_options : o if o.domain_name == "app.archc-demo.io"])'
+        ".resource_record_name}"
+    )
+    validation = res["aws_acm_certificate_validation"]["alb_certificate"]
+    assert validation["validation_record_fqdns"] == ["${aws_route53_record.alb_validation_app_archc_demo_io.fqdn}"]
+    listener = res["aws_lb_listener"]["alb_https"]
+    assert listener["certificate_arn"] == "${aws_acm_certificate_validation.alb_certificate.certificate_arn}"
+    assert res["aws_route53_record"]["dns_app_a"]["name"] == "app.archc-demo.io"
+    # Port 80 redirects to HTTPS: a domain makes the listeners https by default.
+    assert res["aws_lb_listener"]["alb_http"]["default_action"][0]["type"] == "redirect"
+
+
+def test_alb_behind_cloudfront_by_a_name_of_the_model(tmp_path: Path) -> None:
+    services = {
+        "dns": "kind: route53, domain: archc-demo.io",
+        "cdn": "kind: cloudfront",
+        "alb": "kind: alb, domain: origin.archc-demo.io",
+        "fn": "kind: lambda",
+    }
+    # CloudFront reaches the ALB by its domain: a zone of the model holds it, so a record there must point it at the ALB.
+    assert error(tmp_path, services, "cdn -> alb", "alb -> fn") == (
+        "model.yaml:9:7: error[conflict]: cdn reaches alb 'alb' at origin.archc-demo.io, but no record of route53 'dns' points "
+        "that name at the ALB: connect dns -> alb"
+    )
+    res = build(tmp_path, services, "cdn -> alb", "alb -> fn", "dns -> alb")["resource"]
+    origin = res["aws_cloudfront_distribution"]["cdn"]["origin"][0]
+    assert (origin["domain_name"], origin["custom_origin_config"][0]["origin_protocol_policy"]) == ("origin.archc-demo.io", "https-only")
+    assert res["aws_route53_record"]["dns_origin_a"]["alias"][0]["name"] == "${aws_lb.alb.dns_name}"
+    assert res["aws_lb_listener"]["alb_https"]["certificate_arn"] == "${aws_acm_certificate_validation.alb_certificate.certificate_arn}"
+
+
+def test_alb_domain_outside_the_model_needs_certificate(tmp_path: Path) -> None:
+    assert error(tmp_path, {"alb": "kind: alb, domain: app.archc-demo.io"}) == (
+        "model.yaml:7:32: error[conflict]: app.archc-demo.io is not in a Route 53 zone of the model, so archc cannot validate a "
+        "certificate for it: add a route53 service for its domain, or set certificate_arn (an ACM certificate in eu-west-3 covering it)"
+    )
+
+
+def test_alb_certificate_in_another_region(tmp_path: Path) -> None:
+    assert error(tmp_path, {"alb": f"kind: alb, certificate_arn: '{GLOBAL_CERT}'"}) == (
+        "model.yaml:7:41: error[value]: certificate_arn is in us-east-1, but an ALB reads certificates from eu-west-3 only"
+    )
+
+
+def test_certificate_arn_that_is_no_arn(tmp_path: Path) -> None:
+    assert error(tmp_path, {"alb": "kind: alb, certificate_arn: my-cert"}) == (
+        "model.yaml:7:41: error[value]: 'certificate_arn': 'my-cert' is not an ACM certificate ARN "
+        "(arn:aws:acm:<region>:<account>:certificate/<id>)"
     )
 
 
@@ -198,11 +263,11 @@ def test_alb_reaches_only_load_balancer_targets(tmp_path: Path) -> None:
 
 
 def test_api_gateway_stage_logs_and_throttles(tmp_path: Path) -> None:
-    stack = build(tmp_path, {"api": "kind: api-gateway, throttle_rate: 50, cors_origins: ['https://example.com']"})
+    stack = build(tmp_path, {"api": "kind: api-gateway, throttle_rate: 50, cors_origins: ['https://archc-demo.io']"})
     res = stack["resource"]
     api = res["aws_apigatewayv2_api"]["api"]
     assert (api["name"], api["protocol_type"]) == ("t-api", "HTTP")
-    assert api["cors_configuration"][0]["allow_origins"] == ["https://example.com"]
+    assert api["cors_configuration"][0]["allow_origins"] == ["https://archc-demo.io"]
     stage = res["aws_apigatewayv2_stage"]["api"]
     assert (stage["name"], stage["auto_deploy"]) == ("$default", True)
     assert stage["access_log_settings"][0]["destination_arn"] == "${aws_cloudwatch_log_group.api_access.arn}"
@@ -225,6 +290,84 @@ def test_api_gateway_routes_to_lambda(tmp_path: Path) -> None:
     permission = res["aws_lambda_permission"]["pay_from_api"]
     assert permission["principal"] == "apigateway.amazonaws.com"
     assert permission["source_arn"] == "${aws_apigatewayv2_api.api.execution_arn}/*/*"
+
+
+def test_api_gateway_routes_called_by_aws_services_take_iam(tmp_path: Path) -> None:
+    # Seed 003, steps 7-8: the booking service calls the API with its role; the payment
+    # route admits signed requests of roles granted execute-api:Invoke on it, no one else.
+    services = {"app": "kind: lambda", "api": "kind: api-gateway", "pay": "kind: lambda", "orders": "kind: lambda"}
+    connections = (
+        "{from: app, to: api, access: invoke}",
+        "{from: api, to: pay, path: /payments}",
+        "{from: api, to: orders, path: 'GET /orders/{id}'}",
+    )
+    stack = build(tmp_path, services, *connections)
+    routes = stack["resource"]["aws_apigatewayv2_route"]
+    assert [r["authorization_type"] for r in routes.values()] == ["AWS_IAM", "AWS_IAM"]
+    (statement,) = stack["data"]["aws_iam_policy_document"]["app_to_api"]["statement"]
+    assert statement["actions"] == ["execute-api:Invoke"]
+    assert statement["resources"] == [
+        "${aws_apigatewayv2_api.api.execution_arn}/*/*/payments",
+        "${aws_apigatewayv2_api.api.execution_arn}/*/GET/orders/*",
+    ]
+    parts = _parts(tmp_path, services, *connections)["app->api"]
+    assert parts == [
+        ("discovery", "aws_lambda_function.app", "environment ARCHC_API_PARAMETERS=/archc/t/api"),
+        ("discovery", "aws_ssm_parameter.api_endpoint", "/archc/t/api/endpoint"),
+        ("permission", "aws_apigatewayv2_route.api_orders", "AWS_IAM authorization"),
+        ("permission", "aws_apigatewayv2_route.api_pay", "AWS_IAM authorization"),
+        ("permission", "aws_iam_role_policy.app_finds_api", ""),  # reads the endpoint's parameter
+        ("permission", "aws_iam_role_policy.app_to_api", ""),
+    ]
+
+
+def test_api_gateway_without_callers_takes_iam(tmp_path: Path) -> None:
+    # Open routes only when the model brings callers from outside AWS: a secure default.
+    stack = build(tmp_path, {"api": "kind: api-gateway", "pay": "kind: lambda"}, "api -> pay")
+    assert stack["resource"]["aws_apigatewayv2_route"]["api_pay"]["authorization_type"] == "AWS_IAM"
+
+
+def test_api_gateway_called_from_outside_aws_stays_open(tmp_path: Path) -> None:
+    services = {"people": "kind: users", "api": "kind: api-gateway", "pay": "kind: lambda"}
+    stack = build(tmp_path, services, "people -> api", "api -> pay")
+    assert "authorization_type" not in stack["resource"]["aws_apigatewayv2_route"]["api_pay"]
+
+
+def test_api_gateway_called_from_outside_and_with_iam(tmp_path: Path) -> None:
+    services = {"people": "kind: users", "app": "kind: lambda", "api": "kind: api-gateway", "pay": "kind: lambda"}
+    message = error(tmp_path, services, "people -> api", "{from: app, to: api, access: invoke}", "api -> pay")
+    assert message == (
+        "model.yaml:13:5: error[conflict]: app calls api-gateway 'api' with IAM (access: invoke), but people reaches it from "
+        "outside AWS, and one authorization covers every route: set authorization: iam (every caller signs its requests with AWS "
+        "credentials) or none (open routes, with a reasons: entry)"
+    )
+    # Saying which one settles it.
+    services["api"] = "kind: api-gateway, authorization: iam"
+    stack = build(tmp_path, services, "people -> api", "{from: app, to: api, access: invoke}", "api -> pay")
+    assert stack["resource"]["aws_apigatewayv2_route"]["api_pay"]["authorization_type"] == "AWS_IAM"
+    services["api"] = "kind: api-gateway, authorization: none, reasons: {authorization: partners call it with their own keys}"
+    stack = build(tmp_path, services, "people -> api", "{from: app, to: api, access: invoke}", "api -> pay")
+    assert "authorization_type" not in stack["resource"]["aws_apigatewayv2_route"]["api_pay"]
+
+
+def test_api_gateway_open_routes_need_a_reason(tmp_path: Path) -> None:
+    message = error(tmp_path, {"api": "kind: api-gateway, authorization: none", "pay": "kind: lambda"}, "api -> pay")
+    assert message == (
+        "model.yaml:7:47: error[missing]: authorization: none relaxes the secure default (iam); say why under reasons: {authorization: ...}"
+    )
+
+
+def test_api_gateway_iam_caller_and_jwt_routes(tmp_path: Path) -> None:
+    services = {"app": "kind: lambda", "api": "kind: api-gateway, authorizer: users", "users": "kind: cognito", "pay": "kind: lambda"}
+    message = error(tmp_path, services, "{from: app, to: api, access: invoke}", "api -> pay")
+    assert message == (
+        "model.yaml:12:5: error[conflict]: app calls api-gateway 'api' with IAM (access: invoke), but its routes take the tokens "
+        "of authorizer 'users' (JWT), so the grant admits no request; remove the authorizer, or this connection"
+    )
+    services["api"] = "kind: api-gateway, authorizer: users, authorization: iam"
+    assert error(tmp_path, services, "api -> pay") == (
+        "model.yaml:8:66: error[conflict]: authorization: iam and authorizer exclude each other (a route takes one kind of authorization)"
+    )
 
 
 def test_api_gateway_to_internal_alb_through_vpc_link(tmp_path: Path) -> None:
@@ -270,8 +413,8 @@ def test_api_gateway_cognito_authorizer(tmp_path: Path) -> None:
 
 def test_api_gateway_custom_domain_and_alias(tmp_path: Path) -> None:
     services = {
-        "dns": "kind: route53, domain: example.com",
-        "api": f"kind: api-gateway, domain: api.example.com, certificate_arn: '{CERT}'",
+        "dns": "kind: route53, domain: archc-demo.io",
+        "api": f"kind: api-gateway, domain: api.archc-demo.io, certificate_arn: '{CERT}'",
     }
     stack = build(tmp_path, services, "dns -> api")
     res = stack["resource"]
@@ -279,7 +422,7 @@ def test_api_gateway_custom_domain_and_alias(tmp_path: Path) -> None:
     assert domain["domain_name_configuration"] == [{"certificate_arn": CERT, "endpoint_type": "REGIONAL", "security_policy": "TLS_1_2"}]
     assert res["aws_apigatewayv2_api_mapping"]["api"]["stage"] == "${aws_apigatewayv2_stage.api.id}"
     record = res["aws_route53_record"]["dns_api_a"]
-    assert record["name"] == "api.example.com"
+    assert record["name"] == "api.archc-demo.io"
     assert record["alias"][0]["zone_id"] == "${aws_apigatewayv2_domain_name.api.domain_name_configuration[0].hosted_zone_id}"
 
 
@@ -288,9 +431,16 @@ def test_api_gateway_route_keys() -> None:
     assert route_key("POST /orders/*") == "POST /orders/{proxy+}"
 
 
-def test_api_gateway_domain_needs_certificate(tmp_path: Path) -> None:
-    assert error(tmp_path, {"api": "kind: api-gateway, domain: api.example.com"}) == (
-        "model.yaml:7:40: error[conflict]: domain and certificate_arn go together (a custom domain needs a certificate)"
+def test_api_gateway_domain_outside_the_model_needs_certificate(tmp_path: Path) -> None:
+    assert error(tmp_path, {"api": "kind: api-gateway, domain: api.archc-demo.io"}) == (
+        "model.yaml:7:40: error[conflict]: api.archc-demo.io is not in a Route 53 zone of the model, so archc cannot validate a "
+        "certificate for it: add a route53 service for its domain, or set certificate_arn (an ACM certificate in eu-west-3 covering it)"
+    )
+
+
+def test_api_gateway_certificate_needs_domain(tmp_path: Path) -> None:
+    assert error(tmp_path, {"api": f"kind: api-gateway, certificate_arn: '{CERT}'"}) == (
+        "model.yaml:7:49: error[conflict]: certificate_arn needs domain (the custom domain it covers)"
     )
 
 
@@ -312,10 +462,16 @@ def test_api_gateway_bad_route(tmp_path: Path) -> None:
     )
 
 
-def test_api_gateway_alias_needs_domain(tmp_path: Path) -> None:
-    message = error(tmp_path, {"dns": "kind: route53, domain: example.com", "api": "kind: api-gateway"}, "dns -> api")
-    assert message == (
-        "model.yaml:8:7: error[conflict]: api-gateway 'api' needs a custom domain to be aliased in Route 53: set domain and certificate_arn"
+def test_api_gateway_aliased_without_domain_gets_the_zones_name(tmp_path: Path) -> None:
+    stack = build(tmp_path, {"dns": "kind: route53, domain: archc-demo.io", "api": "kind: api-gateway"}, "dns -> api")
+    res = stack["resource"]
+    domain = res["aws_apigatewayv2_domain_name"]["api"]
+    assert domain["domain_name"] == "archc-demo.io"  # the zone's first alias connection takes the apex
+    assert domain["domain_name_configuration"][0]["certificate_arn"] == "${aws_acm_certificate_validation.api_certificate.certificate_arn}"
+    assert res["aws_acm_certificate"]["api_certificate"]["provider"] == "aws"  # a regional endpoint: the API's region
+    assert res["aws_route53_record"]["api_validation_archc_demo_io"]["zone_id"] == "${aws_route53_zone.dns.zone_id}"
+    assert res["aws_route53_record"]["dns_apex_a"]["alias"][0]["name"] == (
+        "${aws_apigatewayv2_domain_name.api.domain_name_configuration[0].target_domain_name}"
     )
 
 
@@ -401,12 +557,12 @@ def test_cloudfront_dynamic_path_to_alb(tmp_path: Path) -> None:
 
 def test_cloudfront_https_origin_and_certificate(tmp_path: Path) -> None:
     services = {
-        "cdn": f"kind: cloudfront, certificate_arn: '{GLOBAL_CERT}', aliases: [www.example.com]",
+        "cdn": f"kind: cloudfront, certificate_arn: '{GLOBAL_CERT}', aliases: [www.archc-demo.io]",
         "api": "kind: api-gateway",
     }
     stack = build(tmp_path, services, "cdn -> api")
     dist = stack["resource"]["aws_cloudfront_distribution"]["cdn"]
-    assert dist["aliases"] == ["www.example.com"]
+    assert dist["aliases"] == ["www.archc-demo.io"]
     assert dist["viewer_certificate"] == [
         {"acm_certificate_arn": GLOBAL_CERT, "ssl_support_method": "sni-only", "minimum_protocol_version": "TLSv1.2_2021"}
     ]
@@ -439,16 +595,18 @@ def test_cloudfront_needs_an_origin(tmp_path: Path) -> None:
     )
 
 
-def test_cloudfront_aliases_need_certificate(tmp_path: Path) -> None:
-    message = error(tmp_path, {"cdn": "kind: cloudfront, aliases: [www.example.com]", "site": "kind: s3"}, "cdn -> site")
-    assert message == "model.yaml:7:40: error[conflict]: aliases need certificate_arn (an ACM certificate in us-east-1 covering them)"
+def test_cloudfront_aliases_outside_the_model_need_certificate(tmp_path: Path) -> None:
+    message = error(tmp_path, {"cdn": "kind: cloudfront, aliases: [www.archc-demo.io]", "site": "kind: s3"}, "cdn -> site")
+    assert message == (
+        "model.yaml:7:40: error[conflict]: www.archc-demo.io is not in a Route 53 zone of the model, so archc cannot validate a "
+        "certificate for it: add a route53 service for its domain, or set certificate_arn (an ACM certificate in us-east-1 covering it)"
+    )
 
 
 def test_cloudfront_certificate_must_be_in_us_east_1(tmp_path: Path) -> None:
     message = error(tmp_path, {"cdn": f"kind: cloudfront, certificate_arn: '{CERT}'", "site": "kind: s3"}, "cdn -> site")
-    assert message == (
-        f"model.yaml:7:48: error[value]: 'certificate_arn' '{CERT}' does not match the pattern "
-        r"^arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate/[A-Za-z0-9-]+$"
+    assert (
+        message == "model.yaml:7:48: error[value]: certificate_arn is in eu-west-3, but CloudFront reads certificates from us-east-1 only"
     )
 
 
@@ -469,13 +627,13 @@ def test_cloudfront_https_alb_needs_domain(tmp_path: Path) -> None:
 
 def test_route53_zone_aliases_cloudfront(tmp_path: Path) -> None:
     services = {
-        "dns": "kind: route53, domain: example.com",
-        "cdn": f"kind: cloudfront, certificate_arn: '{GLOBAL_CERT}', aliases: [example.com, www.example.com]",
+        "dns": "kind: route53, domain: archc-demo.io",
+        "cdn": f"kind: cloudfront, certificate_arn: '{GLOBAL_CERT}', aliases: [archc-demo.io, www.archc-demo.io]",
         "site": "kind: s3, purpose: website",
     }
     stack = build(tmp_path, services, "dns -> cdn", "cdn -> site")
     res = stack["resource"]
-    assert res["aws_route53_zone"]["dns"]["name"] == "example.com"
+    assert res["aws_route53_zone"]["dns"]["name"] == "archc-demo.io"
     records = res["aws_route53_record"]
     assert sorted(records) == ["dns_apex_a", "dns_apex_aaaa", "dns_www_a", "dns_www_aaaa"]
     assert records["dns_www_aaaa"]["type"] == "AAAA"
@@ -491,9 +649,103 @@ def test_route53_zone_aliases_cloudfront(tmp_path: Path) -> None:
     assert res["aws_route53_hosted_zone_dnssec"]["dns"]["hosted_zone_id"] == "${aws_route53_key_signing_key.dns.hosted_zone_id}"
 
 
+def _parts(tmp_path: Path, services: dict[str, str], *connections: str) -> dict[str, list[tuple[str, str, str]]]:
+    """Each connection's parts (element, address, detail), by connection id."""
+    arch = pipeline.load(_write(tmp_path, services, connections, "azs: 2"), "model.yaml")
+    stack = emit(arch)
+    return {e.id: [(p.element, p.address, p.detail) for p in stack.parts(e.id)] for e in arch.edges}
+
+
+def test_route53_to_cloudfront_serves_the_domain(tmp_path: Path) -> None:
+    # Seed 003, steps 1-3: the domain resolves to CloudFront, which answers for it with a
+    # certificate ACM issued in us-east-1 after DNS validation in the model's zone.
+    services = {"dns": "kind: route53, domain: archc-demo.io", "cdn": "kind: cloudfront", "site": "kind: s3, purpose: website"}
+    stack = build(tmp_path, services, "dns -> cdn", "cdn -> site")
+    res = stack["resource"]
+    certificate = res["aws_acm_certificate"]["cdn_certificate"]
+    assert (certificate["domain_name"], certificate["provider"]) == ("archc-demo.io", "aws.us_east_1")
+    assert "subject_alternative_names" not in certificate
+    validation = res["aws_acm_certificate_validation"]["cdn_certificate"]
+    assert validation["provider"] == "aws.us_east_1"
+    assert validation["validation_record_fqdns"] == ["${aws_route53_record.cdn_validation_archc_demo_io.fqdn}"]
+    record = res["aws_route53_record"]["cdn_validation_archc_demo_io"]
+    assert (record["zone_id"], record["allow_overwrite"]) == ("${aws_route53_zone.dns.zone_id}", True)
+    dist = res["aws_cloudfront_distribution"]["cdn"]
+    assert dist["aliases"] == ["archc-demo.io"]
+    assert dist["viewer_certificate"] == [
+        {
+            "acm_certificate_arn": "${aws_acm_certificate_validation.cdn_certificate.certificate_arn}",
+            "ssl_support_method": "sni-only",
+            "minimum_protocol_version": "TLSv1.2_2021",
+        }
+    ]
+    assert res["aws_route53_record"]["dns_apex_aaaa"]["alias"][0]["zone_id"] == "Z2FDTNDATAQYW2"
+    parts = _parts(tmp_path, services, "dns -> cdn", "cdn -> site")["dns->cdn"]
+    assert parts == [
+        ("discovery", "aws_route53_record.dns_apex_a", ""),
+        ("discovery", "aws_route53_record.dns_apex_aaaa", ""),
+        ("path", "aws_acm_certificate.cdn_certificate", ""),
+        ("path", "aws_acm_certificate_validation.cdn_certificate", ""),
+        ("path", "aws_cloudfront_distribution.cdn", "aliases and viewer certificate"),
+        ("path", "aws_route53_record.cdn_validation_archc_demo_io", "certificate validation"),
+    ]
+
+
+def test_cloudfront_names_in_two_zones_share_one_certificate(tmp_path: Path) -> None:
+    services = {
+        "io": "kind: route53, domain: archc-demo.io",
+        "org": "kind: route53, domain: archc-demo.org",
+        "cdn": "kind: cloudfront, aliases: [www.archc-demo.io]",
+        "site": "kind: s3",
+    }
+    res = build(tmp_path, services, "io -> cdn", "org -> cdn", "cdn -> site")["resource"]
+    assert res["aws_cloudfront_distribution"]["cdn"]["aliases"] == ["www.archc-demo.io", "archc-demo.org"]
+    certificate = res["aws_acm_certificate"]["cdn_certificate"]
+    assert (certificate["domain_name"], certificate["subject_alternative_names"]) == ("www.archc-demo.io", ["archc-demo.org"])
+    records = res["aws_route53_record"]
+    assert records["cdn_validation_www_archc_demo_io"]["zone_id"] == "${aws_route53_zone.io.zone_id}"
+    assert records["cdn_validation_archc_demo_org"]["zone_id"] == "${aws_route53_zone.org.zone_id}"
+    assert records["io_www_a"]["name"] == "www.archc-demo.io"  # the alias given, in this zone
+
+
+def test_certificate_for_a_name_longer_than_a_common_name(tmp_path: Path) -> None:
+    # ACM's domain_name (the Common Name) takes 64 characters at most: a longer name is an
+    # alternative name, and the zone's apex takes the common name.
+    cdn = "distribution-for-travel-booking-web-apps"  # 40 characters, the longest service name
+    services = {
+        "dns": "kind: route53, domain: travel-booking-archc-demo.io",
+        "home": "kind: cloudfront",
+        cdn: "kind: cloudfront",
+        "site": "kind: s3",
+    }
+    res = build(tmp_path, services, "dns -> home", f"dns -> {cdn}", "home -> site", f"{cdn} -> site")["resource"]
+    long_name = f"{cdn}.travel-booking-archc-demo.io"
+    certificate = res["aws_acm_certificate"][f"{cdn.replace('-', '_')}_certificate"]
+    assert (certificate["domain_name"], certificate["subject_alternative_names"]) == ("travel-booking-archc-demo.io", [long_name])
+    assert res["aws_cloudfront_distribution"][cdn.replace("-", "_")]["aliases"] == [long_name]
+
+
+def test_route53_reserved_domain(tmp_path: Path) -> None:
+    assert error(tmp_path, {"dns": "kind: route53, domain: travel-booking.example.com"}) == (
+        "model.yaml:7:36: error[value]: travel-booking.example.com is under example.com, which is reserved for documentation "
+        "(RFC 2606): Route 53 refuses to create a hosted zone for it; use a domain you own (e.g. travel-booking.io), or set zone_id "
+        "to an existing zone"
+    )
+    assert error(tmp_path, {"dns": "kind: route53, domain: example.org"}) == (
+        "model.yaml:7:36: error[value]: example.org is reserved for documentation (RFC 2606): Route 53 refuses to create a hosted "
+        "zone for it; use a domain you own (e.g. travel-booking.io), or set zone_id to an existing zone"
+    )
+    assert error(tmp_path, {"dns": "kind: route53, domain: shop.test"}).startswith(
+        "model.yaml:7:36: error[value]: shop.test is under .test, a top-level domain reserved for testing and documentation (RFC 2606)"
+    )
+    # An existing zone is the user's to vouch for.
+    stack = build(tmp_path, {"dns": "kind: route53, domain: example.com, zone_id: Z0123456789ABCDEF"})
+    assert stack["data"]["aws_route53_zone"]["dns"]["zone_id"] == "Z0123456789ABCDEF"
+
+
 def test_route53_existing_zone_names_targets(tmp_path: Path) -> None:
     services = {
-        "dns": "kind: route53, domain: example.com, zone_id: Z0123456789ABCDEF",
+        "dns": "kind: route53, domain: archc-demo.io, zone_id: Z0123456789ABCDEF",
         "cdn": "kind: cloudfront",
         "alb": f"kind: alb, {HTTP_OK}",
         "site": "kind: s3",
@@ -502,8 +754,8 @@ def test_route53_existing_zone_names_targets(tmp_path: Path) -> None:
     assert "aws_route53_zone" not in stack["resource"]
     assert stack["data"]["aws_route53_zone"]["dns"] == {"zone_id": "Z0123456789ABCDEF", "provider": "aws"}
     records = stack["resource"]["aws_route53_record"]
-    assert records["dns_apex_a"]["name"] == "example.com"  # the first connection gets the apex
-    assert records["dns_alb_a"]["name"] == "alb.example.com"
+    assert records["dns_apex_a"]["name"] == "archc-demo.io"  # the first connection gets the apex
+    assert records["dns_alb_a"]["name"] == "alb.archc-demo.io"
     assert records["dns_alb_a"]["zone_id"] == "${data.aws_route53_zone.dns.zone_id}"
     assert records["dns_alb_a"]["alias"][0] == {
         "name": "${aws_lb.alb.dns_name}",
@@ -519,7 +771,7 @@ def test_route53_bad_domain(tmp_path: Path) -> None:
 
 
 def test_route53_aliases_only(tmp_path: Path) -> None:
-    message = error(tmp_path, {"dns": "kind: route53, domain: example.com", "db": "kind: rds"}, "dns -> db")
+    message = error(tmp_path, {"dns": "kind: route53, domain: archc-demo.io", "db": "kind: rds"}, "dns -> db")
     assert message.startswith("model.yaml:10:5: error[connection]: dns (route53) -> db (rds): route53 connects only to ")
     assert "alb, api-gateway" in message and "cloudfront" in message
 
@@ -529,7 +781,7 @@ def test_route53_aliases_only(tmp_path: Path) -> None:
 
 def test_network_kinds_plan(tmp_path: Path) -> None:
     services = {
-        "dns": "kind: route53, domain: example.com",
+        "dns": "kind: route53, domain: archc-demo.io",
         "cdn": "kind: cloudfront, access_logs: logs",
         "site": "kind: s3, purpose: website",
         "logs": "kind: s3, purpose: logs",

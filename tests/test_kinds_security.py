@@ -144,7 +144,7 @@ def test_cognito_user_pool_defaults(tmp_path: Path) -> None:
 
 def test_cognito_hosted_sign_in(tmp_path: Path) -> None:
     settings = (
-        "kind: cognito, domain_prefix: carshare, callback_urls: ['https://example.com/callback'], "
+        "kind: cognito, domain_prefix: carshare, callback_urls: ['https://archc-demo.io/callback'], "
         "mfa: required, tier: essentials, threat_protection: 'off'"
     )
     stack = build(tmp_path, {"users": settings})
@@ -155,7 +155,7 @@ def test_cognito_hosted_sign_in(tmp_path: Path) -> None:
         "provider": "aws",
     }
     client = res["aws_cognito_user_pool_client"]["users"]
-    assert (client["allowed_oauth_flows"], client["callback_urls"]) == (["code"], ["https://example.com/callback"])
+    assert (client["allowed_oauth_flows"], client["callback_urls"]) == (["code"], ["https://archc-demo.io/callback"])
     pool = res["aws_cognito_user_pool"]["users"]
     assert (pool["mfa_configuration"], pool["user_pool_tier"]) == ("ON", "ESSENTIALS")
     assert "user_pool_add_ons" not in pool
@@ -181,13 +181,13 @@ def test_cognito_threat_protection_needs_plus(tmp_path: Path) -> None:
 
 
 def test_cognito_callback_needs_domain(tmp_path: Path) -> None:
-    message = error(tmp_path, {"users": "kind: cognito, callback_urls: ['https://example.com/cb']"})
+    message = error(tmp_path, {"users": "kind: cognito, callback_urls: ['https://archc-demo.io/cb']"})
     assert message == "model.yaml:7:45: error[conflict]: callback_urls and logout_urls need domain_prefix (the hosted sign-in pages)"
 
 
 def test_cognito_callback_must_be_https(tmp_path: Path) -> None:
-    message = error(tmp_path, {"users": "kind: cognito, domain_prefix: app, callback_urls: ['http://example.com/cb']"})
-    assert message == "model.yaml:7:65: error[value]: callback_urls: 'http://example.com/cb' must be an https URL (or http://localhost)"
+    message = error(tmp_path, {"users": "kind: cognito, domain_prefix: app, callback_urls: ['http://archc-demo.io/cb']"})
+    assert message == "model.yaml:7:65: error[value]: callback_urls: 'http://archc-demo.io/cb' must be an https URL (or http://localhost)"
 
 
 def test_cognito_starts_no_connections(tmp_path: Path) -> None:
@@ -201,7 +201,7 @@ def test_security_kinds_plan(tmp_path: Path) -> None:
         "app-waf": "kind: waf, protects: [alb, users]",
         "cdn": "kind: cloudfront",
         "alb": f"kind: alb, {HTTP_OK}",
-        "users": "kind: cognito, domain_prefix: t-archc-test, callback_urls: ['https://example.com/cb']",
+        "users": "kind: cognito, domain_prefix: t-archc-test, callback_urls: ['https://archc-demo.io/cb']",
         "site": "kind: s3, purpose: website",
     }
     assert_plans(tmp_path, services, "cdn -> site", "{from: cdn, to: alb, path: /api/*}", "cdn -> edge-waf")

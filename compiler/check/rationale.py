@@ -59,6 +59,11 @@ def _waf_known_bad_inputs(resource: Resource, stack: StackBuilder) -> bool:
     return any(r.type == "aws_wafv2_web_acl" and "AWSManagedRulesKnownBadInputsRuleSet" in repr(r.body) for r in stack.resources.values())
 
 
+def _open_route(resource: Resource, stack: StackBuilder) -> bool:
+    """An API route without authorization (the API's callers come from outside AWS)."""
+    return bool(resource.body.get("authorization_type", "NONE") == "NONE")
+
+
 def _elb_log_bucket(resource: Resource, stack: StackBuilder) -> bool:
     """A bucket a load balancer delivers its access logs into (ELB writes SSE-S3 objects only)."""
     bucket = f"${{aws_s3_bucket.{resource.name}.id}}"
@@ -94,7 +99,7 @@ CATALOG_RATIONALE: tuple[Rationale, ...] = (
     Rationale(
         ("CKV_AWS_174", "CKV2_AWS_42"),
         ("aws_cloudfront_distribution",),
-        "no aliases: the *.cloudfront.net certificate serves (set certificate_arn and aliases for TLS 1.2_2021)",
+        "no custom host name: the *.cloudfront.net certificate serves (a route53 connection or aliases bring one, with TLS 1.2_2021)",
         _default_certificate,
     ),
     Rationale(
@@ -169,7 +174,13 @@ CATALOG_RATIONALE: tuple[Rationale, ...] = (
         ("CKV_AWS_272",), ("aws_lambda_function",), "code signing needs a signing profile and signed artifacts from the model's pipeline"
     ),
     Rationale(("CKV_AWS_115",), ("aws_lambda_function",), "a reserved concurrency limit is sized from load the model does not state"),
-    Rationale(("CKV_AWS_309",), ("aws_apigatewayv2_route",), "authorization belongs to the application (JWT issuers are not in the model)"),
+    Rationale(
+        ("CKV_AWS_309",),
+        ("aws_apigatewayv2_route",),
+        "callers outside AWS reach the route by the model's connections (users, a browser app, CloudFront) and no AWS service "
+        "calls it with IAM: it is open, and authorization belongs to the application",
+        _open_route,
+    ),
     Rationale(("CKV_AWS_252",), ("aws_cloudtrail",), "log delivery notifications need a topic of the model"),
     Rationale(
         ("CKV_AWS_312",),

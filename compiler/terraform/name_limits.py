@@ -18,6 +18,7 @@ from __future__ import annotations
 
 # (resource type, attribute) -> longest value the provider (or the AWS API) accepts.
 NAME_LIMITS: dict[tuple[str, str], int] = {
+    ("aws_acm_certificate", "domain_name"): 64,  # api: RequestCertificate DomainName (the Common Name, RFC 5280)
     ("aws_amplify_app", "name"): 255,  # validate
     ("aws_apigatewayv2_api", "name"): 128,  # validate
     ("aws_apigatewayv2_authorizer", "name"): 128,  # validate

@@ -196,12 +196,8 @@ def unrealized(arch: Architecture, parts: Callable[[str], list[Part]]) -> list[D
 PENDING: dict[tuple[str, str], str] = {
     # examples/
     ("cloudwatch", "emr"): "no alarm on the cluster (monitoring.py: EMR alarms or a refusal; road-warrior)",
-    ("route53", "cloudfront"): "the distribution has no aliases nor certificate (network.py; travel-booking)",
     ("cloudfront", "waf"): "the web ACL association is not recorded (security.py; travel-booking)",
     # tests/test_kinds_*.py
-    ("route53", "alb"): "the listener's certificate for the domain is not recorded as the alias's path (network.py)",
-    ("route53", "api-gateway"): "the custom domain and its certificate are not recorded as the alias's path (network.py)",
-    ("route53", "beanstalk"): "the environment's certificate is not recorded as the alias's path (compute.py)",
     ("api-gateway", "alb"): "to a public ALB, the path is its internet listener, not recorded (network.py)",
     ("waf", "alb"): "the web ACL association is not recorded (security.py)",
     ("ec2", "ssm"): "with endpoints: false the path is the NAT route, not recorded (management.py)",
