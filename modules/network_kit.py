@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 from pydantic import AfterValidator, WithJsonSchema
 
 from compiler.errors import ArchcError, Diagnostic
+from modules import support
 from modules.base import Facts, Problem
 
 if TYPE_CHECKING:
@@ -266,7 +267,7 @@ def zone_query_logs(ctx: ServiceContext, zone: Ref, domain: str) -> None:
 
 def zone_dnssec(ctx: ServiceContext, zone: Ref, domain: str) -> None:
     """DNSSEC signing of a zone with a KMS key in us-east-1 that only Route 53 DNSSEC may sign with."""
-    account = ctx.data("aws_caller_identity", "", {}).attr("account_id")
+    _, account = support.account(ctx)  # the architecture's one caller-identity data source
     route53 = [{"type": "Service", "identifiers": ["dnssec-route53.amazonaws.com"]}]
     from_zones = [
         {"test": "StringEquals", "variable": "aws:SourceAccount", "values": [account]},
