@@ -21,7 +21,7 @@ from compiler.model import ArchitectureSpec, ConnectionSpec
 from compiler.netplan import plan_network
 from compiler.validate import expand_shorthand
 from modules import catalog, supported
-from modules.base import IMPLICIT_OFFERS, Capability, Facts, RefTo, Service, bucket_uses_of
+from modules.base import Capability, Facts, Link, RefTo, Service, bucket_uses_of, offered
 
 NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 MAX_NAME = 40
@@ -35,6 +35,7 @@ class _Resolver:
         self.warnings: list[Diagnostic] = []
         self.where: dict[str, Path_] = {}  # service id -> its YAML path
         self.refused: set[str] = set()  # service names already reported as invalid
+        self.edge_paths: dict[str, Path_] = {}  # Edge id -> its YAML path
 
     def err(self, code: ErrorCode, message: str, path: Path_, *, key: bool = False) -> Diagnostic:
         return self.doc.error(code, message, path, key=key)
@@ -122,6 +123,7 @@ class _Resolver:
             if same_pair:  # a second route between the same services (another path): ids stay unique
                 edge = dataclasses.replace(edge, id=f"{edge.id}#{same_pair + 1}")
             edges.append(edge)
+            self.edge_paths[edge.id] = ("connections", ci)
         return edges
 
     def resolve_edge(self, ci: int, conn: ConnectionSpec, services: dict[str, tuple[str, Service]]) -> Edge | None:
@@ -282,8 +284,12 @@ class _Resolver:
                 referrers=tuple(referrers.get(sid, ())),
                 named=tuple((key, value, services[value][1]) for key, value, _, _ in _refs_in(svc, self.where[sid]) if value in services),
                 bucket_uses=bucket_uses_of(sid, specs, connections, flow_logs),
+                links=tuple(_link(e, sid, services) for e in edges if sid in (e.source, e.target)),
             )
             for problem in [*(svc.check(facts) if azs else []), *svc.reason_problems()]:  # no network: checks would only cascade
+                if problem.connection is not None:
+                    self.fail(problem.code, problem.message, self.edge_paths[problem.connection])
+                    continue
                 where = (*self.where[sid], problem.field) if problem.field else self.where[sid]
                 self.fail(problem.code, problem.message, where, key=problem.field is None)
             pos = self.doc.pos(self.where[sid], key=True)
@@ -308,14 +314,16 @@ def kind_wiring(src: type[Service], dst: Service | type[Service], *, wants_api: 
     needs = src.info.needs
     if needs is None:
         return Wiring(None, f"{src.kind_name()} does not start connections", suggest_callers=True)
-    if needs == "none" or "none" in dst.info.offers:
-        # Drawn only: the source runs nothing that calls out (e.g. a front end in
-        # browsers), or the target inspects traffic in line (a WAF) without a wiring.
+    if needs == "none":  # drawn only: the source runs nothing that calls out (a front end in browsers)
+        return Wiring("none")
+    if needs != "network" and needs in offered(dst):
+        return Wiring(needs)
+    if "none" in dst.info.offers:
+        # The target inspects traffic in line (a WAF): its own kind says which
+        # connections to it it realizes (and refuses the others).
         return Wiring("none")
     if needs != "network":
-        if needs in dst.info.offers or needs in IMPLICIT_OFFERS:
-            return Wiring(needs)
-        able = sorted(k for k, cls in catalog().items() if needs in cls.info.offers)
+        able = sorted(k for k, cls in catalog().items() if needs in offered(cls))
         return Wiring(None, f"{src.kind_name()} connects only to {', '.join(able)}")
     if dst.info.access and (wants_api or dst.info.port is None):
         if src.info.principal is None:
@@ -349,6 +357,12 @@ def callers(dst: Service | type[Service]) -> list[str]:
         for kind, cls in catalog().items()
         if any(kind_wiring(cls, dst, wants_api=api).via not in (None, "none") for api in (False, True))
     ]
+
+
+def _link(edge: Edge, sid: str, services: dict[str, tuple[str, Service]]) -> Link:
+    """A connection of service ``sid`` as its kind's check() sees it."""
+    other = edge.target if edge.source == sid else edge.source
+    return Link(edge.id, edge.source == sid, other, services[other][1], edge.via, edge.access)
 
 
 def _default_label(via: str, port: int | None, access: str | None) -> str:

@@ -137,6 +137,7 @@ class AthenaWorkgroup(Service):
         family="analytics",
         summary="Interactive SQL queries over data in S3, paid per query, with no servers to run.",
         icon="aws.analytics.Athena",
+        monitorable=False,  # no AWS metric worth an alarm: cloudwatch -> it is refused
         access={"query": ATHENA_QUERY},
     )
 

@@ -42,8 +42,9 @@ Capability = Literal[
     "notify",
     "none",
 ]
-# Capabilities every kind offers without listing them: any service can be monitored
-# (CloudWatch falls back to generic metrics of its resources when it has no alarms()).
+# Capabilities a kind offers without listing them: CloudWatch monitors every kind in AWS
+# (its alarms(), else the standard metrics of its resources, modules/monitoring.py) unless
+# its KindInfo says AWS publishes no metric worth an alarm (``monitorable=False``).
 IMPLICIT_OFFERS: tuple[Capability, ...] = ("monitor",)
 
 
@@ -78,6 +79,16 @@ class KindInfo:
     aliases: tuple[str, ...] = ()
     # People or systems outside AWS (users, partners): no Terraform, drawn and documented only.
     outside_aws: bool = False
+    # CloudWatch can alarm on it (cloudwatch -> it compiles into alarms); False: AWS publishes
+    # no metric worth an alarm for it, and such a connection is refused.
+    monitorable: bool = True
+
+
+def offered(kind: Service | type[Service]) -> tuple[Capability, ...]:
+    """What a kind offers as a target: ``info.offers``, and the implicit ones it takes."""
+    info = kind.info
+    implicit = () if info.outside_aws or not info.monitorable else IMPLICIT_OFFERS
+    return (*info.offers, *implicit)
 
 
 @dataclass(frozen=True)
@@ -99,6 +110,9 @@ class Problem:
     code: ErrorCode
     message: str
     field: str | None = None  # the setting to point at; None: the service itself
+    # A connection (its Edge id, from Facts.links) to point at instead: a connection the
+    # kind cannot realize is refused at its own line.
+    connection: str | None = None
 
 
 @dataclass(frozen=True)
@@ -147,6 +161,18 @@ def bucket_uses_of(
 
 
 @dataclass(frozen=True)
+class Link:
+    """One connection of the service being checked, seen from that service."""
+
+    edge: str  # the connection's Edge id ("a->b"): Problem.connection names it
+    outbound: bool  # this service starts it (False: the other end does)
+    other: str  # the service at the other end
+    settings: Service  # that service's settings (and kind)
+    via: str  # how it compiles (Edge.via)
+    access: str | None = None  # the access level of an API connection
+
+
+@dataclass(frozen=True)
 class Facts:
     """What a kind may know about the rest of the model when checking itself."""
 
@@ -164,6 +190,8 @@ class Facts:
     named: tuple[tuple[str, str, Service], ...] = ()
     # AWS services reading from or delivering into this service as a bucket (bucket_uses_of).
     bucket_uses: tuple[BucketUse, ...] = ()
+    # Its connections, both ways, in model order.
+    links: tuple[Link, ...] = ()
 
 
 class Service(BaseModel):

@@ -46,6 +46,7 @@ class AmplifyApp(Service):
         summary="Builds and hosts a web front end (single-page app or server-rendered) on a global CDN, "
         "with a deployment per Git branch; its browsers call the back end (connections document that path).",
         icon="aws.mobile.Amplify",
+        monitorable=False,  # no AWS metric worth an alarm: cloudwatch -> it is refused
         principal="amplify.amazonaws.com",
         # The code runs in browsers: its connections document the request path and compile to nothing.
         needs="none",

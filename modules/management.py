@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 from pydantic import Field
 
 from modules import monitoring, support
-from modules.base import Decision, Facts, KindInfo, Problem, RefTo, Service
+from modules.base import Decision, Facts, KindInfo, Problem, RefTo, Service, offered
 
 if TYPE_CHECKING:
     from compiler.ir import Edge, ServiceNode
@@ -24,8 +24,10 @@ class CloudWatch(Service):
         title="Amazon CloudWatch",
         family="management",
         summary="Metrics, dashboards and alarms: one dashboard for the architecture, alarms on the services it monitors "
-        "(its connections, or every service with monitor_all), notifications by email through an encrypted SNS topic.",
+        "(its connections, or every service with monitor_all), notifications through an encrypted SNS topic to e-mail "
+        "addresses, queues or functions.",
         icon="aws.management.Cloudwatch",
+        monitorable=False,  # a monitor is not monitored: cloudwatch -> cloudwatch is refused
         needs="monitor",
     )
 
@@ -33,7 +35,27 @@ class CloudWatch(Service):
     alarm_emails: list[Email] = Field(
         default_factory=list, description="Addresses notified when an alarm fires or recovers (each confirms the subscription by email)."
     )
+    notify: list[Annotated[str, RefTo(("sqs", "lambda"), label="alarms to")]] = Field(
+        default_factory=list,
+        description="sqs or lambda services the alarm topic also delivers to (one subscription each), e.g. a queue your "
+        "on-call tooling reads or a function posting to chat.",
+    )
     monitor_all: bool = Field(False, description="Monitor every service of the architecture, not only the ones it connects to.")
+
+    def relaxations(self) -> list[Decision]:
+        """Alarms that notify no one (no address, no queue or function) need a reason."""
+        if self.alarm_emails or self.notify:
+            return []
+        return [Decision("alarm_emails", "[] (the alarms notify no one)", "an address, or an sqs or lambda service under notify", "")]
+
+    def after_apply(self, node: ServiceNode) -> tuple[str, ...]:
+        """E-mail subscriptions wait for their confirmation."""
+        if not self.alarm_emails:
+            return ()
+        return (
+            f"AWS sends each address under alarm_emails ({', '.join(self.alarm_emails)}) a confirmation e-mail: alarms of "
+            f"{node.id} reach an address only once its owner follows the link in it (valid for 3 days).",
+        )
 
     def check(self, facts: Facts) -> list[Problem]:
         """A monitor with nothing to monitor is a modelling mistake."""
@@ -73,7 +95,7 @@ class CloudWatch(Service):
             for other in ctx.arch.services.values():
                 if other.id == node.id:
                     emitted = False
-                elif other.id not in connected and other.spec.info.needs != "monitor":
+                elif other.id not in connected and "monitor" in offered(other.spec):
                     self._watch(other, ctx, emitted=emitted)
 
     def connect(self, edge: Edge, target: ServiceNode, ctx: ServiceContext) -> None:
@@ -129,6 +151,10 @@ class CloudWatch(Service):
                 {"topic_arn": topic.arn, "protocol": "email", "endpoint": email},
                 provider=provider,
             )
+        for sid in self.notify:  # a queue or function: its kind lets the topic deliver (queue policy, invoke permission)
+            target = ctx.arch.services[sid]
+            endpoint = target.spec.subscribe(target, ctx.other(sid), topic.arn)
+            ctx.add("aws_sns_topic_subscription", f"{suffix}_to_{target.tf_name}", {"topic_arn": topic.arn, **endpoint}, provider=provider)
         if not provider:
             ctx.output("alarm_topic_arn", topic.arn, f"SNS topic the {ctx.node.id} alarms notify.")
         return topic
@@ -143,6 +169,7 @@ class CloudTrail(Service):
         summary="An audit log of every API call in the account: a multi-region trail with integrity validation, "
         "encrypted log files in S3 and a copy in CloudWatch Logs for searching and alerting.",
         icon="aws.management.Cloudtrail",
+        monitorable=False,  # no AWS metric worth an alarm: cloudwatch -> it is refused
         # CloudTrail assumes this role to deliver events to CloudWatch Logs.
         principal="cloudtrail.amazonaws.com",
     )
@@ -301,6 +328,7 @@ class SessionManager(Service):
         "with no inbound SSH, sessions encrypted with KMS and logged to CloudWatch Logs; "
         "VPC endpoints keep the traffic inside the VPC.",
         icon="aws.management.SystemsManager",
+        monitorable=False,  # no AWS metric worth an alarm: cloudwatch -> it is refused
         placement="private",
         # Instances reach the Session Manager endpoints over HTTPS: a connection
         # instance -> ssm opens that path (security group rules) and grants the session permissions.

@@ -40,6 +40,7 @@ class WebAcl(Service):
         family="security",
         summary="A web application firewall in front of CloudFront, load balancers or Cognito: managed rules and a rate limit.",
         icon="aws.security.WAF",
+        monitorable=False,  # no AWS metric worth an alarm: cloudwatch -> it is refused
         needs="none",
         offers=("none",),
     )
@@ -139,6 +140,7 @@ class UserPool(Service):
         family="security",
         summary="User sign-up and sign-in for web and mobile apps: a user pool with MFA and an app client.",
         icon="aws.security.Cognito",
+        monitorable=False,  # no AWS metric worth an alarm: cloudwatch -> it is refused
         access={
             "read": ("cognito-idp:AdminGetUser", "cognito-idp:AdminListGroupsForUser", "cognito-idp:ListUsers"),
             "admin": ("cognito-idp:Admin*", "cognito-idp:ListUsers", "cognito-idp:ListGroups"),
