@@ -285,6 +285,7 @@ class _Resolver:
                 named=tuple((key, value, services[value][1]) for key, value, _, _ in _refs_in(svc, self.where[sid]) if value in services),
                 bucket_uses=bucket_uses_of(sid, specs, connections, flow_logs),
                 links=tuple(_link(e, sid, services) for e in edges if sid in (e.source, e.target)),
+                service=sid,
             )
             for problem in [*(svc.check(facts) if azs else []), *svc.reason_problems()]:  # no network: checks would only cascade
                 if problem.connection is not None:

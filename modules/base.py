@@ -192,6 +192,7 @@ class Facts:
     bucket_uses: tuple[BucketUse, ...] = ()
     # Its connections, both ways, in model order.
     links: tuple[Link, ...] = ()
+    service: str = ""  # its own id, for messages
 
 
 class Service(BaseModel):
