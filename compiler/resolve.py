@@ -289,10 +289,15 @@ class _Resolver:
             )
             for problem in [*(svc.check(facts) if azs else []), *svc.reason_problems()]:  # no network: checks would only cascade
                 if problem.connection is not None:
-                    self.fail(problem.code, problem.message, self.edge_paths[problem.connection])
-                    continue
-                where = (*self.where[sid], problem.field) if problem.field else self.where[sid]
-                self.fail(problem.code, problem.message, where, key=problem.field is None)
+                    where, key = self.edge_paths[problem.connection], False
+                else:
+                    where = (*self.where[sid], problem.field) if problem.field else self.where[sid]
+                    key = problem.field is None
+                diag = self.err(problem.code, problem.message, where, key=key)
+                if problem.severity == "warning":
+                    self.warnings.append(dataclasses.replace(diag, severity="warning"))
+                else:
+                    self.diags.append(diag)
             pos = self.doc.pos(self.where[sid], key=True)
             nodes[sid] = ServiceNode(sid, svc.kind, layer, svc.title or svc.info.title, placement, svc, pos)
         return nodes
@@ -326,6 +331,8 @@ def kind_wiring(src: type[Service], dst: Service | type[Service], *, wants_api: 
     if needs != "network":
         able = sorted(k for k, cls in catalog().items() if needs in offered(cls))
         return Wiring(None, f"{src.kind_name()} connects only to {', '.join(able)}")
+    if src.info.reaches and dst.kind_name() not in src.info.reaches:
+        return Wiring(None, f"{src.kind_name()} connects only to {', '.join(sorted(src.info.reaches))}")
     if dst.info.access and (wants_api or dst.info.port is None):
         if src.info.principal is None:
             return Wiring(None, f"{src.kind_name()} runs no code with an IAM role, so it cannot call {dst.kind_name()}'s API")

@@ -79,6 +79,9 @@ class KindInfo:
     aliases: tuple[str, ...] = ()
     # People or systems outside AWS (users, partners): no Terraform, drawn and documented only.
     outside_aws: bool = False
+    # The only kinds a "network" source of this kind can call (empty: any it can reach):
+    # a managed service that calls nothing else (Firehose: its bucket and a Lambda processor).
+    reaches: tuple[str, ...] = ()
     # CloudWatch can alarm on it (cloudwatch -> it compiles into alarms); False: AWS publishes
     # no metric worth an alarm for it, and such a connection is refused.
     monitorable: bool = True
@@ -113,6 +116,7 @@ class Problem:
     # A connection (its Edge id, from Facts.links) to point at instead: a connection the
     # kind cannot realize is refused at its own line.
     connection: str | None = None
+    severity: Literal["error", "warning"] = "error"  # a warning is printed; the model still compiles
 
 
 @dataclass(frozen=True)

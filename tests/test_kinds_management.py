@@ -209,7 +209,8 @@ def test_cloudwatch_notifies_queues_and_functions(tmp_path: Path) -> None:
     res = build(tmp_path, body)["resource"]
     subs = res["aws_sns_topic_subscription"]
     oncall = subs["mon_alarms_to_oncall"]
-    assert (oncall["topic_arn"], oncall["protocol"], oncall["endpoint"]) == ("${aws_sns_topic.mon_alarms.arn}", "sqs", "${aws_sqs_queue.oncall.arn}")
+    assert oncall["topic_arn"] == "${aws_sns_topic.mon_alarms.arn}"
+    assert (oncall["protocol"], oncall["endpoint"]) == ("sqs", "${aws_sqs_queue.oncall.arn}")
     assert subs["mon_alarms_to_chat"]["protocol"] == "lambda"
     permission = res["aws_lambda_permission"]["chat_from_sns_mon_alarms"]
     assert (permission["principal"], permission["source_arn"]) == ("sns.amazonaws.com", "${aws_sns_topic.mon_alarms.arn}")
