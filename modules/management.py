@@ -33,7 +33,10 @@ class CloudWatch(Service):
 
     kind: Literal["cloudwatch"]
     alarm_emails: list[Email] = Field(
-        default_factory=list, description="Addresses notified when an alarm fires or recovers (each confirms the subscription by email)."
+        default_factory=list,
+        description="Addresses notified when an alarm fires or recovers. Each receives nothing until its owner confirms the "
+        "subscription from the e-mail AWS sends after apply. Alarms need a subscriber: an address here, a service under "
+        "notify, or a reason under reasons: {alarm_emails: ...}.",
     )
     notify: list[Annotated[str, RefTo(("sqs", "lambda"), label="alarms to")]] = Field(
         default_factory=list,

@@ -38,6 +38,7 @@ REQUIRED: dict[str, dict[str, Any]] = {
     "ecs-service": {"cluster": "cluster"},
     "dynamodb": {"hash_key": "id"},
     "route53": {"domain": "example.com"},
+    "cloudwatch": {"alarm_emails": ["ops@archc-demo.net"]},  # alarms need a subscriber
 }
 # A waf protects a service; it is drawn together with the CloudFront it protects.
 KINDS = sorted(k for k in CATALOG if k != "waf")

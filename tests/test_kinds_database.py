@@ -348,7 +348,7 @@ def test_databases_do_not_start_connections(tmp_path: Path) -> None:
     assert error(tmp_path, {"carts": "kind: dynamodb, hash_key: id", "cache": "kind: elasticache"}, "cache -> carts") == (
         "model.yaml:10:5: error[connection]: cache (elasticache) -> carts (dynamodb): elasticache does not start connections; "
         "draw them from the caller to the service it calls (kinds that can connect to dynamodb: "
-        "asg, beanstalk, cloudwatch, codebuild, ec2, ecs-service, eks, emr, firehose, lambda)"
+        "asg, beanstalk, cloudwatch, codebuild, ec2, ecs-service, eks, emr, lambda)"
     )
 
 

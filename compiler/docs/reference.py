@@ -22,7 +22,7 @@ from compiler.docs.markdown import code, codes, escape
 from compiler.docs.pages import VIA_TEXT, format_value
 from compiler.model import ArchitectureSpec, BackendSpec, ConnectionSpec, LayerSpec, NetworkSpec, TerraformSpec
 from modules import CATALOG, FAMILIES
-from modules.base import RefTo, Service
+from modules.base import RefTo, Service, offered
 
 ROOT = Path(__file__).resolve().parents[2]
 TOP_LEVEL: tuple[tuple[str, type[BaseModel]], ...] = (
@@ -137,8 +137,12 @@ def kind_section(kind: str, cls: type[Service], usage: tuple[str, str, dict[str,
         facts.append(f"its connections mean: {VIA_TEXT[info.needs]}")
     else:
         facts.append("it starts no connections")
+    if info.reaches:
+        facts.append(f"it connects only to {', '.join(sorted(info.reaches))}")
     if info.offers:
         facts.append("as a target it offers: " + ", ".join(VIA_TEXT[o] for o in info.offers))
+    if "monitor" not in offered(cls) and not info.outside_aws:
+        facts.append("CloudWatch cannot monitor it (AWS publishes no metric worth an alarm): cloudwatch -> it is refused")
     lines += ["; ".join(facts) + ".", ""]
     if info.access:
         lines += ["| Access level | IAM actions granted on it |", "|---|---|"]
