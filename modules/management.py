@@ -172,7 +172,6 @@ class CloudTrail(Service):
         summary="An audit log of every API call in the account: a multi-region trail with integrity validation, "
         "encrypted log files in S3 and a copy in CloudWatch Logs for searching and alerting.",
         icon="aws.management.Cloudtrail",
-        monitorable=False,  # no AWS metric worth an alarm: cloudwatch -> it is refused
         # CloudTrail assumes this role to deliver events to CloudWatch Logs.
         principal="cloudtrail.amazonaws.com",
     )
@@ -237,6 +236,39 @@ class CloudTrail(Service):
         ctx.output("trail_arn", trail.arn, f"ARN of the {node.id} trail.")
         ctx.output("log_bucket", bucket.id, f"Bucket receiving the {node.id} log files.")
 
+    def alarms(self, node: ServiceNode, ctx: ServiceContext) -> list[dict[str, object]]:
+        """The CIS benchmark's account alarms: metric filters on the trail's log group (added on
+        first use), one alarm each as soon as one such call is logged."""
+        namespace = f"archc/{ctx.arch.name}/{node.id}"
+        specs: list[dict[str, object]] = []
+        for metric, (pattern, description) in TRAIL_FILTERS.items():
+            suffix = f"filter_{monitoring.slug(metric)}"
+            if not ctx.stack.has(ctx.stack_ref("aws_cloudwatch_log_metric_filter", suffix)):
+                ctx.add(
+                    "aws_cloudwatch_log_metric_filter",
+                    suffix,
+                    {
+                        "name": metric,
+                        "log_group_name": ctx.stack_ref("aws_cloudwatch_log_group").attr("name"),
+                        "pattern": pattern,
+                        "metric_transformation": [{"name": metric, "namespace": namespace, "value": "1", "unit": "Count"}],
+                    },
+                )
+            specs.append(
+                {
+                    "metric_name": metric,
+                    "namespace": namespace,
+                    "dimensions": {},
+                    "statistic": "Sum",
+                    "threshold": 0,
+                    "comparison_operator": "GreaterThanThreshold",
+                    "period": 300,
+                    "evaluation_periods": 1,
+                    "description": f"{node.id}: {description}",
+                }
+            )
+        return specs
+
     def _bucket(self, ctx: ServiceContext, trail_arn: str) -> tuple[Ref, Ref]:
         """The log bucket (given or dedicated) and the bucket policy letting this trail write."""
         bucket = ctx.other(self.bucket).stack_ref("aws_s3_bucket") if self.bucket else None
@@ -278,6 +310,30 @@ class CloudTrail(Service):
             selector["read_write_type"] = "WriteOnly" if self.s3_data_events == "write" else "All"
             selector["data_resource"] = [{"type": "AWS::S3::Object", "values": [f"arn:{partition}:s3"]}]
         return selector
+
+
+# CloudWatch Logs filter patterns of the CIS AWS Foundations Benchmark's monitoring
+# controls (Security Hub CloudWatch.1-5): metric name -> (pattern, what an alarm means).
+TRAIL_FILTERS = {
+    "RootAccountUsage": (
+        '{ $.userIdentity.type = "Root" && $.userIdentity.invokedBy NOT EXISTS && $.eventType != "AwsServiceEvent" }',
+        "the root user made an API call",
+    ),
+    "UnauthorizedApiCalls": (
+        '{ ($.errorCode = "*UnauthorizedOperation") || ($.errorCode = "AccessDenied*") }',
+        "API calls were refused for lack of permission",
+    ),
+    "ConsoleSignInWithoutMfa": (
+        '{ ($.eventName = "ConsoleLogin") && ($.additionalEventData.MFAUsed != "Yes") && ($.userIdentity.type = "IAMUser") '
+        '&& ($.responseElements.ConsoleLogin = "Success") }',
+        "an IAM user signed in to the console without MFA",
+    ),
+    "TrailChanges": (
+        "{ ($.eventName = CreateTrail) || ($.eventName = UpdateTrail) || ($.eventName = DeleteTrail) || "
+        "($.eventName = StartLogging) || ($.eventName = StopLogging) }",
+        "a CloudTrail trail was created, changed, stopped or deleted",
+    ),
+}
 
 
 def _trail_key_statements(ctx: ServiceContext, trail_arn: str) -> list[dict[str, object]]:

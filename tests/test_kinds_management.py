@@ -201,6 +201,26 @@ def test_cloudwatch_watches_emr_clusters(tmp_path: Path) -> None:
     assert (hdfs["statistic"], hdfs["threshold"]) == ("Average", 80)
 
 
+def test_cloudwatch_watches_the_trail_for_cis_events(tmp_path: Path) -> None:
+    """cloudwatch -> cloudtrail: metric filters on the trail's log group, an alarm on the first matching call."""
+    tf = build(tmp_path, _monitoring("cloudtrail"))
+    filters = tf["resource"]["aws_cloudwatch_log_metric_filter"]
+    assert sorted(filters) == [
+        "target_filter_consolesigninwithoutmfa",
+        "target_filter_rootaccountusage",
+        "target_filter_trailchanges",
+        "target_filter_unauthorizedapicalls",
+    ]
+    root = filters["target_filter_rootaccountusage"]
+    assert root["log_group_name"] == "${aws_cloudwatch_log_group.target.name}"
+    assert root["pattern"].startswith('{ $.userIdentity.type = "Root"')
+    assert root["metric_transformation"] == [{"name": "RootAccountUsage", "namespace": "archc/t/target", "value": "1", "unit": "Count"}]
+    alarm = tf["resource"]["aws_cloudwatch_metric_alarm"]["mon_target_rootaccountusage"]
+    assert (alarm["namespace"], alarm["metric_name"], alarm["dimensions"]) == ("archc/t/target", "RootAccountUsage", {})
+    assert (alarm["statistic"], alarm["threshold"], alarm["evaluation_periods"]) == ("Sum", 0, 1)
+    assert alarm["alarm_description"] == "target: the root user made an API call"
+
+
 def test_cloudwatch_notifies_queues_and_functions(tmp_path: Path) -> None:
     body = MONITORED.replace(
         "mon: {kind: cloudwatch, alarm_emails: [ops@archc-demo.net]}",
