@@ -112,10 +112,13 @@ class CloudWatch(Service):
         for spec in specs:
             if spec.get("threshold") is not None:
                 self._alarm(target, spec, ctx)
-        body = ctx.stack.body(ctx.stack_ref("aws_cloudwatch_dashboard"))
+        dashboard = ctx.stack_ref("aws_cloudwatch_dashboard")
+        body = ctx.stack.body(dashboard)
         widgets = json.loads(body["dashboard_body"])["widgets"]
         widgets.append(monitoring.widget(target, specs, ctx.arch.region))
         body["dashboard_body"] = monitoring.dashboard_body(widgets)
+        if ctx.stack.current_edge:  # a connection's part (monitor_all services have none)
+            ctx.stack.realize("trigger", dashboard, f"dashboard graph of {target.id}")
 
     def _alarm(self, target: ServiceNode, spec: dict[str, object], ctx: ServiceContext) -> None:
         provider = str(spec.get("provider", ""))

@@ -9,6 +9,8 @@ from typing import Any
 import pytest
 
 from compiler import pipeline
+from compiler.terraform.emit import emit
+from compiler.terraform.realization import Part
 from modules import CATALOG
 from modules.base import offered
 from modules.storage import S3Bucket
@@ -199,6 +201,12 @@ def test_cloudwatch_watches_emr_clusters(tmp_path: Path) -> None:
     assert failed["dimensions"] == hdfs["dimensions"] == {"JobFlowId": "${aws_emr_cluster.target.id}"}
     assert (failed["statistic"], failed["threshold"], failed["comparison_operator"]) == ("Sum", 0, "GreaterThanThreshold")
     assert (hdfs["statistic"], hdfs["threshold"]) == ("Average", 80)
+    arch = pipeline.load(tmp_path / "model.yaml", "model.yaml")
+    assert emit(arch).parts("mon->target") == [
+        Part("trigger", "aws_cloudwatch_dashboard.mon", "dashboard graph of target"),
+        Part("trigger", "aws_cloudwatch_metric_alarm.mon_target_appsfailed"),
+        Part("trigger", "aws_cloudwatch_metric_alarm.mon_target_hdfsutilization"),
+    ]
 
 
 def test_cloudwatch_watches_the_trail_for_cis_events(tmp_path: Path) -> None:
