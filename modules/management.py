@@ -131,6 +131,15 @@ class CloudWatch(Service):
         topic = ctx.stack_ref("aws_sns_topic", suffix)
         if ctx.stack.has(topic):
             return topic
+        # Made on first use, perhaps while a connection is compiled: the topic serves them all.
+        saved, ctx.stack.current_edge = ctx.stack.current_edge, ""
+        try:
+            return self._new_topic(ctx, suffix, provider)
+        finally:
+            ctx.stack.current_edge = saved
+
+    def _new_topic(self, ctx: ServiceContext, suffix: str, provider: str) -> Ref:
+        """The encrypted alarm topic and its subscribers (addresses, queues, functions)."""
         # CloudWatch cannot publish to a topic under the AWS managed aws/sns key (its key
         # policy cannot name cloudwatch.amazonaws.com), so the topic gets a key of its own.
         allow: dict[str, object] = {
