@@ -47,7 +47,7 @@ def model(services: int, monitored: bool = False) -> str:
         connections.append(f"{c}-web -> {c}-api")
     if monitored:
         watched = [sid for layer in layers.values() for sid in layer if sid != "users"]
-        layers["monitoring"] = {"monitoring": {"kind": "cloudwatch"}}
+        layers["monitoring"] = {"monitoring": {"kind": "cloudwatch", "alarm_emails": ["ops@archc-demo.net"]}}
         connections += [f"monitoring -> {sid}" for sid in watched]
     doc = {
         "name": f"synthetic-{services}",

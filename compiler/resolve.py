@@ -22,7 +22,7 @@ from compiler.model import ArchitectureSpec, ConnectionSpec
 from compiler.netplan import plan_network
 from compiler.validate import expand_shorthand
 from modules import catalog, supported
-from modules.base import IMPLICIT_OFFERS, REACHES_PORT, Capability, Facts, RefTo, Service, bucket_uses_of
+from modules.base import REACHES_PORT, Capability, Facts, Link, RefTo, Service, bucket_uses_of, offered
 
 NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 MAX_NAME = 40
@@ -38,6 +38,7 @@ class _Resolver:
         self.refused: set[str] = set()  # service names already reported as invalid
         # Each service's settings that name another service (RefTo), read once (collect_services).
         self.refs: dict[str, list[tuple[str, str, RefTo, Path_]]] = {}
+        self.edge_paths: dict[str, Path_] = {}  # Edge id -> its YAML path
 
     def err(self, code: ErrorCode, message: str, path: Path_, *, key: bool = False) -> Diagnostic:
         return self.doc.error(code, message, path, key=key)
@@ -126,6 +127,7 @@ class _Resolver:
             if same_pair:  # a second route between the same services (another path): ids stay unique
                 edge = dataclasses.replace(edge, id=f"{edge.id}#{same_pair + 1}")
             edges.append(edge)
+            self.edge_paths[edge.id] = ("connections", ci)
         return edges
 
     def ends_exist(self, conn: ConnectionSpec, services: dict[str, tuple[str, Service]], path: Path_) -> bool:
@@ -307,10 +309,20 @@ class _Resolver:
                 inbound_vias=tuple((e.source, e.via) for e in edges if e.target == sid),
                 region=self.spec.region,
                 zones=zones,
+                links=tuple(_link(e, sid, services) for e in edges if sid in (e.source, e.target)),
+                service=sid,
             )
             for problem in [*(svc.check(facts) if azs else []), *svc.reason_problems()]:  # no network: checks would only cascade
-                where = (*self.where[sid], problem.field) if problem.field else self.where[sid]
-                self.fail(problem.code, problem.message, where, key=problem.field is None)
+                if problem.connection is not None:
+                    where, key = self.edge_paths[problem.connection], False
+                else:
+                    where = (*self.where[sid], problem.field) if problem.field else self.where[sid]
+                    key = problem.field is None
+                diag = self.err(problem.code, problem.message, where, key=key)
+                if problem.severity == "warning":
+                    self.warnings.append(dataclasses.replace(diag, severity="warning"))
+                else:
+                    self.diags.append(diag)
             pos = self.doc.pos(self.where[sid], key=True)
             here = self.where[sid]
             override_pos = tuple(self.doc.pos((*here, "overrides", i)) for i in range(len(svc.overrides)))
@@ -355,15 +367,19 @@ def _by_capability(src: type[Service], dst: Service | type[Service], *, wants_ap
             f"{dst.kind_name()} runs in private subnets without a public address, so {src.kind_name()} outside AWS "
             f"cannot reach it; connect {src.kind_name()} to a load balancer ({', '.join(fronts)}) that routes to it",
         )
-    if needs == "none" or "none" in dst.info.offers:
-        # Drawn only: the source runs nothing that calls out (e.g. a front end in
-        # browsers), or the target inspects traffic in line (a WAF) without a wiring.
+    if needs == "none":  # drawn only: the source runs nothing that calls out (a front end in browsers)
+        return Wiring("none")
+    if needs != "network" and needs in offered(dst):
+        return Wiring(needs)
+    if "none" in dst.info.offers:
+        # The target inspects traffic in line (a WAF): its own kind says which
+        # connections to it it realizes (and refuses the others).
         return Wiring("none")
     if needs != "network":
-        if needs in dst.info.offers or needs in IMPLICIT_OFFERS:
-            return Wiring(needs)
-        able = sorted(k for k, cls in catalog().items() if needs in cls.info.offers)
+        able = sorted(k for k, cls in catalog().items() if needs in offered(cls))
         return Wiring(None, f"{src.kind_name()} connects only to {', '.join(able)}")
+    if src.info.reaches and dst.kind_name() not in src.info.reaches:
+        return Wiring(None, f"{src.kind_name()} connects only to {', '.join(sorted(src.info.reaches))}")
     if dst.info.access and (wants_api or dst.info.port is None):
         if src.info.principal is None:
             return Wiring(None, f"{src.kind_name()} runs no code with an IAM role, so it cannot call {dst.kind_name()}'s API")
@@ -396,6 +412,12 @@ def callers(dst: Service | type[Service]) -> list[str]:
         for kind, cls in catalog().items()
         if any(kind_wiring(cls, dst, wants_api=api).via not in (None, "none") for api in (False, True))
     ]
+
+
+def _link(edge: Edge, sid: str, services: dict[str, tuple[str, Service]]) -> Link:
+    """A connection of service ``sid`` as its kind's check() sees it."""
+    other = edge.target if edge.source == sid else edge.source
+    return Link(edge.id, edge.source == sid, other, services[other][1], edge.via, edge.access)
 
 
 def _default_label(via: str, port: int | None, access: str | None) -> str:

@@ -11,7 +11,7 @@ from modules import support, supported
 from modules.base import Facts, KindInfo, Problem, RefTo, Service, VersionUse
 
 if TYPE_CHECKING:
-    from compiler.ir import ServiceNode
+    from compiler.ir import Edge, ServiceNode
     from compiler.terraform.context import Ref, ServiceContext
 
 S3Service = Annotated[str, RefTo(("s3",))]
@@ -39,6 +39,8 @@ class FirehoseStream(Service):
         access={"write": ("firehose:PutRecord", "firehose:PutRecordBatch")},
         principal="firehose.amazonaws.com",
         needs="network",
+        # It writes to its destination bucket and invokes a Lambda processor; nothing else.
+        reaches=("lambda", "s3"),
     )
 
     kind: Literal["firehose"]
@@ -51,8 +53,28 @@ class FirehoseStream(Service):
     buffer_seconds: int = Field(300, ge=0, le=900, description="...or after this many seconds.")
     compression: Literal["GZIP", "Snappy", "ZIP", "HADOOP_SNAPPY", "UNCOMPRESSED"] = "GZIP"
 
+    def check(self, facts: Facts) -> list[Problem]:
+        """Firehose calls nothing but its destination bucket and one Lambda processor (``info.reaches``: those kinds)."""
+        problems, processor = [], None
+        for link in facts.links:
+            if not link.outbound:
+                continue
+            target = f"{facts.service} (firehose) -> {link.other} ({link.settings.kind})"
+            if _invokes_function(link.settings, link.access):
+                if processor is None:
+                    processor = link.other
+                    continue
+                why = f"a delivery stream transforms records with one Lambda function, and '{processor}' is already its processor"
+            elif link.other != self.destination:  # a bucket (info.reaches)
+                why = f"a delivery stream writes only to its destination ('{self.destination}'); set destination: {link.other}"
+            else:
+                continue
+            problems.append(Problem("connection", f"{target}: {why}", connection=link.edge))
+        return problems
+
     def terraform(self, node: ServiceNode, ctx: ServiceContext) -> None:
-        """Log group and stream, the role's delivery permissions, the encrypted delivery stream."""
+        """Log group and stream, the role's delivery permissions, the encrypted delivery stream,
+        and the Lambda processor a connection to a function asks for."""
         name = ctx.aws_name(max_len=64)
         logs = ctx.add(
             "aws_cloudwatch_log_group",
@@ -61,6 +83,7 @@ class FirehoseStream(Service):
         )
         log_stream = ctx.add("aws_cloudwatch_log_stream", "delivery", {"log_group_name": logs.attr("name"), "name": "DestinationDelivery"})
         bucket = _bucket(ctx, self.destination)
+        processor = self._processor(node, ctx)
         policy = _policy(
             ctx,
             "delivery",
@@ -79,8 +102,26 @@ class FirehoseStream(Service):
                     "resources": [bucket.arn, f"{bucket.arn}/*"],
                 },
                 {"sid": "WriteLogs", "actions": ["logs:PutLogEvents"], "resources": [f"{logs.arn}:*"]},
+                *self._processor_statements(processor),
             ],
         )
+        destination: dict[str, object] = {
+            "role_arn": ctx.role.arn,
+            "bucket_arn": bucket.arn,
+            # Firehose expressions (!{...}), not Terraform ones: objects partitioned by day.
+            "prefix": self.prefix + "!{timestamp:yyyy/MM/dd}/",
+            "error_output_prefix": "errors/!{firehose:error-output-type}/!{timestamp:yyyy/MM/dd}/",
+            "buffering_size": self.buffer_mb,
+            "buffering_interval": self.buffer_seconds,
+            "compression_format": self.compression,
+            "cloudwatch_logging_options": [
+                {"enabled": True, "log_group_name": logs.attr("name"), "log_stream_name": log_stream.attr("name")}
+            ],
+        }
+        if processor:
+            # Firehose invokes the function with each buffered batch and delivers what it returns.
+            parameter = {"parameter_name": "LambdaArn", "parameter_value": f"{processor[1]}:$LATEST"}
+            destination["processing_configuration"] = [{"enabled": True, "processors": [{"type": "Lambda", "parameters": [parameter]}]}]
         stream = ctx.add(
             "aws_kinesis_firehose_delivery_stream",
             "",
@@ -88,31 +129,49 @@ class FirehoseStream(Service):
                 "name": name,
                 "destination": "extended_s3",
                 "server_side_encryption": [{"enabled": True, "key_type": "CUSTOMER_MANAGED_CMK", "key_arn": support.data_key(ctx)}],
-                "extended_s3_configuration": [
-                    {
-                        "role_arn": ctx.role.arn,
-                        "bucket_arn": bucket.arn,
-                        # Firehose expressions (!{...}), not Terraform ones: objects partitioned by day.
-                        "prefix": self.prefix + "!{timestamp:yyyy/MM/dd}/",
-                        "error_output_prefix": "errors/!{firehose:error-output-type}/!{timestamp:yyyy/MM/dd}/",
-                        "buffering_size": self.buffer_mb,
-                        "buffering_interval": self.buffer_seconds,
-                        "compression_format": self.compression,
-                        "cloudwatch_logging_options": [
-                            {"enabled": True, "log_group_name": logs.attr("name"), "log_stream_name": log_stream.attr("name")}
-                        ],
-                    }
-                ],
+                "extended_s3_configuration": [destination],
                 "tags": ctx.tags(),
                 # Firehose checks it can write to the bucket as soon as the stream exists.
                 "depends_on": [policy.address],
             },
         )
         ctx.output("stream_name", stream.attr("name"), f"Name of the {node.id} delivery stream.")
+        if processor:
+            edge = processor[0]
+            ctx.stack.realize("trigger", stream, f"processing_configuration: Lambda processor {edge.target}", edge=edge.id)
+            ctx.stack.realize("permission", policy, "InvokeProcessor", edge=edge.id)
+
+    def _processor(self, node: ServiceNode, ctx: ServiceContext) -> tuple[Edge, str] | None:
+        """The connection to the function that transforms the records (check() allows one), and its ARN."""
+        for edge in ctx.arch.edges_from(node.id):
+            target = ctx.arch.services[edge.target]
+            if edge.via == "api" and _invokes_function(target.spec, edge.access):
+                return edge, target.spec.arns(target, ctx.other(target.id))[0]
+        return None
+
+    @staticmethod
+    def _processor_statements(processor: tuple[Edge, str] | None) -> list[dict[str, object]]:
+        """Firehose reads the processor's configuration and invokes it under the stream's role
+        (any version: the processor is named by a qualified ARN)."""
+        if processor is None:
+            return []
+        arn = processor[1]
+        return [
+            {
+                "sid": "InvokeProcessor",
+                "actions": ["lambda:GetFunctionConfiguration", "lambda:InvokeFunction"],
+                "resources": [arn, f"{arn}:*"],
+            }
+        ]
 
     def arns(self, node: ServiceNode, ctx: ServiceContext) -> list[str]:
         """The delivery stream."""
         return [ctx.stack_ref("aws_kinesis_firehose_delivery_stream").arn]
+
+
+def _invokes_function(target: Service, access: str | None) -> bool:
+    """Whether an API connection with this access invokes a function (a Lambda processor)."""
+    return "lambda:InvokeFunction" in target.info.access.get(access or "", ())
 
 
 ATHENA_QUERY = (
@@ -137,6 +196,7 @@ class AthenaWorkgroup(Service):
         family="analytics",
         summary="Interactive SQL queries over data in S3, paid per query, with no servers to run.",
         icon="aws.analytics.Athena",
+        monitorable=False,  # no AWS metric worth an alarm: cloudwatch -> it is refused
         access={"query": ATHENA_QUERY},
     )
 

@@ -46,8 +46,9 @@ Capability = Literal[
     "web-endpoint",
     "none",
 ]
-# Capabilities every kind offers without listing them: any service can be monitored
-# (CloudWatch falls back to generic metrics of its resources when it has no alarms()).
+# Capabilities a kind offers without listing them: CloudWatch monitors every kind in AWS
+# (its alarms(), else the standard metrics of its resources, modules/monitoring.py) unless
+# its KindInfo says AWS publishes no metric worth an alarm (``monitorable=False``).
 IMPLICIT_OFFERS: tuple[Capability, ...] = ("monitor",)
 # Connections that reach a port on their target (security group rules, a target group):
 # only these may name a port or protocol, the target's own.
@@ -93,6 +94,19 @@ class KindInfo:
     # systems outside AWS reach it only through a load balancer in front of it, so a
     # connection from them straight to it is refused (it would be drawn, never work).
     private_only: bool = False
+    # The only kinds a "network" source of this kind can call (empty: any it can reach):
+    # a managed service that calls nothing else (Firehose: its bucket and a Lambda processor).
+    reaches: tuple[str, ...] = ()
+    # CloudWatch can alarm on it (cloudwatch -> it compiles into alarms); False: AWS publishes
+    # no metric worth an alarm for it, and such a connection is refused.
+    monitorable: bool = True
+
+
+def offered(kind: Service | type[Service]) -> tuple[Capability, ...]:
+    """What a kind offers as a target: ``info.offers``, and the implicit ones it takes."""
+    info = kind.info
+    implicit = () if info.outside_aws or not info.monitorable else IMPLICIT_OFFERS
+    return (*info.offers, *implicit)
 
 
 @dataclass(frozen=True)
@@ -114,6 +128,10 @@ class Problem:
     code: ErrorCode
     message: str
     field: str | None = None  # the setting to point at; None: the service itself
+    # A connection (its Edge id, from Facts.links) to point at instead: a connection the
+    # kind cannot realize is refused at its own line.
+    connection: str | None = None
+    severity: Literal["error", "warning"] = "error"  # a warning is printed; the model still compiles
 
 
 @dataclass(frozen=True)
@@ -179,6 +197,18 @@ def is_file_system(kind: Service | type[Service]) -> bool:
 
 
 @dataclass(frozen=True)
+class Link:
+    """One connection of the service being checked, seen from that service."""
+
+    edge: str  # the connection's Edge id ("a->b"): Problem.connection names it
+    outbound: bool  # this service starts it (False: the other end does)
+    other: str  # the service at the other end
+    settings: Service  # that service's settings (and kind)
+    via: str  # how it compiles (Edge.via)
+    access: str | None = None  # the access level of an API connection
+
+
+@dataclass(frozen=True)
 class Facts:
     """What a kind may know about the rest of the model when checking itself."""
 
@@ -202,6 +232,9 @@ class Facts:
     region: str = ""  # the architecture's region
     # The domains of the model's DNS zones (hosted_zone()): names archc can validate certificates for.
     zones: tuple[str, ...] = ()
+    # Its connections, both ways, in model order.
+    links: tuple[Link, ...] = ()
+    service: str = ""  # its own id, for messages
 
 
 _EMAIL = re.compile(r"^[^@\s{}]+@[^@\s{}]+\.[^@\s{}]+$")

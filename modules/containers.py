@@ -78,6 +78,7 @@ class EcrRepository(Service):
         family="containers",
         summary="A private registry for container images, scanned for vulnerabilities on push.",
         icon="aws.compute.EC2ContainerRegistry",
+        monitorable=False,  # no AWS metric worth an alarm: cloudwatch -> it is refused
         access={
             "pull": ("ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"),
             "push": (

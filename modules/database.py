@@ -10,7 +10,7 @@ from modules import support, supported
 from modules.base import Decision, Facts, KindInfo, Problem, Service, VersionUse
 
 if TYPE_CHECKING:
-    from compiler.ir import ServiceNode
+    from compiler.ir import Edge, ServiceNode
     from compiler.terraform.context import Ref, ServiceContext
 
 ENGINE_PORTS = {"postgres": 5432, "mysql": 3306, "mariadb": 3306}
@@ -342,6 +342,8 @@ class AuroraCluster(_SqlDatabase):
 
 DYNAMODB_READ = ("dynamodb:BatchGetItem", "dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:Query", "dynamodb:Scan")
 DYNAMODB_WRITE = ("dynamodb:BatchWriteItem", "dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
+DYNAMODB_STREAM_READ = ("dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator")
+DEFAULT_STREAM = "NEW_AND_OLD_IMAGES"
 ATTRIBUTE = r"^[A-Za-z0-9_.-]{1,255}$"
 
 
@@ -354,6 +356,8 @@ class DynamoDbTable(Service):
         summary="A serverless key-value and document database with single-digit millisecond reads and writes at any scale.",
         icon="aws.database.Dynamodb",
         access={"read": DYNAMODB_READ, "write": DYNAMODB_WRITE, "read-write": DYNAMODB_READ + DYNAMODB_WRITE},
+        # dynamodb -> lambda: the function consumes the table's change stream.
+        needs="consumer",
     )
 
     kind: Literal["dynamodb"]
@@ -366,7 +370,9 @@ class DynamoDbTable(Service):
     write_capacity: int = Field(5, ge=1, le=40000, description="Write capacity units (provisioned billing only).")
     ttl_attribute: str | None = Field(None, pattern=ATTRIBUTE, description="Attribute holding an expiry epoch time (none: no TTL).")
     stream: Literal["KEYS_ONLY", "NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES"] | None = Field(
-        None, description="Change stream view type (none: no stream)."
+        None,
+        description="Change stream view type: what each change record holds (none: no stream, unless a lambda consumes "
+        f"the table, dynamodb -> lambda, which turns it on with {DEFAULT_STREAM}).",
     )
     deletion_protection: bool = True
 
@@ -378,7 +384,18 @@ class DynamoDbTable(Service):
         if self.billing == "on-demand":
             for name in sorted({"read_capacity", "write_capacity"} & self.model_fields_set):
                 problems.append(Problem("conflict", f"'{name}' applies to billing: provisioned; this table is on-demand", name))
+        if self.stream and not any(link.outbound and link.via == "consumer" for link in facts.links):
+            message = (
+                f"stream: {self.stream} records every change for 24 hours, but nothing in the model reads it: connect the "
+                f"function that consumes it ({facts.service} -> function), or remove stream"
+            )
+            problems.append(Problem("connection", message, "stream", severity="warning"))
         return problems
+
+    def _stream(self, node: ServiceNode, ctx: ServiceContext) -> str | None:
+        """The stream view type: as set, else the default when a function consumes the table."""
+        consumed = any(edge.via == "consumer" for edge in ctx.arch.edges_from(node.id))
+        return self.stream or (DEFAULT_STREAM if consumed else None)
 
     def terraform(self, node: ServiceNode, ctx: ServiceContext) -> None:
         """The table with its keys, encryption, recovery, optional TTL and stream."""
@@ -401,10 +418,46 @@ class DynamoDbTable(Service):
             body.update({"read_capacity": self.read_capacity, "write_capacity": self.write_capacity})
         if self.ttl_attribute:
             body["ttl"] = [{"attribute_name": self.ttl_attribute, "enabled": True}]
-        if self.stream:
-            body.update({"stream_enabled": True, "stream_view_type": self.stream})
+        stream = self._stream(node, ctx)
+        if stream:
+            body.update({"stream_enabled": True, "stream_view_type": stream})
         table = ctx.add("aws_dynamodb_table", "", body)
         ctx.output("table_name", table.id, f"Name of the {node.id} table.")
+
+    def connect(self, edge: Edge, target: ServiceNode, ctx: ServiceContext) -> None:
+        """``target`` consumes the change stream ("consumer"): an event source mapping from the
+        latest record, and read permissions on this table's stream only (on the function's role)."""
+        table = ctx.stack_ref("aws_dynamodb_table")
+        stream_arn = table.attr("stream_arn")
+        function = ctx.other(target.id)
+        statements = [
+            {"sid": "ReadStream", "actions": list(DYNAMODB_STREAM_READ), "resources": [stream_arn]},
+            {"sid": "ListStreams", "actions": ["dynamodb:ListStreams"], "resources": [f"{table.arn}/stream/*"]},
+        ]
+        suffix = f"stream_{ctx.node.tf_name}"
+        doc = function.data("aws_iam_policy_document", suffix, {"statement": statements})
+        policy = function.add(
+            "aws_iam_role_policy",
+            suffix,
+            {"name": f"consume-{ctx.node.id}-stream"[:128], "role": function.role.id, "policy": doc.attr("json")},
+        )
+        function.add(
+            "aws_lambda_event_source_mapping",
+            f"from_{ctx.node.tf_name}",
+            {
+                "event_source_arn": stream_arn,
+                "function_name": target.spec.arns(target, function)[0],
+                "starting_position": "LATEST",
+                "batch_size": 100,
+                # A failing batch is split to find the bad record, and retried 10 times at most
+                # (not for the stream's 24 hours, which would hold up the shard).
+                "bisect_batch_on_function_error": True,
+                "maximum_retry_attempts": 10,
+                "enabled": True,
+                # Lambda checks the role can read the stream when the mapping is created.
+                "depends_on": [policy.address],
+            },
+        )
 
     def arns(self, node: ServiceNode, ctx: ServiceContext) -> list[str]:
         """The table and its indexes."""

@@ -35,6 +35,7 @@ class CodeCommitRepository(Service):
         "AWS closed CodeCommit to new customers in July 2024: accounts without it use GitHub "
         "or another Git host through CodeStar Connections instead.",
         icon="aws.devtools.Codecommit",
+        monitorable=False,  # no AWS metric worth an alarm: cloudwatch -> it is refused
         access={
             "read": (
                 "codecommit:GitPull",
@@ -232,6 +233,7 @@ class CodeDeployApplication(Service):
         family="devtools",
         summary="Rolls a new revision out to EC2 instances or Auto Scaling groups, a few at a time, and rolls back on failure.",
         icon="aws.devtools.Codedeploy",
+        monitorable=False,  # no AWS metric worth an alarm: cloudwatch -> it is refused
         access={
             "deploy": (
                 "codedeploy:CreateDeployment",
@@ -345,6 +347,7 @@ class CodePipeline(Service):
         summary="Runs every change through its stages: source (CodeCommit), build (CodeBuild), deploy (CodeDeploy), "
         "one per connection, in that order.",
         icon="aws.devtools.Codepipeline",
+        monitorable=False,  # no AWS metric worth an alarm: cloudwatch -> it is refused
         principal="codepipeline.amazonaws.com",
         needs="pipeline-stage",
     )

@@ -55,6 +55,7 @@ class AmplifyApp(Service):
         "repository, with a deployment per branch; the browsers call the APIs it connects to (their URLs reach the build "
         "as environment variables).",
         icon="aws.mobile.Amplify",
+        monitorable=False,  # no AWS metric worth an alarm: cloudwatch -> it is refused
         principal="amplify.amazonaws.com",
         # The code runs in browsers: a connection gives the build the API's URL and lets the
         # app's origin call it (CORS).

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 from pydantic import Field
 
 from modules import monitoring, support
-from modules.base import Decision, Facts, KindInfo, Problem, RefTo, Service
+from modules.base import Decision, Facts, KindInfo, Problem, RefTo, Service, offered
 
 if TYPE_CHECKING:
     from compiler.ir import Edge, ServiceNode
@@ -24,16 +24,41 @@ class CloudWatch(Service):
         title="Amazon CloudWatch",
         family="management",
         summary="Metrics, dashboards and alarms: one dashboard for the architecture, alarms on the services it monitors "
-        "(its connections, or every service with monitor_all), notifications by email through an encrypted SNS topic.",
+        "(its connections, or every service with monitor_all), notifications through an encrypted SNS topic to e-mail "
+        "addresses, queues or functions.",
         icon="aws.management.Cloudwatch",
+        monitorable=False,  # a monitor is not monitored: cloudwatch -> cloudwatch is refused
         needs="monitor",
     )
 
     kind: Literal["cloudwatch"]
     alarm_emails: list[Email] = Field(
-        default_factory=list, description="Addresses notified when an alarm fires or recovers (each confirms the subscription by email)."
+        default_factory=list,
+        description="Addresses notified when an alarm fires or recovers. Each receives nothing until its owner confirms the "
+        "subscription from the e-mail AWS sends after apply. Alarms need a subscriber: an address here, a service under "
+        "notify, or a reason under reasons: {alarm_emails: ...}.",
+    )
+    notify: list[Annotated[str, RefTo(("sqs", "lambda"), label="alarms to")]] = Field(
+        default_factory=list,
+        description="sqs or lambda services the alarm topic also delivers to (one subscription each), e.g. a queue your "
+        "on-call tooling reads or a function posting to chat.",
     )
     monitor_all: bool = Field(False, description="Monitor every service of the architecture, not only the ones it connects to.")
+
+    def relaxations(self) -> list[Decision]:
+        """Alarms that notify no one (no address, no queue or function) need a reason."""
+        if self.alarm_emails or self.notify:
+            return []
+        return [Decision("alarm_emails", "[] (the alarms notify no one)", "an address, or an sqs or lambda service under notify", "")]
+
+    def after_apply(self, node: ServiceNode) -> tuple[str, ...]:
+        """E-mail subscriptions wait for their confirmation."""
+        if not self.alarm_emails:
+            return ()
+        return (
+            f"AWS sends each address under alarm_emails ({', '.join(self.alarm_emails)}) a confirmation e-mail: alarms of "
+            f"{node.id} reach an address only once its owner follows the link in it (valid for 3 days).",
+        )
 
     def check(self, facts: Facts) -> list[Problem]:
         """A monitor with nothing to monitor is a modelling mistake."""
@@ -73,7 +98,7 @@ class CloudWatch(Service):
             for other in ctx.arch.services.values():
                 if other.id == node.id:
                     emitted = False
-                elif other.id not in connected and other.spec.info.needs != "monitor":
+                elif other.id not in connected and "monitor" in offered(other.spec):
                     self._watch(other, ctx, emitted=emitted)
 
     def connect(self, edge: Edge, target: ServiceNode, ctx: ServiceContext) -> None:
@@ -87,10 +112,13 @@ class CloudWatch(Service):
         for spec in specs:
             if spec.get("threshold") is not None:
                 self._alarm(target, spec, ctx)
-        body = ctx.stack.body(ctx.stack_ref("aws_cloudwatch_dashboard"))
+        dashboard = ctx.stack_ref("aws_cloudwatch_dashboard")
+        body = ctx.stack.body(dashboard)
         widgets = json.loads(body["dashboard_body"])["widgets"]
         widgets.append(monitoring.widget(target, specs, ctx.arch.region))
         body["dashboard_body"] = monitoring.dashboard_body(widgets)
+        if ctx.stack.current_edge:  # a connection's part (monitor_all services have none)
+            ctx.stack.realize("trigger", dashboard, f"dashboard graph of {target.id}")
 
     def _alarm(self, target: ServiceNode, spec: dict[str, object], ctx: ServiceContext) -> None:
         provider = str(spec.get("provider", ""))
@@ -103,6 +131,15 @@ class CloudWatch(Service):
         topic = ctx.stack_ref("aws_sns_topic", suffix)
         if ctx.stack.has(topic):
             return topic
+        # Made on first use, perhaps while a connection is compiled: the topic serves them all.
+        saved, ctx.stack.current_edge = ctx.stack.current_edge, ""
+        try:
+            return self._new_topic(ctx, suffix, provider)
+        finally:
+            ctx.stack.current_edge = saved
+
+    def _new_topic(self, ctx: ServiceContext, suffix: str, provider: str) -> Ref:
+        """The encrypted alarm topic and its subscribers (addresses, queues, functions)."""
         # CloudWatch cannot publish to a topic under the AWS managed aws/sns key (its key
         # policy cannot name cloudwatch.amazonaws.com), so the topic gets a key of its own.
         allow: dict[str, object] = {
@@ -129,6 +166,10 @@ class CloudWatch(Service):
                 {"topic_arn": topic.arn, "protocol": "email", "endpoint": email},
                 provider=provider,
             )
+        for sid in self.notify:  # a queue or function: its kind lets the topic deliver (queue policy, invoke permission)
+            target = ctx.arch.services[sid]
+            endpoint = target.spec.subscribe(target, ctx.other(sid), topic.arn)
+            ctx.add("aws_sns_topic_subscription", f"{suffix}_to_{target.tf_name}", {"topic_arn": topic.arn, **endpoint}, provider=provider)
         if not provider:
             ctx.output("alarm_topic_arn", topic.arn, f"SNS topic the {ctx.node.id} alarms notify.")
         return topic
@@ -207,6 +248,39 @@ class CloudTrail(Service):
         ctx.output("trail_arn", trail.arn, f"ARN of the {node.id} trail.")
         ctx.output("log_bucket", bucket.id, f"Bucket receiving the {node.id} log files.")
 
+    def alarms(self, node: ServiceNode, ctx: ServiceContext) -> list[dict[str, object]]:
+        """The CIS benchmark's account alarms: metric filters on the trail's log group (added on
+        first use), one alarm each as soon as one such call is logged."""
+        namespace = f"archc/{ctx.arch.name}/{node.id}"
+        specs: list[dict[str, object]] = []
+        for metric, (pattern, description) in TRAIL_FILTERS.items():
+            suffix = f"filter_{monitoring.slug(metric)}"
+            if not ctx.stack.has(ctx.stack_ref("aws_cloudwatch_log_metric_filter", suffix)):
+                ctx.add(
+                    "aws_cloudwatch_log_metric_filter",
+                    suffix,
+                    {
+                        "name": metric,
+                        "log_group_name": ctx.stack_ref("aws_cloudwatch_log_group").attr("name"),
+                        "pattern": pattern,
+                        "metric_transformation": [{"name": metric, "namespace": namespace, "value": "1", "unit": "Count"}],
+                    },
+                )
+            specs.append(
+                {
+                    "metric_name": metric,
+                    "namespace": namespace,
+                    "dimensions": {},
+                    "statistic": "Sum",
+                    "threshold": 0,
+                    "comparison_operator": "GreaterThanThreshold",
+                    "period": 300,
+                    "evaluation_periods": 1,
+                    "description": f"{node.id}: {description}",
+                }
+            )
+        return specs
+
     def _bucket(self, ctx: ServiceContext, trail_arn: str) -> tuple[Ref, Ref]:
         """The log bucket (given or dedicated) and the bucket policy letting this trail write."""
         bucket = ctx.other(self.bucket).stack_ref("aws_s3_bucket") if self.bucket else None
@@ -248,6 +322,30 @@ class CloudTrail(Service):
             selector["read_write_type"] = "WriteOnly" if self.s3_data_events == "write" else "All"
             selector["data_resource"] = [{"type": "AWS::S3::Object", "values": [f"arn:{partition}:s3"]}]
         return selector
+
+
+# CloudWatch Logs filter patterns of the CIS AWS Foundations Benchmark's monitoring
+# controls (Security Hub CloudWatch.1-5): metric name -> (pattern, what an alarm means).
+TRAIL_FILTERS = {
+    "RootAccountUsage": (
+        '{ $.userIdentity.type = "Root" && $.userIdentity.invokedBy NOT EXISTS && $.eventType != "AwsServiceEvent" }',
+        "the root user made an API call",
+    ),
+    "UnauthorizedApiCalls": (
+        '{ ($.errorCode = "*UnauthorizedOperation") || ($.errorCode = "AccessDenied*") }',
+        "API calls were refused for lack of permission",
+    ),
+    "ConsoleSignInWithoutMfa": (
+        '{ ($.eventName = "ConsoleLogin") && ($.additionalEventData.MFAUsed != "Yes") && ($.userIdentity.type = "IAMUser") '
+        '&& ($.responseElements.ConsoleLogin = "Success") }',
+        "an IAM user signed in to the console without MFA",
+    ),
+    "TrailChanges": (
+        "{ ($.eventName = CreateTrail) || ($.eventName = UpdateTrail) || ($.eventName = DeleteTrail) || "
+        "($.eventName = StartLogging) || ($.eventName = StopLogging) }",
+        "a CloudTrail trail was created, changed, stopped or deleted",
+    ),
+}
 
 
 def _trail_key_statements(ctx: ServiceContext, trail_arn: str) -> list[dict[str, object]]:
@@ -301,6 +399,7 @@ class SessionManager(Service):
         "with no inbound SSH, sessions encrypted with KMS and logged to CloudWatch Logs; "
         "VPC endpoints keep the traffic inside the VPC.",
         icon="aws.management.SystemsManager",
+        monitorable=False,  # no AWS metric worth an alarm: cloudwatch -> it is refused
         placement="private",
         # Instances reach the Session Manager endpoints over HTTPS: a connection
         # instance -> ssm opens that path (security group rules) and grants the session permissions.

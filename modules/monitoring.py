@@ -38,6 +38,9 @@ class Metric:
     period: int = 300
     evaluation_periods: int = 3
     provider: str = ""  # "us_east_1": a global service whose metrics live in us-east-1
+    # What AWS needs before it publishes the metric (S3 request metrics need a metrics
+    # configuration on the bucket): added to the stack, once, when the metric is used.
+    setup: Callable[[Resource, StackBuilder], None] | None = None
 
 
 def _attr(res: Resource, attribute: str) -> str:
@@ -60,6 +63,15 @@ def _ecs_service(res: Resource) -> dict[str, str]:
     return {"ClusterName": name, "ServiceName": _attr(res, "name")}
 
 
+def _bucket_metrics(res: Resource, stack: StackBuilder) -> None:
+    """The bucket-wide request metrics configuration S3 publishes 4xx/5xx counts under."""
+    from compiler.terraform.context import Ref  # at run time: modules load before the compiler
+
+    if not stack.has(Ref("aws_s3_bucket_metric", f"{res.name}_requests")):
+        stack.add(res.owner, "aws_s3_bucket_metric", f"{res.name}_requests", {"bucket": _attr(res, "id"), "name": S3_REQUEST_FILTER})
+
+
+S3_REQUEST_FILTER = "EntireBucket"
 GIB = 1024**3
 METRICS: dict[str, tuple[Metric, ...]] = {
     "aws_lb": (
@@ -113,9 +125,44 @@ METRICS: dict[str, tuple[Metric, ...]] = {
     ),
     "aws_efs_file_system": (Metric("AWS/EFS", "PercentIOLimit", _one("FileSystemId", "id"), threshold=90),),
     "aws_codebuild_project": (Metric("AWS/CodeBuild", "FailedBuilds", _one("ProjectName", "name"), "Sum", 0, evaluation_periods=1),),
-    # Storage metrics come once a day: graphed, not alarmed.
+    # Storage metrics come once a day: graphed, not alarmed. Request metrics (per minute,
+    # billed as custom metrics) need the bucket's metrics configuration, named by FilterId.
     "aws_s3_bucket": (
         Metric("AWS/S3", "BucketSizeBytes", lambda r: {"BucketName": _attr(r, "id"), "StorageType": "StandardStorage"}, period=86400),
+        Metric(
+            "AWS/S3",
+            "5xxErrors",
+            lambda r: {"BucketName": _attr(r, "id"), "FilterId": S3_REQUEST_FILTER},
+            "Sum",
+            10,
+            evaluation_periods=1,
+            setup=_bucket_metrics,
+        ),
+    ),
+    # EMR publishes cluster metrics every 5 minutes under the cluster (job flow) id.
+    "aws_emr_cluster": (
+        Metric("AWS/ElasticMapReduce", "AppsFailed", _one("JobFlowId", "id"), "Sum", 0, evaluation_periods=1),
+        Metric("AWS/ElasticMapReduce", "HDFSUtilization", _one("JobFlowId", "id"), threshold=80),
+        Metric("AWS/ElasticMapReduce", "IsIdle", _one("JobFlowId", "id"), "Minimum"),
+    ),
+    # Cluster-wide utilization of the services in an ECS cluster.
+    "aws_ecs_cluster": (
+        Metric("AWS/ECS", "CPUUtilization", _one("ClusterName", "name"), threshold=80),
+        Metric("AWS/ECS", "MemoryUtilization", _one("ClusterName", "name"), threshold=80),
+    ),
+    # Control plane metrics EKS publishes for free (Kubernetes 1.28 and later).
+    "aws_eks_cluster": (
+        Metric("AWS/EKS", "apiserver_request_total_5XX", _one("ClusterName", "name"), "Sum", 10, evaluation_periods=1),
+        Metric("AWS/EKS", "scheduler_pending_pods", _one("ClusterName", "name"), "Sum"),
+    ),
+    # The instances of the environment's Auto Scaling group (Elastic Beanstalk makes one).
+    "aws_elastic_beanstalk_environment": (
+        Metric(
+            "AWS/EC2",
+            "CPUUtilization",
+            lambda r: {"AutoScalingGroupName": f"${{element({r.type}.{r.name}.autoscaling_groups, 0)}}"},
+            threshold=80,
+        ),
     ),
 }
 
@@ -126,7 +173,8 @@ def slug(text: str) -> str:
 
 
 def specs_for(target: ServiceNode, ctx: ServiceContext, *, emitted: bool = True) -> list[dict[str, Any]]:
-    """Alarm specs of a service: its kind's ``alarms()``, else the table's metrics of its resources.
+    """Alarm specs of a service: its kind's ``alarms()``, else the table's metrics of its resources
+    (adding what AWS needs to publish them, ``Metric.setup``, to the stack).
 
     ``emitted``: whether ``target`` already emitted its resources (see :func:`_resources`).
     """
@@ -141,6 +189,8 @@ def specs_for(target: ServiceNode, ctx: ServiceContext, *, emitted: bool = True)
             dims = metric.dims(res)
             if dims is None:
                 continue
+            if metric.setup is not None:
+                metric.setup(res, ctx.stack)
             specs.append(
                 {
                     "resource": res.name,

@@ -812,6 +812,7 @@ class HostedZone(Service):
         family="network",
         summary="DNS for the architecture's domain: alias records pointing at its CDN, load balancers and APIs.",
         icon="aws.network.Route53",
+        monitorable=False,  # no AWS metric worth an alarm: cloudwatch -> it is refused
         needs="alias",
     )
 

@@ -1,15 +1,18 @@
 """Security: a web application firewall and user sign-in.
 
 A WAF names what it protects (``protects``) rather than sitting on connections:
-traffic passes through it in line, so connections drawn to or from it only document
-the request path (they compile to nothing). A protected kind says how it is protected
-with ``waf_scope`` ("CLOUDFRONT": the distribution takes the ACL itself; "REGIONAL": an
-association) and ``waf_resource_arn()``.
+traffic passes through it in line. A connection drawn from a protected service to its
+WAF (``cdn -> firewall``) shows that path and is realized by the protection (a ``path``
+part: the distribution's ``web_acl_id``, or the regional association); a connection from
+a service it does not protect, or from the WAF, would compile into nothing and is refused.
+A protected kind says how it is protected with ``waf_scope`` ("CLOUDFRONT": the
+distribution takes the ACL itself; "REGIONAL": an association) and ``waf_resource_arn()``.
 """
 
 from __future__ import annotations
 
 import re
+import typing
 from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 
 from pydantic import Field
@@ -40,6 +43,7 @@ class WebAcl(Service):
         family="security",
         summary="A web application firewall in front of CloudFront, load balancers or Cognito: managed rules and a rate limit.",
         icon="aws.security.WAF",
+        monitorable=False,  # no AWS metric worth an alarm: cloudwatch -> it is refused
         needs="none",
         offers=("none",),
     )
@@ -55,9 +59,36 @@ class WebAcl(Service):
     logs: bool = Field(True, description="Log requests to CloudWatch Logs (kept 365 days).")
 
     def check(self, facts: Facts) -> list[Problem]:
-        """Each protected service once."""
+        """Each protected service once; connections only from the services it protects."""
         twice = sorted({s for s in self.protects if self.protects.count(s) > 1})
-        return [Problem("value", f"protects lists '{s}' twice", "protects") for s in twice]
+        problems = [Problem("value", f"protects lists '{s}' twice", "protects") for s in twice]
+        for link in facts.links:
+            me, other = facts.service, f"{link.other} ({link.settings.kind})"
+            if link.outbound:
+                why = "a web ACL filters requests, it sends none; it names what it protects under protects"
+                problems.append(Problem("connection", f"{me} (waf) -> {other}: {why}", connection=link.edge))
+            elif link.other not in self.protects:
+                protectable = self.protects_kinds()
+                fix = (
+                    f"add '{link.other}' to protects"
+                    if link.settings.kind in protectable
+                    else f"it protects only {', '.join(protectable)} services, so remove the connection"
+                )
+                problems.append(
+                    Problem(
+                        "connection",
+                        f"{other} -> {me} (waf): waf '{me}' does not protect '{link.other}', so the connection would compile "
+                        f"into nothing; {fix}",
+                        connection=link.edge,
+                    )
+                )
+        return problems
+
+    @classmethod
+    def protects_kinds(cls) -> tuple[str, ...]:
+        """The kinds a WAF can protect (those its ``protects`` setting may name)."""
+        marker = next(m for m in typing.get_args(cls.model_fields["protects"].annotation)[0].__metadata__ if isinstance(m, RefTo))
+        return marker.kinds
 
     def terraform(self, node: ServiceNode, ctx: ServiceContext) -> None:
         """The web ACL (in us-east-1 for CloudFront), its logs, and regional associations."""
@@ -113,7 +144,22 @@ class WebAcl(Service):
                 target = ctx.arch.services[sid]
                 arn = target.spec.waf_resource_arn(target, ctx.other(sid))  # type: ignore[attr-defined]
                 ctx.add("aws_wafv2_web_acl_association", target.tf_name, {"resource_arn": arn, "web_acl_arn": acl.arn})
+        for edge in ctx.arch.edges_to(node.id):  # check() refused those from services it does not protect
+            self._realize(edge.id, ctx.arch.services[edge.source], scope, ctx)
         ctx.output("web_acl_arn", acl.arn, f"ARN of the {node.id} web ACL.")
+
+    def _realize(self, edge: str, source: ServiceNode, scope: str, ctx: ServiceContext) -> None:
+        """A connection from a protected service is realized by the protection itself: the
+        distribution's ``web_acl_id`` (CloudFront), or the regional association."""
+        if scope == "CLOUDFRONT":
+            from compiler.terraform.context import Ref  # at run time: modules load before the compiler
+
+            arn = source.spec.waf_resource_arn(source, ctx.other(source.id))  # type: ignore[attr-defined]
+            found = re.fullmatch(r"\$\{(\w+)\.(\w+)\.arn\}", arn)
+            assert found, arn  # a kind's own resource, "${type.name.arn}"
+            ctx.stack.realize("path", Ref(found.group(1), found.group(2)), f"web_acl_id: web ACL {ctx.node.id}", edge=edge)
+        else:
+            ctx.stack.realize("path", ctx.stack_ref("aws_wafv2_web_acl_association", source.tf_name), f"web ACL {ctx.node.id}", edge=edge)
 
     def _scope(self, node: ServiceNode, ctx: ServiceContext) -> str:
         """CLOUDFRONT or REGIONAL, from what it protects; each service has one WAF at most."""
@@ -139,6 +185,7 @@ class UserPool(Service):
         family="security",
         summary="User sign-up and sign-in for web and mobile apps: a user pool with MFA and an app client.",
         icon="aws.security.Cognito",
+        monitorable=False,  # no AWS metric worth an alarm: cloudwatch -> it is refused
         access={
             "read": ("cognito-idp:AdminGetUser", "cognito-idp:AdminListGroupsForUser", "cognito-idp:ListUsers"),
             "admin": ("cognito-idp:Admin*", "cognito-idp:ListUsers", "cognito-idp:ListGroups"),

@@ -39,6 +39,7 @@ REQUIRED: dict[str, dict[str, Any]] = {
     "dynamodb": {"hash_key": "id"},
     "route53": {"domain": "archc-demo.io"},
     "amplify": {"repository": "https://github.com/acme/web"},
+    "cloudwatch": {"alarm_emails": ["ops@archc-demo.net"]},  # alarms need a subscriber
 }
 # A waf protects a service; it is drawn together with the CloudFront it protects.
 KINDS = sorted(k for k in CATALOG if k != "waf")

@@ -237,23 +237,6 @@ def test_every_via_has_a_contract() -> None:
 # test fails when one of them is refused no more: then remove it.
 CONTRACT_REFUSES: dict[tuple[str, str], str] = {
     **{
-        ("cloudwatch", kind): "no alarm for the kind: CloudWatch watches nothing of it (monitoring.py: alarms, or a refusal in check())"
-        for kind in (
-            "amplify",
-            "athena",
-            "beanstalk",
-            "cloudtrail",
-            "codecommit",
-            "codedeploy",
-            "codepipeline",
-            "cognito",
-            "ecr",
-            "eks",
-            "route53",
-            "ssm",
-        )
-    },
-    **{
         (kind, "ssm"): "with endpoints: false, no security group rule lets the instances reach Session Manager (management.py)"
         for kind in ("asg", "beanstalk", "ecs-service", "eks", "emr", "lambda")
     },

@@ -8,7 +8,10 @@ from typing import Any
 
 import pytest
 
-from tests.kinds_helpers import assert_plans, build, error
+from compiler import pipeline
+from compiler.terraform.emit import emit
+from compiler.terraform.realization import Part
+from tests.kinds_helpers import _write, assert_plans, build, error
 
 LAKE = "kind: s3, purpose: data-lake"
 
@@ -65,6 +68,50 @@ def test_firehose_connections(tmp_path: Path) -> None:
     (write,) = _statements(stack, "ingest_to_lake")
     assert write["actions"] == ["s3:AbortMultipartUpload", "s3:PutObject"]
     assert stack["resource"]["aws_iam_role_policy"]["ingest_to_lake"]["role"] == "${aws_iam_role.ingest.id}"
+
+
+def test_firehose_transforms_records_with_a_lambda_processor(tmp_path: Path) -> None:
+    """firehose -> lambda: Firehose invokes the function with each batch (processing configuration), not only may."""
+    services = {"lake": LAKE, "ingest": "kind: firehose, destination: lake", "clean": "kind: lambda"}
+    stack = build(tmp_path, services, "ingest -> clean")
+    s3 = stack["resource"]["aws_kinesis_firehose_delivery_stream"]["ingest"]["extended_s3_configuration"][0]
+    assert s3["processing_configuration"] == [
+        {
+            "enabled": True,
+            "processors": [
+                {
+                    "type": "Lambda",
+                    "parameters": [{"parameter_name": "LambdaArn", "parameter_value": "${aws_lambda_function.clean.arn}:$LATEST"}],
+                }
+            ],
+        }
+    ]
+    invoke = next(st for st in _statements(stack, "ingest_delivery") if st["sid"] == "InvokeProcessor")
+    assert invoke["actions"] == ["lambda:GetFunctionConfiguration", "lambda:InvokeFunction"]
+    assert invoke["resources"] == ["${aws_lambda_function.clean.arn}", "${aws_lambda_function.clean.arn}:*"]
+    arch = pipeline.load(_write(tmp_path, services, ("ingest -> clean",), "azs: 2"), "model.yaml")
+    parts = emit(arch).parts("ingest->clean")
+    assert Part("trigger", "aws_kinesis_firehose_delivery_stream.ingest", "processing_configuration: Lambda processor clean") in parts
+    assert Part("permission", "aws_iam_role_policy.ingest_delivery", "InvokeProcessor") in parts
+
+
+def test_firehose_has_one_processor(tmp_path: Path) -> None:
+    services = {"lake": LAKE, "ingest": "kind: firehose, destination: lake", "a": "kind: lambda", "b": "kind: lambda"}
+    assert error(tmp_path, services, "ingest -> a", "ingest -> b") == (
+        "model.yaml:13:5: error[connection]: ingest (firehose) -> b (lambda): a delivery stream transforms records with one "
+        "Lambda function, and 'a' is already its processor"
+    )
+
+
+def test_firehose_calls_only_its_destination_and_processor(tmp_path: Path) -> None:
+    services = {"lake": LAKE, "other": "kind: s3", "ingest": "kind: firehose, destination: lake", "jobs": "kind: sqs"}
+    assert error(tmp_path, services, "{from: ingest, to: other, access: write}") == (
+        "model.yaml:12:5: error[connection]: ingest (firehose) -> other (s3): a delivery stream writes only to its "
+        "destination ('lake'); set destination: other"
+    )
+    assert error(tmp_path, services, "ingest -> jobs") == (
+        "model.yaml:12:5: error[connection]: ingest (firehose) -> jobs (sqs): firehose connects only to lambda, s3"
+    )
 
 
 def test_firehose_destination_must_be_a_bucket(tmp_path: Path) -> None:
@@ -277,9 +324,11 @@ def test_analytics_models_plan(tmp_path: Path) -> None:
         "query": "kind: athena, results: results, data: lake",
         "batch": "kind: emr, logs: logs",
         "db": "kind: rds",
+        "clean": "kind: lambda",
     }
     connections = (
         "{from: ingest, to: lake, access: write}",
+        "ingest -> clean",
         "{from: batch, to: lake, access: read-write}",
         "batch -> query",
         "batch -> db",

@@ -73,7 +73,7 @@ def test_ecr_bad_settings(tmp_path: Path) -> None:
     assert error(tmp_path, {"images": "kind: ecr", "fn": "kind: lambda"}, "images -> fn") == (
         "model.yaml:10:5: error[connection]: images (ecr) -> fn (lambda): ecr does not start connections; "
         "draw them from the caller to the service it calls (kinds that can connect to lambda: "
-        "alb, api-gateway, asg, beanstalk, cloudwatch, codebuild, ec2, ecs-service, eks, emr, firehose, lambda, s3, sns, sqs)"
+        "alb, api-gateway, asg, beanstalk, cloudwatch, codebuild, dynamodb, ec2, ecs-service, eks, emr, firehose, lambda, s3, sns, sqs)"
     )
 
 
@@ -124,7 +124,7 @@ def test_ecs_cluster_bad_settings(tmp_path: Path) -> None:
     assert error(tmp_path, {"apps": CLUSTER, "fn": "kind: lambda"}, "apps -> fn") == (
         "model.yaml:10:5: error[connection]: apps (ecs-cluster) -> fn (lambda): ecs-cluster does not start connections; "
         "draw them from the caller to the service it calls (kinds that can connect to lambda: "
-        "alb, api-gateway, asg, beanstalk, cloudwatch, codebuild, ec2, ecs-service, eks, emr, firehose, lambda, s3, sns, sqs)"
+        "alb, api-gateway, asg, beanstalk, cloudwatch, codebuild, dynamodb, ec2, ecs-service, eks, emr, firehose, lambda, s3, sns, sqs)"
     )
 
 

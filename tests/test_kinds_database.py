@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.kinds_helpers import assert_plans, build, error
+from compiler import pipeline
+from tests.kinds_helpers import _write, assert_plans, build, error
 
 # A workload to connect from: EMR runs in private subnets with a role and a security group.
 EMR = "kind: emr"
@@ -229,6 +230,48 @@ def test_dynamodb_api_connection_is_scoped_to_the_table(tmp_path: Path, access: 
     assert policy["role"] == "${aws_iam_role.batch.id}"
 
 
+def test_dynamodb_stream_consumed_by_a_lambda(tmp_path: Path) -> None:
+    """dynamodb -> lambda: the stream (turned on), an event source mapping on it, read rights on that stream only."""
+    services = {"carts": "kind: dynamodb, hash_key: id", "audit": "kind: lambda"}
+    stack = build(tmp_path, services, "carts -> audit")
+    res = stack["resource"]
+    assert (res["aws_dynamodb_table"]["carts"]["stream_enabled"], res["aws_dynamodb_table"]["carts"]["stream_view_type"]) == (
+        True,
+        "NEW_AND_OLD_IMAGES",
+    )
+    mapping = res["aws_lambda_event_source_mapping"]["audit_from_carts"]
+    assert mapping["event_source_arn"] == "${aws_dynamodb_table.carts.stream_arn}"
+    assert mapping["function_name"] == "${aws_lambda_function.audit.arn}"
+    assert (mapping["starting_position"], mapping["maximum_retry_attempts"], mapping["bisect_batch_on_function_error"]) == (
+        "LATEST",
+        10,
+        True,
+    )
+    assert mapping["depends_on"] == ["aws_iam_role_policy.audit_stream_carts"]
+    read, listing = stack["data"]["aws_iam_policy_document"]["audit_stream_carts"]["statement"]
+    assert read["actions"] == ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"]
+    assert read["resources"] == ["${aws_dynamodb_table.carts.stream_arn}"]
+    assert (listing["actions"], listing["resources"]) == (["dynamodb:ListStreams"], ["${aws_dynamodb_table.carts.arn}/stream/*"])
+    assert res["aws_iam_role_policy"]["audit_stream_carts"]["role"] == "${aws_iam_role.audit.id}"
+    # A view type set in the model is kept.
+    services["carts"] += ", stream: KEYS_ONLY"
+    assert build(tmp_path, services, "carts -> audit")["resource"]["aws_dynamodb_table"]["carts"]["stream_view_type"] == "KEYS_ONLY"
+
+
+def test_dynamodb_stream_without_a_consumer_is_a_warning(tmp_path: Path) -> None:
+    arch = pipeline.load(_write(tmp_path, {"carts": "kind: dynamodb, hash_key: id, stream: NEW_IMAGE"}, (), "azs: 2"), "model.yaml")
+    assert [w.format() for w in arch.warnings] == [
+        "model.yaml:7:53: warning[connection]: stream: NEW_IMAGE records every change for 24 hours, but nothing in the model "
+        "reads it: connect the function that consumes it (carts -> function), or remove stream"
+    ]
+
+
+def test_dynamodb_stream_consumers_are_functions(tmp_path: Path) -> None:
+    assert error(tmp_path, {"carts": "kind: dynamodb, hash_key: id", "jobs": "kind: sqs"}, "carts -> jobs") == (
+        "model.yaml:10:5: error[connection]: carts (dynamodb) -> jobs (sqs): dynamodb connects only to lambda"
+    )
+
+
 def test_dynamodb_capacity_needs_provisioned_billing(tmp_path: Path) -> None:
     assert error(tmp_path, {"carts": "kind: dynamodb, hash_key: id, write_capacity: 5"}) == (
         "model.yaml:7:61: error[conflict]: 'write_capacity' applies to billing: provisioned; this table is on-demand"
@@ -305,7 +348,7 @@ def test_databases_do_not_start_connections(tmp_path: Path) -> None:
     assert error(tmp_path, {"carts": "kind: dynamodb, hash_key: id", "cache": "kind: elasticache"}, "cache -> carts") == (
         "model.yaml:10:5: error[connection]: cache (elasticache) -> carts (dynamodb): elasticache does not start connections; "
         "draw them from the caller to the service it calls (kinds that can connect to dynamodb: "
-        "asg, beanstalk, cloudwatch, codebuild, ec2, ecs-service, eks, emr, firehose, lambda)"
+        "asg, beanstalk, cloudwatch, codebuild, ec2, ecs-service, eks, emr, lambda)"
     )
 
 
@@ -317,8 +360,9 @@ def test_database_models_plan(tmp_path: Path) -> None:
         "orders": "kind: aurora, serverless: {max_acu: 4}",
         "carts": "kind: dynamodb, hash_key: id, range_key: sk, stream: KEYS_ONLY",
         "cache": "kind: elasticache",
+        "audit": "kind: lambda",
     }
-    assert_plans(tmp_path, services, "batch -> db", "batch -> orders", "batch -> carts", "batch -> cache")
+    assert_plans(tmp_path, services, "batch -> db", "batch -> orders", "batch -> carts", "batch -> cache", "carts -> audit")
 
 
 def test_free_text_settings_cannot_smuggle_terraform_expressions(tmp_path: Path) -> None:

@@ -9,6 +9,10 @@ from typing import Any
 import pytest
 
 from compiler import pipeline
+from compiler.terraform.emit import emit
+from compiler.terraform.realization import Part
+from modules import CATALOG
+from modules.base import offered
 from modules.storage import S3Bucket
 from tests.kinds_helpers import HEAD, body_error, body_plan_errors, compile_body
 
@@ -38,7 +42,7 @@ MONITORED = """layers:
       assets: {kind: s3}
   - name: ops
     services:
-      mon: {kind: cloudwatch, alarm_emails: [ops@archc-demo.io]}
+      mon: {kind: cloudwatch, alarm_emails: [ops@archc-demo.net]}
 connections:
   - mon -> db
 """
@@ -60,7 +64,7 @@ def test_cloudwatch_alarms_on_a_connected_service(tmp_path: Path) -> None:
     key_policy = statements(tf, "mon_alarms_key")
     assert {"type": "Service", "identifiers": ["cloudwatch.amazonaws.com"]} in key_policy[1]["principals"]
     sub = res["aws_sns_topic_subscription"]["mon_alarms_email_1"]
-    assert (sub["protocol"], sub["endpoint"]) == ("email", "ops@archc-demo.io")
+    assert (sub["protocol"], sub["endpoint"]) == ("email", "ops@archc-demo.net")
     # The unconnected bucket is not monitored.
     graphs = widgets(tf)
     assert graphs[0]["type"] == "text"
@@ -82,16 +86,21 @@ def test_cloudwatch_monitor_all_sees_services_before_and_after_it(tmp_path: Path
       db: {kind: rds}
   - name: ops
     services:
-      mon: {kind: cloudwatch, monitor_all: true}
+      mon: {kind: cloudwatch, monitor_all: true, alarm_emails: [ops@archc-demo.net]}
   - name: app
     services:
       assets: {kind: s3}
+      keys: {kind: ecr}
 """,
     )
     titles = [w["properties"]["title"] for w in widgets(tf)[1:]]
-    assert titles == ["db: Amazon RDS", "assets: Amazon S3"]
-    # Daily storage metrics are graphed, not alarmed.
-    assert sorted(tf["resource"]["aws_cloudwatch_metric_alarm"]) == ["mon_db_cpuutilization", "mon_db_freestoragespace"]
+    assert titles == ["db: Amazon RDS", "assets: Amazon S3"]  # not the ecr repository: it has no metric worth an alarm
+    # Daily storage metrics are graphed, not alarmed; request errors need the bucket's metrics configuration.
+    alarms = tf["resource"]["aws_cloudwatch_metric_alarm"]
+    assert sorted(alarms) == ["mon_assets_5xxerrors", "mon_db_cpuutilization", "mon_db_freestoragespace"]
+    assert alarms["mon_assets_5xxerrors"]["dimensions"] == {"BucketName": "${aws_s3_bucket.assets.id}", "FilterId": "EntireBucket"}
+    requests = tf["resource"]["aws_s3_bucket_metric"]["assets_requests"]
+    assert (requests["bucket"], requests["name"]) == ("${aws_s3_bucket.assets.id}", "EntireBucket")
     assert [(w["x"], w["y"]) for w in widgets(tf)] == [(0, 0), (0, 2), (12, 2)]
 
 
@@ -123,11 +132,133 @@ def test_cloudwatch_uses_a_kinds_own_alarms_and_global_metrics_in_us_east_1(tmp_
 
 
 def test_cloudwatch_without_anything_to_monitor(tmp_path: Path) -> None:
-    body = "layers:\n  - name: ops\n    services:\n      mon: {kind: cloudwatch}\n"
+    body = "layers:\n  - name: ops\n    services:\n      mon: {kind: cloudwatch, alarm_emails: [ops@archc-demo.net]}\n"
     assert error(tmp_path, body) == (
         "model.yaml:7:7: error[connection]: cloudwatch monitors nothing: "
         "connect it to the services to watch (cloudwatch -> service) or set monitor_all: true"
     )
+
+
+# What a kind needs beside it to compile on its own: (its settings, helper services, connections).
+TARGET_NEEDS: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "alb": ("reasons: {listeners: no domain yet}", "", ()),
+    "amplify": ("repository: \"https://github.com/acme/web\"", "", ()),
+    "athena": ("results: store", "", ()),
+    "firehose": ("destination: store", "", ()),
+    "ecs-service": ("cluster: cluster", "cluster: {kind: ecs-cluster}", ()),
+    "dynamodb": ("hash_key: id", "", ()),
+    "route53": ("domain: archc-demo.net", "", ()),
+    "waf": ("protects: [cdn]", "cdn: {kind: cloudfront}", ("cdn -> store",)),
+    "cloudfront": ("", "", ("target -> store",)),
+    "cloudwatch": ("monitor_all: true, alarm_emails: [ops@archc-demo.net]", "", ()),
+    "codedeploy": ("", "fleet: {kind: asg}", ("target -> fleet",)),
+    "codepipeline": ("", "repo: {kind: codecommit}\n      build: {kind: codebuild}", ("target -> repo", "target -> build")),
+}
+MONITORABLE = sorted(kind for kind, cls in CATALOG.items() if "monitor" in offered(cls))
+
+
+def _monitoring(kind: str) -> str:
+    settings, helpers, connections = TARGET_NEEDS.get(kind, ("", "", ()))
+    lines = [
+        "layers:",
+        "  - name: app",
+        "    services:",
+        "      store: {kind: s3}",
+        *([f"      {helpers}"] if helpers else []),
+        f"      target: {{kind: {kind}{', ' + settings if settings else ''}}}",
+        "      mon: {kind: cloudwatch, alarm_emails: [ops@archc-demo.net]}",
+        "connections:",
+        *(f"  - {c}" for c in connections),
+        "  - mon -> store",  # something it can monitor, so a refused target is the only error
+        "  - mon -> target",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("kind", sorted(CATALOG))
+def test_cloudwatch_alarms_on_every_kind_it_accepts_and_refuses_the_others(tmp_path: Path, kind: str) -> None:
+    """Every kind as a monitor target: at least one alarm and a dashboard graph of its own, or a refusal at the connection."""
+    body = _monitoring(kind)
+    if kind not in MONITORABLE:
+        line = body.count("\n") + len(HEAD.splitlines())
+        refusal = f"cloudwatch connects only to {', '.join(MONITORABLE)}"
+        if "none" in CATALOG[kind].info.offers:  # a web ACL refuses what it does not protect itself
+            refusal = (
+                "waf 'target' does not protect 'mon', so the connection would compile into nothing; "
+                "it protects only cloudfront, alb, cognito services, so remove the connection"
+            )
+        assert error(tmp_path, body) == f"model.yaml:{line}:5: error[connection]: mon (cloudwatch) -> target ({kind}): {refusal}"
+        return
+    tf = build(tmp_path, body)
+    assert [a for a in tf["resource"]["aws_cloudwatch_metric_alarm"] if a.startswith("mon_target")], kind
+    assert [w for w in widgets(tf) if w["properties"].get("title", "").startswith("target: ")], kind
+
+
+def test_cloudwatch_watches_emr_clusters(tmp_path: Path) -> None:
+    """road-warrior's metrics -> batch: EMR's own metrics, by cluster (job flow) id."""
+    alarms = build(tmp_path, _monitoring("emr"))["resource"]["aws_cloudwatch_metric_alarm"]
+    failed, hdfs = alarms["mon_target_appsfailed"], alarms["mon_target_hdfsutilization"]
+    assert failed["namespace"] == hdfs["namespace"] == "AWS/ElasticMapReduce"
+    assert failed["dimensions"] == hdfs["dimensions"] == {"JobFlowId": "${aws_emr_cluster.target.id}"}
+    assert (failed["statistic"], failed["threshold"], failed["comparison_operator"]) == ("Sum", 0, "GreaterThanThreshold")
+    assert (hdfs["statistic"], hdfs["threshold"]) == ("Average", 80)
+    arch = pipeline.load(tmp_path / "model.yaml", "model.yaml")
+    assert emit(arch).parts("mon->target") == [
+        Part("trigger", "aws_cloudwatch_dashboard.mon", "dashboard graph of target"),
+        Part("trigger", "aws_cloudwatch_metric_alarm.mon_target_appsfailed"),
+        Part("trigger", "aws_cloudwatch_metric_alarm.mon_target_hdfsutilization"),
+    ]
+
+
+def test_cloudwatch_watches_the_trail_for_cis_events(tmp_path: Path) -> None:
+    """cloudwatch -> cloudtrail: metric filters on the trail's log group, an alarm on the first matching call."""
+    tf = build(tmp_path, _monitoring("cloudtrail"))
+    filters = tf["resource"]["aws_cloudwatch_log_metric_filter"]
+    assert sorted(filters) == [
+        "target_filter_consolesigninwithoutmfa",
+        "target_filter_rootaccountusage",
+        "target_filter_trailchanges",
+        "target_filter_unauthorizedapicalls",
+    ]
+    root = filters["target_filter_rootaccountusage"]
+    assert root["log_group_name"] == "${aws_cloudwatch_log_group.target.name}"
+    assert root["pattern"].startswith('{ $.userIdentity.type = "Root"')
+    assert root["metric_transformation"] == [{"name": "RootAccountUsage", "namespace": "archc/t/target", "value": "1", "unit": "Count"}]
+    alarm = tf["resource"]["aws_cloudwatch_metric_alarm"]["mon_target_rootaccountusage"]
+    assert (alarm["namespace"], alarm["metric_name"], alarm["dimensions"]) == ("archc/t/target", "RootAccountUsage", {})
+    assert (alarm["statistic"], alarm["threshold"], alarm["evaluation_periods"]) == ("Sum", 0, 1)
+    assert alarm["alarm_description"] == "target: the root user made an API call"
+
+
+def test_cloudwatch_notifies_queues_and_functions(tmp_path: Path) -> None:
+    body = MONITORED.replace(
+        "mon: {kind: cloudwatch, alarm_emails: [ops@archc-demo.net]}",
+        "mon: {kind: cloudwatch, notify: [oncall, chat]}\n      oncall: {kind: sqs}\n      chat: {kind: lambda}",
+    )
+    res = build(tmp_path, body)["resource"]
+    subs = res["aws_sns_topic_subscription"]
+    oncall = subs["mon_alarms_to_oncall"]
+    assert oncall["topic_arn"] == "${aws_sns_topic.mon_alarms.arn}"
+    assert (oncall["protocol"], oncall["endpoint"]) == ("sqs", "${aws_sqs_queue.oncall.arn}")
+    assert subs["mon_alarms_to_chat"]["protocol"] == "lambda"
+    permission = res["aws_lambda_permission"]["chat_from_sns_mon_alarms"]
+    assert (permission["principal"], permission["source_arn"]) == ("sns.amazonaws.com", "${aws_sns_topic.mon_alarms.arn}")
+    assert "oncall" in res["aws_sqs_queue_policy"]
+
+
+def test_cloudwatch_alarms_need_a_subscriber(tmp_path: Path) -> None:
+    body = MONITORED.replace("mon: {kind: cloudwatch, alarm_emails: [ops@archc-demo.net]}", "mon: {kind: cloudwatch}")
+    assert error(tmp_path, body) == (
+        "model.yaml:11:7: error[missing]: alarm_emails: [] (the alarms notify no one) relaxes the secure default "
+        "(an address, or an sqs or lambda service under notify); say why under reasons: {alarm_emails: ...}"
+    )
+    body = body.replace("{kind: cloudwatch}", "{kind: cloudwatch, reasons: {alarm_emails: read on the dashboard by the on-call team}}")
+    assert "aws_sns_topic_subscription" not in build(tmp_path, body)["resource"]
+
+
+def test_cloudwatch_notifies_only_queues_and_functions(tmp_path: Path) -> None:
+    body = MONITORED.replace("alarm_emails: [ops@archc-demo.net]", "notify: [db]")
+    assert error(tmp_path, body) == "model.yaml:11:40: error[value]: 'notify' must name a service of kind sqs, lambda; 'db' is rds"
 
 
 def test_cloudwatch_bad_email(tmp_path: Path) -> None:

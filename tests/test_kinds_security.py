@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.kinds_helpers import assert_plans, build, error
+from compiler import pipeline
+from compiler.terraform.emit import emit
+from compiler.terraform.realization import Part
+from tests.kinds_helpers import _write, assert_plans, build, error
 
 EMR = "kind: emr"  # a workload with an IAM role, to connect from
 
@@ -62,13 +65,49 @@ def test_waf_regional_associations(tmp_path: Path) -> None:
     assert "aws_wafv2_web_acl_logging_configuration" not in res
 
 
-def test_waf_connections_are_drawn_only(tmp_path: Path) -> None:
-    """Seed 003: cloudfront -> waf -> alb documents the request path; the CDN still needs its origin."""
+def _parts(tmp_path: Path, services: dict[str, str], *connections: str) -> dict[str, list[Part]]:
+    """Each connection's parts (realization.py), by connection id."""
+    arch = pipeline.load(_write(tmp_path, services, connections, "azs: 2"), "model.yaml")
+    stack = emit(arch)
+    return {e.id: stack.parts(e.id) for e in arch.edges}
+
+
+def test_waf_connection_from_a_protected_distribution_is_its_web_acl(tmp_path: Path) -> None:
+    """Seed 003: cdn -> firewall documents the request path; the distribution's web_acl_id realizes it."""
     services = {"cdn": "kind: cloudfront", "firewall": "kind: waf, protects: [cdn]", "alb": f"kind: alb, {HTTP_OK}", "web": "kind: asg"}
-    stack = build(tmp_path, services, "cdn -> firewall", "firewall -> alb", "cdn -> alb", "alb -> web")
+    stack = build(tmp_path, services, "cdn -> firewall", "cdn -> alb", "alb -> web")
     (origin,) = stack["resource"]["aws_cloudfront_distribution"]["cdn"]["origin"]
     assert origin["origin_id"] == "alb"
     assert not any("firewall" in name for name in stack["resource"].get("aws_vpc_security_group_ingress_rule", {}))
+    parts = _parts(tmp_path, services, "cdn -> firewall", "cdn -> alb", "alb -> web")
+    assert parts["cdn->firewall"] == [Part("path", "aws_cloudfront_distribution.cdn", "web_acl_id: web ACL firewall")]
+
+
+def test_waf_connection_from_a_protected_load_balancer_is_its_association(tmp_path: Path) -> None:
+    services = {"firewall": "kind: waf, protects: [alb]", "alb": f"kind: alb, {HTTP_OK}", "web": "kind: asg"}
+    parts = _parts(tmp_path, services, "alb -> firewall", "alb -> web")
+    assert parts["alb->firewall"] == [Part("path", "aws_wafv2_web_acl_association.firewall_alb", "web ACL firewall")]
+
+
+def test_waf_connection_from_an_unprotected_service_is_refused(tmp_path: Path) -> None:
+    services = {"firewall": "kind: waf, protects: [cdn]", "cdn": "kind: cloudfront", "site": "kind: s3", "alb": f"kind: alb, {HTTP_OK}"}
+    assert error(tmp_path, services, "cdn -> site", "alb -> firewall") == (
+        "model.yaml:13:5: error[connection]: alb (alb) -> firewall (waf): waf 'firewall' does not protect 'alb', "
+        "so the connection would compile into nothing; add 'alb' to protects"
+    )
+    services["fn"] = "kind: lambda"
+    assert error(tmp_path, services, "cdn -> site", "fn -> firewall") == (
+        "model.yaml:14:5: error[connection]: fn (lambda) -> firewall (waf): waf 'firewall' does not protect 'fn', "
+        "so the connection would compile into nothing; it protects only cloudfront, alb, cognito services, so remove the connection"
+    )
+
+
+def test_waf_starts_no_connections(tmp_path: Path) -> None:
+    services = {"firewall": "kind: waf, protects: [cdn]", "cdn": "kind: cloudfront", "site": "kind: s3"}
+    assert error(tmp_path, services, "cdn -> site", "firewall -> site") == (
+        "model.yaml:12:5: error[connection]: firewall (waf) -> site (s3): a web ACL filters requests, it sends none; "
+        "it names what it protects under protects"
+    )
 
 
 def test_waf_one_scope(tmp_path: Path) -> None:

@@ -67,6 +67,7 @@ POOLS: tuple[Pool, ...] = (
     Pool("SNS publishes", frozenset({"sns:million-requests"}), 1, "million publishes", always=True),
     Pool("CloudWatch alarms", frozenset({"cloudwatch:alarm"}), 10, "alarms", always=True),
     Pool("CloudWatch dashboards", frozenset({"cloudwatch:dashboard"}), 3, "dashboards", always=True),
+    Pool("CloudWatch custom metrics", frozenset({"cloudwatch:metric"}), 10, "metrics", always=True),
     Pool("CloudWatch Logs ingestion", frozenset({"logs:gb"}), 5, "GB", always=True),
     Pool("CloudFront data out", frozenset({"cloudfront:gb"}), 1024, "GB", always=True),
     Pool("CloudFront requests", frozenset({"cloudfront:10k-requests"}), 1000, "10k requests", always=True),

@@ -255,6 +255,10 @@ RULES: dict[str, Rule] = {
     "aws_secretsmanager_secret": one("Secret", "secrets:secret"),
     "aws_cloudwatch_metric_alarm": one("Alarm (standard resolution)", "cloudwatch:alarm"),
     "aws_cloudwatch_dashboard": one("Dashboard", "cloudwatch:dashboard"),
+    # A metric filter publishes one custom metric; S3 request metrics are billed as the 16
+    # custom metrics a filter configuration publishes (AllRequests ... TotalRequestLatency).
+    "aws_cloudwatch_log_metric_filter": one("Custom metric", "cloudwatch:metric"),
+    "aws_s3_bucket_metric": lambda r, u: [Charge("Request metrics (16 custom metrics)", "cloudwatch:metric", 16, fixed=True)],
     "aws_cloudwatch_log_group": lambda r, u: [_used(u, "log_gb", "Logs ingested", "logs:gb")],
     "aws_flow_log": lambda r, u: [_used(u, "log_gb", "Flow logs ingested", "logs:gb")],
     "aws_route53_zone": one("Hosted zone", "route53:zone"),

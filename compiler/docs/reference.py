@@ -23,7 +23,7 @@ from compiler.docs.markdown import code, codes, escape
 from compiler.docs.pages import VIA_TEXT, format_value
 from compiler.model import SCHEMA_PATH, ArchitectureSpec, BackendSpec, ConnectionSpec, LayerSpec, NetworkSpec, TerraformSpec, json_schema
 from modules import CATALOG, FAMILIES
-from modules.base import Override, PatchOp, RefTo, Service
+from modules.base import Override, PatchOp, RefTo, Service, offered
 
 ROOT = Path(__file__).resolve().parents[2]
 TOP_LEVEL: tuple[tuple[str, type[BaseModel]], ...] = (
@@ -143,10 +143,14 @@ def kind_section(kind: str, cls: type[Service], usage: tuple[str, str, dict[str,
         facts.append(f"its connections mean: {VIA_TEXT[info.needs]}")
     else:
         facts.append("it starts no connections")
+    if info.reaches:
+        facts.append(f"it connects only to {', '.join(sorted(info.reaches))}")
     if info.offers:
         facts.append("as a target it offers: " + ", ".join(VIA_TEXT[o] for o in info.offers))
     if info.private_only:
         facts.append("people and systems outside AWS reach it only through a load balancer")
+    if "monitor" not in offered(cls) and not info.outside_aws:
+        facts.append("CloudWatch cannot monitor it (AWS publishes no metric worth an alarm): cloudwatch -> it is refused")
     lines += ["; ".join(facts) + ".", ""]
     if info.access:
         lines += ["| Access level | IAM actions granted on it |", "|---|---|"]

@@ -195,17 +195,12 @@ def unrealized(arch: Architecture, parts: Callable[[str], list[Part]]) -> list[D
 # lead empties this table once those branches are merged.
 PENDING: dict[tuple[str, str], str] = {
     # examples/
-    ("cloudwatch", "emr"): "no alarm on the cluster (monitoring.py: EMR alarms or a refusal; road-warrior)",
-    ("cloudfront", "waf"): "the web ACL association is not recorded (security.py; travel-booking)",
     # tests/test_kinds_*.py
     ("api-gateway", "alb"): "to a public ALB, the path is its internet listener, not recorded (network.py)",
-    ("waf", "alb"): "the web ACL association is not recorded (security.py)",
     ("ec2", "ssm"): "with endpoints: false the path is the NAT route, not recorded (management.py)",
     # one bucket notifying two targets: works, but the second target's block is not
     # recorded (storage.py: ctx.stack.realize("trigger", notification, ...))
     ("s3", "lambda"): "a second target's notification block is not recorded (storage.py)",
     ("s3", "sqs"): "a second target's notification block is not recorded (storage.py)",
     # bench/synthetic.py's monitored models (tests/test_diagrams*.py)
-    ("cloudwatch", "ecs-cluster"): "no alarm on the cluster (monitoring.py: alarms or a refusal)",
-    ("cloudwatch", "s3"): "no alarm on the bucket (monitoring.py: alarms or a refusal)",
 }
