@@ -142,7 +142,7 @@ def test_cloudwatch_without_anything_to_monitor(tmp_path: Path) -> None:
 # What a kind needs beside it to compile on its own: (its settings, helper services, connections).
 TARGET_NEEDS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "alb": ("reasons: {listeners: no domain yet}", "", ()),
-    "amplify": ("repository: \"https://github.com/acme/web\"", "", ()),
+    "amplify": ('repository: "https://github.com/acme/web"', "", ()),
     "athena": ("results: store", "", ()),
     "firehose": ("destination: store", "", ()),
     "ecs-service": ("cluster: cluster", "cluster: {kind: ecs-cluster}", ()),
