@@ -471,6 +471,11 @@ class SessionManager(Service):
             source = ctx.arch.services[edge.source]
             if source.spec.info.principal:
                 self._grant(ctx, source, key, logs)
+            if not self.endpoints and getattr(source.spec, "egress_https", False) and ctx.arch.network.nat != "none":
+                # No endpoints: the instances reach the public Session Manager endpoints over
+                # HTTPS through NAT (their own outbound HTTPS rule, added with the instances).
+                egress = ctx.other(source.id).stack_ref("aws_vpc_security_group_egress_rule", "https")
+                ctx.stack.realize("path", egress, "HTTPS to the public Session Manager endpoints, through NAT", edge=edge.id)
         ctx.output("session_key_arn", key.arn, f"KMS key encrypting {node.id} sessions.")
         ctx.output("session_document", document.attr("name"), f"Session document of {node.id}: aws ssm start-session --document-name.")
 

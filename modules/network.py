@@ -360,6 +360,8 @@ class LoadBalancer(Service):
             "request_parameters": {"overwrite:path": "$request.path"},  # keep the client's path
         }
         if not self.internal:
+            # The API calls the public name: the path is the internet listener (open to the internet).
+            ctx.stack.realize("path", self._listener(ctx), "internet-facing listener the API calls by its public name")
             return body | {"integration_uri": f"{'https' if https else 'http'}://{self._public_host(node, ctx, source)}"}
         link = vpc_link(ctx.other(source.id), ctx, self.inbound_port())
         body |= {"connection_type": "VPC_LINK", "connection_id": link.id, "integration_uri": self._listener(ctx).arn}
@@ -550,6 +552,14 @@ class HttpApi(Service):
             ctx.add(
                 "aws_apigatewayv2_integration", target.tf_name, {"api_id": api.id, "description": f"{ctx.node.id} -> {target.id}", **body}
             )
+        else:  # another route to the same target: through the first one's integration and its path
+            from compiler.terraform.context import Ref  # plain data: no cdktn
+
+            first = next(e for e in ctx.arch.edges_from(ctx.node.id) if e.target == target.id)
+            for part in ctx.stack.parts(first.id):
+                if part.element in ("path", "permission") or part.address == integration.address:
+                    ref = Ref(*part.address.split(".", 1))
+                    ctx.stack.realize(part.element, ref, f"shared with {first.id}")
         route: dict[str, object] = {"api_id": api.id, "route_key": route_key(edge.path), "target": f"integrations/{integration.id}"}
         authorization = self._route_authorization(ctx.node, ctx)
         if authorization == "JWT":

@@ -166,6 +166,8 @@ class S3Bucket(Service):
         body = ctx.stack.body(note)
         body.setdefault(kind, []).append(entry)
         body["depends_on"].append(after)
+        # One notification resource serves every target: each connection is its own block.
+        ctx.stack.realize("trigger", note, f"{kind} '{entry['id']}'")
 
     def relaxations(self) -> list[Decision]:
         """Unversioned buckets relax versioning; asking for SSE-S3 relaxes KMS; a public website

@@ -7,9 +7,7 @@ second source, with a second target, and with target settings that change the wi
 Either the connection's parts cover what it needs (``realization.required``) and name
 resources that exist, or the model is refused with errors at the connection's line
 only; a refusal by the contract check itself is allowed only for the pairs of
-:data:`CONTRACT_REFUSES`. Pairs of ``realization.PENDING`` are still unrealized on main
-(the check lets them pass): the test asserts they still are, so an entry is removed as
-soon as its kind works. Run time: about 5 s for some 1,100 models (emission only).
+:data:`CONTRACT_REFUSES`. Run time: about 5 s for some 1,100 models (emission only).
 """
 
 from __future__ import annotations
@@ -28,7 +26,7 @@ from compiler import pipeline
 from compiler.errors import ArchcError
 from compiler.resolve import kind_wiring
 from compiler.terraform.context import Ref, StackBuilder
-from compiler.terraform.realization import PENDING, REQUIRED, missing, required, unrealized
+from compiler.terraform.realization import REQUIRED, missing, required, unrealized
 from modules import CATALOG
 from modules.base import Service
 from tests.modelgen import HELPERS
@@ -238,7 +236,7 @@ def test_every_via_has_a_contract() -> None:
 CONTRACT_REFUSES: dict[tuple[str, str], str] = {
     **{
         (kind, "ssm"): "with endpoints: false, no security group rule lets the instances reach Session Manager (management.py)"
-        for kind in ("asg", "beanstalk", "ecs-service", "eks", "emr", "lambda")
+        for kind in ("beanstalk", "eks", "emr")
     },
 }
 CONTRACT_ERROR = " does not work at run time: "  # realization.missing()'s words
@@ -252,21 +250,13 @@ def _refused_by_contract(case: Case) -> bool:
 @pytest.mark.parametrize("case", ALL, ids=[c.id for c in ALL])
 def test_connection_is_realized_or_refused(case: Case) -> None:
     kind, why = outcome(case)
-    assert kind != "unrealized" or (case.source, case.target) in PENDING, why
+    assert kind != "unrealized", why
     assert not _refused_by_contract(case) or (case.source, case.target) in CONTRACT_REFUSES, f"archc cannot realize {case.id}:\n{why}"
 
 
 @pytest.mark.parametrize("pair", sorted(CONTRACT_REFUSES), ids=["->".join(p) for p in sorted(CONTRACT_REFUSES)])
 def test_unrealizable_pairs_are_still_refused(pair: tuple[str, str]) -> None:
     assert any(_refused_by_contract(c) for c in ALL if (c.source, c.target) == pair), f"{'->'.join(pair)}: remove it from CONTRACT_REFUSES"
-
-
-@pytest.mark.parametrize("pair", sorted(PENDING), ids=["->".join(p) for p in sorted(PENDING)])
-def test_pending_pairs_are_still_unrealized(pair: tuple[str, str]) -> None:
-    """A pending pair that now works (or is refused) everywhere leaves realization.PENDING."""
-    kinds = {c.id: outcome(c)[0] for c in ALL if (c.source, c.target) == pair}
-    assert kinds, f"{pair} is not an allowed pair"
-    assert "unrealized" in kinds.values(), f"{'->'.join(pair)} works now {kinds}: remove it from realization.PENDING"
 
 
 def test_required_covers_where_the_target_runs() -> None:

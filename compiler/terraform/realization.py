@@ -178,29 +178,10 @@ def missing(edge: Edge, parts: list[Part], arch: Architecture) -> str:
 
 def unrealized(arch: Architecture, parts: Callable[[str], list[Part]]) -> list[Diagnostic]:
     """An error at the connection's line for each connection whose parts (``parts(edge.id)``)
-    miss an element it needs; connections of :data:`PENDING` aside."""
+    miss an element it needs."""
     found = []
     for edge in arch.edges:
-        if (arch.services[edge.source].kind, arch.services[edge.target].kind) in PENDING:
-            continue
         why = missing(edge, parts(edge.id), arch)
         if why:
             found.append(Diagnostic("connection", why, arch.source_file, *edge.pos))
     return found
-
-
-# Pairs of kinds (source, target) known not to work at run time on main, which other
-# branches of issue 15 make work: the check lets them pass meanwhile. Transitional:
-# tests/test_contract.py fails as soon as one of them works (then remove it), and the
-# lead empties this table once those branches are merged.
-PENDING: dict[tuple[str, str], str] = {
-    # examples/
-    # tests/test_kinds_*.py
-    ("api-gateway", "alb"): "to a public ALB, the path is its internet listener, not recorded (network.py)",
-    ("ec2", "ssm"): "with endpoints: false the path is the NAT route, not recorded (management.py)",
-    # one bucket notifying two targets: works, but the second target's block is not
-    # recorded (storage.py: ctx.stack.realize("trigger", notification, ...))
-    ("s3", "lambda"): "a second target's notification block is not recorded (storage.py)",
-    ("s3", "sqs"): "a second target's notification block is not recorded (storage.py)",
-    # bench/synthetic.py's monitored models (tests/test_diagrams*.py)
-}
