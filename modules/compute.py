@@ -51,9 +51,10 @@ from modules.compute_kit import (
     user_data,
 )
 from modules.network_kit import AcmArn, certificate_problems, lambda_proxy_integration, managed_certificate, served_names
+from modules.schedule import Schedule
 
 if TYPE_CHECKING:
-    from compiler.ir import Edge, ServiceNode
+    from compiler.ir import Architecture, Edge, ServiceNode
     from compiler.terraform.context import Ref, ServiceContext
 
 AL2023_AMI = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-{arch}"
@@ -272,6 +273,11 @@ class AutoScalingGroup(_Instances):
     max: int = Field(4, ge=1, le=1000, description="Most instances.")
     desired: int = Field(2, ge=0, le=1000, description="Instances at creation; scaling moves it afterwards.")
     cpu_target: int = Field(60, ge=10, le=90, description="Average CPU utilisation (%) the group scales to hold.")
+    schedule: Schedule | None = Field(
+        None,
+        description="The hours the group runs, e.g. {hours: 08:00-20:00, days: mon-fri, timezone: Europe/Paris}: outside them "
+        "it is scaled to zero (scheduled actions). Default: always.",
+    )
 
     def check(self, facts: Facts) -> list[Problem]:
         """min <= desired <= max; each mount at its own path."""
@@ -285,6 +291,9 @@ class AutoScalingGroup(_Instances):
         if data:  # already base64, or a Terraform base64encode() of a script with the file systems' ids
             ctx.stack.body(template)["user_data"] = data
         group = autoscaling_group(ctx, template, (self.min, self.max, self.desired), {})
+        if self.schedule is not None:
+            for suffix, body in self.schedule.autoscaling_actions(group.attr("name"), (self.min, self.max, self.desired)).items():
+                ctx.add("aws_autoscaling_schedule", f"schedule_{suffix}", body)
         if waits:  # the boot script mounts file systems: their mount targets and the permission first
             ctx.stack.body(group)["depends_on"] = waits
         ctx.add(
@@ -303,6 +312,10 @@ class AutoScalingGroup(_Instances):
             },
         )
         ctx.output("group_name", group.attr("name"), f"Name of the {node.id} Auto Scaling group.")
+
+    def running_schedule(self, arch: Architecture) -> Schedule | None:
+        """Its own schedule."""
+        return self.schedule
 
     def attach_target_group(self, node: ServiceNode, ctx: ServiceContext, target_group_arn: str, port: int) -> None:
         """The group registers the instances it launches."""

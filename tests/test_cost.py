@@ -328,3 +328,21 @@ connections:
     }
     billable = {r.address for r in stack.resources.values() if r.type in INFRACOST_KEYS and not r.data}
     assert set(usage) == billable
+
+
+def test_an_auto_scaling_group_schedule_stops_it_outside_its_hours(tmp_path: Path) -> None:
+    text = """\
+name: fleet
+region: us-east-1
+network: {azs: 2}
+layers:
+  - name: app
+    services:
+      web: {kind: asg, instance_type: t3.small, min: 2, max: 4, desired: 2, schedule: {hours: "09:00-17:00", days: mon-fri}}
+"""
+    found = _estimate(tmp_path, text)
+    hours = next(ln for ln in found.lines if ln.charge.key == "ec2:t3.small").charge.quantity
+    assert round(hours, 1) == round(2 * 8 * 5 * 730 / 168, 1)
+    resources = pipeline.check(tmp_path / "model.yaml", "model.yaml").resources
+    stop = resources["aws_autoscaling_schedule.web_schedule_stop"].body
+    assert (stop["recurrence"], stop["desired_capacity"], stop["time_zone"]) == ("0 17 * * MON-FRI", 0, "UTC")
