@@ -259,7 +259,8 @@ class AthenaWorkgroup(Service):
         arns = [ctx.stack_ref("aws_athena_workgroup").arn]
         name = self._database_name(ctx)
         if name:
-            prefix = f"arn:aws:glue:{ctx.arch.region}:{ctx.stack_ref('aws_glue_catalog_database').attr('catalog_id')}"
+            partition, _ = support.account(ctx)
+            prefix = f"arn:{partition}:glue:{ctx.arch.region}:{ctx.stack_ref('aws_glue_catalog_database').attr('catalog_id')}"
             arns += [f"{prefix}:catalog", f"{prefix}:database/{name}", f"{prefix}:table/{name}/*"]
         return arns
 
@@ -443,7 +444,7 @@ class EmrCluster(Service):
 
     def _key(self, ctx: ServiceContext, service_role: Ref) -> Ref:
         """A customer key for local disks, EBS volumes and logs, usable by the cluster's two roles."""
-        account = ctx.data("aws_caller_identity", "account", {})
+        partition, account = support.account(ctx)  # the architecture's one pair of data sources
         roles = [ctx.role.arn, service_role.arn]
         policy = ctx.data(
             "aws_iam_policy_document",
@@ -454,7 +455,7 @@ class EmrCluster(Service):
                         "sid": "AccountAdministers",
                         "actions": ["kms:*"],
                         "resources": ["*"],
-                        "principals": [{"type": "AWS", "identifiers": [f"arn:aws:iam::{account.attr('account_id')}:root"]}],
+                        "principals": [{"type": "AWS", "identifiers": [f"arn:{partition}:iam::{account}:root"]}],
                     },
                     {
                         "sid": "ClusterUses",

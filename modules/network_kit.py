@@ -267,7 +267,7 @@ def zone_query_logs(ctx: ServiceContext, zone: Ref, domain: str) -> None:
 
 def zone_dnssec(ctx: ServiceContext, zone: Ref, domain: str) -> None:
     """DNSSEC signing of a zone with a KMS key in us-east-1 that only Route 53 DNSSEC may sign with."""
-    _, account = support.account(ctx)  # the architecture's one caller-identity data source
+    partition, account = support.account(ctx)  # the architecture's one pair of data sources
     route53 = [{"type": "Service", "identifiers": ["dnssec-route53.amazonaws.com"]}]
     from_zones = [
         {"test": "StringEquals", "variable": "aws:SourceAccount", "values": [account]},
@@ -278,7 +278,7 @@ def zone_dnssec(ctx: ServiceContext, zone: Ref, domain: str) -> None:
             "sid": "AccountAdmin",
             "actions": ["kms:*"],
             "resources": ["*"],
-            "principals": [{"type": "AWS", "identifiers": [f"arn:aws:iam::{account}:root"]}],
+            "principals": [{"type": "AWS", "identifiers": [f"arn:{partition}:iam::{account}:root"]}],
         },
         {
             "sid": "Route53Dnssec",
