@@ -165,7 +165,7 @@ def test_athena_query_connection_reaches_the_catalog(tmp_path: Path) -> None:
     (statement,) = _statements(stack, "batch_to_query")
     assert "athena:StartQueryExecution" in statement["actions"]
     assert "glue:GetTable" in statement["actions"]
-    glue = "arn:aws:glue:eu-west-3:${aws_glue_catalog_database.query.catalog_id}"
+    glue = "arn:${data.aws_partition.archc.partition}:glue:eu-west-3:${aws_glue_catalog_database.query.catalog_id}"
     assert statement["resources"] == [
         "${aws_athena_workgroup.query.arn}",
         f"{glue}:catalog",
