@@ -27,6 +27,8 @@ from modules.compute_kit import (
     ami,
     attach_policies,
     autoscaling_group,
+    endpoint_variable_problems,
+    endpoint_variables,
     extra_role,
     https_egress,
     inline_policy,
@@ -329,7 +331,8 @@ class EcsService(HttpWorkload):
     environment: Environment = Field(
         default_factory=dict,
         description="Environment variables (no secrets: read them from Secrets Manager). Each ECS service this one connects "
-        "to adds <CALLEE>_URL, e.g. API_URL=http://api:8080 (its Service Connect name), unless set here.",
+        "to adds <CALLEE>_URL, e.g. API_URL=http://api:8080 (its Service Connect name), unless set here; each network or API "
+        "connection adds ARCHC_<CALLEE>_PARAMETERS, the SSM path of the callee's endpoints (not settable here).",
     )
     read_only_root: bool = Field(True, description="Read-only root file system (a writable /tmp is mounted).")
     egress_https: bool = Field(True, description="Allow outbound HTTPS (ECR image pulls, CloudWatch Logs, AWS APIs) through NAT.")
@@ -381,6 +384,10 @@ class EcsService(HttpWorkload):
         )
         return [Problem("conflict", message, "tag" if "tag" in self.model_fields_set else "repository")]
 
+    def connection_problems(self, edge: Edge, target: Service) -> list[Problem]:
+        """Its environment leaves archc's variables alone."""
+        return endpoint_variable_problems(self.environment, edge)
+
     def after_apply(self, node: ServiceNode) -> tuple[str, ...]:
         """An image in an ECR repository of the model must be pushed before the service can start."""
         if not self.repository:
@@ -410,6 +417,10 @@ class EcsService(HttpWorkload):
         log = {"awslogs-group": logs.attr("name"), "awslogs-region": ctx.arch.region}
         calls, ports = ecs_calls(ctx.arch)
         urls = caller_environment(ctx, calls, ports, self.environment)
+        task_ref = ctx.stack_ref("aws_ecs_task_definition")
+        for edge, name, path in endpoint_variables(ctx):  # where each target publishes its endpoints
+            urls[name] = path
+            ctx.stack.realize("discovery", task_ref, f"environment {name}={path}", edge=edge.id)
         file_systems = mounts(ctx)
         body = self._task(ctx, cluster.compatibility(), log, logs.arn, urls, calls)
         self._mount(ctx, body, file_systems)
@@ -460,7 +471,7 @@ class EcsService(HttpWorkload):
     ) -> dict[str, Any]:
         """The task definition; its execution role may write its logs and pull its image only.
 
-        ``urls``: the callees' addresses (Service Connect) added to its environment; its port
+        ``urls``: the callees' addresses (Service Connect) and parameter paths added to its environment; its port
         mapping is named when another ECS service calls it (``calls``)."""
         execution = extra_role(ctx, "execution", "ecs-tasks.amazonaws.com")
         statements: list[dict[str, Any]] = [{"actions": ["logs:CreateLogStream", "logs:PutLogEvents"], "resources": [f"{log_group_arn}:*"]}]

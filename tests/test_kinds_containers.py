@@ -286,7 +286,12 @@ def test_ecs_services_call_each_other(tmp_path: Path) -> None:
         "${aws_service_discovery_http_namespace.archc.arn}",
         False,
     )
-    assert _container(stack, "ui")["environment"] == [{"name": "API_URL", "value": "http://api:9000"}]
+    # ... and, like every caller, the SSM path where its callee publishes its endpoints.
+    assert _container(stack, "ui")["environment"] == [
+        {"name": "API_URL", "value": "http://api:9000"},
+        {"name": "ARCHC_API_PARAMETERS", "value": "/archc/t/api"},
+    ]
+    assert _container(stack, "api")["environment"] == [{"name": "ARCHC_DB_PARAMETERS", "value": "/archc/t/db"}]
     assert _container(stack, "ui")["portMappings"] == [{"containerPort": 8080, "protocol": "tcp"}]  # nobody calls it
     # A task resolves only the endpoints that exist when it starts: the callee's service first.
     assert caller["depends_on"] == ["aws_ecs_cluster_capacity_providers.apps", "aws_ecs_service.api"]
@@ -306,6 +311,7 @@ def test_ecs_calls_realize_discovery(tmp_path: Path) -> None:
     parts = {(p.element, p.address, p.detail) for p in emit(pipeline.load(path)).parts("ui->api")}
     assert {
         ("discovery", "aws_ecs_task_definition.ui", "environment API_URL=http://api:8080"),
+        ("discovery", "aws_ecs_task_definition.ui", "environment ARCHC_API_PARAMETERS=/archc/t/api"),
         ("discovery", "aws_ecs_service.api", "Service Connect endpoint api:8080"),
         ("discovery", "aws_ecs_service.ui", "Service Connect client (its proxy resolves the callee's name)"),
         ("discovery", "aws_service_discovery_http_namespace.archc", "Cloud Map namespace t"),
@@ -337,8 +343,23 @@ def test_ecs_services_calling_each_other_in_a_cycle(tmp_path: Path) -> None:
     assert services["a"]["depends_on"] == services["b"]["depends_on"] == ["aws_ecs_cluster_capacity_providers.apps"]
     assert services["c"]["depends_on"] == ["aws_ecs_cluster_capacity_providers.apps", "aws_ecs_service.a"]
     # The model's own value of a variable wins over the Service Connect address.
-    assert _container(stack, "a")["environment"] == [{"name": "B_URL", "value": "http://b.example.internal"}]
-    assert _container(stack, "b")["environment"] == [{"name": "A_URL", "value": "http://a:8080"}]
+    assert _container(stack, "a")["environment"] == [
+        {"name": "ARCHC_B_PARAMETERS", "value": "/archc/t/b"},
+        {"name": "B_URL", "value": "http://b.example.internal"},
+    ]
+    assert _container(stack, "b")["environment"] == [
+        {"name": "ARCHC_A_PARAMETERS", "value": "/archc/t/a"},
+        {"name": "A_URL", "value": "http://a:8080"},
+    ]
+
+
+def test_ecs_service_environment_leaves_the_parameters_variable_to_archc(tmp_path: Path) -> None:
+    """archc tells the task where its callee publishes its endpoints; the model may not set that variable."""
+    services = {"apps": CLUSTER, "api": "kind: ecs-service, cluster: apps, environment: {ARCHC_DB_PARAMETERS: /mine}", "db": "kind: rds"}
+    assert error(tmp_path, services, "api -> db") == (
+        "model.yaml:11:5: error[conflict]: api (ecs-service) -> db (rds): environment sets ARCHC_DB_PARAMETERS, "
+        "which archc sets to where db publishes its endpoints; rename it"
+    )
 
 
 def test_ecs_service_mounts_the_file_systems_it_connects_to(tmp_path: Path) -> None:
