@@ -348,6 +348,12 @@ class Service(BaseModel):
         ``archc cost``; None: always."""
         return None
 
+    def fleet_size(self, arch: Architecture, me: str) -> int | None:
+        """The instances this service's (``me``'s) Auto Scaling group runs once its work is
+        placed, when more than its settings say (an ECS cluster's tasks), for ``archc cost``;
+        None: its settings (desired or min)."""
+        return None
+
     def contract(self, edge: Edge, node: ServiceNode) -> frozenset[Element]:
         """What a connection ``edge`` to this service (``node``) needs at run time beyond what
         every connection of its ``via`` needs (``REQUIRED`` in compiler/terraform/realization.py),

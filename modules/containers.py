@@ -184,6 +184,15 @@ class EcsCluster(Service):
             return [Problem("conflict", f"'{ec2_only[0]}' applies to EC2 capacity; set capacity: ec2 or remove it", ec2_only[0])]
         return size_problems(self.min, None, self.max) or self._eni_problems(facts)
 
+    def fleet_size(self, arch: Architecture, me: str) -> int | None:
+        """EC2 capacity: ECS managed scaling launches the instances its services' desired
+        awsvpc tasks need (one network interface each), never fewer than min, at most max."""
+        per_instance = awsvpc_tasks_per_instance(self.instance_type)
+        if self.capacity != "ec2" or per_instance is None:
+            return None
+        tasks = sum(n.spec.desired for n in arch.services.values() if isinstance(n.spec, EcsService) and n.spec.cluster == me)
+        return min(self.max, max(self.min, -(-tasks // per_instance)))
+
     def _eni_problems(self, facts: Facts) -> list[Problem]:
         """EC2 capacity: every awsvpc task needs a network interface of its instance, so
         the services' desired tasks must fit on ``max`` instances (else they stay pending)."""
