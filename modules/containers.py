@@ -46,6 +46,8 @@ if TYPE_CHECKING:
     from compiler.ir import Architecture, Edge, ServiceNode
     from compiler.terraform.context import ServiceContext
 
+# Seconds a new container instance takes before ECS managed scaling counts it (see EcsCluster._managed_scaling).
+INSTANCE_WARMUP_S = 120
 ECS_AMI = "/aws/service/ecs/optimized-ami/amazon-linux-2023/{arch}recommended/image_id"
 IMAGE = r"^[a-z0-9][a-z0-9._/:@-]*$"
 # archc's placeholder workload (a service with neither image nor repository): nginx from
@@ -268,13 +270,32 @@ class EcsCluster(Service):
                         "auto_scaling_group_arn": group.arn,
                         "managed_termination_protection": "DISABLED",
                         "managed_draining": "ENABLED",
-                        "managed_scaling": [{"status": "ENABLED", "target_capacity": 100}],
+                        "managed_scaling": [self._managed_scaling(ctx)],
                     }
                 ],
                 "tags": ctx.tags(),
             },
         )
         return provider.attr("name")
+
+    def _managed_scaling(self, ctx: ServiceContext) -> dict[str, Any]:
+        """How ECS grows the group. On a group spread over several AZs, managed scaling adds
+        exactly ``minimum_scaling_step_size`` instances per step (ignoring the demand and the
+        maximum step), one step per warm-up period (default 300 s): with the default step of 1,
+        six tasks on instances that fit one each would take five steps, about half an hour, to
+        place. The step is the instances the services' desired tasks need beyond ``min`` (at
+        least 1, at most ``max``), so the first deployment is placed in one step. Warm-up:
+        an ECS-optimized instance boots and registers with the cluster in about a minute; 120 s
+        lets it count before the next step without the default's 5-minute wait (ECS developer
+        guide, "Optimize Amazon ECS cluster auto scaling"; API ManagedScaling)."""
+        needed = self.fleet_size(ctx.arch, ctx.node.id) or self.min
+        step = min(self.max, max(1, needed - self.min))
+        return {
+            "status": "ENABLED",
+            "target_capacity": 100,
+            "minimum_scaling_step_size": step,
+            "instance_warmup_period": INSTANCE_WARMUP_S,
+        }
 
     def running_schedule(self, arch: Architecture) -> Schedule | None:
         """Its own schedule."""

@@ -112,7 +112,10 @@ def test_ecs_cluster_on_ec2(tmp_path: Path) -> None:
     provider = res["aws_ecs_capacity_provider"]["apps"]
     assert provider["name"] == "cp-t-apps"
     assert provider["auto_scaling_group_provider"][0]["auto_scaling_group_arn"] == "${aws_autoscaling_group.apps.arn}"
-    assert provider["auto_scaling_group_provider"][0]["managed_scaling"] == [{"status": "ENABLED", "target_capacity": 100}]
+    # No service yet: one instance per step, counted after 120 s rather than the default 300 s.
+    assert provider["auto_scaling_group_provider"][0]["managed_scaling"] == [
+        {"status": "ENABLED", "target_capacity": 100, "minimum_scaling_step_size": 1, "instance_warmup_period": 120}
+    ]
     providers = res["aws_ecs_cluster_capacity_providers"]["apps"]
     assert providers["capacity_providers"] == ["${aws_ecs_capacity_provider.apps.name}"]
 
@@ -143,6 +146,15 @@ def test_ecs_cluster_on_ec2_fits_its_awsvpc_tasks(tmp_path: Path) -> None:
             tmp_path, {"apps": f"kind: ecs-cluster, capacity: ec2, instance_type: {instance_type}, min: 1, {size}", "web": web, "api": web}
         )
     build(tmp_path, {"apps": CLUSTER, **{f"s{i}": web for i in range(6)}})  # Fargate: one ENI per task, AWS provides them
+
+
+def test_ecs_cluster_on_ec2_scales_out_to_its_tasks_in_one_step(tmp_path: Path) -> None:
+    """On a multi-AZ group, managed scaling adds exactly the minimum step per warm-up: the step is what the tasks need beyond min."""
+    web = f"kind: ecs-service, cluster: apps, image: '{IMAGE}'"  # desired 2
+    cluster = "kind: ecs-cluster, capacity: ec2, instance_type: t2.micro, min: 2, max: 6"
+    stack = build(tmp_path, {"apps": cluster, "a": web, "b": web, "c": web})  # 6 tasks, one per t2.micro
+    (scaling,) = stack["resource"]["aws_ecs_capacity_provider"]["apps"]["auto_scaling_group_provider"][0]["managed_scaling"]
+    assert (scaling["minimum_scaling_step_size"], scaling["instance_warmup_period"]) == (4, 120)
 
 
 # --- ecs-service -------------------------------------------------------------------------
