@@ -606,12 +606,20 @@ class EcsService(HttpWorkload):
         )
         body["health_check_grace_period_seconds"] = 60
         # ECS refuses a target group no listener uses yet: wait for the load balancers'
-        # listeners (path rules come later; the provider retries while they are created).
+        # listeners, and for the path rules that forward to this group (a group only a rule
+        # uses is not attached to the load balancer until that rule exists).
         sources = {e.source for e in ctx.arch.edges_to(node.id) if e.via == "lb-target"}
-        listeners = [
-            f"{r.type}.{r.name}" for r in ctx.stack.resources.values() if r.owner in sources and r.type == "aws_lb_listener" and not r.data
+        users = [
+            r.address
+            for r in ctx.stack.resources.values()
+            if r.owner in sources
+            and not r.data
+            and (
+                r.type == "aws_lb_listener"
+                or (r.type == "aws_lb_listener_rule" and any(a.get("target_group_arn") == target_group_arn for a in r.body["action"]))
+            )
         ]
-        body["depends_on"] = sorted(set(body["depends_on"]) | set(listeners))
+        body["depends_on"] = sorted(set(body["depends_on"]) | set(users))
 
     def alarms(self, node: ServiceNode, ctx: ServiceContext) -> list[dict[str, object]]:
         """CPU or memory pinned high although the service scales."""

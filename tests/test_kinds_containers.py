@@ -251,6 +251,8 @@ def test_ecs_service_behind_alb(tmp_path: Path) -> None:
     ]
     assert service["health_check_grace_period_seconds"] == 60
     assert "aws_lb_listener.lb_http" in service["depends_on"]
+    # The group is used only by the path rule: ECS refuses it until the rule exists.
+    assert "aws_lb_listener_rule.lb_api" in service["depends_on"]
     ingress = stack["resource"]["aws_vpc_security_group_ingress_rule"]["api_from_lb"]
     assert (ingress["from_port"], ingress["referenced_security_group_id"]) == (8080, "${aws_security_group.lb.id}")
 
