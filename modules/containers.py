@@ -428,7 +428,14 @@ class EcsService(HttpWorkload):
             f"service (wait_for_steady_state is off), so it completes, but the tasks stop at start "
             f"(CannotPullContainerError) and the deployment circuit breaker marks this first deployment FAILED after "
             f"a few of them, which launches no more tasks. Push your image as the Terraform output "
-            f"{repository}_repository_url followed by :{self.tag}.",
+            f"{repository}_repository_url followed by :{self.tag}."
+            + (
+                " The container runs with a read-only root file system (only /tmp is writable): an image that writes "
+                "elsewhere at start (stock nginx writes /var/cache/nginx and /var/run) stops at once; make it write under "
+                "/tmp, or set read_only_root: false on this service."
+                if self.read_only_root
+                else ""
+            ),
             f"Start a new deployment, which pulls it: aws ecs update-service --cluster (output {cluster}_cluster_name) "
             f"--service (output {node.tf_name}_service_name) --force-new-deployment.",
             "Later releases: push a new version and set tag: to it; terraform apply registers the task definition and deploys it.",

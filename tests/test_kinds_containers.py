@@ -483,6 +483,9 @@ def test_after_apply_steps_of_a_service_from_an_empty_repository() -> None:
     service = EcsService.model_validate({"kind": "ecs-service", "cluster": "apps", "repository": "images"})
     push, deploy, _later = service.after_apply(_node("api", service))
     assert "terraform apply does not wait" in push and "images_repository_url followed by :1.0.0" in push
+    assert "read-only root file system (only /tmp is writable)" in push and "set read_only_root: false" in push
+    writable = EcsService.model_validate({"kind": "ecs-service", "cluster": "apps", "repository": "images", "read_only_root": False})
+    assert "read-only" not in writable.after_apply(_node("api", writable))[0]
     assert deploy.endswith("--cluster (output apps_cluster_name) --service (output api_service_name) --force-new-deployment.")
     assert EcsService.model_validate({"kind": "ecs-service", "cluster": "apps"}).after_apply(_node("api", service)) == ()
 
