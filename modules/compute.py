@@ -345,7 +345,13 @@ class LambdaFunction(Service):
         supported.LAMBDA_DEFAULT,
         description="Language runtime; archc refuses one AWS has retired and warns 90 days before a deprecation (modules/supported.py).",
     )
-    handler: str = Field("index.handler", pattern=HANDLER, description="Entry point, file.function (e.g. index.handler).")
+    handler: str = Field(
+        "index.handler",
+        pattern=HANDLER,
+        description="Entry point, file.function (e.g. index.handler). Consuming an SQS queue, it reports the messages it failed: "
+        'it returns {"batchItemFailures": [{"itemIdentifier": <messageId>}, ...]} (an empty list when all succeeded), and only '
+        "those return to the queue (partial batch responses; raising an error returns the whole batch).",
+    )
     memory_mb: int = Field(256, ge=128, le=10240, description="Memory in MB (CPU grows with it).")
     timeout_s: int = Field(30, ge=1, le=900, description="Longest run in seconds.")
     architecture: Literal["arm64", "x86_64"] = Field("arm64", description="CPU architecture (arm64: Graviton, cheaper).")
@@ -494,6 +500,9 @@ class LambdaFunction(Service):
                 "function_name": ctx.stack_ref("aws_lambda_function").arn,
                 "batch_size": 10,
                 "enabled": True,
+                # Partial batch responses: only the messages the handler lists as failed come back
+                # (and count toward the dead-letter queue's max_receive_count), not the whole batch.
+                "function_response_types": ["ReportBatchItemFailures"],
                 # Lambda checks the role can read the queue when the mapping is created.
                 "depends_on": [policy.address],
             },

@@ -279,7 +279,10 @@ def test_lambda_consumes_a_queue(tmp_path: Path) -> None:
     assert mapping["event_source_arn"] == "${aws_sqs_queue.jobs.arn}"
     assert mapping["function_name"] == "${aws_lambda_function.fn.arn}"
     assert mapping["batch_size"] == 10
+    assert mapping["function_response_types"] == ["ReportBatchItemFailures"]  # only failed messages come back
     assert mapping["depends_on"] == ["aws_iam_role_policy.fn_consume_jobs"]
+    # The queue's default visibility timeout is 6 times the function's (30 s): room for retries after throttling.
+    assert stack["resource"]["aws_sqs_queue"]["jobs"]["visibility_timeout_seconds"] == 180
     assert _policy(stack, "fn_consume_jobs") == [
         {
             "actions": ["sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"],
@@ -587,6 +590,9 @@ def test_queue_visibility_must_cover_the_function_timeout(tmp_path: Path) -> Non
     )
     stack = build(tmp_path, {"jobs": "kind: sqs, visibility_timeout_s: 60", "fn": "kind: lambda, timeout_s: 60"}, "jobs -> fn")
     assert "fn_from_jobs" in stack["resource"]["aws_lambda_event_source_mapping"]
+    assert stack["resource"]["aws_sqs_queue"]["jobs"]["visibility_timeout_seconds"] == 60  # the model's own value stays
+    stack = build(tmp_path, {"jobs": "kind: sqs", "fn": "kind: lambda, timeout_s: 900"}, "jobs -> fn")
+    assert stack["resource"]["aws_sqs_queue"]["jobs"]["visibility_timeout_seconds"] == 5400  # the default follows the consumer
 
 
 def test_one_file_system_mounted_twice(tmp_path: Path) -> None:
