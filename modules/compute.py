@@ -33,6 +33,7 @@ from modules.compute_kit import (
     efs_mount,
     endpoint_variable_problems,
     endpoint_variables,
+    route_dependencies,
     endpoints_file,
     extra_role,
     https_egress,
@@ -286,7 +287,8 @@ class AutoScalingGroup(_Instances):
             ctx.stack.body(template)["user_data"] = data
         group = autoscaling_group(ctx, template, (self.min, self.max, self.desired), {})
         if waits:  # the boot script mounts file systems: their mount targets and the permission first
-            ctx.stack.body(group)["depends_on"] = waits
+            body = ctx.stack.body(group)
+            body["depends_on"] = sorted({*body.get("depends_on", []), *waits})
         ctx.add(
             "aws_autoscaling_policy",
             "cpu",
@@ -670,7 +672,9 @@ class Beanstalk(Service):
                 "tier": "WebServer",
                 "setting": [{"namespace": ns, "name": k, "value": v} for ns, k, v in settings],
                 "tags": ctx.tags(),
-                "depends_on": sorted(deps),
+                # Its instances and load balancer need their subnets' routes: without the NAT route the
+                # instances cannot reach Beanstalk's endpoints and the environment fails to launch.
+                "depends_on": sorted({*deps, *route_dependencies(ctx, ctx.node.placement, "public" if self.public else "private")}),
             },
         )
         for edge in ctx.arch.edges_to(node.id):

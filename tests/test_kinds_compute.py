@@ -359,6 +359,16 @@ def test_beanstalk_defaults(tmp_path: Path) -> None:
         "AWSElasticBeanstalkEnhancedHealth",
         "AWSElasticBeanstalkManagedUpdatesCustomerRolePolicy",
     }
+    # Created once its subnets route: instances without the NAT route never reach Beanstalk and the launch fails.
+    routes = [d for d in env["depends_on"] if d.startswith("aws_route")]
+    assert routes == [
+        "aws_route.private_nat",
+        "aws_route.public_internet",
+        "aws_route_table_association.private_a",
+        "aws_route_table_association.private_b",
+        "aws_route_table_association.public_a",
+        "aws_route_table_association.public_b",
+    ]
 
 
 def test_beanstalk_python_with_https(tmp_path: Path) -> None:
@@ -494,6 +504,10 @@ def test_asg_mounts_efs_over_tls_with_iam(tmp_path: Path) -> None:
         "aws_efs_mount_target.files_a",
         "aws_efs_mount_target.files_b",
         "aws_iam_role_policy.web_mount_files",
+        # ... and its subnets' NAT route: instances launched before it cannot install amazon-efs-utils.
+        "aws_route.private_nat",
+        "aws_route_table_association.private_a",
+        "aws_route_table_association.private_b",
     ]
     assert _policy(stack, "web_mount_files") == [
         {
