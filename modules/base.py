@@ -373,6 +373,11 @@ class Service(BaseModel):
         connection itself. None by default."""
         return []
 
+    def own_security_groups(self) -> str:
+        """Security groups the AWS service itself adds beside archc's (which archc does not
+        write, so its security page cannot list their rules): "" when none."""
+        return ""
+
     def after_apply(self, node: ServiceNode) -> tuple[str, ...]:
         """Steps a person takes once after the first ``terraform apply`` (its docs page lists them): none by default."""
         return ()

@@ -610,6 +610,17 @@ class Beanstalk(Service):
         """Its environment leaves archc's variables alone."""
         return endpoint_variable_problems(self.environment, edge)
 
+    def own_security_groups(self) -> str:
+        """Elastic Beanstalk creates two groups of its own when it creates the environment."""
+        listeners = "443 and 80" if self.certificate_arn or self.domain else "80"
+        return (
+            "Elastic Beanstalk adds two security groups of its own, which this architecture's Terraform does not hold: "
+            f"the load balancer's group, open to any address (0.0.0.0/0) on {listeners}"
+            + ("" if self.public else " (an internal load balancer: reachable from the VPC only)")
+            + "; and a default instance group, on its instances beside archc's group, that admits the load balancer's "
+            "group on port 80 (the environment's resources in the EC2 console list both)."
+        )
+
     def branch(self) -> str:
         """The platform branch's language version: the model's, else the table's default."""
         return self.platform_version or supported.default(f"beanstalk-{self.platform}")
