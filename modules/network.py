@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from pydantic import Field
 
+from modules import support
 from modules.base import LOG_DELIVERY, BucketUse, Decision, Facts, KindInfo, Problem, RefTo, Service
 from modules.network_kit import (
     DOMAIN,
@@ -128,6 +129,10 @@ class LoadBalancer(Service):
         "uses SSE-S3 (its encryption setting, if given, must be sse-s3), and the ALB adds its statements to the bucket policy.",
     )
     deletion_protection: bool = Field(True, description="Refuse to delete the load balancer until this is turned off.")
+
+    def after_apply(self, node: ServiceNode) -> tuple[str, ...]:
+        """Deletion protection outlives the apply: it must be turned off before a destroy."""
+        return (support.DELETION_PROTECTED.format(what="load balancer"),) if self.deletion_protection else ()
 
     def bucket_uses(self, me: str, bucket: str, vias: tuple[str, ...]) -> tuple[BucketUse, ...]:
         """ELB log delivery writes into the access_logs bucket, with SSE-S3 only."""
@@ -618,6 +623,15 @@ class Distribution(Service):
         internet_entry=True,
     )
     waf_scope: ClassVar[str] = "CLOUDFRONT"
+
+    def after_apply(self, node: ServiceNode) -> tuple[str, ...]:
+        """A new account may not create distributions until AWS Support has verified it."""
+        return (
+            "On a new AWS account the first apply may stop at this distribution with AccessDenied: \"Your account must be "
+            "verified before you can add new CloudFront resources\". Open a case with AWS Support (the error message asks "
+            "for it; an account without a support plan can open an account and billing case), wait for the verification, "
+            "then run terraform apply again: it creates what is left.",
+        )
 
     kind: Literal["cloudfront"]
     price_class: Literal["PriceClass_100", "PriceClass_200", "PriceClass_All"] = Field(

@@ -211,3 +211,14 @@ def test_the_website_docs_page_shows_the_url_and_the_upload(tmp_path: Path) -> N
 def test_a_public_website_plans(tmp_path: Path) -> None:
     """The policy waits for the access block; the URL output names the website configuration."""
     assert_plans(tmp_path, {"site": PUBLIC})
+
+
+def test_a_public_website_names_the_account_block_that_would_refuse_it() -> None:
+    from compiler.ir import ServiceNode
+    from modules.storage import S3Bucket
+
+    site = S3Bucket.model_validate({"kind": "s3", "purpose": "website", "public": True})
+    before, upload, _open = site.after_apply(ServiceNode("site", "s3", "web", "site", "outside", site))
+    assert "Block Public Access" in before and "BlockPublicPolicy" in before and upload.startswith("Upload the site")
+    private = S3Bucket.model_validate({"kind": "s3", "purpose": "website"})
+    assert len(private.after_apply(ServiceNode("site", "s3", "web", "site", "outside", private))) == 2
