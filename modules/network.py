@@ -627,8 +627,8 @@ class Distribution(Service):
     def after_apply(self, node: ServiceNode) -> tuple[str, ...]:
         """A new account may not create distributions until AWS Support has verified it."""
         return (
-            "On a new AWS account the first apply may stop at this distribution with AccessDenied: \"Your account must be "
-            "verified before you can add new CloudFront resources\". Open a case with AWS Support (the error message asks "
+            'On a new AWS account the first apply may stop at this distribution with AccessDenied: "Your account must be '
+            'verified before you can add new CloudFront resources". Open a case with AWS Support (the error message asks '
             "for it; an account without a support plan can open an account and billing case), wait for the verification, "
             "then run terraform apply again: it creates what is left.",
         )
