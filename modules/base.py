@@ -379,7 +379,9 @@ class Service(BaseModel):
         return ""
 
     def after_apply(self, node: ServiceNode) -> tuple[str, ...]:
-        """Steps a person takes once after the first ``terraform apply`` (its docs page lists them): none by default."""
+        """Steps a person takes by hand around ``terraform apply`` (its docs page lists them): after the first
+        apply, or, when the step says so, before it or before a destroy (an account setting, deletion
+        protection): none by default."""
         return ()
 
     def bucket_uses(self, me: str, bucket: str, vias: tuple[str, ...]) -> tuple[BucketUse, ...]:
