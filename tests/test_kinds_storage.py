@@ -205,7 +205,8 @@ def test_the_website_docs_page_shows_the_url_and_the_upload(tmp_path: Path) -> N
     model.write_text(f"name: t\nregion: eu-west-3\nnetwork: {{azs: 2}}\nlayers:\n  - name: app\n    services:\n      site: {{{PUBLIC}}}\n")
     page = pipeline.build(model, "model.yaml").files["docs/services/site.md"].decode()
     assert "| `site_url` | URL of the site website (S3 website endpoint, HTTP only). |" in page
-    assert "1. Upload the site: aws s3 sync ./dist s3://(output site\\_bucket)/" in page
+    assert "1. Before the first apply: a public website needs a public bucket policy" in page
+    assert "2. Upload the site: aws s3 sync ./dist s3://(output site\\_bucket)/" in page
 
 
 def test_a_public_website_plans(tmp_path: Path) -> None:
