@@ -381,6 +381,12 @@ class Service(BaseModel):
         ``archc cost``; None: always."""
         return None
 
+    def fleet_size(self, arch: Architecture, me: str) -> int | None:
+        """The instances this service's (``me``'s) Auto Scaling group runs once its work is
+        placed, when more than its settings say (an ECS cluster's tasks), for ``archc cost``;
+        None: its settings (desired or min)."""
+        return None
+
     def contract(self, edge: Edge, node: ServiceNode) -> frozenset[Element]:
         """What a connection ``edge`` to this service (``node``) needs at run time beyond what
         every connection of its ``via`` needs (``REQUIRED`` in compiler/terraform/realization.py),
@@ -400,8 +406,15 @@ class Service(BaseModel):
         connection itself. None by default."""
         return []
 
+    def own_security_groups(self) -> str:
+        """Security groups the AWS service itself adds beside archc's (which archc does not
+        write, so its security page cannot list their rules): "" when none."""
+        return ""
+
     def after_apply(self, node: ServiceNode) -> tuple[str, ...]:
-        """Steps a person takes once after the first ``terraform apply`` (its docs page lists them): none by default."""
+        """Steps a person takes by hand around ``terraform apply`` (its docs page lists them): after the first
+        apply, or, when the step says so, before it or before a destroy (an account setting, deletion
+        protection): none by default."""
         return ()
 
     def bucket_uses(self, me: str, bucket: str, vias: tuple[str, ...]) -> tuple[BucketUse, ...]:

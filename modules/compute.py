@@ -46,6 +46,7 @@ from modules.compute_kit import (
     placeholder_server,
     placeholder_zip,
     ref_name,
+    route_dependencies,
     size_problems,
     slot,
     user_data,
@@ -295,7 +296,8 @@ class AutoScalingGroup(_Instances):
             for suffix, body in self.schedule.autoscaling_actions(group.attr("name"), (self.min, self.max, self.desired)).items():
                 ctx.add("aws_autoscaling_schedule", f"schedule_{suffix}", body)
         if waits:  # the boot script mounts file systems: their mount targets and the permission first
-            ctx.stack.body(group)["depends_on"] = waits
+            body = ctx.stack.body(group)
+            body["depends_on"] = sorted({*body.get("depends_on", []), *waits})
         ctx.add(
             "aws_autoscaling_policy",
             "cpu",
@@ -358,7 +360,13 @@ class LambdaFunction(Service):
         supported.LAMBDA_DEFAULT,
         description="Language runtime; archc refuses one AWS has retired and warns 90 days before a deprecation (modules/supported.py).",
     )
-    handler: str = Field("index.handler", pattern=HANDLER, description="Entry point, file.function (e.g. index.handler).")
+    handler: str = Field(
+        "index.handler",
+        pattern=HANDLER,
+        description="Entry point, file.function (e.g. index.handler). Consuming an SQS queue, it reports the messages it failed: "
+        'it returns {"batchItemFailures": [{"itemIdentifier": <messageId>}, ...]} (an empty list when all succeeded), and only '
+        "those return to the queue (partial batch responses; raising an error returns the whole batch).",
+    )
     memory_mb: int = Field(256, ge=128, le=10240, description="Memory in MB (CPU grows with it).")
     timeout_s: int = Field(30, ge=1, le=900, description="Longest run in seconds.")
     architecture: Literal["arm64", "x86_64"] = Field("arm64", description="CPU architecture (arm64: Graviton, cheaper).")
@@ -507,6 +515,9 @@ class LambdaFunction(Service):
                 "function_name": ctx.stack_ref("aws_lambda_function").arn,
                 "batch_size": 10,
                 "enabled": True,
+                # Partial batch responses: only the messages the handler lists as failed come back
+                # (and count toward the dead-letter queue's max_receive_count), not the whole batch.
+                "function_response_types": ["ReportBatchItemFailures"],
                 # Lambda checks the role can read the queue when the mapping is created.
                 "depends_on": [policy.address],
             },
@@ -612,6 +623,17 @@ class Beanstalk(Service):
         """Its environment leaves archc's variables alone."""
         return endpoint_variable_problems(self.environment, edge)
 
+    def own_security_groups(self) -> str:
+        """Elastic Beanstalk creates two groups of its own when it creates the environment."""
+        listeners = "443 and 80" if self.certificate_arn or self.domain else "80"
+        return (
+            "Elastic Beanstalk adds two security groups of its own, which this architecture's Terraform does not hold: "
+            f"the load balancer's group, open to any address (0.0.0.0/0) on {listeners}"
+            + ("" if self.public else " (an internal load balancer: reachable from the VPC only)")
+            + "; and a default instance group, on its instances beside archc's group, that admits the load balancer's "
+            "group on port 80 (the environment's resources in the EC2 console list both)."
+        )
+
     def branch(self) -> str:
         """The platform branch's language version: the model's, else the table's default."""
         return self.platform_version or supported.default(f"beanstalk-{self.platform}")
@@ -674,7 +696,9 @@ class Beanstalk(Service):
                 "tier": "WebServer",
                 "setting": [{"namespace": ns, "name": k, "value": v} for ns, k, v in settings],
                 "tags": ctx.tags(),
-                "depends_on": sorted(deps),
+                # Its instances and load balancer need their subnets' routes: without the NAT route the
+                # instances cannot reach Beanstalk's endpoints and the environment fails to launch.
+                "depends_on": sorted({*deps, *route_dependencies(ctx, ctx.node.placement, "public" if self.public else "private")}),
             },
         )
         for edge in ctx.arch.edges_to(node.id):

@@ -187,7 +187,29 @@ def autoscaling_group(ctx: ServiceContext, template: Ref, size: tuple[int, int, 
     }
     if desired is not None:
         body["desired_capacity"] = desired
+    routes = route_dependencies(ctx, ctx.node.placement)
+    if routes:
+        body["depends_on"] = routes
     return ctx.add("aws_autoscaling_group", "", body)
+
+
+def route_dependencies(ctx: ServiceContext, *tiers: str) -> list[str]:
+    """The route table associations of the subnets of ``tiers`` and the routes of their tables
+    (the NAT gateway's or the internet gateway's), sorted: instances launched there reach the
+    internet (ECS, ECR, Beanstalk, package mirrors) only once they exist, and Terraform does not
+    order them before what uses only the subnets' ids."""
+    from compiler.terraform.context import Ref  # modules load before the compiler
+
+    found: set[str] = set()
+    tables: set[str] = set()
+    for tier in tiers:
+        for subnet in ctx.arch.network.subnets_of(tier):
+            association = Ref("aws_route_table_association", subnet.tf_name)
+            if ctx.stack.has(association):
+                found.add(association.address)
+                tables.add(str(ctx.stack.body(association)["route_table_id"]))
+    found |= {r.address for r in ctx.stack.resources.values() if r.type == "aws_route" and r.body.get("route_table_id") in tables}
+    return sorted(found)
 
 
 def placeholder_server(port: int, path: str) -> str:

@@ -27,6 +27,8 @@ from modules.compute_kit import (
     ami,
     attach_policies,
     autoscaling_group,
+    endpoint_variable_problems,
+    endpoint_variables,
     extra_role,
     https_egress,
     inline_policy,
@@ -44,6 +46,8 @@ if TYPE_CHECKING:
     from compiler.ir import Architecture, Edge, ServiceNode
     from compiler.terraform.context import ServiceContext
 
+# Seconds a new container instance takes before ECS managed scaling counts it (see EcsCluster._managed_scaling).
+INSTANCE_WARMUP_S = 120
 ECS_AMI = "/aws/service/ecs/optimized-ami/amazon-linux-2023/{arch}recommended/image_id"
 IMAGE = r"^[a-z0-9][a-z0-9._/:@-]*$"
 # archc's placeholder workload (a service with neither image nor repository): nginx from
@@ -183,6 +187,15 @@ class EcsCluster(Service):
             return [Problem("conflict", f"'{ec2_only[0]}' applies to EC2 capacity; set capacity: ec2 or remove it", ec2_only[0])]
         return size_problems(self.min, None, self.max) or self._eni_problems(facts)
 
+    def fleet_size(self, arch: Architecture, me: str) -> int | None:
+        """EC2 capacity: ECS managed scaling launches the instances its services' desired
+        awsvpc tasks need (one network interface each), never fewer than min, at most max."""
+        per_instance = awsvpc_tasks_per_instance(self.instance_type)
+        if self.capacity != "ec2" or per_instance is None:
+            return None
+        tasks = sum(n.spec.desired for n in arch.services.values() if isinstance(n.spec, EcsService) and n.spec.cluster == me)
+        return min(self.max, max(self.min, -(-tasks // per_instance)))
+
     def _eni_problems(self, facts: Facts) -> list[Problem]:
         """EC2 capacity: every awsvpc task needs a network interface of its instance, so
         the services' desired tasks must fit on ``max`` instances (else they stay pending)."""
@@ -258,13 +271,32 @@ class EcsCluster(Service):
                         "auto_scaling_group_arn": group.arn,
                         "managed_termination_protection": "DISABLED",
                         "managed_draining": "ENABLED",
-                        "managed_scaling": [{"status": "ENABLED", "target_capacity": 100}],
+                        "managed_scaling": [self._managed_scaling(ctx)],
                     }
                 ],
                 "tags": ctx.tags(),
             },
         )
         return provider.attr("name")
+
+    def _managed_scaling(self, ctx: ServiceContext) -> dict[str, Any]:
+        """How ECS grows the group. On a group spread over several AZs, managed scaling adds
+        exactly ``minimum_scaling_step_size`` instances per step (ignoring the demand and the
+        maximum step), one step per warm-up period (default 300 s): with the default step of 1,
+        six tasks on instances that fit one each would take five steps, about half an hour, to
+        place. The step is the instances the services' desired tasks need beyond ``min`` (at
+        least 1, at most ``max``), so the first deployment is placed in one step. Warm-up:
+        an ECS-optimized instance boots and registers with the cluster in about a minute; 120 s
+        lets it count before the next step without the default's 5-minute wait (ECS developer
+        guide, "Optimize Amazon ECS cluster auto scaling"; API ManagedScaling)."""
+        needed = self.fleet_size(ctx.arch, ctx.node.id) or self.min
+        step = min(self.max, max(1, needed - self.min))
+        return {
+            "status": "ENABLED",
+            "target_capacity": 100,
+            "minimum_scaling_step_size": step,
+            "instance_warmup_period": INSTANCE_WARMUP_S,
+        }
 
     def running_schedule(self, arch: Architecture) -> Schedule | None:
         """Its own schedule."""
@@ -330,7 +362,8 @@ class EcsService(HttpWorkload):
     environment: Environment = Field(
         default_factory=dict,
         description="Environment variables (no secrets: read them from Secrets Manager). Each ECS service this one connects "
-        "to adds <CALLEE>_URL, e.g. API_URL=http://api:8080 (its Service Connect name), unless set here.",
+        "to adds <CALLEE>_URL, e.g. API_URL=http://api:8080 (its Service Connect name), unless set here; each network or API "
+        "connection adds ARCHC_<CALLEE>_PARAMETERS, the SSM path of the callee's endpoints (not settable here).",
     )
     read_only_root: bool = Field(True, description="Read-only root file system (a writable /tmp is mounted).")
     egress_https: bool = Field(True, description="Allow outbound HTTPS (ECR image pulls, CloudWatch Logs, AWS APIs) through NAT.")
@@ -382,6 +415,10 @@ class EcsService(HttpWorkload):
         )
         return [Problem("conflict", message, "tag" if "tag" in self.model_fields_set else "repository")]
 
+    def connection_problems(self, edge: Edge, target: Service) -> list[Problem]:
+        """Its environment leaves archc's variables alone."""
+        return endpoint_variable_problems(self.environment, edge)
+
     def after_apply(self, node: ServiceNode) -> tuple[str, ...]:
         """An image in an ECR repository of the model must be pushed before the service can start."""
         if not self.repository:
@@ -392,7 +429,14 @@ class EcsService(HttpWorkload):
             f"service (wait_for_steady_state is off), so it completes, but the tasks stop at start "
             f"(CannotPullContainerError) and the deployment circuit breaker marks this first deployment FAILED after "
             f"a few of them, which launches no more tasks. Push your image as the Terraform output "
-            f"{repository}_repository_url followed by :{self.tag}.",
+            f"{repository}_repository_url followed by :{self.tag}."
+            + (
+                " The container runs with a read-only root file system (only /tmp is writable): an image that writes "
+                "elsewhere at start (stock nginx writes /var/cache/nginx and /var/run) stops at once; make it write under "
+                "/tmp, or set read_only_root: false on this service."
+                if self.read_only_root
+                else ""
+            ),
             f"Start a new deployment, which pulls it: aws ecs update-service --cluster (output {cluster}_cluster_name) "
             f"--service (output {node.tf_name}_service_name) --force-new-deployment.",
             "Later releases: push a new version and set tag: to it; terraform apply registers the task definition and deploys it.",
@@ -411,6 +455,10 @@ class EcsService(HttpWorkload):
         log = {"awslogs-group": logs.attr("name"), "awslogs-region": ctx.arch.region}
         calls, ports = ecs_calls(ctx.arch)
         urls = caller_environment(ctx, calls, ports, self.environment)
+        task_ref = ctx.stack_ref("aws_ecs_task_definition")
+        for edge, name, path in endpoint_variables(ctx):  # where each target publishes its endpoints
+            urls[name] = path
+            ctx.stack.realize("discovery", task_ref, f"environment {name}={path}", edge=edge.id)
         file_systems = mounts(ctx)
         body = self._task(ctx, cluster.compatibility(), log, logs.arn, urls, calls)
         self._mount(ctx, body, file_systems)
@@ -461,7 +509,7 @@ class EcsService(HttpWorkload):
     ) -> dict[str, Any]:
         """The task definition; its execution role may write its logs and pull its image only.
 
-        ``urls``: the callees' addresses (Service Connect) added to its environment; its port
+        ``urls``: the callees' addresses (Service Connect) and parameter paths added to its environment; its port
         mapping is named when another ECS service calls it (``calls``)."""
         execution = extra_role(ctx, "execution", "ecs-tasks.amazonaws.com")
         statements: list[dict[str, Any]] = [{"actions": ["logs:CreateLogStream", "logs:PutLogEvents"], "resources": [f"{log_group_arn}:*"]}]
@@ -566,12 +614,20 @@ class EcsService(HttpWorkload):
         )
         body["health_check_grace_period_seconds"] = 60
         # ECS refuses a target group no listener uses yet: wait for the load balancers'
-        # listeners (path rules come later; the provider retries while they are created).
+        # listeners, and for the path rules that forward to this group (a group only a rule
+        # uses is not attached to the load balancer until that rule exists).
         sources = {e.source for e in ctx.arch.edges_to(node.id) if e.via == "lb-target"}
-        listeners = [
-            f"{r.type}.{r.name}" for r in ctx.stack.resources.values() if r.owner in sources and r.type == "aws_lb_listener" and not r.data
+        users = [
+            r.address
+            for r in ctx.stack.resources.values()
+            if r.owner in sources
+            and not r.data
+            and (
+                r.type == "aws_lb_listener"
+                or (r.type == "aws_lb_listener_rule" and any(a.get("target_group_arn") == target_group_arn for a in r.body["action"]))
+            )
         ]
-        body["depends_on"] = sorted(set(body["depends_on"]) | set(listeners))
+        body["depends_on"] = sorted(set(body["depends_on"]) | set(users))
 
     def alarms(self, node: ServiceNode, ctx: ServiceContext) -> list[dict[str, object]]:
         """CPU or memory pinned high although the service scales."""

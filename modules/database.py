@@ -44,6 +44,10 @@ class _SqlDatabase(Service):
     )
     deletion_protection: bool = Field(True, description="Refuse deletion (terraform destroy fails until it is turned off).")
 
+    def after_apply(self, node: ServiceNode) -> tuple[str, ...]:
+        """Deletion protection outlives the apply: it must be turned off before a destroy."""
+        return (support.DELETION_PROTECTED.format(what="database"),) if self.deletion_protection else ()
+
 
 class RdsDatabase(_SqlDatabase):
     """An RDS instance in isolated subnets: encrypted, backed up, password managed by AWS."""

@@ -93,7 +93,12 @@ class SqsQueue(Service):
     kind: Literal["sqs"]
     fifo: bool = Field(False, description="First-in-first-out delivery, exactly once (the name gets the .fifo suffix).")
     visibility_timeout_s: int = Field(
-        60, ge=0, le=43200, description="Seconds a received message stays hidden; above the consumer's timeout."
+        60,
+        ge=0,
+        le=43200,
+        description="Seconds a received message stays hidden; at least the consumer's timeout. Default: 60, or 6 times the "
+        "longest timeout of the Lambda functions consuming it when more (AWS's recommendation: room for retries after "
+        "throttling).",
     )
     retention_days: int = Field(4, ge=1, le=14, description="How long an unconsumed message is kept.")
     dead_letter_queue: bool = Field(True, description="Move messages received max_receive_count times to a dead-letter queue.")
@@ -104,6 +109,19 @@ class SqsQueue(Service):
             return ctx.physical_name("aws_sqs_queue", suffix, after=".fifo")
         return ctx.physical_name("aws_sqs_queue", suffix)
 
+    def _visibility_s(self, ctx: ServiceContext) -> int:
+        """The model's visibility timeout, else the default raised to 6 times the longest
+        consumer's timeout (Lambda developer guide, "Creating and configuring an Amazon SQS
+        event source mapping": at least six times the function's timeout)."""
+        if "visibility_timeout_s" in self.model_fields_set:
+            return self.visibility_timeout_s
+        longest = [
+            t
+            for e in ctx.arch.edges_from(ctx.node.id)
+            if e.via == "consumer" and (t := ctx.arch.services[e.target].spec.processing_timeout_s()) is not None
+        ]
+        return min(43200, max([self.visibility_timeout_s, *(6 * t for t in longest)]))
+
     def _queue(self, ctx: ServiceContext, suffix: str, retention_days: int) -> dict[str, object]:
         return {
             "name": self._name(ctx, suffix),
@@ -111,7 +129,7 @@ class SqsQueue(Service):
             # SQS-managed keys rather than alias/aws/sqs: SNS cannot publish to a queue
             # encrypted with an AWS-managed KMS key.
             "sqs_managed_sse_enabled": True,
-            "visibility_timeout_seconds": self.visibility_timeout_s,
+            "visibility_timeout_seconds": self._visibility_s(ctx),
             "message_retention_seconds": retention_days * 86400,
             "receive_wait_time_seconds": 20,
             "tags": ctx.tags(suffix),
@@ -143,7 +161,7 @@ class SqsQueue(Service):
         mapping otherwise (CreateEventSourceMapping: "Queue visibility timeout: 30 seconds is
         less than Function timeout: 60 seconds")."""
         longest = target.processing_timeout_s() if edge.via == "consumer" else None
-        if longest is None or self.visibility_timeout_s >= longest:
+        if longest is None or self.visibility_timeout_s >= longest or "visibility_timeout_s" not in self.model_fields_set:
             return []
         return [
             Problem(

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from pydantic import Field
 
+from modules import support
 from modules.base import LOG_DELIVERY, BucketUse, Decision, Facts, KindInfo, Problem, RefTo, Service
 from modules.network_kit import (
     DOMAIN,
@@ -128,6 +129,10 @@ class LoadBalancer(Service):
         "uses SSE-S3 (its encryption setting, if given, must be sse-s3), and the ALB adds its statements to the bucket policy.",
     )
     deletion_protection: bool = Field(True, description="Refuse to delete the load balancer until this is turned off.")
+
+    def after_apply(self, node: ServiceNode) -> tuple[str, ...]:
+        """Deletion protection outlives the apply: it must be turned off before a destroy."""
+        return (support.DELETION_PROTECTED.format(what="load balancer"),) if self.deletion_protection else ()
 
     def bucket_uses(self, me: str, bucket: str, vias: tuple[str, ...]) -> tuple[BucketUse, ...]:
         """ELB log delivery writes into the access_logs bucket, with SSE-S3 only."""
@@ -276,44 +281,45 @@ class LoadBalancer(Service):
 
     def connect(self, edge: Edge, target: ServiceNode, ctx: ServiceContext) -> None:
         """A target group for ``target``, and the listener's default action (no path, or a path
-        matching everything) or a path rule to it, ahead of the rules for less specific paths."""
-        group = self._target_group(edge, target, ctx)
+        matching everything) or a path rule to it, ahead of the rules for less specific paths;
+        then the target registers in a new group (after the rule, which it may wait for)."""
+        group, created = self._target_group(edge, target, ctx)
         action = [{"type": "forward", "target_group_arn": group.arn}]
         listener = self._listener(ctx)
         if edge.path is None or CATCH_ALL.match(edge.path):
             ctx.stack.body(listener)["default_action"] = action
-            return
-        ruled = [e for e in routes_via(ctx, "lb-target") if e.path is not None and not CATCH_ALL.match(e.path)]
-        ctx.add(
-            "aws_lb_listener_rule",
-            free_suffix(ctx, "aws_lb_listener_rule", target.tf_name),
-            {
-                "listener_arn": listener.arn,
-                # The ALB tries rules lowest priority first: the most specific path first.
-                "priority": 10 * (sorted(ruled, key=lambda e: _specificity(str(e.path))).index(edge) + 1),
-                "action": action,
-                "condition": [{"path_pattern": [{"values": _path_values(edge.path)}]}],
-                "tags": ctx.tags(target.id),
-            },
-        )
+        else:
+            ruled = [e for e in routes_via(ctx, "lb-target") if e.path is not None and not CATCH_ALL.match(e.path)]
+            ctx.add(
+                "aws_lb_listener_rule",
+                free_suffix(ctx, "aws_lb_listener_rule", target.tf_name),
+                {
+                    "listener_arn": listener.arn,
+                    # The ALB tries rules lowest priority first: the most specific path first.
+                    "priority": 10 * (sorted(ruled, key=lambda e: _specificity(str(e.path))).index(edge) + 1),
+                    "action": action,
+                    "condition": [{"path_pattern": [{"values": _path_values(edge.path)}]}],
+                    "tags": ctx.tags(target.id),
+                },
+            )
+        if created:
+            target.spec.attach_target_group(target, ctx.other(target.id), group.arn, edge.port or 80)
 
-    def _target_group(self, edge: Edge, target: ServiceNode, ctx: ServiceContext) -> Ref:
-        """One target group per target and port; the target registers itself in it."""
+    def _target_group(self, edge: Edge, target: ServiceNode, ctx: ServiceContext) -> tuple[Ref, bool]:
+        """One target group per target and port (and whether this connection made it)."""
         port = edge.port or 80
         suffix, name = target.tf_name, target.id
         existing = ctx.stack_ref("aws_lb_target_group", suffix)
         if ctx.stack.has(existing):
             if ctx.stack.body(existing).get("port", port) == port:
-                return existing
+                return existing, False
             suffix, name = f"{suffix}_{port}", f"{name}-{port}"
         kind = target.spec.target_type()
         body: dict[str, object] = {"name": ctx.physical_name("aws_lb_target_group", name), "target_type": kind, "tags": ctx.tags(name)}
         if kind != "lambda":  # a Lambda target has no port, protocol or VPC
             health = {"enabled": True, "path": target.spec.health_check_path(), "matcher": "200-399", "protocol": "HTTP", "interval": 30}
             body |= {"port": port, "protocol": "HTTP", "protocol_version": "HTTP1", "vpc_id": ctx.vpc_id, "health_check": [health]}
-        group = ctx.add("aws_lb_target_group", suffix, body)
-        target.spec.attach_target_group(target, ctx.other(target.id), group.arn, port)
-        return group
+        return ctx.add("aws_lb_target_group", suffix, body), True
 
     # --- as a target ---------------------------------------------------------------
 
@@ -627,6 +633,15 @@ class Distribution(Service):
         internet_entry=True,
     )
     waf_scope: ClassVar[str] = "CLOUDFRONT"
+
+    def after_apply(self, node: ServiceNode) -> tuple[str, ...]:
+        """A new account may not create distributions until AWS Support has verified it."""
+        return (
+            'On a new AWS account the first apply may stop at this distribution with AccessDenied: "Your account must be '
+            'verified before you can add new CloudFront resources". Open a case with AWS Support (the error message asks '
+            "for it; an account without a support plan can open an account and billing case), wait for the verification, "
+            "then run terraform apply again: it creates what is left.",
+        )
 
     kind: Literal["cloudfront"]
     price_class: Literal["PriceClass_100", "PriceClass_200", "PriceClass_All"] = Field(

@@ -183,7 +183,15 @@ class S3Bucket(Service):
         """A website bucket starts empty: upload the site, then open its URL."""
         if self.purpose != "website":
             return ()
+        public = (
+            "Before the first apply: a public website needs a public bucket policy, which S3 refuses (AccessDenied on "
+            "PutBucketPolicy) while the account's Block Public Access settings (aws s3control get-public-access-block "
+            "--account-id <account>) or an organization policy block public policies. Turn off BlockPublicPolicy and "
+            "RestrictPublicBuckets at the account level if your organization allows it, or serve the bucket privately "
+            "through a cloudfront service instead (public: false).",
+        )
         return (
+            *(public if self.public else ()),
             f"Upload the site: aws s3 sync ./dist s3://(output {node.tf_name}_bucket)/ (your build's output folder; "
             "index.html at the top). aws s3 sync sets each object's Content-Type from its file extension.",
             f"Open the site at the URL in output {node.tf_name}_url.",

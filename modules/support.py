@@ -12,6 +12,11 @@ from compiler.terraform.context import Ref, ServiceContext
 from compiler.terraform.shared import rds_monitoring_role, shared_key
 
 LOG_RETENTION_DAYS = 365
+# Said on the page of every kind whose deletion protection archc turns on by default.
+DELETION_PROTECTED = (
+    "Before terraform destroy: deletion protection is on (deletion_protection: true), so AWS refuses to delete this "
+    "{what} and the destroy stops there. Set deletion_protection: false, build and terraform apply, then destroy."
+)
 
 
 def data_key(ctx: ServiceContext) -> str:

@@ -346,3 +346,20 @@ layers:
     resources = pipeline.check(tmp_path / "model.yaml", "model.yaml").resources
     stop = resources["aws_autoscaling_schedule.web_schedule_stop"].body
     assert (stop["recurrence"], stop["desired_capacity"], stop["time_zone"]) == ("0 17 * * MON-FRI", 0, "UTC")
+
+
+def test_an_ecs_cluster_is_billed_for_the_instances_its_tasks_need(tmp_path: Path) -> None:
+    """awsvpc on t2.micro: one task per instance, so 3 services of 2 tasks run 6 instances, not min's 2."""
+    busy = SCHEDULED.replace("max: 4", "max: 6").replace(
+        "      web: {kind: ecs-service, cluster: cluster, desired: 1, min: 1, max: 2}\n",
+        "".join(f"      {s}: {{kind: ecs-service, cluster: cluster, desired: 2, min: 2, max: 2}}\n" for s in ("web", "api", "ui")),
+    )
+    found = _estimate(tmp_path, busy)
+    (line,) = [x for x in found.lines if x.charge.key == "ec2:t2.micro"]
+    assert round(line.charge.quantity, 1) == round(6 * 12 * 5 * 730 / 168, 1)  # 6 instances x ~261 h
+    ec2 = next(p for p in found.pools if p.pool.name == "EC2 micro instances")
+    assert round(ec2.used) == 1564 > 750
+    from modules.containers import EcsCluster
+
+    few = EcsCluster.model_validate({"kind": "ecs-cluster", "capacity": "ec2", "instance_type": "m5.xlarge", "min": 2, "max": 4})
+    assert few.fleet_size(pipeline.load(tmp_path / "model.yaml"), "cluster") == 2  # 6 tasks fit 2 m5.xlarge (3 each): min

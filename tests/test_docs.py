@@ -170,3 +170,14 @@ def test_network_page_lists_people_outside_aws_apart_from_aws_services(built: pi
         assert beyond and f"(services/{sid}.md)" in beyond[1]
         assert not regional or f"(services/{sid}.md)" not in regional[1]
     assert bool(beyond) == bool(users)
+
+
+def test_security_pages_name_the_groups_aws_services_add_themselves() -> None:
+    """Elastic Beanstalk's own load balancer and instance groups are not connections: the pages say so."""
+    docs = _docs(_build(ROOT / "examples" / "udagram.yaml"))
+    security, api = docs["docs/security.md"], docs["docs/services/api.md"]
+    note = "Elastic Beanstalk adds two security groups of its own"
+    assert "Except what AWS services add themselves, outside archc's Terraform:" in security
+    assert f"- [Backend API (Node.js on Elastic Beanstalk)](services/api.md): {note}" in security
+    assert note in api.split("## Network access", 1)[1].split("## IAM permissions", 1)[0]
+    assert "open to any address (0.0.0.0/0) on 80;" in api

@@ -279,7 +279,10 @@ def test_lambda_consumes_a_queue(tmp_path: Path) -> None:
     assert mapping["event_source_arn"] == "${aws_sqs_queue.jobs.arn}"
     assert mapping["function_name"] == "${aws_lambda_function.fn.arn}"
     assert mapping["batch_size"] == 10
+    assert mapping["function_response_types"] == ["ReportBatchItemFailures"]  # only failed messages come back
     assert mapping["depends_on"] == ["aws_iam_role_policy.fn_consume_jobs"]
+    # The queue's default visibility timeout is 6 times the function's (30 s): room for retries after throttling.
+    assert stack["resource"]["aws_sqs_queue"]["jobs"]["visibility_timeout_seconds"] == 180
     assert _policy(stack, "fn_consume_jobs") == [
         {
             "actions": ["sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"],
@@ -356,6 +359,16 @@ def test_beanstalk_defaults(tmp_path: Path) -> None:
         "AWSElasticBeanstalkEnhancedHealth",
         "AWSElasticBeanstalkManagedUpdatesCustomerRolePolicy",
     }
+    # Created once its subnets route: instances without the NAT route never reach Beanstalk and the launch fails.
+    routes = [d for d in env["depends_on"] if d.startswith("aws_route")]
+    assert routes == [
+        "aws_route.private_nat",
+        "aws_route.public_internet",
+        "aws_route_table_association.private_a",
+        "aws_route_table_association.private_b",
+        "aws_route_table_association.public_a",
+        "aws_route_table_association.public_b",
+    ]
 
 
 def test_beanstalk_python_with_https(tmp_path: Path) -> None:
@@ -491,6 +504,10 @@ def test_asg_mounts_efs_over_tls_with_iam(tmp_path: Path) -> None:
         "aws_efs_mount_target.files_a",
         "aws_efs_mount_target.files_b",
         "aws_iam_role_policy.web_mount_files",
+        # ... and its subnets' NAT route: instances launched before it cannot install amazon-efs-utils.
+        "aws_route.private_nat",
+        "aws_route_table_association.private_a",
+        "aws_route_table_association.private_b",
     ]
     assert _policy(stack, "web_mount_files") == [
         {
@@ -587,6 +604,9 @@ def test_queue_visibility_must_cover_the_function_timeout(tmp_path: Path) -> Non
     )
     stack = build(tmp_path, {"jobs": "kind: sqs, visibility_timeout_s: 60", "fn": "kind: lambda, timeout_s: 60"}, "jobs -> fn")
     assert "fn_from_jobs" in stack["resource"]["aws_lambda_event_source_mapping"]
+    assert stack["resource"]["aws_sqs_queue"]["jobs"]["visibility_timeout_seconds"] == 60  # the model's own value stays
+    stack = build(tmp_path, {"jobs": "kind: sqs", "fn": "kind: lambda, timeout_s: 900"}, "jobs -> fn")
+    assert stack["resource"]["aws_sqs_queue"]["jobs"]["visibility_timeout_seconds"] == 5400  # the default follows the consumer
 
 
 def test_one_file_system_mounted_twice(tmp_path: Path) -> None:

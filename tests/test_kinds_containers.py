@@ -112,7 +112,10 @@ def test_ecs_cluster_on_ec2(tmp_path: Path) -> None:
     provider = res["aws_ecs_capacity_provider"]["apps"]
     assert provider["name"] == "cp-t-apps"
     assert provider["auto_scaling_group_provider"][0]["auto_scaling_group_arn"] == "${aws_autoscaling_group.apps.arn}"
-    assert provider["auto_scaling_group_provider"][0]["managed_scaling"] == [{"status": "ENABLED", "target_capacity": 100}]
+    # No service yet: one instance per step, counted after 120 s rather than the default 300 s.
+    assert provider["auto_scaling_group_provider"][0]["managed_scaling"] == [
+        {"status": "ENABLED", "target_capacity": 100, "minimum_scaling_step_size": 1, "instance_warmup_period": 120}
+    ]
     providers = res["aws_ecs_cluster_capacity_providers"]["apps"]
     assert providers["capacity_providers"] == ["${aws_ecs_capacity_provider.apps.name}"]
 
@@ -143,6 +146,15 @@ def test_ecs_cluster_on_ec2_fits_its_awsvpc_tasks(tmp_path: Path) -> None:
             tmp_path, {"apps": f"kind: ecs-cluster, capacity: ec2, instance_type: {instance_type}, min: 1, {size}", "web": web, "api": web}
         )
     build(tmp_path, {"apps": CLUSTER, **{f"s{i}": web for i in range(6)}})  # Fargate: one ENI per task, AWS provides them
+
+
+def test_ecs_cluster_on_ec2_scales_out_to_its_tasks_in_one_step(tmp_path: Path) -> None:
+    """On a multi-AZ group, managed scaling adds exactly the minimum step per warm-up: the step is what the tasks need beyond min."""
+    web = f"kind: ecs-service, cluster: apps, image: '{IMAGE}'"  # desired 2
+    cluster = "kind: ecs-cluster, capacity: ec2, instance_type: t2.micro, min: 2, max: 6"
+    stack = build(tmp_path, {"apps": cluster, "a": web, "b": web, "c": web})  # 6 tasks, one per t2.micro
+    (scaling,) = stack["resource"]["aws_ecs_capacity_provider"]["apps"]["auto_scaling_group_provider"][0]["managed_scaling"]
+    assert (scaling["minimum_scaling_step_size"], scaling["instance_warmup_period"]) == (4, 120)
 
 
 # --- ecs-service -------------------------------------------------------------------------
@@ -239,6 +251,8 @@ def test_ecs_service_behind_alb(tmp_path: Path) -> None:
     ]
     assert service["health_check_grace_period_seconds"] == 60
     assert "aws_lb_listener.lb_http" in service["depends_on"]
+    # The group is used only by the path rule: ECS refuses it until the rule exists.
+    assert "aws_lb_listener_rule.lb_api" in service["depends_on"]
     ingress = stack["resource"]["aws_vpc_security_group_ingress_rule"]["api_from_lb"]
     assert (ingress["from_port"], ingress["referenced_security_group_id"]) == (8080, "${aws_security_group.lb.id}")
 
@@ -286,7 +300,12 @@ def test_ecs_services_call_each_other(tmp_path: Path) -> None:
         "${aws_service_discovery_http_namespace.archc.arn}",
         False,
     )
-    assert _container(stack, "ui")["environment"] == [{"name": "API_URL", "value": "http://api:9000"}]
+    # ... and, like every caller, the SSM path where its callee publishes its endpoints.
+    assert _container(stack, "ui")["environment"] == [
+        {"name": "API_URL", "value": "http://api:9000"},
+        {"name": "ARCHC_API_PARAMETERS", "value": "/archc/t/api"},
+    ]
+    assert _container(stack, "api")["environment"] == [{"name": "ARCHC_DB_PARAMETERS", "value": "/archc/t/db"}]
     assert _container(stack, "ui")["portMappings"] == [{"containerPort": 8080, "protocol": "tcp"}]  # nobody calls it
     # A task resolves only the endpoints that exist when it starts: the callee's service first.
     assert caller["depends_on"] == ["aws_ecs_cluster_capacity_providers.apps", "aws_ecs_service.api"]
@@ -306,6 +325,7 @@ def test_ecs_calls_realize_discovery(tmp_path: Path) -> None:
     parts = {(p.element, p.address, p.detail) for p in emit(pipeline.load(path)).parts("ui->api")}
     assert {
         ("discovery", "aws_ecs_task_definition.ui", "environment API_URL=http://api:8080"),
+        ("discovery", "aws_ecs_task_definition.ui", "environment ARCHC_API_PARAMETERS=/archc/t/api"),
         ("discovery", "aws_ecs_service.api", "Service Connect endpoint api:8080"),
         ("discovery", "aws_ecs_service.ui", "Service Connect client (its proxy resolves the callee's name)"),
         ("discovery", "aws_service_discovery_http_namespace.archc", "Cloud Map namespace t"),
@@ -337,8 +357,23 @@ def test_ecs_services_calling_each_other_in_a_cycle(tmp_path: Path) -> None:
     assert services["a"]["depends_on"] == services["b"]["depends_on"] == ["aws_ecs_cluster_capacity_providers.apps"]
     assert services["c"]["depends_on"] == ["aws_ecs_cluster_capacity_providers.apps", "aws_ecs_service.a"]
     # The model's own value of a variable wins over the Service Connect address.
-    assert _container(stack, "a")["environment"] == [{"name": "B_URL", "value": "http://b.example.internal"}]
-    assert _container(stack, "b")["environment"] == [{"name": "A_URL", "value": "http://a:8080"}]
+    assert _container(stack, "a")["environment"] == [
+        {"name": "ARCHC_B_PARAMETERS", "value": "/archc/t/b"},
+        {"name": "B_URL", "value": "http://b.example.internal"},
+    ]
+    assert _container(stack, "b")["environment"] == [
+        {"name": "ARCHC_A_PARAMETERS", "value": "/archc/t/a"},
+        {"name": "A_URL", "value": "http://a:8080"},
+    ]
+
+
+def test_ecs_service_environment_leaves_the_parameters_variable_to_archc(tmp_path: Path) -> None:
+    """archc tells the task where its callee publishes its endpoints; the model may not set that variable."""
+    services = {"apps": CLUSTER, "api": "kind: ecs-service, cluster: apps, environment: {ARCHC_DB_PARAMETERS: /mine}", "db": "kind: rds"}
+    assert error(tmp_path, services, "api -> db") == (
+        "model.yaml:11:5: error[conflict]: api (ecs-service) -> db (rds): environment sets ARCHC_DB_PARAMETERS, "
+        "which archc sets to where db publishes its endpoints; rename it"
+    )
 
 
 def test_ecs_service_mounts_the_file_systems_it_connects_to(tmp_path: Path) -> None:
@@ -448,6 +483,9 @@ def test_after_apply_steps_of_a_service_from_an_empty_repository() -> None:
     service = EcsService.model_validate({"kind": "ecs-service", "cluster": "apps", "repository": "images"})
     push, deploy, _later = service.after_apply(_node("api", service))
     assert "terraform apply does not wait" in push and "images_repository_url followed by :1.0.0" in push
+    assert "read-only root file system (only /tmp is writable)" in push and "set read_only_root: false" in push
+    writable = EcsService.model_validate({"kind": "ecs-service", "cluster": "apps", "repository": "images", "read_only_root": False})
+    assert "read-only" not in writable.after_apply(_node("api", writable))[0]
     assert deploy.endswith("--cluster (output apps_cluster_name) --service (output api_service_name) --force-new-deployment.")
     assert EcsService.model_validate({"kind": "ecs-service", "cluster": "apps"}).after_apply(_node("api", service)) == ()
 

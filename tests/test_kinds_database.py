@@ -369,3 +369,13 @@ def test_free_text_settings_cannot_smuggle_terraform_expressions(tmp_path: Path)
     assert error(tmp_path, {"orders": 'kind: aurora, instance_class: "${file(\\"/etc/passwd\\")}"'}) == (
         "model.yaml:7:46: error[value]: 'instance_class' '${file(\"/etc/passwd\")}' does not match the pattern ^db\\.[a-z0-9]+\\.[a-z0-9]+$"
     )
+
+
+def test_a_protected_database_says_how_to_destroy_it() -> None:
+    from compiler.ir import ServiceNode
+    from modules.database import AuroraCluster, RdsDatabase
+
+    for kind, cls in (("rds", RdsDatabase), ("aurora", AuroraCluster)):
+        spec = cls.model_validate({"kind": kind})
+        (destroy,) = spec.after_apply(ServiceNode("db", kind, "data", "db", "isolated", spec))
+        assert "deletion protection is on" in destroy and "Set deletion_protection: false" in destroy

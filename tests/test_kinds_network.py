@@ -839,3 +839,18 @@ def test_cloudfront_origins_record_their_parts(tmp_path: Path) -> None:
         Part("trigger", distribution, "cache behavior '/api/*'"),
         Part("trigger", distribution, "origin 'api'"),
     ]
+
+
+def test_pages_say_what_stops_an_apply_or_a_destroy() -> None:
+    """A new account's first distribution needs AWS Support; deletion protection stops terraform destroy."""
+    from compiler.ir import ServiceNode
+    from modules.network import Distribution, LoadBalancer
+
+    cdn = Distribution.model_validate({"kind": "cloudfront"})
+    (verify,) = cdn.after_apply(ServiceNode("cdn", "cloudfront", "edge", "cdn", "outside", cdn))
+    assert "Your account must be verified before you can add new CloudFront resources" in verify and "AWS Support" in verify
+    alb = LoadBalancer.model_validate({"kind": "alb"})
+    (destroy,) = alb.after_apply(ServiceNode("lb", "alb", "edge", "lb", "public", alb))
+    assert destroy.startswith("Before terraform destroy: deletion protection is on") and "this load balancer" in destroy
+    unprotected = LoadBalancer.model_validate({"kind": "alb", "deletion_protection": False})
+    assert unprotected.after_apply(ServiceNode("lb", "alb", "edge", "lb", "public", unprotected)) == ()

@@ -205,9 +205,21 @@ def test_the_website_docs_page_shows_the_url_and_the_upload(tmp_path: Path) -> N
     model.write_text(f"name: t\nregion: eu-west-3\nnetwork: {{azs: 2}}\nlayers:\n  - name: app\n    services:\n      site: {{{PUBLIC}}}\n")
     page = pipeline.build(model, "model.yaml").files["docs/services/site.md"].decode()
     assert "| `site_url` | URL of the site website (S3 website endpoint, HTTP only). |" in page
-    assert "1. Upload the site: aws s3 sync ./dist s3://(output site\\_bucket)/" in page
+    assert "1. Before the first apply: a public website needs a public bucket policy" in page
+    assert "2. Upload the site: aws s3 sync ./dist s3://(output site\\_bucket)/" in page
 
 
 def test_a_public_website_plans(tmp_path: Path) -> None:
     """The policy waits for the access block; the URL output names the website configuration."""
     assert_plans(tmp_path, {"site": PUBLIC})
+
+
+def test_a_public_website_names_the_account_block_that_would_refuse_it() -> None:
+    from compiler.ir import ServiceNode
+    from modules.storage import S3Bucket
+
+    site = S3Bucket.model_validate({"kind": "s3", "purpose": "website", "public": True})
+    before, upload, _open = site.after_apply(ServiceNode("site", "s3", "web", "site", "outside", site))
+    assert "Block Public Access" in before and "BlockPublicPolicy" in before and upload.startswith("Upload the site")
+    private = S3Bucket.model_validate({"kind": "s3", "purpose": "website"})
+    assert len(private.after_apply(ServiceNode("site", "s3", "web", "site", "outside", private))) == 2

@@ -83,11 +83,16 @@ class Estimate:
 class _Usage:
     """What the rules may ask about one resource's owner (rules.Usage)."""
 
-    def __init__(self, stack: StackBuilder, usage: dict[str, float], requests: tuple[float, bool], running: float = 1.0) -> None:
-        self.stack, self.own, self.requests, self.share = stack, usage, requests, running
+    def __init__(
+        self, stack: StackBuilder, usage: dict[str, float], requests: tuple[float, bool], running: float = 1.0, fleet: int | None = None
+    ) -> None:
+        self.stack, self.own, self.requests, self.share, self.fleet = stack, usage, requests, running, fleet
 
     def running(self) -> float:
         return self.share
+
+    def fleet_size(self) -> int | None:
+        return self.fleet
 
     def resource(self, expression: object) -> Resource | None:
         found = _REF.match(expression) if isinstance(expression, str) else None
@@ -112,7 +117,8 @@ def usages(arch: Architecture, stack: StackBuilder) -> dict[str, _Usage]:
         schedule = node.spec.running_schedule(arch) if node else None
         running = schedule.hours_per_month() / HOURS if schedule else 1.0
         own = {str(k): v for k, v in node.spec.usage.items()} if node else {}
-        found[resource.address] = _Usage(stack, own, requests.get(resource.owner, (USAGE_KEYS["requests"][1], True)), running)
+        fleet = node.spec.fleet_size(arch, node.id) if node else None
+        found[resource.address] = _Usage(stack, own, requests.get(resource.owner, (USAGE_KEYS["requests"][1], True)), running, fleet)
     return found
 
 

@@ -43,6 +43,10 @@ class Usage(Protocol):
     def running(self) -> float:
         """The share of the month the owner's fleet runs (its ``schedule:``; 1: always)."""
 
+    def fleet_size(self) -> int | None:
+        """The instances the owner's fleet needs beyond its settings (``Service.fleet_size``,
+        e.g. an ECS cluster's tasks); None: what the resource says."""
+
 
 Rule = Callable[[Resource, Usage], list[Charge]]
 
@@ -72,7 +76,7 @@ def instance(r: Resource, u: Usage) -> list[Charge]:
 
 
 def autoscaling_group(r: Resource, u: Usage) -> list[Charge]:
-    count = int(r.body.get("desired_capacity") or r.body.get("min_size") or 1) * u.running()
+    count = (u.fleet_size() or int(r.body.get("desired_capacity") or r.body.get("min_size") or 1)) * u.running()
     template = u.resource((r.body.get("launch_template") or [{}])[0].get("id"))
     if template is None or "instance_type" not in template.body:
         return []
