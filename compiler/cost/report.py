@@ -45,6 +45,12 @@ def rows(arch: Architecture, est: Estimate) -> list[Row]:
     return found
 
 
+def layer_totals(arch: Architecture, est: Estimate) -> list[tuple[str, float]]:
+    """USD per month by layer, in model order, then the network and the architecture's own."""
+    layers = dict.fromkeys([*(lay.name for lay in arch.layers), *(ln.layer for ln in est.lines)])
+    return [(layer, est.total(layer=layer)) for layer in layers]
+
+
 def usd(value: float) -> str:
     """``1,234.50``."""
     return f"{value:,.2f}"
@@ -91,10 +97,7 @@ def as_json(arch: Architecture, est: Estimate) -> str:
         "period": "month",
         "free_tier": est.free_tier,
         "total": {"fixed": round(est.total(fixed=True), 2), "usage": round(est.total(fixed=False), 2), "total": round(est.total(), 2)},
-        "layers": {
-            layer: round(est.total(layer=layer), 2)
-            for layer in dict.fromkeys([*(lay.name for lay in arch.layers), *(ln.layer for ln in est.lines)])
-        },
+        "layers": {layer: round(total, 2) for layer, total in layer_totals(arch, est)},
         "services": [
             {
                 "service": r.service,

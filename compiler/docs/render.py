@@ -17,7 +17,7 @@ import jinja2
 
 from compiler.caches import cache_dir
 from compiler.cost.estimate import Estimate, estimate
-from compiler.cost.report import FREE_TIER_TEXT, usd
+from compiler.cost.report import FREE_TIER_TEXT, layer_totals, usd
 from compiler.cost.report import rows as cost_rows
 from compiler.docs.markdown import Md, anchor, code, codes, finalize, link
 from compiler.docs.pages import Links, connection_detail, layer_page, override_change, realized_by, service_facts, settings, via_text
@@ -138,9 +138,7 @@ def _decisions(arch: Architecture, sids: list[str]) -> list[tuple[str, Any]]:
 
 
 def _cost(arch: Architecture, est: Estimate, links: Links) -> bytes:
-    layers = [
-        (layer, est.total(layer=layer)) for layer in dict.fromkeys([*(lay.name for lay in arch.layers), *(ln.layer for ln in est.lines)])
-    ]
+    layers = layer_totals(arch, est)
     prices = sorted({ln.price for ln in est.lines if ln.price is not None}, key=lambda p: p.key)
     return _render(
         "cost.md.j2",
