@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 from pydantic import Field
 
 from modules import supported
-from modules.base import Facts, KindInfo, Placement, Problem, Service, VersionUse
+from modules.base import EventSource, Facts, KindInfo, Placement, Problem, Service, VersionUse
 from modules.compute_kit import (
     HTTP_PATH,
     INSTANCE_TYPE,
@@ -365,23 +365,17 @@ class LambdaFunction(Service):
         self._permission(ctx, f"from_sns_{ref_name(topic_arn)}", "sns.amazonaws.com", topic_arn)
         return {"protocol": "lambda", "endpoint": ctx.stack_ref("aws_lambda_function").arn}
 
-    def consume(self, node: ServiceNode, ctx: ServiceContext, queue_arn: str) -> None:
-        """Poll the queue (batches of 10) with receive/delete rights on that queue only."""
-        queue = ref_name(queue_arn)
-        actions = ["sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"]
-        policy = inline_policy(ctx, f"consume_{queue}", ctx.role, [{"actions": actions, "resources": [queue_arn]}])
-        ctx.add(
-            "aws_lambda_event_source_mapping",
-            f"from_{queue}",
-            {
-                "event_source_arn": queue_arn,
-                "function_name": ctx.stack_ref("aws_lambda_function").arn,
-                "batch_size": 10,
-                "enabled": True,
-                # Lambda checks the role can read the queue when the mapping is created.
-                "depends_on": [policy.address],
-            },
-        )
+    def consume(self, node: ServiceNode, ctx: ServiceContext, source: EventSource) -> None:
+        """Poll the queue or stream with the rights its kind names, on that source only."""
+        name = ref_name(source.arn)
+        statements = [{"actions": list(source.actions), "resources": [source.arn]}, *source.statements]
+        policy = inline_policy(ctx, f"consume_{name}", ctx.role, statements)
+        function = ctx.stack_ref("aws_lambda_function").arn
+        body: dict[str, Any] = {"event_source_arn": source.arn, "function_name": function, **source.settings, "enabled": True}
+        if source.on_failure and self.dead_letter_queue:
+            body["destination_config"] = [{"on_failure": [{"destination_arn": ctx.stack_ref("aws_sqs_queue", "dlq").arn}]}]
+        # Lambda checks the role can read the source when the mapping is created.
+        ctx.add("aws_lambda_event_source_mapping", f"from_{name}", {**body, "depends_on": [policy.address]})
 
     def notification(self, node: ServiceNode, ctx: ServiceContext, bucket_arn: str) -> dict[str, object]:
         """S3 invokes the function on new objects; only that bucket may."""

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 
 from pydantic import AfterValidator, Field
 
-from modules.base import KindInfo, Service
+from modules.base import EventSource, KindInfo, Service
 
 if TYPE_CHECKING:
     from compiler.ir import Edge, ServiceNode
@@ -140,7 +140,11 @@ class SqsQueue(Service):
 
     def connect(self, edge: Edge, target: ServiceNode, ctx: ServiceContext) -> None:
         """``target`` consumes this queue ("consumer"): its event source mapping and permissions."""
-        target.spec.consume(target, ctx.other(target.id), ctx.stack_ref("aws_sqs_queue").arn)
+        target.spec.consume(target, ctx.other(target.id), self.event_source(ctx.node, ctx))
+
+    def event_source(self, node: ServiceNode, ctx: ServiceContext) -> EventSource:
+        """Batches of 10 messages; receive, delete and hide them on this queue only."""
+        return EventSource(ctx.stack_ref("aws_sqs_queue").arn, SQS_CONSUME, {"batch_size": 10})
 
     def subscribe(self, node: ServiceNode, ctx: ServiceContext, topic_arn: str) -> dict[str, object]:
         """Let the topic send to this queue: one queue policy, one statement per topic."""
