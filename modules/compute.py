@@ -368,7 +368,7 @@ class LambdaFunction(Service):
     def consume(self, node: ServiceNode, ctx: ServiceContext, source: EventSource) -> None:
         """Poll the queue or stream with the rights its kind names, on that source only."""
         name = ref_name(source.arn)
-        statements = [{"actions": list(source.actions), "resources": [source.arn]}, *source.statements]
+        statements: list[dict[str, Any]] = [{"actions": list(source.actions), "resources": [source.arn]}, *source.statements]
         policy = inline_policy(ctx, f"consume_{name}", ctx.role, statements)
         function = ctx.stack_ref("aws_lambda_function").arn
         body: dict[str, Any] = {"event_source_arn": source.arn, "function_name": function, **source.settings, "enabled": True}
