@@ -226,7 +226,8 @@ def test_secret_read_grants_the_secret_and_its_key_through_secrets_manager(tmp_p
     assert read["resources"] == ["${aws_secretsmanager_secret.token.arn}"]
     assert key["actions"] == ["kms:Decrypt"]
     assert key["resources"] == ["${aws_kms_key.archc.arn}"]
-    assert key["condition"] == [{"test": "StringEquals", "variable": "kms:ViaService", "values": ["secretsmanager.eu-west-3.amazonaws.com"]}]
+    via = {"test": "StringEquals", "variable": "kms:ViaService", "values": ["secretsmanager.eu-west-3.amazonaws.com"]}
+    assert key["condition"] == [via]
     # Discovery: the secret's ARN and name as parameters the caller may read.
     parameters = stack["resource"]["aws_ssm_parameter"]
     assert parameters["token_arn"]["name"] == "/archc/t/token/arn"
