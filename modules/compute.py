@@ -40,6 +40,7 @@ from modules.compute_kit import (
     size_problems,
 )
 from modules.network_kit import lambda_proxy_integration
+from modules.support import data_key
 
 if TYPE_CHECKING:
     from compiler.ir import ServiceNode
@@ -310,6 +311,8 @@ class LambdaFunction(Service):
         }
         if self.environment:
             body["environment"] = [{"variables": {k: literal(v) for k, v in sorted(self.environment.items())}}]
+        # Always, so variables that connections add later (discovery) are covered too.
+        deps += self._environment_key(ctx, body)
         if self.reserved_concurrency is not None:
             body["reserved_concurrent_executions"] = self.reserved_concurrency
         deps += self._vpc(node, ctx, body) + self._dead_letters(ctx, body)
@@ -329,6 +332,14 @@ class LambdaFunction(Service):
         if self.egress_https:
             https_egress(ctx)
         return attach_policies(ctx, ctx.role, {"vpc": "service-role/AWSLambdaVPCAccessExecutionRole"})
+
+    def _environment_key(self, ctx: ServiceContext, body: dict[str, Any]) -> list[str]:
+        """Variables at rest under the architecture's data key, not Lambda's own (CKV_AWS_173); the role
+        may decrypt with it through Lambda only, to read them at start."""
+        body["kms_key_arn"] = data_key(ctx)
+        via = {"test": "StringEquals", "variable": "kms:ViaService", "values": [f"lambda.{ctx.arch.region}.amazonaws.com"]}
+        statement = {"actions": ["kms:Decrypt"], "resources": [data_key(ctx)], "condition": [via]}
+        return [inline_policy(ctx, "environment", ctx.role, [statement]).address]
 
     def _dead_letters(self, ctx: ServiceContext, body: dict[str, Any]) -> list[str]:
         if not self.dead_letter_queue:

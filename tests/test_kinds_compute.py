@@ -433,3 +433,14 @@ def test_compute_kinds_plan(tmp_path: Path) -> None:
         "api -> db",
         "deploy -> fleet",
     )
+
+
+def test_lambda_environment_is_under_the_data_key(tmp_path: Path) -> None:
+    """CKV_AWS_173: variables at rest under a customer managed key; the role decrypts through Lambda only."""
+    stack = build(tmp_path, {"fn": "kind: lambda, environment: {LEVEL: info}"})
+    function = stack["resource"]["aws_lambda_function"]["fn"]
+    assert function["kms_key_arn"] == "${aws_kms_key.archc.arn}"
+    assert "aws_iam_role_policy.fn_environment" in function["depends_on"]
+    (statement,) = stack["data"]["aws_iam_policy_document"]["fn_environment"]["statement"]
+    assert statement["actions"] == ["kms:Decrypt"]
+    assert statement["condition"][0]["values"] == ["lambda.eu-west-3.amazonaws.com"]
