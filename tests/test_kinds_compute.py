@@ -444,3 +444,10 @@ def test_lambda_environment_is_under_the_data_key(tmp_path: Path) -> None:
     (statement,) = stack["data"]["aws_iam_policy_document"]["fn_environment"]["statement"]
     assert statement["actions"] == ["kms:Decrypt"]
     assert statement["condition"][0]["values"] == ["lambda.eu-west-3.amazonaws.com"]
+
+
+def test_lambda_without_environment_has_no_environment_key(tmp_path: Path) -> None:
+    """checkov's CKV_AWS_173 fails a function that names a key but has no variables."""
+    stack = build(tmp_path, {"fn": "kind: lambda"})
+    assert "kms_key_arn" not in stack["resource"]["aws_lambda_function"]["fn"]
+    assert "fn_environment" not in stack["data"]["aws_iam_policy_document"]
