@@ -384,7 +384,8 @@ def _default_label(via: str, port: int | None, access: str | None) -> str:
         return access
     if port is not None:
         return {443: "HTTPS", 80: "HTTP"}.get(port, f"TCP {port}")
-    return {"origin": "origin", "alias": "DNS", "subscriber": "subscribe", "consumer": "trigger", "web-endpoint": "HTTPS"}.get(via, "")
+    labels = {"origin": "origin", "alias": "DNS", "subscriber": "subscribe", "consumer": "trigger", "web-endpoint": "HTTPS"}
+    return {**labels, "event-target": "event"}.get(via, "")
 
 
 def _refs_in(svc: Service, path: Path_) -> list[tuple[str, str, RefTo, Path_]]:

@@ -42,6 +42,7 @@ Capability = Literal[
     "api-target",
     "notify",
     "web-endpoint",
+    "event-target",
     "none",
 ]
 # Capabilities every kind offers without listing them: any service can be monitored
@@ -402,6 +403,13 @@ class Service(BaseModel):
         """IAM statements an API connection with ``access`` needs beyond ``info.access`` on
         :meth:`arns`, e.g. the use of the key the data is encrypted with: none by default."""
         return []
+
+    def event_target(self, node: ServiceNode, ctx: ServiceContext, rule_arn: str) -> dict[str, object]:
+        """Let EventBridge rule ``rule_arn`` deliver to this service ("event-target"): returns the
+        ``aws_cloudwatch_event_target`` fields that name it (``arn``, and ``role_arn`` or
+        ``sqs_target`` where it needs them) and adds what it needs (an invoke permission, a
+        queue policy statement, a role EventBridge assumes)."""
+        raise NotImplementedError
 
     def notification(self, node: ServiceNode, ctx: ServiceContext, bucket_arn: str) -> dict[str, object]:
         """Let bucket ``bucket_arn`` notify this service of new objects ("notify"): returns the

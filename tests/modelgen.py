@@ -39,6 +39,8 @@ REQUIRED: dict[str, dict[str, Any]] = {
     "dynamodb": {"hash_key": "id"},
     "route53": {"domain": "example.com"},
     "amplify": {"repository": "https://github.com/acme/web"},
+    "schedule": {"expression": "rate(1 hour)"},
+    "event-rule": {"pattern": {"source": ["orders"]}},
 }
 # A waf protects a service; it is drawn together with the CloudFront it protects.
 KINDS = sorted(k for k in CATALOG if k != "waf")

@@ -35,6 +35,7 @@ VIA_TEXT: dict[Capability, str] = {
     "pipeline-stage": "pipeline stage",
     "api-target": "API integration",
     "web-endpoint": "API URL for a browser front end (environment variable, CORS)",
+    "event-target": "EventBridge rule target (schedule or event pattern)",
     "none": "drawn only (nothing to deploy)",
 }
 BASE_FIELDS = frozenset(Service.model_fields)  # kind, title, description: shown elsewhere
