@@ -225,6 +225,7 @@ class _Resolver:
             warnings=tuple(sorted(self.warnings, key=lambda d: (d.line, d.col))),
             account=Account(spec.account.free_tier),
             budget=Budget(spec.budget.monthly, tuple(spec.budget.emails), self.doc.pos(("budget",))) if spec.budget else None,
+            base_dir=self.doc.base_dir,
         )
 
     def references(self, services: dict[str, tuple[str, Service]]) -> tuple[Reference, ...]:
@@ -295,6 +296,7 @@ class _Resolver:
                 named=tuple((key, value, services[value][1]) for key, value, _, _ in self.refs[sid] if value in services),
                 bucket_uses=bucket_uses_of(sid, specs, connections, flow_logs),
                 inbound_vias=tuple((e.source, e.via) for e in edges if e.target == sid),
+                base_dir=self.doc.base_dir,
             )
             for problem in [*(svc.check(facts) if azs else []), *svc.reason_problems()]:  # no network: checks would only cascade
                 where = (*self.where[sid], problem.field) if problem.field else self.where[sid]

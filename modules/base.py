@@ -210,6 +210,8 @@ class Facts:
     # (source id, via) of each connection into this service, in model order: who reaches
     # it and how (a bucket behind a distribution sees ("cdn", "origin")).
     inbound_vias: tuple[tuple[str, str], ...] = ()
+    # The model file's folder: settings naming files (a function's code) are relative to it.
+    base_dir: str = ""
 
 
 _EMAIL = re.compile(r"^[^@\s{}]+@[^@\s{}]+\.[^@\s{}]+$")

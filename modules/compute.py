@@ -9,12 +9,14 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import Field
 
 from modules import supported
 from modules.base import EventSource, Facts, KindInfo, Placement, Problem, Service, VersionUse
+from modules.code_zip import code_problem, zip_folder
 from modules.compute_kit import (
     HTTP_PATH,
     INSTANCE_TYPE,
@@ -268,6 +270,20 @@ class LambdaFunction(Service):
     )
     dead_letter_queue: bool = Field(True, description="Keep events of failed asynchronous runs in an encrypted SQS queue (14 days).")
     egress_https: bool = Field(True, description="In the VPC: allow outbound HTTPS to AWS APIs through NAT.")
+    code: str | None = Field(
+        None,
+        pattern=r"^[^\\:*?\"<>|]+$",
+        description="Folder of the function's code, relative to the model file: zipped at build the same way on every "
+        "machine (sorted entries, fixed time and permissions), its SHA-256 in the manifest. Unset: a placeholder "
+        "handler answering 200, to replace with your code.",
+    )
+
+    def check(self, facts: Facts) -> list[Problem]:
+        """The code folder exists, holds files, fits Lambda's upload limit."""
+        if self.code is None or not facts.base_dir:
+            return []
+        problem = code_problem(Path(facts.base_dir), self.code)
+        return [Problem("value", f"code: {problem}", "code")] if problem else []
 
     def placement(self, reaches_vpc: bool) -> Placement:
         """Private subnets when asked or when a connection needs the VPC, else outside it."""
@@ -293,7 +309,7 @@ class LambdaFunction(Service):
             inline_policy(ctx, "logs", ctx.role, [write_logs]).address,
             *attach_policies(ctx, ctx.role, {"xray": "AWSXRayDaemonWriteAccess"}),
         ]
-        code = placeholder_zip(self.runtime, self.handler)
+        code = zip_folder(Path(ctx.arch.base_dir) / self.code) if self.code else placeholder_zip(self.runtime, self.handler)
         body: dict[str, Any] = {
             "function_name": name,
             "description": literal((self.description or node.title)[:200]),
@@ -322,7 +338,7 @@ class LambdaFunction(Service):
         ctx.output(
             "function_name",
             ctx.stack_ref("aws_lambda_function").attr("function_name"),
-            f"Name of the {node.id} function (replace its placeholder code with yours).",
+            f"Name of the {node.id} function" + ("." if self.code else " (replace its placeholder code with yours)."),
         )
 
     def _vpc(self, node: ServiceNode, ctx: ServiceContext, body: dict[str, Any]) -> list[str]:

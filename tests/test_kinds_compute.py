@@ -451,3 +451,55 @@ def test_lambda_without_environment_has_no_environment_key(tmp_path: Path) -> No
     stack = build(tmp_path, {"fn": "kind: lambda"})
     assert "kms_key_arn" not in stack["resource"]["aws_lambda_function"]["fn"]
     assert "fn_environment" not in stack["data"]["aws_iam_policy_document"]
+
+
+def _code(tmp_path: Path, mode: int = 0o644) -> Path:
+    src = tmp_path / "src"
+    (src / "lib").mkdir(parents=True)
+    (src / "index.py").write_text("def handler(event, context):\n    return {'statusCode': 200}\n")
+    (src / "lib" / "util.py").write_text("X = 1\n")
+    (src / "__pycache__").mkdir()
+    (src / "__pycache__" / "index.cpython-313.pyc").write_bytes(b"cache")
+    for path in src.rglob("*.py"):
+        path.chmod(mode)
+    return src
+
+
+def test_lambda_code_is_zipped_deterministically(tmp_path: Path) -> None:
+    """Same bytes whatever the files' times, permissions and folder: sorted entries, fixed time and modes, no caches."""
+    import io
+    import os
+    import zipfile
+
+    from modules.code_zip import zip_folder
+
+    first = zip_folder(_code(tmp_path / "a"))
+    other = _code(tmp_path / "b", mode=0o755)
+    for path in other.rglob("*"):
+        os.utime(path, (2_000_000_000, 2_000_000_000))
+    assert zip_folder(other) == first
+    entries = zipfile.ZipFile(io.BytesIO(first)).infolist()
+    assert [(e.filename, e.date_time, e.external_attr >> 16) for e in entries] == [
+        ("index.py", (1980, 1, 1, 0, 0, 0), 0o644),
+        ("lib/util.py", (1980, 1, 1, 0, 0, 0), 0o644),
+    ]
+
+
+def test_lambda_code_replaces_the_placeholder(tmp_path: Path) -> None:
+    import base64
+    import hashlib
+
+    from modules.code_zip import zip_folder
+
+    _code(tmp_path)
+    stack = build(tmp_path, {"fn": "kind: lambda, runtime: python3.13, code: src"})
+    function = stack["resource"]["aws_lambda_function"]["fn"]
+    expected = zip_folder(tmp_path / "src")
+    assert function["source_code_hash"] == base64.b64encode(hashlib.sha256(expected).digest()).decode()
+    assert function["filename"] == "assets/fn/function.zip"
+
+
+def test_lambda_code_folder_must_exist(tmp_path: Path) -> None:
+    assert error(tmp_path, {"fn": "kind: lambda, code: nowhere"}) == (
+        "model.yaml:7:32: error[value]: code: 'nowhere' is not a folder (relative to the model file)"
+    )
