@@ -27,6 +27,7 @@ _WHAT: dict[str, str] = {
     "monitor": "a monitoring connection",
     "pipeline-stage": "a pipeline stage",
     "web-endpoint": "a front end calling an API (its URL in the build environment, CORS on the API)",
+    "event-target": "an EventBridge rule target",
     "none": "drawn only (nothing is compiled for it)",
 }
 

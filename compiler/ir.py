@@ -159,6 +159,7 @@ class Architecture:
     warnings: tuple[Diagnostic, ...] = ()
     account: Account = Account()
     budget: Budget | None = None  # what the model may compile with, but should change (printed, never written)
+    base_dir: str = ""  # the model file's folder, to read files the model names (function code); never written
 
     def edges_from(self, service_id: str) -> tuple[Edge, ...]:
         """Outbound connections of a service."""

@@ -8,6 +8,7 @@ stages can point at the exact line and column.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,6 +53,9 @@ class Document:
     file: str
     data: Any
     positions: dict[Path_, Pos]
+    # The model file's folder, to read the files a model names (a function's code); "" for
+    # text without a file. Never written into outputs (they must not depend on the machine).
+    base_dir: str = ""
 
     def pos(self, path: Path_, *, key: bool = False) -> tuple[int, int]:
         """Line and column of the value at ``path`` (or its key), else of its nearest parent."""
@@ -84,7 +88,7 @@ def load_file(path: Path, display_name: str | None = None) -> Document:
         raise ArchcError([Diagnostic("file", "no such file", name)]) from None
     except OSError as exc:
         raise ArchcError([Diagnostic("file", f"cannot read file: {exc.strerror}", name)]) from None
-    return parse_bytes(raw, name)
+    return dataclasses.replace(parse_bytes(raw, name), base_dir=str(path.resolve().parent))
 
 
 def parse_bytes(raw: bytes, file: str) -> Document:

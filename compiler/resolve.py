@@ -236,6 +236,7 @@ class _Resolver:
             warnings=tuple(sorted(self.warnings, key=lambda d: (d.line, d.col))),
             account=Account(spec.account.free_tier),
             budget=Budget(spec.budget.monthly, tuple(spec.budget.emails), self.doc.pos(("budget",))) if spec.budget else None,
+            base_dir=self.doc.base_dir,
         )
 
     def references(self, services: dict[str, tuple[str, Service]]) -> tuple[Reference, ...]:
@@ -311,6 +312,7 @@ class _Resolver:
                 zones=zones,
                 links=tuple(_link(e, sid, services) for e in edges if sid in (e.source, e.target)),
                 service=sid,
+                base_dir=self.doc.base_dir,
             )
             for problem in [*(svc.check(facts) if azs else []), *svc.reason_problems()]:  # no network: checks would only cascade
                 if problem.connection is not None:
@@ -425,7 +427,8 @@ def _default_label(via: str, port: int | None, access: str | None) -> str:
         return access
     if port is not None:
         return {443: "HTTPS", 80: "HTTP"}.get(port, f"TCP {port}")
-    return {"origin": "origin", "alias": "DNS", "subscriber": "subscribe", "consumer": "trigger", "web-endpoint": "HTTPS"}.get(via, "")
+    labels = {"origin": "origin", "alias": "DNS", "subscriber": "subscribe", "consumer": "trigger", "web-endpoint": "HTTPS"}
+    return {**labels, "event-target": "event"}.get(via, "")
 
 
 def _refs_in(svc: Service, path: Path_) -> list[tuple[str, str, RefTo, Path_]]:

@@ -132,14 +132,30 @@ def init(directory: Path, example: str | None = None, name: str | None = None) -
     }
     title = name.replace("-", " ").title()
     files["README.md"] = README.format(title=title, model=MODEL_FILE, name=name, schema=SCHEMA_FILE)
-    taken = sorted(f for f in files if (directory / f).exists())
+    beside = example_files(example)  # the files the example names (its functions' code), kept at their paths
+    taken = sorted(f for f in [*files, *beside] if (directory / f).exists())
     if taken:
         raise InitError(f"{directory.as_posix()}/ already has {', '.join(taken)}; archc init writes nothing over existing files")
-    _check(files[MODEL_FILE], directory / MODEL_FILE)
+    _check(files[MODEL_FILE], directory / MODEL_FILE, beside)
     directory.mkdir(parents=True, exist_ok=True)
     for rel, text in files.items():
         (directory / rel).write_text(text, encoding="utf-8")
-    return Started(directory, name, tuple(files))
+    _write(directory, beside)
+    return Started(directory, name, (*files, *beside))
+
+
+def example_files(example: str | None) -> dict[str, bytes]:
+    """The files of folder ``examples/<example>/`` (a model names them relative to itself), by path."""
+    folder = EXAMPLES / example if example else None
+    if folder is None or not folder.is_dir():
+        return {}
+    return {p.relative_to(EXAMPLES).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _write(directory: Path, files: dict[str, bytes]) -> None:
+    for rel, content in files.items():
+        (directory / rel).parent.mkdir(parents=True, exist_ok=True)
+        (directory / rel).write_bytes(content)
 
 
 def _name_from(directory: Path) -> str:
@@ -148,7 +164,7 @@ def _name_from(directory: Path) -> str:
     return slug[:40].rstrip("-") or "architecture"
 
 
-def _check(text: str, shown_as: Path) -> None:
+def _check(text: str, shown_as: Path, beside: dict[str, bytes]) -> None:
     """The model validates as written (a starter that does not would be archc's bug)."""
     import tempfile
 
@@ -157,4 +173,5 @@ def _check(text: str, shown_as: Path) -> None:
     with tempfile.TemporaryDirectory(prefix="archc-init-") as scratch:
         path = Path(scratch) / MODEL_FILE
         path.write_text(text, encoding="utf-8")
+        _write(Path(scratch), beside)
         pipeline.check(path, shown_as.as_posix())

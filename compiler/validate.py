@@ -91,7 +91,7 @@ def expand_shorthand(doc: Document) -> Document:
             expanded.append(entry)
     data = dict(doc.data)
     data["connections"] = expanded
-    return Document(doc.file, data, positions)
+    return Document(doc.file, data, positions, doc.base_dir)
 
 
 def _arrow_parts(item: Any) -> tuple[list[str] | None, str | None]:

@@ -91,12 +91,12 @@ def kind_hint(word: str) -> str:
     """What to say after "unknown service kind 'word'": the kind meant, or the catalog.
 
     A suggestion needs an alias (an engine or AWS's short name) or a near spelling:
-    at most one edit per four letters, so a three-letter word such as 'sfn' is not
-    taken for 'sns'.
+    at most one edit per four letters, so a three-letter word such as 'sqn' is not
+    taken for 'sqs' or 'sns'.
 
     >>> kind_hint("lamda")
     "; did you mean 'lambda'?"
-    >>> kind_hint("sfn").startswith("; archc's kinds: network: alb,")
+    >>> kind_hint("sqn").startswith("; archc's kinds: network: alb,")
     True
     """
     for kind, cls in catalog().items():

@@ -1,4 +1,4 @@
-"""Analytics: Kinesis Data Firehose, Athena and EMR."""
+"""Analytics: Kinesis Data Firehose, Athena, EMR and Kinesis Data Streams."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 from pydantic import Field
 
 from modules import support, supported
-from modules.base import Facts, KindInfo, Problem, RefTo, Service, VersionUse
+from modules.base import EventSource, Facts, KindInfo, Problem, RefTo, Service, VersionUse
 
 if TYPE_CHECKING:
     from compiler.ir import Edge, ServiceNode
@@ -514,3 +514,107 @@ class EmrCluster(Service):
             ctx, "logs", ctx.role.id, [{"sid": "WriteLogs", "actions": ["s3:PutObject"], "resources": [f"{bucket.arn}/{prefix}*"]}]
         )
         return {"log_uri": f"s3://{bucket.id}/{prefix}", "log_encryption_kms_key_id": key_arn}, policy
+
+
+# --- Kinesis Data Streams ---------------------------------------------------------------
+# Actions from the Kinesis Data Streams and Lambda developer guides (a Lambda consumer's
+# execution role; producers' PutRecord/PutRecords). Records are encrypted with the
+# architecture's data key, so producers also need kms:GenerateDataKey and consumers
+# kms:Decrypt on it ("Permissions to use user-generated KMS keys"); Kinesis passes the
+# stream's ARN as encryption context, which scopes the grant to this stream.
+KINESIS_WRITE = ("kinesis:DescribeStreamSummary", "kinesis:ListShards", "kinesis:PutRecord", "kinesis:PutRecords")
+KINESIS_READ = (
+    "kinesis:DescribeStream",
+    "kinesis:DescribeStreamSummary",
+    "kinesis:GetRecords",
+    "kinesis:GetShardIterator",
+    "kinesis:ListShards",
+    "kinesis:SubscribeToShard",
+)
+
+
+class KinesisStream(Service):
+    """A Kinesis data stream, encrypted with the data key, on-demand capacity unless shards are given."""
+
+    info: ClassVar[KindInfo] = KindInfo(
+        title="Amazon Kinesis Data Streams",
+        family="analytics",
+        summary="An ordered, replayable stream of records (clicks, events, telemetry) that several consumers read at their own pace.",
+        icon="aws.analytics.KinesisDataStreams",
+        access={"write": KINESIS_WRITE, "read": KINESIS_READ},
+        needs="consumer",
+        aliases=("kinesis-stream", "kinesis-data-streams", "data-stream", "kds"),
+    )
+
+    kind: Literal["kinesis"]
+    shards: int | None = Field(
+        None, ge=1, le=500, description="Provisioned capacity in shards (1 MB/s in, 2 MB/s out each). Unset: on-demand, which scales alone."
+    )
+    retention_hours: int = Field(24, ge=24, le=8760, description="How long records stay readable (24 hours to 365 days).")
+    start_at: Literal["LATEST", "TRIM_HORIZON"] = Field(
+        "LATEST", description="Where a new consumer starts: new records only (LATEST) or the oldest kept (TRIM_HORIZON)."
+    )
+    batch_size: int = Field(100, ge=1, le=10000, description="Records a consumer function receives per call.")
+    max_retries: int = Field(
+        3, ge=0, le=10000, description="Retries of a failing batch (halved each time) before it goes to the consumer's dead-letter queue."
+    )
+
+    def terraform(self, node: ServiceNode, ctx: ServiceContext) -> None:
+        """The stream under the data key."""
+        body: dict[str, object] = {
+            "name": ctx.physical_name("aws_kinesis_stream"),
+            "retention_period": self.retention_hours,
+            "encryption_type": "KMS",
+            "kms_key_id": support.data_key(ctx),
+            "stream_mode_details": [{"stream_mode": "ON_DEMAND" if self.shards is None else "PROVISIONED"}],
+            "tags": ctx.tags(),
+        }
+        if self.shards is not None:
+            body["shard_count"] = self.shards
+        stream = ctx.add("aws_kinesis_stream", "", body)
+        ctx.output("name", stream.attr("name"), f"Name of the {node.id} stream.")
+        ctx.output("arn", stream.arn, f"ARN of the {node.id} stream.")
+
+    def arns(self, node: ServiceNode, ctx: ServiceContext) -> list[str]:
+        """The stream."""
+        return [ctx.stack_ref("aws_kinesis_stream").arn]
+
+    def _key(self, ctx: ServiceContext, action: str) -> dict[str, object]:
+        stream = ctx.stack_ref("aws_kinesis_stream").arn
+        context = {"test": "StringEquals", "variable": "kms:EncryptionContext:aws:kinesis:arn", "values": [stream]}
+        return {"sid": "archcStreamKey", "actions": [action], "resources": [support.data_key(ctx)], "condition": [context]}
+
+    def api_statements(self, node: ServiceNode, ctx: ServiceContext, access: str) -> list[dict[str, object]]:
+        """Producers encrypt records with the data key; readers decrypt them."""
+        return [self._key(ctx, "kms:GenerateDataKey" if access == "write" else "kms:Decrypt")]
+
+    def event_source(self, node: ServiceNode, ctx: ServiceContext) -> EventSource:
+        """Read and decrypt this stream; a failing batch is split and retried, then described in the dead-letter queue."""
+        settings: dict[str, object] = {
+            "starting_position": self.start_at,
+            "batch_size": self.batch_size,
+            "bisect_batch_on_function_error": True,
+            "maximum_retry_attempts": self.max_retries,
+        }
+        arn = ctx.stack_ref("aws_kinesis_stream").arn
+        return EventSource(arn, KINESIS_READ, settings, (self._key(ctx, "kms:Decrypt"),), on_failure=True)
+
+    def connect(self, edge: Edge, target: ServiceNode, ctx: ServiceContext) -> None:
+        """``target`` consumes this stream ("consumer")."""
+        target.spec.consume(target, ctx.other(target.id), self.event_source(ctx.node, ctx))
+
+    def alarms(self, node: ServiceNode, ctx: ServiceContext) -> list[dict[str, object]]:
+        """Consumers falling behind: the oldest record waiting more than a minute."""
+        dims = {"StreamName": ctx.stack_ref("aws_kinesis_stream").attr("name")}
+        return [
+            {
+                "metric_name": "GetRecords.IteratorAgeMilliseconds",
+                "namespace": "AWS/Kinesis",
+                "dimensions": dims,
+                "statistic": "Maximum",
+                "threshold": 60000,
+                "comparison_operator": "GreaterThanThreshold",
+                "period": 300,
+                "evaluation_periods": 1,
+            }
+        ]

@@ -44,6 +44,7 @@ Capability = Literal[
     "api-target",
     "notify",
     "web-endpoint",
+    "event-target",
     "none",
 ]
 # Capabilities a kind offers without listing them: CloudWatch monitors every kind in AWS
@@ -209,6 +210,24 @@ class Link:
 
 
 @dataclass(frozen=True)
+class EventSource:
+    """What a consumer needs to poll a source it consumes ("consumer"), as the source
+    kind states it (:meth:`Service.event_source`): the consumer (a function) adds the
+    event source mapping and its role's permissions from this alone, so a new source
+    kind changes nothing on the consumer's side."""
+
+    arn: str  # the queue's or stream's ARN: the mapping's event_source_arn and the policy's scope
+    actions: tuple[str, ...]  # IAM actions the consumer's role needs on ``arn`` to poll it
+    # Arguments of ``aws_lambda_event_source_mapping`` (batch_size, starting_position...).
+    settings: dict[str, object] = field(default_factory=dict)
+    # Further statements the consumer needs, e.g. kms:Decrypt on the key the records are encrypted with.
+    statements: tuple[dict[str, object], ...] = ()
+    # A stream keeps failing batches: send their description to the consumer's own dead-letter
+    # queue (destination_config.on_failure); a queue redrives on its own instead.
+    on_failure: bool = False
+
+
+@dataclass(frozen=True)
 class Facts:
     """What a kind may know about the rest of the model when checking itself."""
 
@@ -235,6 +254,8 @@ class Facts:
     # Its connections, both ways, in model order.
     links: tuple[Link, ...] = ()
     service: str = ""  # its own id, for messages
+    # The model file's folder: settings naming files (a function's code) are relative to it.
+    base_dir: str = ""
 
 
 _EMAIL = re.compile(r"^[^@\s{}]+@[^@\s{}]+\.[^@\s{}]+$")
@@ -450,9 +471,27 @@ class Service(BaseModel):
         subscription's {protocol, endpoint} and adds what the target needs (e.g. a queue policy)."""
         raise NotImplementedError
 
-    def consume(self, node: ServiceNode, ctx: ServiceContext, queue_arn: str) -> None:
-        """Consume messages from queue ``queue_arn`` ("consumer"): the event source mapping
-        and the receive permissions on that queue only."""
+    def consume(self, node: ServiceNode, ctx: ServiceContext, source: EventSource) -> None:
+        """Consume records from a queue or stream ("consumer"): the event source mapping and
+        the permissions ``source`` names, on that source only."""
+        raise NotImplementedError
+
+    # --- capabilities a source offers its targets --------------------------------------
+
+    def event_source(self, node: ServiceNode, ctx: ServiceContext) -> EventSource:
+        """What a consumer of this queue or stream needs (kinds with ``needs="consumer"``)."""
+        raise NotImplementedError
+
+    def api_statements(self, node: ServiceNode, ctx: ServiceContext, access: str) -> list[dict[str, object]]:
+        """IAM statements an API connection with ``access`` needs beyond ``info.access`` on
+        :meth:`arns`, e.g. the use of the key the data is encrypted with: none by default."""
+        return []
+
+    def event_target(self, node: ServiceNode, ctx: ServiceContext, rule_arn: str) -> dict[str, object]:
+        """Let EventBridge rule ``rule_arn`` deliver to this service ("event-target"): returns the
+        ``aws_cloudwatch_event_target`` fields that name it (``arn``, and ``role_arn`` or
+        ``sqs_target`` where it needs them) and adds what it needs (an invoke permission, a
+        queue policy statement, a role EventBridge assumes)."""
         raise NotImplementedError
 
     def notification(self, node: ServiceNode, ctx: ServiceContext, bucket_arn: str) -> dict[str, object]:

@@ -13,7 +13,7 @@ import json
 import re
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from modules import support
 from modules.base import Decision, Facts, KindInfo, Mount, Placement, Problem, RefTo, Service
@@ -36,6 +36,7 @@ from modules.compute_kit import (
     is_arm64,
     launch_template,
     literal,
+    ref_name,
     size_problems,
 )
 from modules.ecs_wiring import caller_environment, calls_between, efs_volumes, mounts, service_connect, waits_for
@@ -314,6 +315,19 @@ class EcsCluster(Service):
         return {"capacity_provider_strategy": [{"capacity_provider": provider, "weight": 1}]}
 
 
+class ScheduledCapacity(BaseModel):
+    """New scaling bounds from a moment on (an aws_appautoscaling_scheduled_action)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    at: str = Field(
+        pattern=r"^(cron\([^()]+\)|rate\(\d+ (minute|minutes|hour|hours|day|days)\)|at\(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\))$",
+        description="When, in UTC: cron(0 8 ? * MON-FRI *), rate(1 day) or at(2027-01-01T00:00:00).",
+    )
+    min: int = Field(ge=0, le=1000, description="Fewest tasks from then on.")
+    max: int = Field(ge=1, le=1000, description="Most tasks from then on.")
+
+
 class EcsService(HttpWorkload):
     """A long-running ECS service: task definition, service and CPU target tracking."""
 
@@ -359,6 +373,18 @@ class EcsService(HttpWorkload):
     min: int = Field(2, ge=0, le=1000, description="Fewest tasks.")
     max: int = Field(4, ge=1, le=1000, description="Most tasks (CPU target tracking between min and max).")
     cpu_target: int = Field(60, ge=10, le=90, description="Average CPU utilisation (%) the service scales to hold.")
+    requests_target: int | None = Field(
+        None,
+        ge=1,
+        le=1000000,
+        description="Also scale to hold this many requests per task per minute, counted by the load balancer in front "
+        "(ALBRequestCountPerTarget); needs a load balancer targeting the service and max above min.",
+    )
+    scheduled: list[ScheduledCapacity] = Field(
+        default_factory=list,
+        description="Capacity changes on a schedule (UTC), e.g. [{at: 'cron(0 8 ? * MON-FRI *)', min: 4, max: 12}]; "
+        "target tracking then works inside the new bounds.",
+    )
     environment: Environment = Field(
         default_factory=dict,
         description="Environment variables (no secrets: read them from Secrets Manager). Each ECS service this one connects "
@@ -384,7 +410,31 @@ class EcsService(HttpWorkload):
             return [
                 Problem("value", f"memory {self.memory} does not fit cpu {self.cpu}: use {low} to {high} MiB in steps of {step}", "memory")
             ]
-        return size_problems(self.min, self.desired, self.max)
+        return size_problems(self.min, self.desired, self.max) + self._scaling_problems(facts)
+
+    def _scaling_problems(self, facts: Facts) -> list[Problem]:
+        """Request-count scaling needs a load balancer and room to scale; scheduled bounds in order."""
+        problems = []
+        if self.requests_target is not None:
+            if not any(via == "lb-target" for _, via in facts.inbound_vias):
+                problems.append(
+                    Problem("connection", "requests_target: no load balancer targets this service to count its requests", "requests_target")
+                )
+            elif self.max <= self.min:
+                problems.append(
+                    Problem("value", f"requests_target: max ({self.max}) must exceed min ({self.min}) to scale", "requests_target")
+                )
+        cluster_hours = any(key == "cluster" and getattr(spec, "schedule", None) is not None for key, _, spec in facts.named)
+        if self.scheduled and cluster_hours:
+            problems.append(
+                Problem("conflict", "scheduled: its cluster has a schedule (running hours) already; use one or the other", "scheduled")
+            )
+        if self.scheduled and self.max <= self.min:
+            problems.append(Problem("value", f"scheduled: max ({self.max}) must exceed min ({self.min}) to scale", "scheduled"))
+        for action in self.scheduled:
+            if action.min > action.max:
+                problems.append(Problem("value", f"scheduled: {action.at}: min {action.min} is above max {action.max}", "scheduled"))
+        return problems
 
     def _stock_nginx_problems(self) -> list[Problem]:
         """The official nginx image as it comes serves port 80 and / only, and cannot start on a read-only root."""
@@ -596,6 +646,20 @@ class EcsService(HttpWorkload):
                 ],
             },
         )
+        for i, action in enumerate(self.scheduled, 1):
+            ctx.add(
+                "aws_appautoscaling_scheduled_action",
+                f"schedule_{i}",
+                {
+                    "name": ctx.aws_name(f"schedule-{i}", max_len=256),
+                    "service_namespace": target.attr("service_namespace"),
+                    "resource_id": target.attr("resource_id"),
+                    "scalable_dimension": target.attr("scalable_dimension"),
+                    "schedule": action.at,
+                    "timezone": "UTC",
+                    "scalable_target_action": [{"min_capacity": action.min, "max_capacity": action.max}],
+                },
+            )
         schedule = self.running_schedule(ctx.arch)
         if schedule is not None:  # the cluster's hours: its tasks stop with its instances
             scalable = {k: target.attr(k) for k in ("service_namespace", "resource_id", "scalable_dimension")}
@@ -605,6 +669,36 @@ class EcsService(HttpWorkload):
     def running_schedule(self, arch: Architecture) -> Schedule | None:
         """Its cluster's schedule."""
         return arch.services[self.cluster].spec.running_schedule(arch)
+
+    def _requests_scaling(self, ctx: ServiceContext, target_group_arn: str) -> None:
+        """Target tracking on the requests each task gets through this target group (its load balancer counts them)."""
+        group = ctx.stack.resources[f"aws_lb_target_group.{ref_name(target_group_arn)}"]
+        balancer = ctx.other(group.owner).stack_ref("aws_lb")
+        target = ctx.stack_ref("aws_appautoscaling_target")
+        ctx.add(
+            "aws_appautoscaling_policy",
+            f"requests_{group.name}",
+            {
+                "name": f"requests-{group.owner}"[:255],
+                "policy_type": "TargetTrackingScaling",
+                "service_namespace": target.attr("service_namespace"),
+                "resource_id": target.attr("resource_id"),
+                "scalable_dimension": target.attr("scalable_dimension"),
+                "target_tracking_scaling_policy_configuration": [
+                    {
+                        "predefined_metric_specification": [
+                            {
+                                "predefined_metric_type": "ALBRequestCountPerTarget",
+                                "resource_label": f"{balancer.attr('arn_suffix')}/${{aws_lb_target_group.{group.name}.arn_suffix}}",
+                            }
+                        ],
+                        "target_value": self.requests_target,
+                        "scale_in_cooldown": 300,
+                        "scale_out_cooldown": 60,
+                    }
+                ],
+            },
+        )
 
     def attach_target_group(self, node: ServiceNode, ctx: ServiceContext, target_group_arn: str, port: int) -> None:
         """The service registers its tasks' IPs on the container port."""
@@ -628,6 +722,8 @@ class EcsService(HttpWorkload):
             )
         ]
         body["depends_on"] = sorted(set(body["depends_on"]) | set(users))
+        if self.requests_target is not None and self.max > self.min:
+            self._requests_scaling(ctx, target_group_arn)
 
     def alarms(self, node: ServiceNode, ctx: ServiceContext) -> list[dict[str, object]]:
         """CPU or memory pinned high although the service scales."""

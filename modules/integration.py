@@ -1,14 +1,16 @@
-"""Integration: SNS topics and SQS queues for asynchronous messaging."""
+"""Integration: SNS topics and SQS queues for asynchronous messaging, EventBridge schedules,
+rules and buses, Step Functions state machines."""
 
 from __future__ import annotations
 
 import json
 import re
-from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from pydantic import AfterValidator, Field
 
-from modules.base import KindInfo, Problem, Service
+from modules.base import EventSource, Facts, KindInfo, Problem, RefTo, Service
+from modules.compute_kit import LOG_RETENTION_DAYS, attach_policies, extra_role, inline_policy, ref_name
 
 if TYPE_CHECKING:
     from compiler.ir import Edge, ServiceNode
@@ -87,7 +89,7 @@ class SqsQueue(Service):
         icon="aws.integration.SimpleQueueServiceSqs",
         access={"send": SQS_SEND, "consume": SQS_CONSUME},
         needs="consumer",
-        offers=("subscriber", "notify"),
+        offers=("subscriber", "notify", "event-target"),
     )
 
     kind: Literal["sqs"]
@@ -174,12 +176,24 @@ class SqsQueue(Service):
 
     def connect(self, edge: Edge, target: ServiceNode, ctx: ServiceContext) -> None:
         """``target`` consumes this queue ("consumer"): its event source mapping and permissions."""
-        target.spec.consume(target, ctx.other(target.id), ctx.stack_ref("aws_sqs_queue").arn)
+        target.spec.consume(target, ctx.other(target.id), self.event_source(ctx.node, ctx))
+
+    def event_source(self, node: ServiceNode, ctx: ServiceContext) -> EventSource:
+        """Batches of 10 messages; receive, delete and hide them on this queue only. Partial batch
+        responses: only the messages the handler lists as failed come back (and count toward the
+        dead-letter queue's max_receive_count), not the whole batch."""
+        settings = {"batch_size": 10, "function_response_types": ["ReportBatchItemFailures"]}
+        return EventSource(ctx.stack_ref("aws_sqs_queue").arn, SQS_CONSUME, settings)
 
     def subscribe(self, node: ServiceNode, ctx: ServiceContext, topic_arn: str) -> dict[str, object]:
         """Let the topic send to this queue: one queue policy, one statement per topic."""
         queue = self._allow_send(ctx, "sns.amazonaws.com", topic_arn)
         return {"protocol": "sqs", "endpoint": queue.arn}
+
+    def event_target(self, node: ServiceNode, ctx: ServiceContext, rule_arn: str) -> dict[str, object]:
+        """Let the rule send its events to this queue (one statement for that rule); FIFO needs a group."""
+        queue = self._allow_send(ctx, "events.amazonaws.com", rule_arn)
+        return {"arn": queue.arn, **({"sqs_target": [{"message_group_id": "archc"}]} if self.fifo else {})}
 
     def notification(self, node: ServiceNode, ctx: ServiceContext, bucket_arn: str) -> dict[str, object]:
         """Let the bucket send its object events to this queue (one statement for that bucket)."""
@@ -196,7 +210,7 @@ class SqsQueue(Service):
             "condition": [{"test": "ArnEquals", "variable": "aws:SourceArn", "values": [source_arn]}],
         }
         # A queue has one policy: the first sender creates it, later ones add a statement.
-        sid = "FromTopic" if principal.startswith("sns") else "FromBucket"
+        sid = {"sns.amazonaws.com": "FromTopic", "events.amazonaws.com": "FromRule"}.get(principal, "FromBucket")
         doc = ctx.stack_ref("data.aws_iam_policy_document", "subscriptions")
         if ctx.stack.has(doc):
             statements = ctx.stack.body(doc)["statement"]
@@ -207,3 +221,276 @@ class SqsQueue(Service):
             doc = ctx.data("aws_iam_policy_document", "subscriptions", {"statement": [{"sid": f"{sid}1", **statement}]})
             ctx.add("aws_sqs_queue_policy", "", {"queue_url": queue.id, "policy": doc.attr("json")})
         return queue
+
+
+# --- EventBridge ------------------------------------------------------------------------
+RATE = re.compile(r"^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$")
+SCHEDULE = re.compile(r"^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\([^()]+\))$")
+
+
+def _schedule(value: str) -> str:
+    if not SCHEDULE.match(value):
+        raise ValueError(f"{value!r} is not a schedule; write rate(5 minutes), rate(1 hour) or cron(0 2 * * ? *)")
+    return value
+
+
+class _Rule(Service):
+    """An EventBridge rule (a schedule or an event pattern) whose connections are its targets."""
+
+    def _trigger(self, ctx: ServiceContext) -> dict[str, object]:
+        raise NotImplementedError
+
+    def _bus(self, ctx: ServiceContext) -> dict[str, object]:
+        return {}
+
+    def terraform(self, node: ServiceNode, ctx: ServiceContext) -> None:
+        """The rule; its targets come with its connections."""
+        body = {
+            "name": ctx.physical_name("aws_cloudwatch_event_rule"),
+            "description": (self.description or f"archc: {node.id}")[:512],
+            **self._bus(ctx),
+            **self._trigger(ctx),
+            "tags": ctx.tags(),
+        }
+        rule = ctx.add("aws_cloudwatch_event_rule", "", body)
+        ctx.output("rule_arn", rule.arn, f"ARN of the {node.id} rule.")
+
+    def connect(self, edge: Edge, target: ServiceNode, ctx: ServiceContext) -> None:
+        """A target of the rule ("event-target"), with what the target needs to be called by EventBridge."""
+        rule = ctx.stack_ref("aws_cloudwatch_event_rule")
+        fields = target.spec.event_target(target, ctx.other(target.id), rule.arn)
+        body = {"rule": rule.attr("name"), **self._bus(ctx), "target_id": f"archc-{target.id}"[:64], **fields}
+        ctx.add("aws_cloudwatch_event_target", f"to_{target.tf_name}", body)
+
+
+class EventSchedule(_Rule):
+    """An EventBridge rule on a schedule (rate or cron) starting functions, queues or state machines."""
+
+    info: ClassVar[KindInfo] = KindInfo(
+        title="Amazon EventBridge schedule",
+        family="integration",
+        summary="Starts functions, queues or workflows on a schedule (every hour, each night at two).",
+        icon="aws.integration.EventbridgeScheduler",
+        needs="event-target",
+        aliases=("cron", "eventbridge-schedule", "scheduled-rule"),
+    )
+
+    kind: Literal["schedule"]
+    expression: Annotated[str, AfterValidator(_schedule)] = Field(
+        description="When: rate(5 minutes), rate(1 hour), rate(1 day), or cron(0 2 * * ? *) (six fields, UTC). "
+        "Schedules run on the default event bus.",
+        examples=["rate(5 minutes)", "cron(0 2 * * ? *)"],
+    )
+
+    def check(self, facts: Facts) -> list[Problem]:
+        """rate(1 minute), rate(5 minutes): EventBridge refuses the other number of the unit."""
+        match = RATE.match(self.expression)
+        if match:
+            count, unit = int(match.group(1)), match.group(2)
+            if count == 0:
+                return [Problem("value", f"{self.expression}: the rate must be at least 1", "expression")]
+            wanted = unit.rstrip("s") if count == 1 else unit.rstrip("s") + "s"
+            if unit != wanted:
+                return [Problem("value", f"{self.expression}: EventBridge expects rate({count} {wanted})", "expression")]
+        return []
+
+    def _trigger(self, ctx: ServiceContext) -> dict[str, object]:
+        return {"schedule_expression": self.expression}
+
+
+class EventBus(Service):
+    """A custom EventBridge event bus that applications put their own events on."""
+
+    info: ClassVar[KindInfo] = KindInfo(
+        title="Amazon EventBridge event bus",
+        family="integration",
+        summary="A bus for the application's own events: producers put events, rules on the bus route them to targets.",
+        icon="aws.integration.EventbridgeCustomEventBusResource",
+        access={"put": ("events:PutEvents",)},
+        aliases=("eventbridge", "event-bridge", "bus"),
+        monitorable=False,  # no AWS metric worth an alarm (its rules are watched): cloudwatch -> it is refused
+    )
+
+    kind: Literal["event-bus"]
+
+    def terraform(self, node: ServiceNode, ctx: ServiceContext) -> None:
+        """The bus; producers learn its name through their connection."""
+        bus = ctx.add("aws_cloudwatch_event_bus", "", {"name": ctx.physical_name("aws_cloudwatch_event_bus"), "tags": ctx.tags()})
+        ctx.output("name", bus.attr("name"), f"Name of the {node.id} event bus (EventBusName in PutEvents).")
+        ctx.output("arn", bus.arn, f"ARN of the {node.id} event bus.")
+
+    def arns(self, node: ServiceNode, ctx: ServiceContext) -> list[str]:
+        """The bus."""
+        return [ctx.stack_ref("aws_cloudwatch_event_bus").arn]
+
+
+class EventRule(_Rule):
+    """An EventBridge rule matching an event pattern, on the default bus or a custom one."""
+
+    info: ClassVar[KindInfo] = KindInfo(
+        title="Amazon EventBridge rule",
+        family="integration",
+        summary="Routes the events that match a pattern (from AWS services or the application's bus) to functions, queues or workflows.",
+        icon="aws.integration.EventbridgeRule",
+        needs="event-target",
+        aliases=("rule", "eventbridge-rule", "cloudwatch-events"),
+    )
+
+    kind: Literal["event-rule"]
+    pattern: dict[str, Any] = Field(
+        description="The event pattern, as EventBridge reads it, e.g. {source: [orders], detail-type: [OrderPlaced]}.",
+        examples=[{"source": ["orders"], "detail-type": ["OrderPlaced"]}],
+    )
+    bus: Annotated[str, RefTo(("event-bus",), label="rule on")] | None = Field(
+        None, description="The event-bus service the rule listens on. Unset: the default bus (AWS services' events)."
+    )
+
+    def check(self, facts: Facts) -> list[Problem]:
+        """An empty pattern matches nothing EventBridge accepts."""
+        if not self.pattern:
+            return [Problem("value", "pattern: an empty pattern; name at least one field, e.g. {source: [orders]}", "pattern")]
+        return []
+
+    def _bus(self, ctx: ServiceContext) -> dict[str, object]:
+        if self.bus is None:
+            return {}
+        return {"event_bus_name": ctx.other(self.bus).stack_ref("aws_cloudwatch_event_bus").attr("name")}
+
+    def _trigger(self, ctx: ServiceContext) -> dict[str, object]:
+        return {"event_pattern": json.dumps(self.pattern, sort_keys=True)}
+
+
+# --- Step Functions ---------------------------------------------------------------------
+# Vended log delivery: these actions take no resource ARN (Step Functions developer guide,
+# "IAM policies for logging to CloudWatch Logs").
+LOG_DELIVERY = (
+    "logs:CreateLogDelivery",
+    "logs:DeleteLogDelivery",
+    "logs:DescribeLogGroups",
+    "logs:DescribeResourcePolicies",
+    "logs:GetLogDelivery",
+    "logs:ListLogDeliveries",
+    "logs:PutResourcePolicy",
+    "logs:UpdateLogDelivery",
+)
+TOKEN = re.compile(r"^\$\{([a-z0-9-]+)\}$")
+
+
+class StateMachine(Service):
+    """A Step Functions state machine with execution logs (under the data key) and X-Ray tracing."""
+
+    info: ClassVar[KindInfo] = KindInfo(
+        title="AWS Step Functions",
+        family="integration",
+        summary="A workflow that runs steps (functions, retries, waits, branches) in order and keeps each run's history.",
+        icon="aws.integration.StepFunctions",
+        access={"start": ("states:StartExecution", "states:StartSyncExecution")},
+        principal="states.amazonaws.com",
+        needs="network",
+        offers=("event-target",),
+        aliases=("sfn", "stepfunctions", "state-machine", "workflow"),
+    )
+
+    kind: Literal["step-functions"]
+    type: Literal["STANDARD", "EXPRESS"] = Field(
+        "STANDARD", description="STANDARD: long runs, exactly once, full history; EXPRESS: short, high-volume runs."
+    )
+    definition: dict[str, Any] | None = Field(
+        None,
+        description='The workflow in Amazon States Language, as a mapping. A value "${<service>}" is replaced by the ARN '
+        "of that service, which the state machine must connect to (its connection grants the call). Unset: one task per "
+        "connected lambda (access: invoke), in connection order.",
+    )
+    log_level: Literal["ALL", "ERROR", "FATAL"] = Field("ALL", description="Which execution events go to its log group.")
+
+    def _targets(self, node: ServiceNode, ctx: ServiceContext) -> dict[str, str]:
+        """Connected services by id -> the ARN a definition names them with."""
+        found = {}
+        for edge in ctx.arch.edges_from(node.id):
+            if edge.via == "api":
+                target = ctx.arch.services[edge.target]
+                found[edge.target] = target.spec.arns(target, ctx.other(edge.target))[0]
+        return found
+
+    def _definition(self, node: ServiceNode, ctx: ServiceContext, arns: dict[str, str]) -> dict[str, Any]:
+        if self.definition is not None:
+            substituted: dict[str, Any] = _substitute(self.definition, arns)
+            return substituted
+        steps = [e.target for e in ctx.arch.edges_from(node.id) if e.via == "api" and e.access == "invoke"]
+        if not steps:
+            return {"Comment": "archc placeholder: set definition", "StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}}
+        states: dict[str, Any] = {}
+        for i, step in enumerate(steps):
+            state: dict[str, Any] = {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::lambda:invoke",
+                "Parameters": {"FunctionName": arns[step], "Payload.$": "$"},
+                "OutputPath": "$.Payload",
+                "Retry": [{"ErrorEquals": ["Lambda.ServiceException", "Lambda.TooManyRequestsException"], "MaxAttempts": 3}],
+            }
+            state |= {"Next": steps[i + 1]} if i + 1 < len(steps) else {"End": True}
+            states[step] = state
+        return {"StartAt": steps[0], "States": states}
+
+    def terraform(self, node: ServiceNode, ctx: ServiceContext) -> None:
+        """Log group, logging and tracing rights, the state machine."""
+        name = ctx.physical_name("aws_sfn_state_machine")
+        logs = ctx.add(
+            "aws_cloudwatch_log_group",
+            "",
+            {"name": f"/aws/vendedlogs/states/{name}", "retention_in_days": LOG_RETENTION_DAYS, "tags": ctx.tags()},
+        )
+        # Step Functions checks these rights when it creates the state machine with logging on.
+        deps = [inline_policy(ctx, "log_delivery", ctx.role, [{"actions": list(LOG_DELIVERY), "resources": ["*"]}]).address]
+        deps += attach_policies(ctx, ctx.role, {"xray": "AWSXRayDaemonWriteAccess"})
+        arns = self._targets(node, ctx)
+        definition = self._definition(node, ctx, arns)
+        machine = ctx.add(
+            "aws_sfn_state_machine",
+            "",
+            {
+                "name": name,
+                "type": self.type,
+                "role_arn": ctx.role.arn,
+                "definition": json.dumps(definition, sort_keys=True),
+                "logging_configuration": [{"log_destination": f"{logs.arn}:*", "include_execution_data": True, "level": self.log_level}],
+                "tracing_configuration": [{"enabled": True}],
+                "tags": ctx.tags(),
+                "depends_on": sorted(deps),
+            },
+        )
+        for edge in ctx.arch.edges_from(node.id):
+            if edge.target in arns and json.dumps(definition).count(arns[edge.target]):
+                ctx.stack.realize("discovery", machine, f"definition names {edge.target}", edge=edge.id)
+        ctx.output("arn", machine.arn, f"ARN of the {node.id} state machine.")
+
+    def check(self, facts: Facts) -> list[Problem]:
+        """A definition names its states."""
+        if self.definition is not None and not {"StartAt", "States"} <= set(self.definition):
+            return [Problem("value", "definition: Amazon States Language needs StartAt and States", "definition")]
+        return []
+
+    def arns(self, node: ServiceNode, ctx: ServiceContext) -> list[str]:
+        """The state machine."""
+        return [ctx.stack_ref("aws_sfn_state_machine").arn]
+
+    def event_target(self, node: ServiceNode, ctx: ServiceContext, rule_arn: str) -> dict[str, object]:
+        """EventBridge starts runs through a role of its own, allowed to start this state machine only."""
+        suffix = f"from_{ref_name(rule_arn)}"
+        role = extra_role(ctx, suffix, "events.amazonaws.com")
+        start = {"actions": ["states:StartExecution"], "resources": [ctx.stack_ref("aws_sfn_state_machine").arn]}
+        inline_policy(ctx, suffix, role, [start])
+        return {"arn": ctx.stack_ref("aws_sfn_state_machine").arn, "role_arn": role.arn}
+
+
+def _substitute(value: Any, arns: dict[str, str]) -> Any:
+    """``value`` with every string "${service}" naming a connected service replaced by its ARN."""
+    if isinstance(value, dict):
+        return {k: _substitute(v, arns) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_substitute(v, arns) for v in value]
+    if isinstance(value, str):
+        match = TOKEN.match(value)
+        if match and match.group(1) in arns:
+            return arns[match.group(1)]
+    return value

@@ -63,6 +63,12 @@ def _ecs_service(res: Resource) -> dict[str, str]:
     return {"ClusterName": name, "ServiceName": _attr(res, "name")}
 
 
+def _rule(res: Resource) -> dict[str, str]:
+    # A rule on a custom bus publishes under both names; on the default bus, under its name alone.
+    bus = res.body.get("event_bus_name")
+    return {"RuleName": _attr(res, "name"), **({"EventBusName": str(bus)} if bus else {})}
+
+
 def _bucket_metrics(res: Resource, stack: StackBuilder) -> None:
     """The bucket-wide request metrics configuration S3 publishes 4xx/5xx counts under."""
     from compiler.terraform.context import Ref  # at run time: modules load before the compiler
@@ -123,6 +129,9 @@ METRICS: dict[str, tuple[Metric, ...]] = {
     "aws_kinesis_firehose_delivery_stream": (
         Metric("AWS/Firehose", "DeliveryToS3.DataFreshness", _one("DeliveryStreamName", "name"), "Maximum", 900),
     ),
+    # Targets EventBridge gave up on (EventBridge publishes it only when it is not zero).
+    "aws_cloudwatch_event_rule": (Metric("AWS/Events", "FailedInvocations", _rule, "Sum", 0, evaluation_periods=1),),
+    "aws_sfn_state_machine": (Metric("AWS/States", "ExecutionsFailed", _one("StateMachineArn", "arn"), "Sum", 0, evaluation_periods=1),),
     "aws_efs_file_system": (Metric("AWS/EFS", "PercentIOLimit", _one("FileSystemId", "id"), threshold=90),),
     "aws_codebuild_project": (Metric("AWS/CodeBuild", "FailedBuilds", _one("ProjectName", "name"), "Sum", 0, evaluation_periods=1),),
     # Storage metrics come once a day: graphed, not alarmed. Request metrics (per minute,

@@ -671,6 +671,12 @@ class Distribution(Service):
         description="An s3 service receiving access logs (standard logging v2, delivered by CloudWatch Logs: the bucket's "
         "policy and, with a customer managed key, its key policy let delivery.logs.amazonaws.com write).",
     )
+    cached_paths: list[str] = Field(
+        default_factory=list,
+        description="Paths of load balancer or API origins (their connections' paths, e.g. '/api/products/*') whose answers "
+        "CloudFront caches as far as the origin's Cache-Control headers allow, keyed by the query string "
+        "(Managed-UseOriginCacheControlHeaders-QueryStrings). Other paths of such origins are never cached.",
+    )
 
     def bucket_uses(self, me: str, bucket: str, vias: tuple[str, ...]) -> tuple[BucketUse, ...]:
         """An origin bucket is read by CloudFront itself (origin access control); access logs are delivered by CloudWatch Logs."""
@@ -693,6 +699,11 @@ class Distribution(Service):
             problems.append(
                 Problem("connection", "a cloudfront distribution needs an origin: connect it to an s3, alb or api-gateway service")
             )
+        problems += [
+            Problem("value", f"cached_paths: '{path}' is not the path of a connection of this distribution", "cached_paths")
+            for path in self.cached_paths
+            if path not in facts.routes
+        ]
         return problems + path_problems(facts, "a CloudFront distribution", re.compile(r"^\S{1,255}$").match, "'/api/*'")
 
     def terraform(self, node: ServiceNode, ctx: ServiceContext) -> None:
@@ -740,7 +751,7 @@ class Distribution(Service):
             origin = target.spec.origin(target, ctx.other(target.id), ctx.node)
             body["origin"].append(origin)
         ctx.stack.realize("trigger", distribution, f"origin '{origin['origin_id']}'")
-        behaviour = self._behaviour(ctx, origin)
+        behaviour = self._behaviour(ctx, origin, cached=edge.path in self.cached_paths)
         routes = routes_via(ctx, "origin")
         default = edge is next((e for e in routes if e.path is None), routes[0])
         ctx.stack.realize("trigger", distribution, "default cache behavior" if default else f"cache behavior '{edge.path}'")
@@ -754,16 +765,20 @@ class Distribution(Service):
         else:
             body.setdefault("ordered_cache_behavior", []).append({"path_pattern": edge.path, **behaviour})
 
-    def _behaviour(self, ctx: ServiceContext, origin: dict[str, Any]) -> dict[str, object]:
-        """Cached reads for buckets; all methods, no caching, viewer headers for dynamic origins."""
+    def _behaviour(self, ctx: ServiceContext, origin: dict[str, Any], *, cached: bool = False) -> dict[str, object]:
+        """Cached reads for buckets; all methods, viewer headers for dynamic origins, cached only on the
+        ``cached_paths`` (as the origin's Cache-Control allows)."""
         dynamic = "custom_origin_config" in origin
+        cache = "Managed-CachingDisabled" if dynamic else "Managed-CachingOptimized"
+        if dynamic and cached:
+            cache = "Managed-UseOriginCacheControlHeaders-QueryStrings"
         behaviour: dict[str, object] = {
             "target_origin_id": origin["origin_id"],
             "viewer_protocol_policy": "redirect-to-https",
             "compress": True,
             "allowed_methods": ALL_METHODS if dynamic else READ_METHODS,
             "cached_methods": ["GET", "HEAD"],
-            "cache_policy_id": self._policy(ctx, "cache", "Managed-CachingDisabled" if dynamic else "Managed-CachingOptimized"),
+            "cache_policy_id": self._policy(ctx, "cache", cache),
             "response_headers_policy_id": self._policy(ctx, "response_headers", "Managed-SecurityHeadersPolicy"),
         }
         if dynamic:  # the origin checks its own Host name (API Gateway, ALB certificates)

@@ -19,6 +19,7 @@ from pydantic import Field
 
 from modules.base import Facts, KindInfo, Problem, RefTo, Service
 from modules.network_kit import LOG_RETENTION_DAYS, fail
+from modules.support import data_key
 
 if TYPE_CHECKING:
     from compiler.ir import ServiceNode
@@ -319,3 +320,66 @@ class UserPool(Service):
             "issuer": f"https://cognito-idp.{ctx.arch.region}.amazonaws.com/{pool.id}",
             "audience": [ctx.stack_ref("aws_cognito_user_pool_client").id],
         }
+
+
+# --- Secrets Manager --------------------------------------------------------------------
+# Reading a secret encrypted with a customer managed key takes kms:Decrypt on that key,
+# called by Secrets Manager on the reader's behalf (Secrets Manager user guide,
+# "Permissions for the KMS key"); the condition keeps the grant to that path.
+SECRET_READ = ("secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue")
+SECRET_WRITE = ("secretsmanager:DescribeSecret", "secretsmanager:PutSecretValue")
+
+
+class Secret(Service):
+    """A Secrets Manager secret an application reads (an API key, a partner's token), under the data key."""
+
+    info: ClassVar[KindInfo] = KindInfo(
+        title="AWS Secrets Manager",
+        family="security",
+        summary="A secret (API key, token, password) that applications read at run time instead of keeping it in code or settings.",
+        icon="aws.security.SecretsManager",
+        access={"read": SECRET_READ, "write": SECRET_WRITE},
+        aliases=("secretsmanager", "secrets-manager", "secrets"),
+        monitorable=False,  # no AWS metric worth an alarm: cloudwatch -> it is refused
+    )
+
+    kind: Literal["secret"]
+    recovery_days: int = Field(
+        30, ge=7, le=30, description="Days a deleted secret can still be restored (7-30) before Secrets Manager erases it."
+    )
+
+    def terraform(self, node: ServiceNode, ctx: ServiceContext) -> None:
+        """The secret, encrypted with the architecture's data key; its value is set after apply."""
+        secret = ctx.add(
+            "aws_secretsmanager_secret",
+            "",
+            {
+                "name": ctx.physical_name("aws_secretsmanager_secret"),
+                "description": (self.description or f"archc: {node.id}")[:2048],
+                "kms_key_id": data_key(ctx),
+                "recovery_window_in_days": self.recovery_days,
+                "tags": ctx.tags(),
+            },
+        )
+        # Published to callers as discovery (compiler/terraform/wiring.py): where to read it.
+        ctx.output("arn", secret.arn, f"ARN of the {node.id} secret.")
+        ctx.output("name", secret.attr("name"), f"Name of the {node.id} secret.")
+
+    def arns(self, node: ServiceNode, ctx: ServiceContext) -> list[str]:
+        """The secret."""
+        return [ctx.stack_ref("aws_secretsmanager_secret").arn]
+
+    def api_statements(self, node: ServiceNode, ctx: ServiceContext, access: str) -> list[dict[str, object]]:
+        """The data key, through Secrets Manager only: Decrypt to read, GenerateDataKey too to write."""
+        actions = ["kms:Decrypt"] if access == "read" else ["kms:Decrypt", "kms:GenerateDataKey"]
+        via = {"test": "StringEquals", "variable": "kms:ViaService", "values": [f"secretsmanager.{ctx.arch.region}.amazonaws.com"]}
+        return [{"sid": "archcSecretKey", "actions": actions, "resources": [data_key(ctx)], "condition": [via]}]
+
+    def after_apply(self, node: ServiceNode) -> tuple[str, ...]:
+        """Terraform creates the secret without a value (it would sit in the state in plain text)."""
+        return (
+            f"Put the value (readers get ResourceNotFoundException until then): aws secretsmanager put-secret-value "
+            f"--secret-id (output {node.tf_name}_name) --secret-string file://value.json. Rotation is not set up: "
+            "it needs a function that changes the credential where it is issued; add one with aws_secretsmanager_secret_rotation "
+            "(resources:) when the issuer has an API for it.",
+        )

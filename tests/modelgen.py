@@ -40,6 +40,8 @@ REQUIRED: dict[str, dict[str, Any]] = {
     "route53": {"domain": "archc-demo.io"},
     "amplify": {"repository": "https://github.com/acme/web"},
     "cloudwatch": {"alarm_emails": ["ops@archc-demo.net"]},  # alarms need a subscriber
+    "schedule": {"expression": "rate(1 hour)"},
+    "event-rule": {"pattern": {"source": ["orders"]}},
 }
 # A waf protects a service; it is drawn together with the CloudFront it protects.
 KINDS = sorted(k for k in CATALOG if k != "waf")

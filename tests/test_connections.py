@@ -29,6 +29,8 @@ NEEDS: dict[str, tuple[str, dict[str, str], tuple[str, ...]]] = {
     "dynamodb": ("hash_key: id", {}, ()),
     "ecs-service": ("cluster: cluster", {"cluster": "kind: ecs-cluster"}, ()),
     "firehose": ("destination: sink", {"sink": "kind: s3"}, ()),
+    "schedule": ('expression: "rate(1 hour)"', {}, ()),
+    "event-rule": ("pattern: {source: [orders]}", {}, ()),
 }
 SOURCES = sorted(k for k, cls in CATALOG.items() if cls.info.needs == "network")
 TARGETS = sorted(k for k, cls in CATALOG.items() if cls.info.port is not None or cls.info.access)
@@ -97,10 +99,12 @@ def _assert_api(arch: Architecture, stack: StackBuilder, edge: Edge, level: str)
     docs = [r for r in implementing if r.data and r.type == "aws_iam_policy_document" and r.name == "src_to_dst"]
     policies = [r for r in implementing if r.type == "aws_iam_role_policy" and r.name == "src_to_dst"]
     assert len(docs) == 1 and len(policies) == 1
-    (statement,) = docs[0].body["statement"]
+    statement, *extra = docs[0].body["statement"]
     assert statement["actions"] == sorted(dst.spec.info.access[level])
     expected = dst.spec.arns(dst, ServiceContext(arch, dst, stack))
     assert statement["resources"] == expected
+    # What the target kind adds (the key its data is encrypted with), nothing else.
+    assert extra == dst.spec.api_statements(dst, ServiceContext(arch, dst, stack), level)
     assert "*" not in statement["resources"] and "*" not in statement["actions"]
     assert policies[0].body["role"] == "${aws_iam_role.src.id}"
     assert policies[0].body["policy"] == f"${{data.aws_iam_policy_document.{docs[0].name}.json}}"
@@ -165,6 +169,7 @@ WIRING: dict[str, set[str]] = {
     "lb-target": {"aws_lb_target_group"},
     "subscriber": {"aws_sns_topic_subscription"},
     "consumer": {"aws_lambda_event_source_mapping"},
+    "event-target": {"aws_cloudwatch_event_target"},
     "notify": {"aws_lambda_permission", "aws_s3_bucket_notification"},
 }
 

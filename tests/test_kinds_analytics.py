@@ -334,3 +334,66 @@ def test_analytics_models_plan(tmp_path: Path) -> None:
         "batch -> db",
     )
     assert_plans(tmp_path, services, *connections)
+
+
+# --- kinesis ---------------------------------------------------------------------------------
+
+
+def test_kinesis_stream_is_on_demand_and_encrypted(tmp_path: Path) -> None:
+    stream = build(tmp_path, {"clicks": "kind: kinesis"})["resource"]["aws_kinesis_stream"]["clicks"]
+    assert stream["stream_mode_details"] == [{"stream_mode": "ON_DEMAND"}]
+    assert "shard_count" not in stream
+    assert (stream["encryption_type"], stream["kms_key_id"]) == ("KMS", "${aws_kms_key.archc.arn}")
+    assert stream["retention_period"] == 24
+
+
+def test_kinesis_provisioned_shards(tmp_path: Path) -> None:
+    stream = build(tmp_path, {"clicks": "kind: kinesis, shards: 4, retention_hours: 168"})["resource"]["aws_kinesis_stream"]["clicks"]
+    assert stream["stream_mode_details"] == [{"stream_mode": "PROVISIONED"}]
+    assert (stream["shard_count"], stream["retention_period"]) == (4, 168)
+
+
+def test_kinesis_consumer_gets_what_the_stream_states(tmp_path: Path) -> None:
+    """The stream hands its actions and mapping settings to the function (EventSource)."""
+    services = {"clicks": "kind: kinesis, start_at: TRIM_HORIZON, batch_size: 50", "worker": "kind: lambda"}
+    stack = build(tmp_path, services, "clicks -> worker")
+    mapping = stack["resource"]["aws_lambda_event_source_mapping"]["worker_from_clicks"]
+    assert mapping["event_source_arn"] == "${aws_kinesis_stream.clicks.arn}"
+    assert (mapping["starting_position"], mapping["batch_size"]) == ("TRIM_HORIZON", 50)
+    assert mapping["bisect_batch_on_function_error"] is True
+    assert mapping["maximum_retry_attempts"] == 3
+    assert mapping["destination_config"] == [{"on_failure": [{"destination_arn": "${aws_sqs_queue.worker_dlq.arn}"}]}]
+    assert mapping["depends_on"] == ["aws_iam_role_policy.worker_consume_clicks"]
+    read, key = stack["data"]["aws_iam_policy_document"]["worker_consume_clicks"]["statement"]
+    assert "kinesis:GetRecords" in read["actions"] and read["resources"] == ["${aws_kinesis_stream.clicks.arn}"]
+    assert not any(a.startswith("sqs:") for a in read["actions"])
+    assert key["actions"] == ["kms:Decrypt"]
+    assert key["condition"][0]["variable"] == "kms:EncryptionContext:aws:kinesis:arn"
+
+
+def test_kinesis_without_dead_letter_queue_has_no_failure_destination(tmp_path: Path) -> None:
+    stack = build(tmp_path, {"clicks": "kind: kinesis", "worker": "kind: lambda, dead_letter_queue: false"}, "clicks -> worker")
+    assert "destination_config" not in stack["resource"]["aws_lambda_event_source_mapping"]["worker_from_clicks"]
+
+
+def test_kinesis_producer_may_encrypt_with_the_data_key(tmp_path: Path) -> None:
+    stack = build(tmp_path, {"ingest": "kind: lambda", "clicks": "kind: kinesis"}, "{from: ingest, to: clicks, access: write}")
+    put, key = stack["data"]["aws_iam_policy_document"]["ingest_to_clicks"]["statement"]
+    assert "kinesis:PutRecords" in put["actions"]
+    assert key["actions"] == ["kms:GenerateDataKey"]
+
+
+def test_kinesis_consumer_must_be_a_function(tmp_path: Path) -> None:
+    assert error(tmp_path, {"clicks": "kind: kinesis", "jobs": "kind: sqs"}, "clicks -> jobs") == (
+        "model.yaml:10:5: error[connection]: clicks (kinesis) -> jobs (sqs): kinesis connects only to lambda"
+    )
+
+
+def test_kinesis_bad_retention(tmp_path: Path) -> None:
+    assert error(tmp_path, {"clicks": "kind: kinesis, retention_hours: 12"}) == (
+        "model.yaml:7:48: error[value]: 'retention_hours' must be at least 24, not 12"
+    )
+
+
+def test_kinesis_plans(tmp_path: Path) -> None:
+    assert_plans(tmp_path, {"clicks": "kind: kinesis", "worker": "kind: lambda"}, "clicks -> worker")

@@ -572,10 +572,9 @@ def test_lambda_learns_where_its_targets_are(tmp_path: Path) -> None:
     )
     variables = stack["resource"]["aws_lambda_function"]["fn"]["environment"][0]["variables"]
     assert variables == {"ARCHC_DB_PARAMETERS": "/archc/t/db", "ARCHC_ORDERS_PARAMETERS": "/archc/t/orders", "LEVEL": "info"}
-    # Encrypted at rest under the data key (checkov CKV_AWS_173), which the role may decrypt.
+    # Encrypted at rest under the data key (checkov CKV_AWS_173), which the role may decrypt
+    # (test_lambda_environment_is_under_the_data_key).
     assert stack["resource"]["aws_lambda_function"]["fn"]["kms_key_arn"] == "${aws_kms_key.archc.arn}"
-    assert _policy(stack, "fn_environment_key") == [{"actions": ["kms:Decrypt"], "resources": ["${aws_kms_key.archc.arn}"]}]
-    assert "aws_iam_role_policy.fn_environment_key" in stack["resource"]["aws_lambda_function"]["fn"]["depends_on"]
     assert ("discovery", "aws_lambda_function.fn", "environment ARCHC_ORDERS_PARAMETERS=/archc/t/orders") in _parts(tmp_path, "fn->orders")
     # The path holds what the variable promises.
     assert stack["resource"]["aws_ssm_parameter"]["orders_table_name"]["name"] == "/archc/t/orders/table_name"
@@ -658,3 +657,73 @@ def test_springfield_web_servers_mount_the_shared_files() -> None:
     assert {e for e, _, _ in parts} == {"path", "permission", "discovery", "trigger"}
     group = stack.resources["aws_autoscaling_group.web_servers"].body
     assert "aws_efs_mount_target.shared_files_a" in group["depends_on"]
+
+
+def test_lambda_environment_is_under_the_data_key(tmp_path: Path) -> None:
+    """CKV_AWS_173: variables at rest under a customer managed key; the role decrypts through Lambda only."""
+    stack = build(tmp_path, {"fn": "kind: lambda, environment: {LEVEL: info}"})
+    function = stack["resource"]["aws_lambda_function"]["fn"]
+    assert function["kms_key_arn"] == "${aws_kms_key.archc.arn}"
+    assert "aws_iam_role_policy.fn_environment" in function["depends_on"]
+    (statement,) = stack["data"]["aws_iam_policy_document"]["fn_environment"]["statement"]
+    assert statement["actions"] == ["kms:Decrypt"]
+    assert statement["condition"][0]["values"] == ["lambda.eu-west-3.amazonaws.com"]
+
+
+def test_lambda_without_environment_has_no_environment_key(tmp_path: Path) -> None:
+    """checkov's CKV_AWS_173 fails a function that names a key but has no variables."""
+    stack = build(tmp_path, {"fn": "kind: lambda"})
+    assert "kms_key_arn" not in stack["resource"]["aws_lambda_function"]["fn"]
+    assert "fn_environment" not in stack["data"]["aws_iam_policy_document"]
+
+
+def _code(tmp_path: Path, mode: int = 0o644) -> Path:
+    src = tmp_path / "src"
+    (src / "lib").mkdir(parents=True)
+    (src / "index.py").write_text("def handler(event, context):\n    return {'statusCode': 200}\n")
+    (src / "lib" / "util.py").write_text("X = 1\n")
+    (src / "__pycache__").mkdir()
+    (src / "__pycache__" / "index.cpython-313.pyc").write_bytes(b"cache")
+    for path in src.rglob("*.py"):
+        path.chmod(mode)
+    return src
+
+
+def test_lambda_code_is_zipped_deterministically(tmp_path: Path) -> None:
+    """Same bytes whatever the files' times, permissions and folder: sorted entries, fixed time and modes, no caches."""
+    import io
+    import os
+    import zipfile
+
+    from modules.code_zip import zip_folder
+
+    first = zip_folder(_code(tmp_path / "a"))
+    other = _code(tmp_path / "b", mode=0o755)
+    for path in other.rglob("*"):
+        os.utime(path, (2_000_000_000, 2_000_000_000))
+    assert zip_folder(other) == first
+    entries = zipfile.ZipFile(io.BytesIO(first)).infolist()
+    assert [(e.filename, e.date_time, e.external_attr >> 16) for e in entries] == [
+        ("index.py", (1980, 1, 1, 0, 0, 0), 0o644),
+        ("lib/util.py", (1980, 1, 1, 0, 0, 0), 0o644),
+    ]
+
+
+def test_lambda_code_replaces_the_placeholder(tmp_path: Path) -> None:
+    import base64
+    import hashlib
+
+    from modules.code_zip import zip_folder
+
+    _code(tmp_path)
+    stack = build(tmp_path, {"fn": "kind: lambda, runtime: python3.13, code: src"})
+    function = stack["resource"]["aws_lambda_function"]["fn"]
+    expected = zip_folder(tmp_path / "src")
+    assert function["source_code_hash"] == base64.b64encode(hashlib.sha256(expected).digest()).decode()
+    assert function["filename"] == "assets/fn/function.zip"
+
+
+def test_lambda_code_folder_must_exist(tmp_path: Path) -> None:
+    assert error(tmp_path, {"fn": "kind: lambda, code: nowhere"}) == (
+        "model.yaml:7:32: error[value]: code: 'nowhere' is not a folder (relative to the model file)"
+    )

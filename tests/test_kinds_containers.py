@@ -7,12 +7,16 @@ import json
 from pathlib import Path
 from typing import Any
 
+from compiler.resolve import callers
+from modules import CATALOG
 from tests.kinds_helpers import assert_plans, build, error
 
 CLUSTER = "kind: ecs-cluster"
 IMAGE = "123456789012.dkr.ecr.eu-west-3.amazonaws.com/shop:1.4.2"
 
 HTTP_OK = "reasons: {listeners: plain HTTP in a test}"  # an ALB without a certificate must say why
+# The catalog's answer (compiler.resolve.callers), so a kind added elsewhere does not change these tests.
+LAMBDA_CALLERS = ", ".join(callers(CATALOG["lambda"]))
 
 
 def _policy(stack: dict[str, Any], name: str) -> list[dict[str, Any]]:
@@ -72,8 +76,7 @@ def test_ecr_bad_settings(tmp_path: Path) -> None:
     )
     assert error(tmp_path, {"images": "kind: ecr", "fn": "kind: lambda"}, "images -> fn") == (
         "model.yaml:10:5: error[connection]: images (ecr) -> fn (lambda): ecr does not start connections; "
-        "draw them from the caller to the service it calls (kinds that can connect to lambda: "
-        "alb, api-gateway, asg, beanstalk, cloudwatch, codebuild, dynamodb, ec2, ecs-service, eks, emr, firehose, lambda, s3, sns, sqs)"
+        f"draw them from the caller to the service it calls (kinds that can connect to lambda: {LAMBDA_CALLERS})"
     )
 
 
@@ -126,8 +129,7 @@ def test_ecs_cluster_bad_settings(tmp_path: Path) -> None:
     )
     assert error(tmp_path, {"apps": CLUSTER, "fn": "kind: lambda"}, "apps -> fn") == (
         "model.yaml:10:5: error[connection]: apps (ecs-cluster) -> fn (lambda): ecs-cluster does not start connections; "
-        "draw them from the caller to the service it calls (kinds that can connect to lambda: "
-        "alb, api-gateway, asg, beanstalk, cloudwatch, codebuild, dynamodb, ec2, ecs-service, eks, emr, firehose, lambda, s3, sns, sqs)"
+        f"draw them from the caller to the service it calls (kinds that can connect to lambda: {LAMBDA_CALLERS})"
     )
 
 
@@ -634,3 +636,50 @@ def test_intrusion_detection_paths_work_hop_by_hop() -> None:
         assert client["namespace"] == res["aws_ecs_service"][dst]["service_connect_configuration"][0]["namespace"]
         ingress = res["aws_vpc_security_group_ingress_rule"][f"{dst}_from_{src}"]
         assert (ingress["from_port"], ingress["referenced_security_group_id"]) == (int(port), f"${{aws_security_group.{src}.id}}")
+
+
+# --- scaling beyond CPU (issue 18 item 10) ----------------------------------------------------
+
+
+def test_ecs_service_scales_on_requests_per_task(tmp_path: Path) -> None:
+    services = {"lb": f"kind: alb, {HTTP_OK}", "cluster": CLUSTER, "web": "kind: ecs-service, cluster: cluster, requests_target: 500"}
+    stack = build(tmp_path, services, "lb -> web")
+    (name,) = [n for n in stack["resource"]["aws_appautoscaling_policy"] if n.startswith("web_requests_")]
+    config = stack["resource"]["aws_appautoscaling_policy"][name]["target_tracking_scaling_policy_configuration"][0]
+    metric = config["predefined_metric_specification"][0]
+    assert metric["predefined_metric_type"] == "ALBRequestCountPerTarget"
+    group = name.removeprefix("web_requests_")
+    assert metric["resource_label"] == f"${{aws_lb.lb.arn_suffix}}/${{aws_lb_target_group.{group}.arn_suffix}}"
+    assert config["target_value"] == 500
+    assert "web_cpu" in stack["resource"]["aws_appautoscaling_policy"]  # CPU tracking stays
+
+
+def test_ecs_service_scheduled_capacity(tmp_path: Path) -> None:
+    body = "kind: ecs-service, cluster: cluster, scheduled: [{at: 'cron(0 8 ? * MON-FRI *)', min: 4, max: 12}]"
+    stack = build(tmp_path, {"cluster": CLUSTER, "web": body})
+    action = stack["resource"]["aws_appautoscaling_scheduled_action"]["web_schedule_1"]
+    assert (action["schedule"], action["timezone"]) == ("cron(0 8 ? * MON-FRI *)", "UTC")
+    assert action["scalable_target_action"] == [{"min_capacity": 4, "max_capacity": 12}]
+    assert action["resource_id"] == "${aws_appautoscaling_target.web.resource_id}"
+
+
+def test_ecs_requests_target_needs_a_load_balancer(tmp_path: Path) -> None:
+    assert error(tmp_path, {"cluster": CLUSTER, "web": "kind: ecs-service, cluster: cluster, requests_target: 500"}) == (
+        "model.yaml:8:67: error[connection]: requests_target: no load balancer targets this service to count its requests"
+    )
+
+
+def test_ecs_scheduled_bounds_in_order(tmp_path: Path) -> None:
+    body = "kind: ecs-service, cluster: cluster, scheduled: [{at: 'rate(1 day)', min: 6, max: 3}]"
+    assert error(tmp_path, {"cluster": CLUSTER, "web": body}) == (
+        "model.yaml:8:61: error[value]: scheduled: rate(1 day): min 6 is above max 3"
+    )
+
+
+def test_ecs_scaling_plans(tmp_path: Path) -> None:
+    services = {
+        "lb": f"kind: alb, {HTTP_OK}",
+        "cluster": CLUSTER,
+        "web": "kind: ecs-service, cluster: cluster, requests_target: 500, scheduled: [{at: 'cron(0 20 * * ? *)', min: 2, max: 3}]",
+    }
+    assert_plans(tmp_path, services, "lb -> web")

@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 
 from compiler import pipeline
+from compiler.resolve import callers
+from modules import CATALOG
 from tests.kinds_helpers import _write, assert_plans, build, error
 
 # A workload to connect from: EMR runs in private subnets with a role and a security group.
@@ -347,8 +349,7 @@ def test_elasticache_bad_engine(tmp_path: Path) -> None:
 def test_databases_do_not_start_connections(tmp_path: Path) -> None:
     assert error(tmp_path, {"carts": "kind: dynamodb, hash_key: id", "cache": "kind: elasticache"}, "cache -> carts") == (
         "model.yaml:10:5: error[connection]: cache (elasticache) -> carts (dynamodb): elasticache does not start connections; "
-        "draw them from the caller to the service it calls (kinds that can connect to dynamodb: "
-        "asg, beanstalk, cloudwatch, codebuild, ec2, ecs-service, eks, emr, lambda)"
+        f"draw them from the caller to the service it calls (kinds that can connect to dynamodb: {', '.join(callers(CATALOG['dynamodb']))})"
     )
 
 

@@ -170,3 +170,116 @@ def test_integration_models_plan(tmp_path: Path) -> None:
         services["fn"] = "kind: lambda"
         connections += ["orders -> fn", "jobs -> fn"]
     assert_plans(tmp_path, services, *connections)
+
+
+# --- schedule, event-bus, event-rule ---------------------------------------------------------
+
+
+def test_schedule_targets_a_function_with_its_permission(tmp_path: Path) -> None:
+    stack = build(tmp_path, {"nightly": 'kind: schedule, expression: "cron(0 2 * * ? *)"', "worker": "kind: lambda"}, "nightly -> worker")
+    rule = stack["resource"]["aws_cloudwatch_event_rule"]["nightly"]
+    assert rule["schedule_expression"] == "cron(0 2 * * ? *)"
+    assert "event_bus_name" not in rule  # schedules run on the default bus
+    target = stack["resource"]["aws_cloudwatch_event_target"]["nightly_to_worker"]
+    assert target["rule"] == "${aws_cloudwatch_event_rule.nightly.name}"
+    assert target["arn"] == "${aws_lambda_function.worker.arn}"
+    permission = stack["resource"]["aws_lambda_permission"]["worker_from_rule_nightly"]
+    assert (permission["principal"], permission["source_arn"]) == ("events.amazonaws.com", "${aws_cloudwatch_event_rule.nightly.arn}")
+
+
+def test_event_rule_on_a_custom_bus_to_queues(tmp_path: Path) -> None:
+    services = {
+        "bus": "kind: event-bus",
+        "placed": "kind: event-rule, bus: bus, pattern: {source: [orders]}",
+        "jobs": "kind: sqs",
+        "ordered": "kind: sqs, fifo: true",
+        "api": "kind: lambda",
+    }
+    stack = build(tmp_path, services, "placed -> jobs", "placed -> ordered", "{from: api, to: bus, access: put}")
+    res = stack["resource"]
+    assert res["aws_cloudwatch_event_bus"]["bus"]["name"] == "t-bus"
+    rule = res["aws_cloudwatch_event_rule"]["placed"]
+    assert rule["event_bus_name"] == "${aws_cloudwatch_event_bus.bus.name}"
+    assert json.loads(rule["event_pattern"]) == {"source": ["orders"]}
+    target = res["aws_cloudwatch_event_target"]["placed_to_jobs"]
+    assert target["event_bus_name"] == "${aws_cloudwatch_event_bus.bus.name}"
+    assert "sqs_target" not in target
+    assert res["aws_cloudwatch_event_target"]["placed_to_ordered"]["sqs_target"] == [{"message_group_id": "archc"}]
+    (statement,) = stack["data"]["aws_iam_policy_document"]["jobs_subscriptions"]["statement"]
+    assert statement["sid"] == "FromRule1"
+    assert statement["principals"] == [{"type": "Service", "identifiers": ["events.amazonaws.com"]}]
+    assert statement["condition"][0]["values"] == ["${aws_cloudwatch_event_rule.placed.arn}"]
+    (put,) = stack["data"]["aws_iam_policy_document"]["api_to_bus"]["statement"]
+    assert (put["actions"], put["resources"]) == (["events:PutEvents"], ["${aws_cloudwatch_event_bus.bus.arn}"])
+    assert res["aws_ssm_parameter"]["bus_name"]["value"] == "${aws_cloudwatch_event_bus.bus.name}"
+
+
+def test_schedule_bad_rate_unit(tmp_path: Path) -> None:
+    assert error(tmp_path, {"tick": 'kind: schedule, expression: "rate(1 minutes)"'}) == (
+        "model.yaml:7:42: error[value]: rate(1 minutes): EventBridge expects rate(1 minute)"
+    )
+
+
+def test_schedule_bad_expression(tmp_path: Path) -> None:
+    assert error(tmp_path, {"tick": "kind: schedule, expression: every day"}) == (
+        "model.yaml:7:42: error[value]: 'expression': 'every day' is not a schedule; write rate(5 minutes), rate(1 hour) "
+        "or cron(0 2 * * ? *)"
+    )
+
+
+def test_schedule_cannot_target_a_topic(tmp_path: Path) -> None:
+    message = error(tmp_path, {"tick": 'kind: schedule, expression: "rate(1 hour)"', "alerts": "kind: sns"}, "tick -> alerts")
+    assert message == (
+        "model.yaml:10:5: error[connection]: tick (schedule) -> alerts (sns): schedule connects only to lambda, sqs, step-functions"
+    )
+
+
+def test_event_rules_plan(tmp_path: Path) -> None:
+    services = {"bus": "kind: event-bus", "placed": "kind: event-rule, bus: bus, pattern: {source: [orders]}", "jobs": "kind: sqs"}
+    assert_plans(tmp_path, services, "placed -> jobs")
+
+
+# --- step-functions ----------------------------------------------------------------------------
+
+
+def test_state_machine_invokes_its_functions(tmp_path: Path) -> None:
+    services = {"flow": "kind: step-functions", "charge": "kind: lambda", "ship": "kind: lambda"}
+    stack = build(tmp_path, services, "{from: flow, to: charge, access: invoke}", "{from: flow, to: ship, access: invoke}")
+    machine = stack["resource"]["aws_sfn_state_machine"]["flow"]
+    definition = json.loads(machine["definition"])
+    assert definition["StartAt"] == "charge"
+    assert definition["States"]["charge"]["Next"] == "ship"
+    assert definition["States"]["ship"]["Parameters"]["FunctionName"] == "${aws_lambda_function.ship.arn}"
+    assert machine["tracing_configuration"] == [{"enabled": True}]
+    assert machine["logging_configuration"][0]["log_destination"] == "${aws_cloudwatch_log_group.flow.arn}:*"
+    assert stack["resource"]["aws_cloudwatch_log_group"]["flow"]["name"] == "/aws/vendedlogs/states/t-flow"
+    (invoke,) = stack["data"]["aws_iam_policy_document"]["flow_to_charge"]["statement"]
+    assert (invoke["actions"], invoke["resources"]) == (["lambda:InvokeFunction"], ["${aws_lambda_function.charge.arn}"])
+
+
+def test_state_machine_definition_names_connected_services(tmp_path: Path) -> None:
+    definition = "{StartAt: go, States: {go: {Type: Task, Resource: '${charge}', End: true}}}"
+    stack = build(tmp_path, {"flow": f"kind: step-functions, definition: {definition}", "charge": "kind: lambda"}, "flow -> charge")
+    states = json.loads(stack["resource"]["aws_sfn_state_machine"]["flow"]["definition"])["States"]
+    assert states["go"]["Resource"] == "${aws_lambda_function.charge.arn}"
+
+
+def test_schedule_starts_a_state_machine_through_a_role(tmp_path: Path) -> None:
+    services = {"nightly": 'kind: schedule, expression: "rate(1 day)"', "flow": "kind: step-functions"}
+    stack = build(tmp_path, services, "nightly -> flow")
+    target = stack["resource"]["aws_cloudwatch_event_target"]["nightly_to_flow"]
+    assert target["role_arn"] == "${aws_iam_role.flow_from_nightly.arn}"
+    (start,) = stack["data"]["aws_iam_policy_document"]["flow_from_nightly"]["statement"]
+    assert (start["actions"], start["resources"]) == (["states:StartExecution"], ["${aws_sfn_state_machine.flow.arn}"])
+    trust = stack["data"]["aws_iam_policy_document"]["flow_from_nightly_assume"]["statement"][0]
+    assert trust["principals"] == [{"type": "Service", "identifiers": ["events.amazonaws.com"]}]
+
+
+def test_state_machine_bad_definition(tmp_path: Path) -> None:
+    assert error(tmp_path, {"flow": "kind: step-functions, definition: {States: {}}"}) == (
+        "model.yaml:7:48: error[value]: definition: Amazon States Language needs StartAt and States"
+    )
+
+
+def test_state_machine_plans(tmp_path: Path) -> None:
+    assert_plans(tmp_path, {"flow": "kind: step-functions", "fn": "kind: lambda"}, "{from: flow, to: fn, access: invoke}")

@@ -147,6 +147,8 @@ TARGET_NEEDS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "firehose": ("destination: store", "", ()),
     "ecs-service": ("cluster: cluster", "cluster: {kind: ecs-cluster}", ()),
     "dynamodb": ("hash_key: id", "", ()),
+    "schedule": ('expression: "rate(1 hour)"', "", ()),
+    "event-rule": ("pattern: {source: [orders]}", "", ()),
     "route53": ("domain: archc-demo.net", "", ()),
     "waf": ("protects: [cdn]", "cdn: {kind: cloudfront}", ("cdn -> store",)),
     "cloudfront": ("", "", ("target -> store",)),

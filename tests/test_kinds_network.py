@@ -854,3 +854,23 @@ def test_pages_say_what_stops_an_apply_or_a_destroy() -> None:
     assert destroy.startswith("Before terraform destroy: deletion protection is on") and "this load balancer" in destroy
     unprotected = LoadBalancer.model_validate({"kind": "alb", "deletion_protection": False})
     assert unprotected.after_apply(ServiceNode("lb", "alb", "edge", "lb", "public", unprotected)) == ()
+
+
+def test_cloudfront_caches_only_the_listed_dynamic_paths(tmp_path: Path) -> None:
+    """Issue 18 item 9: a dynamic origin's path is cached as its Cache-Control allows when listed in cached_paths."""
+    services = {"cdn": 'kind: cloudfront, cached_paths: ["/api/products/*"]', "site": "kind: s3", "api": "kind: api-gateway"}
+    stack = build(
+        tmp_path, services, "cdn -> site", '{from: cdn, to: api, path: "/api/products/*"}', '{from: cdn, to: api, path: "/api/orders/*"}'
+    )
+    behaviours = {b["path_pattern"]: b for b in stack["resource"]["aws_cloudfront_distribution"]["cdn"]["ordered_cache_behavior"]}
+    policies = stack["data"]["aws_cloudfront_cache_policy"]
+    cached = behaviours["/api/products/*"]["cache_policy_id"].split(".")[2]
+    assert policies[cached]["name"] == "Managed-UseOriginCacheControlHeaders-QueryStrings"
+    assert policies[behaviours["/api/orders/*"]["cache_policy_id"].split(".")[2]]["name"] == "Managed-CachingDisabled"
+
+
+def test_cloudfront_cached_path_must_be_a_route(tmp_path: Path) -> None:
+    services = {"cdn": 'kind: cloudfront, cached_paths: ["/api/*"]', "site": "kind: s3"}
+    assert error(tmp_path, services, "cdn -> site") == (
+        "model.yaml:7:45: error[value]: cached_paths: '/api/*' is not the path of a connection of this distribution"
+    )

@@ -244,3 +244,61 @@ def test_security_kinds_plan(tmp_path: Path) -> None:
         "site": "kind: s3, purpose: website",
     }
     assert_plans(tmp_path, services, "cdn -> site", "{from: cdn, to: alb, path: /api/*}", "cdn -> edge-waf")
+
+
+# --- secret ----------------------------------------------------------------------------------
+
+
+def test_secret_is_encrypted_with_the_data_key(tmp_path: Path) -> None:
+    stack = build(tmp_path, {"token": "kind: secret, description: Partner API token, recovery_days: 7"})
+    secret = stack["resource"]["aws_secretsmanager_secret"]["token"]
+    assert secret["name"] == "t-token"
+    assert secret["kms_key_id"] == "${aws_kms_key.archc.arn}"
+    assert secret["recovery_window_in_days"] == 7
+    assert "aws_secretsmanager_secret_version" not in stack["resource"]  # the value never enters the state
+
+
+def test_secret_read_grants_the_secret_and_its_key_through_secrets_manager(tmp_path: Path) -> None:
+    stack = build(tmp_path, {"fn": "kind: lambda", "token": "kind: secret"}, "{from: fn, to: token, access: read}")
+    read, key = stack["data"]["aws_iam_policy_document"]["fn_to_token"]["statement"]
+    assert read["actions"] == ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"]
+    assert read["resources"] == ["${aws_secretsmanager_secret.token.arn}"]
+    assert key["actions"] == ["kms:Decrypt"]
+    assert key["resources"] == ["${aws_kms_key.archc.arn}"]
+    via = {"test": "StringEquals", "variable": "kms:ViaService", "values": ["secretsmanager.eu-west-3.amazonaws.com"]}
+    assert key["condition"] == [via]
+    # Discovery: the secret's ARN and name as parameters the caller may read.
+    parameters = stack["resource"]["aws_ssm_parameter"]
+    assert parameters["token_arn"]["name"] == "/archc/t/token/arn"
+    assert parameters["token_name"]["value"] == "${aws_secretsmanager_secret.token.name}"
+
+
+def test_secret_write_may_generate_data_keys(tmp_path: Path) -> None:
+    stack = build(tmp_path, {"fn": "kind: lambda", "token": "kind: secret"}, "{from: fn, to: token, access: write}")
+    _, key = stack["data"]["aws_iam_policy_document"]["fn_to_token"]["statement"]
+    assert key["actions"] == ["kms:Decrypt", "kms:GenerateDataKey"]
+
+
+def test_secret_connection_parts(tmp_path: Path) -> None:
+    from compiler import pipeline
+    from compiler.terraform.emit import emit
+
+    path = tmp_path / "model.yaml"
+    path.write_text(
+        "name: t\nregion: eu-west-3\nlayers:\n  - name: app\n    services:\n      fn: {kind: lambda}\n      token: {kind: secret}\n"
+        "connections:\n  - {from: fn, to: token, access: read}\n"
+    )
+    arch = pipeline.load(path, "model.yaml")
+    (edge,) = arch.edges
+    elements = {p.element for p in emit(arch).parts(edge.id)}
+    assert elements == {"permission", "discovery"}
+
+
+def test_secret_bad_recovery_window(tmp_path: Path) -> None:
+    assert error(tmp_path, {"token": "kind: secret, recovery_days: 3"}) == (
+        "model.yaml:7:44: error[value]: 'recovery_days' must be at least 7, not 3"
+    )
+
+
+def test_secret_plans(tmp_path: Path) -> None:
+    assert_plans(tmp_path, {"fn": "kind: lambda", "token": "kind: secret"}, "{from: fn, to: token, access: read}")

@@ -38,6 +38,8 @@ def _build_all(place: Path, user: str, tz: str, lang: str) -> dict[str, bytes]:
         rel = model.relative_to(ROOT).as_posix()
         shutil.copy(model, work / rel)
         rels.append(rel)
+        if model.with_suffix("").is_dir():  # files the model names (a function's code), as fresh copies
+            shutil.copytree(model.with_suffix(""), work / model.with_suffix("").relative_to(ROOT), copy_function=shutil.copy)
     env = {**os.environ, "HOME": str(place / "home"), "USER": user, "LOGNAME": user, "TZ": tz, "LANG": lang, "LC_ALL": lang}
     env["ARCHC_NO_CACHE"] = "1"  # every file made afresh by both builds, none read from archc's caches
     proc = subprocess.run([sys.executable, "-c", RUN_ALL, *rels], cwd=work, env=env, capture_output=True, text=True, timeout=300)

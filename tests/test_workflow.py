@@ -55,6 +55,16 @@ def test_init_from_an_example_renames_it_and_keeps_its_comments(tmp_path: Path) 
     assert _archc(tmp_path / "ud", "validate", "architecture.yaml").returncode == 0
 
 
+def test_init_from_an_example_brings_its_functions_code(tmp_path: Path) -> None:
+    """serverless-orders names code folders relative to itself: init copies them at the same paths."""
+    done = _archc(tmp_path, "init", "so", "--from", "serverless-orders")
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "so" / "serverless-orders" / "orders" / "index.py").read_bytes() == (
+        ROOT / "examples" / "serverless-orders" / "orders" / "index.py"
+    ).read_bytes()
+    assert _archc(tmp_path / "so", "validate", "architecture.yaml").returncode == 0
+
+
 def test_init_never_overwrites(tmp_path: Path) -> None:
     (tmp_path / "m").mkdir()
     (tmp_path / "m" / "README.md").write_text("mine\n")
@@ -70,7 +80,8 @@ def test_init_never_overwrites(tmp_path: Path) -> None:
     [
         (
             ("init", "x", "--from", "nope"),
-            "no example named 'nope' (examples: intrusion-detection, road-warrior, springfield-carshare, travel-booking, udagram)",
+            "no example named 'nope' (examples: intrusion-detection, road-warrior, serverless-orders, springfield-carshare, "
+            "travel-booking, udagram)",
         ),
         (
             ("init", "x", "--name", "Bad_Name"),

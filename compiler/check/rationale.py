@@ -189,6 +189,11 @@ CATALOG_RATIONALE: tuple[Rationale, ...] = (
         "checkov reads another namespace",
     ),
     Rationale(
+        ("CKV2_AWS_57",),
+        ("aws_secretsmanager_secret",),
+        "rotation needs a function that changes the credential where it is issued; its docs page says how to add one",
+    ),
+    Rationale(
         ("CKV2_AWS_37",), ("aws_codecommit_repository",), "approval rules need the reviewers' identities, which the model does not name"
     ),
 )

@@ -36,6 +36,7 @@ VIA_TEXT: dict[Capability, str] = {
     "pipeline-stage": "pipeline stage",
     "api-target": "API integration",
     "web-endpoint": "API URL for a browser front end (environment variable, CORS)",
+    "event-target": "EventBridge rule target (schedule or event pattern)",
     "none": "no wiring of its own",
 }
 DRAWN_ONLY = "drawn only (outside AWS)"  # a connection to or from users: no Terraform

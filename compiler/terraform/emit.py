@@ -127,7 +127,13 @@ def _api_policy(edge: Edge, source: ServiceContext, target: ServiceNode) -> None
         edge.source,
         "aws_iam_policy_document",
         name,
-        {"statement": [{"sid": "archc" + edge.access.title().replace("-", ""), "actions": sorted(actions), "resources": resources}]},
+        {
+            "statement": [
+                {"sid": "archc" + edge.access.title().replace("-", ""), "actions": sorted(actions), "resources": resources},
+                # What the target kind adds, e.g. the use of the key its data is encrypted with.
+                *target.spec.api_statements(target, source.other(target.id), edge.access),
+            ]
+        },
         data=True,
     )
     source.stack.add(

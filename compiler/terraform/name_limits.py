@@ -29,7 +29,9 @@ NAME_LIMITS: dict[tuple[str, str], int] = {
     ("aws_cloudfront_origin_access_control", "name"): 64,  # validate
     ("aws_cloudtrail", "name"): 128,  # validate
     ("aws_cloudwatch_dashboard", "dashboard_name"): 255,  # validate
+    ("aws_cloudwatch_event_bus", "name"): 256,  # api: CreateEventBus Name
     ("aws_cloudwatch_event_rule", "name"): 64,  # validate
+    ("aws_cloudwatch_event_target", "target_id"): 64,  # api: PutTargets Target.Id
     ("aws_cloudwatch_log_delivery_destination", "name"): 60,  # validate
     ("aws_cloudwatch_log_delivery_source", "name"): 60,  # validate
     ("aws_cloudwatch_log_group", "name"): 512,  # validate
@@ -67,6 +69,7 @@ NAME_LIMITS: dict[tuple[str, str], int] = {
     ("aws_iam_role", "name"): 64,  # validate
     ("aws_iam_role_policy", "name"): 128,  # validate
     ("aws_kinesis_firehose_delivery_stream", "name"): 64,  # validate
+    ("aws_kinesis_stream", "name"): 128,  # api: CreateStream StreamName
     ("aws_kms_alias", "name"): 256,  # api: CreateAlias AliasName (with "alias/")
     ("aws_lambda_function", "function_name"): 64,  # api: CreateFunction FunctionName (the provider's 140 counts ARNs)
     ("aws_lambda_permission", "statement_id"): 100,  # validate
@@ -79,7 +82,9 @@ NAME_LIMITS: dict[tuple[str, str], int] = {
     ("aws_rds_cluster_parameter_group", "name"): 255,  # validate
     ("aws_route53_key_signing_key", "name"): 128,  # validate
     ("aws_s3_bucket", "bucket_prefix"): 37,  # validate (63 minus the 26-character unique suffix)
+    ("aws_secretsmanager_secret", "name"): 512,  # api: CreateSecret Name
     ("aws_security_group", "name"): 255,  # validate
+    ("aws_sfn_state_machine", "name"): 80,  # api: CreateStateMachine name
     ("aws_sns_topic", "name"): 256,  # api: CreateTopic Name
     ("aws_sqs_queue", "name"): 80,  # api: CreateQueue QueueName (with ".fifo")
     ("aws_ssm_document", "name"): 128,  # validate

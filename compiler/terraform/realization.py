@@ -110,6 +110,9 @@ REQUIRED: dict[Capability, frozenset[Element]] = {
     "deploy-target": frozenset({"trigger", "permission"}),
     # A stage of the pipeline acts on the target; the pipeline's role may act on it.
     "pipeline-stage": frozenset({"trigger", "permission"}),
+    # An EventBridge rule or schedule targets it (the rule target) and the target lets
+    # EventBridge deliver (invoke permission, queue policy statement, or the role it assumes).
+    "event-target": frozenset({"trigger", "permission"}),
     # No wiring of its own: between two AWS services it still needs some part (missing()).
     "none": frozenset(),
 }
