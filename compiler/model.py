@@ -133,6 +133,14 @@ class ArchitectureSpec(Strict):
     connections: list[ConnectionSpec] = Field(default_factory=list)
     terraform: TerraformSpec = Field(default_factory=TerraformSpec)
     account: AccountSpec = Field(default_factory=AccountSpec)
+    environments: dict[str, dict[str, Any] | None] = Field(
+        default_factory=dict,
+        description="Named environments (dev, staging, prod), each an overlay deep-merged on this model: mappings merge, "
+        "other values replace, null removes; layers and services by name, e.g. {prod: {region: eu-central-1, layers: "
+        "{data: {services: {db: {multi_az: true}}}}}}. Each deploys as '<name>-<env>', tagged environment: <env>; "
+        "`archc build` builds each into DIR/<env>/ (compiler/environments.py).",
+        examples=[{"dev": None, "prod": {"region": "eu-central-1"}}],
+    )
     budget: BudgetSpec | None = Field(
         None,
         description="A monthly budget on the whole account's cost (AWS Budgets), alerting at 80% and 100% of it, "
