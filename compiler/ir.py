@@ -123,6 +123,18 @@ class Backend:
     lock_table: str | None = None
 
 
+SHARED_STACK = "shared"  # the stack of the resources the whole architecture shares, when a model has stacks
+
+
+@dataclass(frozen=True)
+class StackGroup:
+    """One Terraform stack of ``stacks:``: the layers it holds."""
+
+    name: str
+    layers: tuple[str, ...]
+    pos: tuple[int, int] = (1, 1)  # line and column of its key in the model file
+
+
 @dataclass(frozen=True)
 class Account:
     """The account's free-tier offer (``account:`` in the model; see compiler/cost/freetier.py)."""
@@ -159,6 +171,7 @@ class Architecture:
     warnings: tuple[Diagnostic, ...] = ()
     account: Account = Account()
     budget: Budget | None = None  # what the model may compile with, but should change (printed, never written)
+    stacks: tuple[StackGroup, ...] = ()  # ``stacks:``; none: one stack named after the architecture
 
     def edges_from(self, service_id: str) -> tuple[Edge, ...]:
         """Outbound connections of a service."""

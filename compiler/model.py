@@ -133,6 +133,13 @@ class ArchitectureSpec(Strict):
     connections: list[ConnectionSpec] = Field(default_factory=list)
     terraform: TerraformSpec = Field(default_factory=TerraformSpec)
     account: AccountSpec = Field(default_factory=AccountSpec)
+    stacks: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="Terraform stacks, by name, each the layers it holds, in dependency-free groups runners plan in parallel "
+        "(default: one stack). A connection across stacks becomes an output of the producer and a terraform_remote_state "
+        "read in the consumer; what the whole architecture shares (network, key) goes to a stack named 'shared'.",
+        examples=[{"data": ["data"], "app": ["frontend", "backend"]}],
+    )
     environments: dict[str, dict[str, Any] | None] = Field(
         default_factory=dict,
         description="Named environments (dev, staging, prod), each an overlay deep-merged on this model: mappings merge, "

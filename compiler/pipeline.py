@@ -205,6 +205,10 @@ def _checked_stack(arch: Architecture) -> StackBuilder:
     problems = check_stack(stack)
     if problems:
         raise ArchcError(problems)
+    if arch.stacks:  # a cycle between the model's stacks is refused by validate too
+        from compiler.terraform.stacks import split
+
+        split(stack)
     if warnings:  # printed with the model's other warnings
         stack.arch = dataclasses.replace(arch, warnings=tuple(sorted([*arch.warnings, *warnings], key=lambda d: (d.line, d.col))))
     return stack

@@ -16,7 +16,7 @@ from typing import Any
 from compiler.connection_settings import setting_problems
 from compiler.consistency import check_backend, check_event_loops, check_nat
 from compiler.errors import ArchcError, Diagnostic, ErrorCode, did_you_mean
-from compiler.ir import Account, Architecture, Backend, Budget, Edge, Layer, Reference, ServiceNode
+from compiler.ir import SHARED_STACK, Account, Architecture, Backend, Budget, Edge, Layer, Reference, ServiceNode, StackGroup
 from compiler.loader import Document, Path_
 from compiler.model import ArchitectureSpec, ConnectionSpec
 from compiler.netplan import plan_network
@@ -201,6 +201,7 @@ class _Resolver:
         self.check_versions(services)
         self.diags += check_backend(spec, self.err) + check_nat(spec, network, self.err)
         self.diags += check_event_loops(edges, {sid: svc for sid, (_, svc) in services.items()}, self.doc.file)
+        stacks = self.stack_groups()
         if self.diags or network is None:
             raise ArchcError(self.diags + self.warnings)
         layers = tuple(
@@ -225,7 +226,33 @@ class _Resolver:
             warnings=tuple(sorted(self.warnings, key=lambda d: (d.line, d.col))),
             account=Account(spec.account.free_tier),
             budget=Budget(spec.budget.monthly, tuple(spec.budget.emails), self.doc.pos(("budget",))) if spec.budget else None,
+            stacks=stacks,
         )
+
+    def stack_groups(self) -> tuple[StackGroup, ...]:
+        """``stacks:``: each layer in exactly one stack; 'shared' is archc's (compiler/terraform/stacks.py)."""
+        layers = [lay.name for lay in self.spec.layers]
+        home: dict[str, str] = {}
+        groups = []
+        for name, members in self.spec.stacks.items():
+            path: Path_ = ("stacks", name)
+            if name == SHARED_STACK:
+                self.fail("name", f"stack name '{SHARED_STACK}' is archc's: the stack of what the whole architecture shares", path, key=True)
+            elif self.check_name(name, "stack", path, key=True) and not members:
+                self.fail("structure", f"stack '{name}' holds no layer", path, key=True)
+            for i, layer in enumerate(members):
+                if layer not in layers:
+                    self.fail("unknown-key", f"stack '{name}' names layer '{layer}', which is not defined{did_you_mean(layer, layers)}", (*path, i))
+                elif layer in home:
+                    self.fail("conflict", f"layer '{layer}' is in two stacks: '{home[layer]}' and '{name}'", (*path, i))
+                else:
+                    home[layer] = name
+            groups.append(StackGroup(name, tuple(members), self.doc.pos(path, key=True)))
+        if groups:
+            for layer in layers:
+                if layer not in home:
+                    self.fail("missing", f"layer '{layer}' is in no stack; add it to one of stacks: ({', '.join(self.spec.stacks)})", ("stacks",))
+        return tuple(groups)
 
     def references(self, services: dict[str, tuple[str, Service]]) -> tuple[Reference, ...]:
         found: dict[tuple[str, str, str], Reference] = {}
