@@ -237,12 +237,14 @@ class _Resolver:
         for name, members in self.spec.stacks.items():
             path: Path_ = ("stacks", name)
             if name == SHARED_STACK:
-                self.fail("name", f"stack name '{SHARED_STACK}' is archc's: the stack of what the whole architecture shares", path, key=True)
+                why = "the stack of what the whole architecture shares"
+                self.fail("name", f"stack name '{SHARED_STACK}' is archc's: {why}", path, key=True)
             elif self.check_name(name, "stack", path, key=True) and not members:
                 self.fail("structure", f"stack '{name}' holds no layer", path, key=True)
             for i, layer in enumerate(members):
                 if layer not in layers:
-                    self.fail("unknown-key", f"stack '{name}' names layer '{layer}', which is not defined{did_you_mean(layer, layers)}", (*path, i))
+                    hint = did_you_mean(layer, layers)
+                    self.fail("unknown-key", f"stack '{name}' names layer '{layer}', which is not defined{hint}", (*path, i))
                 elif layer in home:
                     self.fail("conflict", f"layer '{layer}' is in two stacks: '{home[layer]}' and '{name}'", (*path, i))
                 else:
@@ -251,7 +253,8 @@ class _Resolver:
         if groups:
             for layer in layers:
                 if layer not in home:
-                    self.fail("missing", f"layer '{layer}' is in no stack; add it to one of stacks: ({', '.join(self.spec.stacks)})", ("stacks",))
+                    names = ", ".join(self.spec.stacks)
+                    self.fail("missing", f"layer '{layer}' is in no stack; add it to one of stacks: ({names})", ("stacks",), key=True)
         return tuple(groups)
 
     def references(self, services: dict[str, tuple[str, Service]]) -> tuple[Reference, ...]:

@@ -31,6 +31,7 @@ order (producers first) that cdktn's ``manifest.json`` records.
 from __future__ import annotations
 
 import copy
+import itertools
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -64,6 +65,7 @@ class Link:
     resource: str  # the consumer's resource
     target: str  # the producer's resource it names
     edge: str  # the connection the consumer's resource implements, "" if none
+    owners: tuple[str, str] = ("", "")  # who owns the consumer's resource and the producer's
 
 
 def split(stack: StackBuilder) -> list[StackPart]:
@@ -154,7 +156,8 @@ def _rewrite(
         name = output_name(target, attribute)
         parts[producer].outputs[name] = Output(name, f"${{{target}.{attribute}}}", f"read by stack {where}", "architecture", True)
         parts[where].reads.add(producer)
-        links.append(Link(where, producer, address, target, edge))
+        owner = stack.resources[address].owner if address in stack.resources else ""
+        links.append(Link(where, producer, address, target, edge, (owner, stack.resources[target].owner)))
         return f"data.terraform_remote_state.{producer}.outputs.{name}"
 
     def walk(v: Any, key: str = "") -> Any:
@@ -213,7 +216,7 @@ def _check_cycles(arch: Architecture, links: list[Link]) -> None:
         path.append(node)
         for nxt in sorted(graph.get(node, {})):
             if state.get(nxt) == 1:
-                return path[path.index(nxt) :] + [nxt]
+                return [*path[path.index(nxt) :], nxt]
             if nxt not in state:
                 found = visit(nxt)
                 if found:
@@ -226,16 +229,20 @@ def _check_cycles(arch: Architecture, links: list[Link]) -> None:
         if start not in state:
             cycle = visit(start)
             if cycle:
-                raise ArchcError([_cycle_error(arch, [graph[a][b] for a, b in zip(cycle, cycle[1:], strict=False)])])
+                raise ArchcError([_cycle_error(arch, [graph[a][b] for a, b in itertools.pairwise(cycle)])])
 
 
 def _cycle_error(arch: Architecture, cycle: list[Link]) -> Diagnostic:
     edges = {e.id: e for e in arch.edges}
     steps = []
+    named = []
     for link in cycle:
-        why = f"connection {link.edge}" if link.edge else f"{link.resource}"
-        steps.append(f"{link.consumer} reads {link.producer} ({why}: {link.target})")
-    at = next((edges[link.edge].pos for link in cycle if link.edge in edges), None)
+        # The connection behind it: the one the resource implements, else one between the two owners (either way).
+        edge = edges.get(link.edge) or next((e for e in arch.edges if {e.source, e.target} == set(link.owners)), None)
+        why = f"connection {edge.id}: " if edge else ""
+        steps.append(f"{link.consumer} reads {link.producer} ({why}{link.resource} names {link.target})")
+        named += [edge] if edge else []
+    at = named[0].pos if named else None
     if at is None:
         at = next((g.pos for g in arch.stacks if g.name == cycle[0].consumer), (1, 1))
     message = "the stacks depend on one another in a cycle: " + "; ".join(steps) + "; move the layers into one stack"
