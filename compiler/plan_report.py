@@ -34,9 +34,8 @@ def report(result: BuildResult, plans: list[StackPlan], notes: list[str] | None 
         if plan.mocked:
             producers = sorted({m.split(".")[0] for m in plan.mocked})
             names = ", ".join(plan.mocked)
-            lines.append(
-                f"{plan.stack}: {len(plan.mocked)} values of {', '.join(producers)} mocked (no state yet, typed from their outputs): {names}"
-            )
+            what = f"{len(plan.mocked)} values of {', '.join(producers)} mocked"
+            lines.append(f"{plan.stack}: {what} (no state yet, typed from their outputs): {names}")
     return lines, errors
 
 
