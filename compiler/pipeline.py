@@ -150,6 +150,11 @@ def build(
         runtime.require_node()  # before drawing: a missing node is the first thing to fix
         with diagrams_in_background(arch, stack) as diagrams:  # `dot` draws while cdktn synthesizes
             files = _synthesize(stack, model)
+            if arch.stacks or env is not None:  # atlantis.yaml, Terramate stack files
+                from compiler.terraform.runners import runner_files
+                from compiler.terraform.stacks import split
+
+                files.update(runner_files(arch, split(stack), model))
             if on_terraform is not None:
                 on_terraform(dict(files))
             files.update(diagrams())

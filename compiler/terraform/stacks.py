@@ -68,8 +68,20 @@ class Link:
     owners: tuple[str, str] = ("", "")  # who owns the consumer's resource and the producer's
 
 
+_last: tuple[StackBuilder, int, list[StackPart]] | None = None  # the last split: a build asks several times
+
+
 def split(stack: StackBuilder) -> list[StackPart]:
     """The stacks of the architecture, producers first; ArchcError on a cycle."""
+    global _last
+    if _last is not None and _last[0] is stack and _last[1] == len(stack.resources):
+        return _last[2]
+    parts = _split(stack)
+    _last = (stack, len(stack.resources), parts)
+    return parts
+
+
+def _split(stack: StackBuilder) -> list[StackPart]:
     arch = stack.arch
     if not arch.stacks:
         return [StackPart(arch.name, dict(stack.resources), dict(stack.outputs), set(), dict(stack.assets))]
