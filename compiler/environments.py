@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from compiler.errors import ArchcError, Diagnostic, did_you_mean
+from compiler.ir import EnvironmentRow
 from compiler.loader import Document, Path_, Pos
 
 if TYPE_CHECKING:
@@ -45,6 +46,7 @@ class Environment:
     base: Document  # the base model, for what the overlay changed
     overlay_paths: frozenset[Path_]  # paths (in the merged document) whose value the overlay wrote
     derived: frozenset[Path_] = frozenset()  # values archc sets for the environment: its name, its tag
+    source: Document | None = None  # the whole model, every environment in it
 
 
 def names(doc: Document) -> list[str]:
@@ -79,7 +81,7 @@ def select(doc: Document, env: str | None) -> Environment:
     merged = merger.merge()
     if problems or merger.diags:
         raise ArchcError([*problems, *merger.diags])
-    return Environment(env, merged, merger.base, frozenset(merger.set_paths), frozenset(merger.derived))
+    return Environment(env, merged, merger.base, frozenset(merger.set_paths), frozenset(merger.derived), doc)
 
 
 def _check_names(doc: Document, envs: dict[str, Any]) -> list[Diagnostic]:
@@ -248,3 +250,38 @@ def reason_problems(base_spec: ArchitectureSpec, spec: ArchitectureSpec, env: En
                     )
                 )
     return problems
+
+
+def side_by_side(doc: Document) -> tuple[EnvironmentRow, ...]:
+    """Every setting some environment's overlay sets, with the base's value and each
+    environment's (the docs' index shows them side by side). Paths name layers by name."""
+    from compiler.docs.pages import format_value
+    from compiler.explain_path import dotted_name, value_at
+
+    envs = names(doc)
+    found: dict[str, dict[str, str]] = {}
+    base_doc = base(doc)
+    for env in envs:
+        try:
+            chosen = select(doc, env)
+        except ArchcError:
+            continue  # reported where the environment is loaded
+        for path in sorted(chosen.overlay_paths, key=str):
+            if path in chosen.doc.positions and not _has_child(chosen.overlay_paths, path):
+                found.setdefault(dotted_name(base_doc.data, chosen.doc.data, path), {})[env] = format_value(value_at(chosen.doc.data, path))
+    rows = []
+    for dotted, values in found.items():
+        at = value_at(base_doc.data, _base_path(base_doc.data, dotted))
+        rows.append(EnvironmentRow(dotted, "" if at is None else format_value(at), tuple((e, values.get(e, "")) for e in envs)))
+    return tuple(rows)
+
+
+def _has_child(paths: frozenset[Path_], path: Path_) -> bool:
+    return any(len(p) > len(path) and p[: len(path)] == path for p in paths)
+
+
+def _base_path(data: Any, dotted: str) -> Path_:
+    from compiler.explain_path import walk
+
+    found = walk(data, dotted.split("."))
+    return found[1] if found else ("__missing__",)

@@ -39,7 +39,8 @@ def _step(value: Any, key: str) -> tuple[Any, str | int] | None:
     return None
 
 
-def _walk(data: Any, keys: list[str]) -> tuple[Any, Path_] | None:
+def walk(data: Any, keys: list[str]) -> tuple[Any, Path_] | None:
+    """The value at dotted ``keys`` (layers by name) and its document path; None if none."""
     path: Path_ = ()
     for key in keys:
         found = _step(data, key)
@@ -78,14 +79,14 @@ def _where(doc: Document, path: Path_) -> str:
 def explain_path(env: Environment, dotted: str) -> list[str]:
     """The lines ``archc explain`` prints for a model path (PathNotFound if it names nothing)."""
     keys = [k for k in dotted.split(".") if k]
-    found = _walk(env.doc.data, keys)
+    found = walk(env.doc.data, keys)
     label = f"environment {env.name}" if env.name else "the model"
     if found is None:
         # Not written: archc's default, if the validated model has the setting.
         dumped = validate(env.doc).model_dump(by_alias=True, mode="json")
-        default = _walk(dumped, keys)
+        default = walk(dumped, keys)
         if default is None:
-            known = _walk(dumped, keys[:-1]) if keys else None
+            known = walk(dumped, keys[:-1]) if keys else None
             hint = did_you_mean(keys[-1], _choices(known[0])) if known and keys else ""
             raise PathNotFound(hint)
         return [f"{dotted} = {json.dumps(default[0], sort_keys=True)}  (archc's default: {label} does not set it)"]
@@ -94,7 +95,7 @@ def explain_path(env: Environment, dotted: str) -> list[str]:
     for shown, leaf, leaf_value in _leaves(value, path, dotted):
         text = json.dumps(leaf_value, sort_keys=True, ensure_ascii=False)
         if leaf in env.overlay_paths:
-            was = _walk(env.base.data, [str(k) for k in _names(env.base.data, leaf)])
+            was = walk(env.base.data, [str(k) for k in _names(env.base.data, leaf)])
             before = (
                 f"; base: {json.dumps(was[0], sort_keys=True)} at {_where(env.base, leaf)}"
                 if was is not None
@@ -121,3 +122,20 @@ def _names(data: Any, path: Path_) -> list[str | int]:
             out.append(element)
             data = data.get(element) if isinstance(data, dict) else None
     return out
+
+
+def value_at(data: Any, path: Path_) -> Any:
+    """The value at a document path, or None."""
+    for element in path:
+        if isinstance(data, dict) and element in data:
+            data = data[element]
+        elif isinstance(data, list) and isinstance(element, int) and element < len(data):
+            data = data[element]
+        else:
+            return None
+    return data
+
+
+def dotted_name(base: Any, merged: Any, path: Path_) -> str:
+    """A document path as ``archc explain`` takes it: layers by name."""
+    return ".".join(str(k) for k in _names(merged, path))

@@ -59,9 +59,12 @@ def resolve_environment(chosen: environments.Environment) -> Architecture:
             problems = environments.reason_problems(base_spec, spec, chosen) if base_spec is not None else []
             if problems:
                 raise ArchcError(problems)
-        return resolve(spec, chosen.doc)
+        arch = resolve(spec, chosen.doc)
     except ArchcError as exc:
         raise environments.attributed(exc, chosen) from None
+    if chosen.name is not None and chosen.source is not None:  # the docs show every environment side by side
+        arch = dataclasses.replace(arch, environment=chosen.name, environments=environments.side_by_side(chosen.source))
+    return arch
 
 
 def environment_names(path: Path, display_name: str | None = None) -> tuple[str, list[str]]:

@@ -175,3 +175,13 @@ def test_explain_an_unknown_path(model: Path, capsys: pytest.CaptureFixture[str]
 def test_a_model_without_environments_is_untouched() -> None:
     doc = parse_bytes(MODEL.split("environments:")[0].encode(), "m.yaml")
     assert environments.select(doc, None).doc is doc
+
+
+def test_docs_show_the_environments_side_by_side(model: Path) -> None:
+    assert main(["build", "m.yaml", "--out", "out"]) == 0
+    index = (model.parent / "out" / "prod" / "docs" / "index.md").read_text()
+    assert "This is environment `prod` of the model.\n" in index
+    assert "| Setting | Base | `dev` | `prod` |\n" in index
+    assert "| `layers.data.services.db.instance_class` | `db.t3.micro` |  | `db.r6g.large` |\n" in index
+    assert "| `region` | `eu-west-3` |  | `eu-central-1` |\n" in index
+    assert "| `layers.data.services.db.engine` | `postgres` |  |  |\n" not in index  # removed (null): shown as archc's default

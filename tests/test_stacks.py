@@ -171,3 +171,16 @@ def test_a_read_of_an_output_the_producer_lacks_fails_the_plan(built: tuple[Path
     assert plans["data"].ok and plans["shared"].ok
     assert not plans["app"].ok
     assert any("Unsupported attribute" in d.summary for d in plans["app"].diagnostics)
+
+
+def test_docs_list_the_stacks_in_dependency_order(built: tuple[Path, dict[str, Any]]) -> None:
+    where, _ = built
+    index = (where / "out" / "docs" / "index.md").read_text()
+    table = index.split("## Terraform stacks\n")[1].split("\n## ")[0]
+    rows = [line for line in table.splitlines() if line.startswith("| `")]
+    assert rows == [
+        "| `shared` | what the whole architecture shares (network, key) |  |",
+        "| `web` | `clients`, `frontend` |  |",
+        "| `data` | `data` | `shared` |",
+        "| `app` | `backend` | `data`, `shared` |",
+    ]
