@@ -127,12 +127,10 @@ def _names(data: Any, path: Path_) -> list[str | int]:
 def value_at(data: Any, path: Path_) -> Any:
     """The value at a document path, or None."""
     for element in path:
-        if isinstance(data, dict) and element in data:
-            data = data[element]
-        elif isinstance(data, list) and isinstance(element, int) and element < len(data):
-            data = data[element]
-        else:
+        found = (isinstance(data, dict) and element in data) or (isinstance(data, list) and isinstance(element, int) and element < len(data))
+        if not found:
             return None
+        data = data[element]
     return data
 
 
