@@ -127,8 +127,8 @@ def _names(data: Any, path: Path_) -> list[str | int]:
 def value_at(data: Any, path: Path_) -> Any:
     """The value at a document path, or None."""
     for element in path:
-        found = (isinstance(data, dict) and element in data) or (isinstance(data, list) and isinstance(element, int) and element < len(data))
-        if not found:
+        in_list = isinstance(data, list) and isinstance(element, int) and element < len(data)
+        if not (in_list or (isinstance(data, dict) and element in data)):
             return None
         data = data[element]
     return data
