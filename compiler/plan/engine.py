@@ -19,6 +19,7 @@ import dataclasses
 import gzip
 import importlib.util
 import json
+import os
 import tempfile
 import threading
 from collections.abc import Mapping
@@ -116,6 +117,7 @@ class PlanSession:
         self._planning: threading.Thread | None = None
         self._plans: list[StackPlan] = []
         self._plan_failure: BaseException | None = None
+        self._env: dict[str, str] = {}
 
     def __enter__(self) -> PlanSession:
         if self._wants_real:
@@ -144,6 +146,7 @@ class PlanSession:
                 raise PlanEngineUnavailable(f"unusable AWS provider schema: {err}") from err
             self._schema = (address, provider)
             env["TF_REATTACH_PROVIDERS"] = self._provider.attach(address)
+            self._env = env
             self._worker = processes.TerraformWorker(env, self._workdir)
         except BaseException as exc:  # re-raised in plan(), on the caller's thread
             self._failure = exc
@@ -179,7 +182,7 @@ class PlanSession:
             from compiler.plan.schema_convert import schema_response_bytes
 
             (self._workdir / "schema.pb").write_bytes(schema_response_bytes(self._schema[1], prepared.used)[0])
-            results = self._worker.run(jobs, _TIMEOUT_BASE + _TIMEOUT_PER_STACK * len(stacks))
+            results = self._run_standin(jobs, _TIMEOUT_BASE + _TIMEOUT_PER_STACK * len(stacks))
         return [
             dataclasses.replace(
                 _stack_plan(job, stacks[job["stack"]], results.get(job["stack"], []), prepared.deferred[job["stack"]]),
@@ -187,6 +190,32 @@ class PlanSession:
             )
             for job in jobs
         ]
+
+    def _run_standin(self, jobs: list[processes.Job], timeout: float) -> processes.Results:
+        """Run the jobs; several stacks (``stacks:``) in two Terraform workers at once, the
+        largest stacks spread between them: with their mocks (mocks.py), no stack waits
+        for another's plan. One stack, or one core: the one worker started early."""
+        assert self._worker is not None
+        if len(jobs) < 2 or (os.cpu_count() or 1) < 2:
+            return self._worker.run(jobs, timeout)
+        by_size = sorted(jobs, key=lambda j: -(Path(j["dir"]) / scratch.STACK_FILE).stat().st_size)
+        halves: tuple[list[processes.Job], list[processes.Job]] = ([], [])
+        sizes = [0, 0]
+        for job in by_size:
+            i = 0 if sizes[0] <= sizes[1] else 1
+            halves[i].append(job)
+            sizes[i] += (Path(job["dir"]) / scratch.STACK_FILE).stat().st_size
+        second = processes.TerraformWorker(self._env, self._workdir, "results-2.jsonl")
+        found: dict[str, processes.Results] = {}
+        other = threading.Thread(target=lambda: found.setdefault("second", second.run(halves[1], timeout)), name="archc-plan-2")
+        other.start()
+        try:
+            results = dict(self._worker.run(halves[0], timeout))
+        finally:
+            other.join()
+            second.stop()
+        results.update(found.get("second", {}))
+        return results
 
     def begin(self, files: Mapping[str, bytes], *, validate_only: bool = False) -> None:
         """Plan a build's Terraform files (``terraform/...`` paths) in a background thread,
