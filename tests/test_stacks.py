@@ -69,7 +69,7 @@ def test_every_reference_names_a_resource_of_its_own_stack_or_a_remote_output(bu
     _, stacks = built
     outputs = {name: set(stack.get("output", {})) for name, stack in stacks.items()}
     remote = re.compile(r"data\.terraform_remote_state\.([a-z0-9-]+)\.outputs\.([A-Za-z0-9_]+)")
-    reference = re.compile(r"(?<![\w.])((?:data\.)?aws_[a-z0-9_]+\.[A-Za-z_][A-Za-z0-9_-]*)\.[A-Za-z_]")
+    reference = re.compile(r"(?<![\w.])((?:data\.)?aws_[a-z0-9_]+\.[A-Za-z_][A-Za-z0-9_-]*)(?:\[[^\]]*\])?\.[A-Za-z_]")
     crossing = 0
     for name, stack in stacks.items():
         declared = _declared(stack)
@@ -143,6 +143,8 @@ def test_mock_values_are_typed_from_the_exported_attribute() -> None:
     assert isinstance(secret, list) and secret[0]["secret_arn"].startswith("arn:aws:")
     assert mock_value("${aws_db_instance.db.port}") == 1
     assert mock_value("${data.aws_iam_policy_document.x.json}") == "mock-x-json"
+    assert mock_value("${aws_instance.app[0].id}") == "mock-app-id"  # one instance of a resource with count
+    assert mock_value("${aws_instance.app[*].arn}", "eu-west-3") == ["arn:aws:instance:eu-west-3:123456789012:instance/app"]
 
 
 def test_plan_every_stack_with_mocks_in_dependency_order(built: tuple[Path, dict[str, Any]], capsys: pytest.CaptureFixture[str]) -> None:

@@ -19,7 +19,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-_EXPORT = re.compile(r"^\$\{((?:data\.)?)(aws_[a-z0-9_]+)\.([A-Za-z_][A-Za-z0-9_-]*)\.([A-Za-z_][A-Za-z0-9_]*)\}$")
+_EXPORT = re.compile(r"^\$\{((?:data\.)?)(aws_[a-z0-9_]+)\.([A-Za-z_][A-Za-z0-9_-]*)(\[(?:\d+|\*)\])?\.([A-Za-z_][A-Za-z0-9_]*)\}$")
 _ACCOUNT = "123456789012"
 OVERRIDE_FILE = "archc_plan_mocks_override.tf.json"
 # A state with nothing in it: Terraform refuses to read no state at all ("Unable to find
@@ -38,8 +38,9 @@ def mock_value(expression: str, region: str = "us-east-1") -> Any:
     found = _EXPORT.match(expression)
     if found is None:
         return f"mock:{expression}"
-    data, rtype, name, attribute = found.groups()
-    return _mock(_schema().attribute_type(rtype, attribute, data=bool(data)), rtype, name, attribute, region)
+    data, rtype, name, index, attribute = found.groups()
+    value = _mock(_schema().attribute_type(rtype, attribute, data=bool(data)), rtype, name, attribute, region)
+    return [value] if index == "[*]" else value  # a splat: one value per instance
 
 
 def _mock(ty: Any, rtype: str, name: str, attribute: str, region: str) -> Any:

@@ -10,7 +10,9 @@ emitted. With ``stacks:``, each resource goes to one stack:
 - a service's own resources go to the stack of its layer;
 - what the whole architecture shares (the VPC, the data key, the Service Connect
   namespace, the budget; owner ``network`` or ``architecture``) goes to the stack
-  ``shared``, which every stack that uses it depends on; the shared *data sources*
+  ``shared``, which every stack that uses it depends on, but for a shared resource that
+  names the resources of one stack's services (the VPC's flow log into a bucket
+  service): that goes with them, as their stack reads ``shared`` anyway; the shared *data sources*
   (partition, account id, region), which keep no state, are copied into each stack
   that reads them instead.
 
@@ -32,6 +34,7 @@ from __future__ import annotations
 
 import copy
 import itertools
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,7 +44,8 @@ from compiler.ir import SHARED_STACK, Architecture, Backend
 from compiler.terraform.context import Output, Resource, StackBuilder
 
 # ``aws_x.name.attr`` or ``data.aws_x.name.attr`` inside an expression.
-_REFERENCE = re.compile(r"(?<![\w.])((?:data\.)?aws_[a-z0-9_]+\.[A-Za-z_][A-Za-z0-9_-]*)\.([A-Za-z_][A-Za-z0-9_]*)")
+# ``aws_x.name.attr``, ``aws_x.name[0].attr`` (a resource with count) or ``data.aws_x.name.attr`` in an expression.
+_REFERENCE = re.compile(r"(?<![\w.])((?:data\.)?aws_[a-z0-9_]+\.[A-Za-z_][A-Za-z0-9_-]*)((?:\[(?:\d+|\*)\])?)\.([A-Za-z_][A-Za-z0-9_]*)")
 _SHARED_OWNERS = ("network", "architecture")
 
 
@@ -133,12 +137,21 @@ def _homes(stack: StackBuilder) -> dict[str, str]:
             home[address] = _service_stack(arch, res.owner)
         else:
             home[address] = SHARED_STACK
+    # A shared resource that names a service's resource (the VPC's flow log into a bucket
+    # service) goes with that service, whose stack reads the shared one anyway.
+    for address, res in stack.resources.items():
+        if home[address] == SHARED_STACK and not res.data:
+            named = {home[t] for t, _, _ in _REFERENCE.findall(json.dumps(res.body)) if t in home} - {SHARED_STACK}
+            if len(named) == 1:
+                home[address] = named.pop()
     return home
 
 
-def output_name(address: str, attribute: str) -> str:
-    """The producer's output for ``address.attribute``: ``aws_db_instance__db__arn``."""
-    return f"{address.replace('.', '__')}__{attribute}"
+def output_name(address: str, attribute: str, index: str = "") -> str:
+    """The producer's output for ``address[index].attribute``: ``aws_db_instance__db__arn``,
+    ``aws_instance__app__0__id`` (``[*]``: ``all``)."""
+    at = f"__{index.strip('[]').replace('*', 'all')}" if index else ""
+    return f"{address.replace('.', '__')}{at}__{attribute}"
 
 
 def _rewrite(
@@ -156,7 +169,7 @@ def _rewrite(
     edge = stack.resources[address].edge if address in stack.resources else ""
 
     def one(match: re.Match[str]) -> str:
-        target, attribute = match.group(1), match.group(2)
+        target, index, attribute = match.group(1), match.group(2), match.group(3)
         if target not in stack.resources:
             return match.group(0)
         if target in shared_data:
@@ -165,8 +178,8 @@ def _rewrite(
         producer = home[target]
         if producer == where:
             return match.group(0)
-        name = output_name(target, attribute)
-        parts[producer].outputs[name] = Output(name, f"${{{target}.{attribute}}}", f"read by stack {where}", "architecture", True)
+        name = output_name(target, attribute, index)
+        parts[producer].outputs[name] = Output(name, f"${{{target}{index}.{attribute}}}", f"read by stack {where}", "architecture", True)
         parts[where].reads.add(producer)
         owner = stack.resources[address].owner if address in stack.resources else ""
         links.append(Link(where, producer, address, target, edge, (owner, stack.resources[target].owner)))
@@ -255,7 +268,8 @@ def _cycle_error(arch: Architecture, cycle: list[Link]) -> Diagnostic:
         steps.append(f"{link.consumer} reads {link.producer} ({why}{link.resource} names {link.target})")
         named += [edge] if edge else []
     at = named[0].pos if named else None
-    if at is None:
-        at = next((g.pos for g in arch.stacks if g.name == cycle[0].consumer), (1, 1))
+    if at is None:  # no connection behind it: at the first of the model's stacks in the cycle
+        names = {link.consumer for link in cycle}
+        at = next((g.pos for g in arch.stacks if g.name in names), arch.stacks[0].pos if arch.stacks else (1, 1))
     message = "the stacks depend on one another in a cycle: " + "; ".join(steps) + "; move the layers into one stack"
     return Diagnostic("conflict", message, arch.source_file, at[0], at[1])
