@@ -8,9 +8,11 @@ import yaml
 CELL = 10  # services per cell
 
 
-def model(services: int, monitored: bool = False) -> str:
+def model(services: int, monitored: bool = False, stacks: int = 0) -> str:
     """A valid model text with about ``services`` services; ``monitored``: plus a
-    CloudWatch connected to every service (one monitoring edge per service)."""
+    CloudWatch connected to every service (one monitoring edge per service);
+    ``stacks``: the cells split into that many layers, one Terraform stack each
+    (``stacks:``; the users in the first), instead of the four layers of one stack."""
     cells = max(1, services // CELL)
     layers: dict[str, dict[str, object]] = {"edge": {}, "app": {}, "data": {}, "async": {}}
     connections: list[str] = []
@@ -49,11 +51,27 @@ def model(services: int, monitored: bool = False) -> str:
         watched = [sid for layer in layers.values() for sid in layer if sid != "users"]
         layers["monitoring"] = {"monitoring": {"kind": "cloudwatch", "alarm_emails": ["ops@archc-demo.net"]}}
         connections += [f"monitoring -> {sid}" for sid in watched]
+    if stacks:
+        layers = _grouped(layers, cells, stacks)
     doc = {
-        "name": f"synthetic-{services}",
+        "name": f"synthetic-{services}" + (f"-{stacks}-stacks" if stacks else ""),
         "region": "us-east-1",
         "network": {"azs": 3, "cidr": "10.0.0.0/16"},
         "layers": [{"name": name, "services": svcs} for name, svcs in layers.items()],
         "connections": connections,
     }
+    if stacks:
+        doc["stacks"] = {f"s{g}": [f"part-{g}"] + (["edge"] if g == 0 else []) for g in range(stacks)}
     return yaml.safe_dump(doc, sort_keys=False)
+
+
+def _grouped(layers: dict[str, dict[str, object]], cells: int, groups: int) -> dict[str, dict[str, object]]:
+    """The cells' services in ``groups`` layers (cell i in layer part-(i * groups // cells))."""
+    out: dict[str, dict[str, object]] = {"edge": {"users": layers["edge"]["users"]}}
+    out.update({f"part-{g}": {} for g in range(groups)})
+    for layer in layers.values():
+        for sid, svc in layer.items():
+            if sid != "users":
+                cell = int(sid.split("-")[0][1:])
+                out[f"part-{cell * groups // cells}"][sid] = svc
+    return out

@@ -53,14 +53,29 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
     status = EXIT_OK
     for file in args.files:
+        path, shown = Path(file), _display(Path(file))
         try:
-            stack = pipeline.check(Path(file), _display(Path(file)))
+            envs: list[str | None] = [args.env] if args.env else [*pipeline.environment_names(path, shown)[1]] or [None]
         except ArchcError as exc:
             _print_errors(exc)
             status = EXIT_INVALID
             continue
-        _print_warnings(stack.arch)
-        print(f"{_display(Path(file))}: ok ({len(stack.arch.services)} services, {len(stack.arch.edges)} connections)")
+        stacks, errors = [], []
+        for env in envs:  # every environment of the model; each is a model of its own
+            try:
+                stacks.append(pipeline.check(path, shown, env))
+            except ArchcError as exc:
+                errors += [d for d in exc.diagnostics if d not in errors]  # the base's errors, once
+        if errors:
+            _print_errors(ArchcError(errors))
+            status = EXIT_INVALID
+            continue
+        for stack in stacks:
+            _print_warnings(stack.arch)
+        counts = f"{len(stacks[0].arch.services)} services, {len(stacks[0].arch.edges)} connections"
+        named = [env for env in envs if env]
+        where = f"; environment{'s' if len(named) > 1 else ''} {', '.join(named)}" if named else ""
+        print(f"{shown}: ok ({counts}{where})")
     return status
 
 
@@ -82,14 +97,18 @@ def _build_and_write(
     from compiler import pipeline
 
     path = Path(args.file)
+    env: str | None = getattr(args, "env", None)
+    env_out = None
 
     def out_dir(name: str) -> Path:
-        return Path(args.out) if args.out else pipeline.default_out(name)
+        return Path(args.out) if args.out else env_out or pipeline.default_out(name)
 
     try:
         if args.out:
             check_destination(Path(args.out))  # before the build: a bad --out costs no time
-        result = pipeline.build(path, _display(path), on_terraform, out_dir)
+        elif env:  # an environment's outputs go under the model's own name: generated/<name>/<env>/
+            env_out = pipeline.default_out(pipeline.environment_names(path, _display(path))[0]) / env
+        result = pipeline.build(path, _display(path), on_terraform, out_dir, env)
     except OutputError as exc:
         print(f"archc: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -107,15 +126,65 @@ def _build_and_write(
 
 
 def cmd_build(args: argparse.Namespace) -> int:
+    if not args.env:
+        from compiler import pipeline
+
+        path = Path(args.file)
+        try:
+            name, envs = pipeline.environment_names(path, _display(path))
+        except ArchcError as exc:
+            _print_errors(exc)
+            return EXIT_INVALID
+        if envs:
+            return _build_environments(args, name, envs)
     built = _build_and_write(args)
     if isinstance(built, int):
         return built
     result, out = built
+    print(f"{_display(Path(args.file))}: built {_counts(result)} into {_display(out)}/")
+    return EXIT_OK
+
+
+def _counts(result: BuildResult) -> str:
     # Counted as the docs and `terraform plan` count: managed resources, then data sources.
     data = sum(1 for r in result.stack.resources.values() if r.data)
     resources = len(result.stack.resources) - data
-    counts = f"{len(result.arch.services)} services, {resources} resources and {data} data sources"
-    print(f"{_display(Path(args.file))}: built {counts} into {_display(out)}/")
+    return f"{len(result.arch.services)} services, {resources} resources and {data} data sources"
+
+
+def _build_environments(args: argparse.Namespace, name: str, envs: list[str]) -> int:
+    """Every environment of a model, each into DIR/<env>/; all written at once, or none."""
+    from compiler import pipeline
+    from compiler.terraform import runtime
+
+    runtime.start()  # not one-shot: node synthesizes once per environment
+    from compiler.names import model_reference
+    from compiler.terraform.runners import ATLANTIS, atlantis_projects, atlantis_yaml
+    from compiler.terraform.stacks import split
+
+    path = Path(args.file)
+    out = Path(args.out) if args.out else pipeline.default_out(name)
+    files: dict[str, bytes] = {}
+    lines = []
+    projects: list[dict[str, object]] = []
+    try:
+        if args.out:
+            check_destination(out)
+        for env in envs:
+            result = pipeline.build(path, _display(path), out_dir=lambda _name, env=env: out / env, env=env)  # type: ignore[misc]
+            _print_warnings(result.arch)
+            files.update({f"{env}/{rel}": content for rel, content in result.files.items()})
+            projects += atlantis_projects(result.arch, split(result.stack), model_reference(path, out / env), f"{env}/")
+            lines.append(f"{_display(path)}: built environment {env}: {_counts(result)} into {_display(out / env)}/")
+        files[ATLANTIS] = atlantis_yaml(projects)  # Atlantis: every environment's stacks, from DIR
+        write_tree(out, files)
+    except OutputError as exc:
+        print(f"archc: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except ArchcError as exc:
+        _print_errors(exc)
+        return EXIT_INVALID
+    print("\n".join(lines))
     return EXIT_OK
 
 
@@ -159,13 +228,14 @@ def cmd_diagram(args: argparse.Namespace) -> int:
 
     path = Path(args.file)
     try:
-        arch = pipeline.load(path, _display(path))
+        arch = pipeline.load(path, _display(path), args.env)
     except ArchcError as exc:
         _print_errors(exc)
         return EXIT_INVALID
     _print_warnings(arch)
     files = render_diagrams(arch, emit(arch))
-    out = Path(args.out) if args.out else Path("generated") / arch.name / "diagrams"
+    home = pipeline.default_out(pipeline.environment_names(path)[0]) / args.env if args.env else pipeline.default_out(arch.name)
+    out = Path(args.out) if args.out else home / "diagrams"
     try:
         write_tree(out, {rel.removeprefix("diagrams/"): content for rel, content in files.items()})
     except OutputError as exc:
@@ -207,13 +277,13 @@ def _check(args: argparse.Namespace) -> int:
     return EXIT_INVALID if report.failed else EXIT_OK
 
 
-def _checked(path: Path) -> StackBuilder | int:
-    """The model's checked stack (what validate checks), its warnings printed; else its
-    errors printed and the exit code."""
+def _checked(path: Path, env: str | None) -> StackBuilder | int:
+    """The model's checked stack (what validate checks) for one environment, its warnings
+    printed; else its errors printed and the exit code."""
     from compiler import pipeline
 
     try:
-        stack = pipeline.check(path, _display(path))
+        stack = pipeline.check(path, _display(path), env)
     except ArchcError as exc:
         _print_errors(exc)
         return EXIT_INVALID
@@ -222,19 +292,27 @@ def _checked(path: Path) -> StackBuilder | int:
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
-    """Each resource of a service: where it comes from, and before and after its overrides."""
+    """Each resource of a service: where it comes from, and before and after its overrides;
+    or a model path's final value and the line that set it (base or environment)."""
+    from compiler import pipeline
     from compiler.errors import did_you_mean
+    from compiler.explain_path import PathNotFound, explain_path
     from compiler.explain_service import explain_service
 
     path = Path(args.file)
-    stack = _checked(path)
+    stack = _checked(path, args.env)
     if isinstance(stack, int):
         return stack
-    if args.service not in stack.arch.services:
-        hint = did_you_mean(args.service, stack.arch.services)
-        print(f"archc: error: {_display(path)} has no service '{args.service}'{hint}", file=sys.stderr)
+    if args.service in stack.arch.services:
+        print("\n".join(explain_service(stack, args.service)))
+        return EXIT_OK
+    try:
+        chosen = pipeline.load_environment(path, _display(path), args.env)
+        print("\n".join(explain_path(chosen, args.service)))
+    except PathNotFound as exc:
+        hint = exc.hint or ("" if "." in args.service else did_you_mean(args.service, stack.arch.services))
+        print(f"archc: error: {_display(path)} has no service or model path '{args.service}'{hint}", file=sys.stderr)
         return EXIT_USAGE
-    print("\n".join(explain_service(stack, args.service)))
     return EXIT_OK
 
 
@@ -296,7 +374,7 @@ def cmd_cost(args: argparse.Namespace) -> int:
     from compiler.cost.estimate import estimate
     from compiler.cost.report import as_json, text
 
-    stack = _checked(Path(args.file))
+    stack = _checked(Path(args.file), args.env)
     if isinstance(stack, int):
         return stack
     found = estimate(stack.arch, stack)
@@ -424,16 +502,19 @@ def parser() -> argparse.ArgumentParser:
 
     v = sub.add_parser("validate", help="check model files; print every error as FILE:LINE:COL")
     v.add_argument("files", nargs="+", metavar="FILE")
+    v.add_argument("--env", metavar="ENV", help="validate only this environment of the model (default: every one)")
     v.set_defaults(run=cmd_validate)
 
     b = sub.add_parser("build", help="validate, then write all outputs")
     b.add_argument("file", metavar="FILE")
-    b.add_argument("--out", metavar="DIR", help="output directory (default: generated/<name>/)")
+    b.add_argument("--out", metavar="DIR", help="output directory (default: generated/<name>/, with --env generated/<name>/<env>/)")
+    b.add_argument("--env", metavar="ENV", help="build this environment only (default: every environment, each into DIR/<env>/)")
     b.set_defaults(run=cmd_build)
 
     pl = sub.add_parser("plan", help="build, then run Terraform core: init and plan (which validates) every stack")
     pl.add_argument("file", metavar="FILE")
     pl.add_argument("--out", metavar="DIR", help="output directory (default: generated/<name>/)")
+    pl.add_argument("--env", metavar="ENV", help="the environment to plan (required for a model with environments)")
     pl.add_argument("--validate-only", action="store_true", help="stop after terraform validate")
     pl.add_argument(
         "--provider",
@@ -464,10 +545,12 @@ def parser() -> argparse.ArgumentParser:
     d = sub.add_parser("diagram", help="draw only the figures (overview, network, data flow) as DOT, SVG and PNG")
     d.add_argument("file", metavar="FILE")
     d.add_argument("--out", metavar="DIR", help="output directory (default: generated/<name>/diagrams/)")
+    d.add_argument("--env", metavar="ENV", help="the environment to draw (required for a model with environments)")
     d.set_defaults(run=cmd_diagram)
     c = sub.add_parser("check", help="build, then run checkov offline and archc's security invariants on every stack")
     c.add_argument("file", metavar="FILE")
     c.add_argument("--out", metavar="DIR", help="also keep the build in DIR (default: a scratch directory, removed after the check)")
+    c.add_argument("--env", metavar="ENV", help="the environment to check (required for a model with environments)")
     c.set_defaults(run=cmd_check)
 
     i = sub.add_parser("init", help="start a model in DIR: architecture.yaml (from a starter or an example), its schema, a README")
@@ -490,12 +573,16 @@ def parser() -> argparse.ArgumentParser:
     co.add_argument("file", metavar="FILE")
     co.add_argument("--format", choices=("text", "json"), default="text", help="text (default) or json for CI")
     co.add_argument("--lines", action="store_true", help="with text: each priced line under its service")
+    co.add_argument("--env", metavar="ENV", help="the environment to price (required for a model with environments)")
     co.set_defaults(run=cmd_cost)
     ex = sub.add_parser(
-        "explain", help="print each Terraform resource of a service: where it comes from, its body, and before/after its overrides"
+        "explain",
+        help="print each Terraform resource of a service: where it comes from, its body, and before/after its overrides; "
+        "or a model path's final value and the file:line that set it",
     )
     ex.add_argument("file", metavar="FILE")
-    ex.add_argument("service", metavar="SERVICE")
+    ex.add_argument("service", metavar="SERVICE|PATH", help="a service, or a model path (layers.data.services.db.multi_az, region, tags)")
+    ex.add_argument("--env", metavar="ENV", help="the environment to explain (required for a model with environments)")
     ex.set_defaults(run=cmd_explain)
 
     s = sub.add_parser("schema", help="print the JSON Schema of model files (for editors)")

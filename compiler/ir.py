@@ -124,6 +124,27 @@ class Backend:
 
 
 @dataclass(frozen=True)
+class EnvironmentRow:
+    """One setting an environment's overlay changes: its path, the base's value, each environment's."""
+
+    path: str  # "layers.data.services.db.instance_class"
+    base: str  # the base model's value, as YAML flow text ("" if it does not set it)
+    values: tuple[tuple[str, str], ...]  # (environment, its value; "" where it keeps the base's)
+
+
+SHARED_STACK = "shared"  # the stack of the resources the whole architecture shares, when a model has stacks
+
+
+@dataclass(frozen=True)
+class StackGroup:
+    """One Terraform stack of ``stacks:``: the layers it holds."""
+
+    name: str
+    layers: tuple[str, ...]
+    pos: tuple[int, int] = (1, 1)  # line and column of its key in the model file
+
+
+@dataclass(frozen=True)
 class Account:
     """The account's free-tier offer (``account:`` in the model; see compiler/cost/freetier.py)."""
 
@@ -160,6 +181,10 @@ class Architecture:
     account: Account = Account()
     budget: Budget | None = None  # what the model may compile with, but should change (printed, never written)
     base_dir: str = ""  # the model file's folder, to read files the model names (function code); never written
+    stacks: tuple[StackGroup, ...] = ()  # ``stacks:``; none: one stack named after the architecture
+    environment: str = ""  # the environment this is (``--env``), "" for a model without environments
+    # What each environment of the model sets, side by side (docs index): path -> value per environment, "" if it keeps the base's.
+    environments: tuple[EnvironmentRow, ...] = ()
 
     def edges_from(self, service_id: str) -> tuple[Edge, ...]:
         """Outbound connections of a service."""

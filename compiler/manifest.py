@@ -77,6 +77,10 @@ def manifest_bytes(result: BuildResult) -> bytes:
         "other_owners": {owner: sorted(a) for owner, a in owned.items() if owner not in result.arch.services},
         "files": {rel: hashlib.sha256(content).hexdigest() for rel, content in sorted(files.items())},
     }
+    if result.arch.stacks:  # stacks:, in dependency order (compiler/terraform/stacks.py); the remote state reads are theirs
+        from compiler.terraform.stacks import split
+
+        body["stacks"] = [{"name": p.name, "reads": sorted(p.reads)} for p in split(result.stack)]
     return (json.dumps(body, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
 
 

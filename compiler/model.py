@@ -134,6 +134,21 @@ class ArchitectureSpec(Strict):
     connections: list[ConnectionSpec] = Field(default_factory=list)
     terraform: TerraformSpec = Field(default_factory=TerraformSpec)
     account: AccountSpec = Field(default_factory=AccountSpec)
+    stacks: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="Terraform stacks, by name, each the layers it holds, in dependency-free groups runners plan in parallel "
+        "(default: one stack). A connection across stacks becomes an output of the producer and a terraform_remote_state "
+        "read in the consumer; what the whole architecture shares (network, key) goes to a stack named 'shared'.",
+        examples=[{"data": ["data"], "app": ["frontend", "backend"]}],
+    )
+    environments: dict[str, dict[str, Any] | None] = Field(
+        default_factory=dict,
+        description="Named environments (dev, staging, prod), each an overlay deep-merged on this model: mappings merge, "
+        "other values replace, null removes; layers and services by name, e.g. {prod: {region: eu-central-1, layers: "
+        "{data: {services: {db: {multi_az: true}}}}}}. Each deploys as '<name>-<env>', tagged environment: <env>; "
+        "`archc build` builds each into DIR/<env>/ (compiler/environments.py).",
+        examples=[{"dev": None, "prod": {"region": "eu-central-1"}}],
+    )
     budget: BudgetSpec | None = Field(
         None,
         description="A monthly budget on the whole account's cost (AWS Budgets), alerting at 80% and 100% of it, "

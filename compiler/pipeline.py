@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from compiler import environments
 from compiler.errors import ArchcError
 from compiler.ir import Architecture
 from compiler.loader import load_file
@@ -24,11 +25,53 @@ if TYPE_CHECKING:
     from compiler.terraform.context import StackBuilder
 
 
-def load(path: Path, display_name: str | None = None) -> Architecture:
-    """Read, validate and resolve a model file; raise ArchcError with every problem."""
+def load(path: Path, display_name: str | None = None, env: str | None = None) -> Architecture:
+    """Read, validate and resolve a model file (environment ``env`` of it); raise
+    ArchcError with every problem."""
+    return resolve_environment(load_environment(path, display_name, env))
+
+
+def load_environment(path: Path, display_name: str | None = None, env: str | None = None) -> environments.Environment:
+    """The model of one environment (see compiler/environments.py), merged but not yet
+    validated. A model with environments must be given one: its base is no deployment."""
     doc = load_file(path, display_name)
-    spec = validate(doc)
-    return resolve(spec, doc)
+    envs = doc.data.get(environments.KEY) if isinstance(doc.data, dict) else None
+    if envs is not None and not isinstance(envs, dict):
+        message = "'environments' is a mapping of environment names to what each changes, e.g. {dev: {}, prod: {region: eu-central-1}}"
+        raise ArchcError([doc.error("structure", message, (environments.KEY,))])
+    if env is None and environments.names(doc):
+        defined = ", ".join(environments.names(doc))
+        message = f"the model defines environments ({defined}): choose one with --env"
+        raise ArchcError([doc.error("structure", message, (environments.KEY,), key=True)])
+    return environments.select(doc, env)
+
+
+def resolve_environment(chosen: environments.Environment) -> Architecture:
+    """Validate and resolve one environment's model; an environment's own checks too.
+    A mistake at a line of an environment's overlay names the environment."""
+    try:
+        spec = validate(chosen.doc)
+        if chosen.name is not None:
+            try:
+                base_spec = validate(chosen.base)
+            except ArchcError:
+                base_spec = None  # the environment fixes its base; nothing to compare
+            problems = environments.reason_problems(base_spec, spec, chosen) if base_spec is not None else []
+            if problems:
+                raise ArchcError(problems)
+        arch = resolve(spec, chosen.doc)
+    except ArchcError as exc:
+        raise environments.attributed(exc, chosen) from None
+    if chosen.name is not None and chosen.source is not None:  # the docs show every environment side by side
+        arch = dataclasses.replace(arch, environment=chosen.name, environments=environments.side_by_side(chosen.source))
+    return arch
+
+
+def environment_names(path: Path, display_name: str | None = None) -> tuple[str, list[str]]:
+    """The model's name and its environments' (none: a model without environments)."""
+    doc = load_file(path, display_name)
+    name = doc.data.get("name") if isinstance(doc.data, dict) else None
+    return (name if isinstance(name, str) else ""), environments.names(doc)
 
 
 @dataclass(frozen=True)
@@ -59,13 +102,13 @@ def default_out(name: str) -> Path:
     return Path("generated") / name
 
 
-def check(path: Path, display_name: str | None = None) -> StackBuilder:
+def check(path: Path, display_name: str | None = None, env: str | None = None) -> StackBuilder:
     """Every check that can refuse a model: load and resolve it, emit its Terraform as
     plain data and check that against the provider schema and each connection against
     what it needs to work (``realization.py``). Only synthesis, drawing and
     writing are left to ``build``, and they refuse no model, so what ``archc validate``
     accepts, ``archc build`` builds."""
-    return _checked_stack(load(path, display_name))
+    return _checked_stack(load(path, display_name, env))
 
 
 def compile_terraform(arch: Architecture, model: str) -> dict[str, bytes]:
@@ -86,6 +129,7 @@ def build(
     display_name: str | None = None,
     on_terraform: Callable[[dict[str, bytes]], None] | None = None,
     out_dir: Callable[[str], Path] = default_out,
+    env: str | None = None,
 ) -> BuildResult:
     """Everything ``archc build`` writes, as ``{relative path: bytes}``, plus ownership.
 
@@ -103,13 +147,18 @@ def build(
         from compiler.docs import render_docs
         from compiler.manifest import MANIFEST, manifest_bytes
 
-        arch = load(path, display_name)
+        arch = load(path, display_name, env)
         model = model_reference(path, out_dir(arch.name))
         stack = _checked_stack(arch)
         arch = stack.arch  # with the escape hatch's warnings
         runtime.require_node()  # before drawing: a missing node is the first thing to fix
         with diagrams_in_background(arch, stack) as diagrams:  # `dot` draws while cdktn synthesizes
             files = _synthesize(stack, model)
+            if arch.stacks or env is not None:  # atlantis.yaml, Terramate stack files
+                from compiler.terraform.runners import runner_files
+                from compiler.terraform.stacks import split
+
+                files.update(runner_files(arch, split(stack), model))
             if on_terraform is not None:
                 on_terraform(dict(files))
             files.update(diagrams())
@@ -170,6 +219,10 @@ def _checked_stack(arch: Architecture) -> StackBuilder:
     problems = check_stack(stack) + unrealized(arch, stack.parts)
     if problems:
         raise ArchcError(problems)
+    if arch.stacks:  # a cycle between the model's stacks is refused by validate too
+        from compiler.terraform.stacks import split
+
+        split(stack)
     if warnings:  # printed with the model's other warnings
         stack.arch = dataclasses.replace(arch, warnings=tuple(sorted([*arch.warnings, *warnings], key=lambda d: (d.line, d.col))))
     return stack

@@ -17,6 +17,11 @@ def report(result: BuildResult, plans: list[StackPlan], notes: list[str] | None 
     number of errors. A stack whose plan did not run (validate only) says "validate ok"."""
     lines: list[str] = list(notes or [])
     errors = 0
+    if result.arch.stacks:  # in dependency order, producers first (compiler/terraform/stacks.py)
+        from compiler.terraform.stacks import split
+
+        order = [p.name for p in split(result.stack)]
+        plans = sorted(plans, key=lambda p: order.index(p.stack) if p.stack in order else len(order))
     for plan in plans:
         for diag in plan.diagnostics:
             lines.append(locate(result, diag).format())
@@ -26,6 +31,11 @@ def report(result: BuildResult, plans: list[StackPlan], notes: list[str] | None 
             lines.append(f"{plan.stack}: plan ok: {counts} ({plan.seconds:.1f} s)")
         elif plan.ok:
             lines.append(f"{plan.stack}: validate ok ({plan.seconds:.1f} s)")
+        if plan.mocked:
+            producers = sorted({m.split(".")[0] for m in plan.mocked})
+            names = ", ".join(plan.mocked)
+            what = f"{len(plan.mocked)} values of {', '.join(producers)} mocked"
+            lines.append(f"{plan.stack}: {what} (no state yet, typed from their outputs): {names}")
     return lines, errors
 
 

