@@ -71,7 +71,8 @@ def select(doc: Document, env: str | None) -> Environment:
         return Environment(env, doc, doc, frozenset())
     envs = doc.data.get(KEY)
     if not isinstance(envs, dict) or not envs:
-        raise ArchcError([doc.error("unknown-key", f"no environment '{env}': the model defines no environments:", ())])
+        why = "the model defines no environments (add an 'environments:' section, or drop --env)"
+        raise ArchcError([doc.error("unknown-key", f"no environment '{env}': {why}", ())])
     if env not in envs:
         defined = ", ".join(envs)
         message = f"no environment '{env}' (defined: {defined}){did_you_mean(env, envs)}"

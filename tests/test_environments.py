@@ -107,6 +107,20 @@ def test_a_model_with_environments_needs_env_where_one_is_built(model: Path, cap
     assert capsys.readouterr().err == "m.yaml:19:1: error[structure]: the model defines environments (dev, prod): choose one with --env\n"
 
 
+def test_cost_prices_the_environment_chosen(model: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 20: archc cost --env E prices that environment (prod: a larger database, NAT per zone, another region)."""
+    model.write_text(MODEL.replace("region: eu-central-1", "region: eu-west-1"))  # a region the price table covers
+    reports = {}
+    for env in ("dev", "prod"):
+        assert main(["cost", "m.yaml", "--env", env, "--format", "json"]) == 0
+        reports[env] = json.loads(capsys.readouterr().out)
+    assert (reports["dev"]["architecture"], reports["dev"]["region"]) == ("shop-dev", "eu-west-3")
+    assert (reports["prod"]["architecture"], reports["prod"]["region"]) == ("shop-prod", "eu-west-1")
+    db = {env: next(s for s in r["services"] if s["service"] == "db") for env, r in reports.items()}
+    assert 0 < db["dev"]["fixed"] < db["prod"]["fixed"]  # db.t3.micro, then db.r6g.large
+    assert reports["dev"]["layers"]["network"] < reports["prod"]["layers"]["network"]  # one NAT gateway, then one per zone
+
+
 def test_unknown_environment_is_an_error_at_environments(model: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["validate", "m.yaml", "--env", "prd"]) == 1
     assert capsys.readouterr().err == "m.yaml:19:1: error[unknown-key]: no environment 'prd' (defined: dev, prod); did you mean 'prod'?\n"
@@ -116,7 +130,10 @@ def test_env_on_a_model_without_environments(tmp_path: Path, capsys: pytest.Capt
     monkeypatch.chdir(tmp_path)
     (tmp_path / "m.yaml").write_text(MODEL.split("environments:")[0])
     assert main(["validate", "m.yaml", "--env", "prod"]) == 1
-    assert capsys.readouterr().err == "m.yaml:1:1: error[unknown-key]: no environment 'prod': the model defines no environments:\n"
+    assert capsys.readouterr().err == (
+        "m.yaml:1:1: error[unknown-key]: no environment 'prod': "
+        "the model defines no environments (add an 'environments:' section, or drop --env)\n"
+    )
     assert main(["validate", "m.yaml"]) == 0
     assert capsys.readouterr().out == "m.yaml: ok (2 services, 1 connections)\n"
 
