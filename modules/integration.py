@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from pydantic import AfterValidator, Field
 
+from modules import support
 from modules.base import EventSource, Facts, KindInfo, Problem, RefTo, Service
 from modules.compute_kit import LOG_RETENTION_DAYS, attach_policies, extra_role, inline_policy, ref_name
 
@@ -374,6 +375,16 @@ LOG_DELIVERY = (
     "logs:UpdateLogDelivery",
 )
 TOKEN = re.compile(r"^\$\{([a-z0-9-]+)\}$")
+# Lambda's transient errors, retried with backoff: the retrier Step Functions' console and
+# Workflow Studio put on a Lambda task (developer guide, "Handle transient Lambda service
+# exceptions"). A function's own error is not retried: it fails the run, and the
+# ExecutionsFailed alarm shows it.
+LAMBDA_RETRY = {
+    "ErrorEquals": ["Lambda.AWSLambdaException", "Lambda.SdkClientException", "Lambda.ServiceException", "Lambda.TooManyRequestsException"],
+    "IntervalSeconds": 1,
+    "MaxAttempts": 3,
+    "BackoffRate": 2,
+}
 
 
 class StateMachine(Service):
@@ -420,13 +431,14 @@ class StateMachine(Service):
         if not steps:
             return {"Comment": "archc placeholder: set definition", "StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}}
         states: dict[str, Any] = {}
+        partition, _ = support.account(ctx)
         for i, step in enumerate(steps):
             state: dict[str, Any] = {
                 "Type": "Task",
-                "Resource": "arn:aws:states:::lambda:invoke",
+                "Resource": f"arn:{partition}:states:::lambda:invoke",
                 "Parameters": {"FunctionName": arns[step], "Payload.$": "$"},
                 "OutputPath": "$.Payload",
-                "Retry": [{"ErrorEquals": ["Lambda.ServiceException", "Lambda.TooManyRequestsException"], "MaxAttempts": 3}],
+                "Retry": [LAMBDA_RETRY],
             }
             state |= {"Next": steps[i + 1]} if i + 1 < len(steps) else {"End": True}
             states[step] = state

@@ -250,6 +250,16 @@ def test_state_machine_invokes_its_functions(tmp_path: Path) -> None:
     assert definition["StartAt"] == "charge"
     assert definition["States"]["charge"]["Next"] == "ship"
     assert definition["States"]["ship"]["Parameters"]["FunctionName"] == "${aws_lambda_function.ship.arn}"
+    # Review of issue 18: the partition of the account (not "aws"), and Lambda's four transient errors retried with backoff.
+    assert definition["States"]["charge"]["Resource"] == "arn:${data.aws_partition.archc.partition}:states:::lambda:invoke"
+    assert definition["States"]["charge"]["Retry"] == [
+        {
+            "ErrorEquals": ["Lambda.AWSLambdaException", "Lambda.SdkClientException", "Lambda.ServiceException", "Lambda.TooManyRequestsException"],
+            "IntervalSeconds": 1,
+            "MaxAttempts": 3,
+            "BackoffRate": 2,
+        }
+    ]
     assert machine["tracing_configuration"] == [{"enabled": True}]
     assert machine["logging_configuration"][0]["log_destination"] == "${aws_cloudwatch_log_group.flow.arn}:*"
     assert stack["resource"]["aws_cloudwatch_log_group"]["flow"]["name"] == "/aws/vendedlogs/states/t-flow"
