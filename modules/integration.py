@@ -347,10 +347,13 @@ class EventRule(_Rule):
     )
 
     def check(self, facts: Facts) -> list[Problem]:
-        """An empty pattern matches nothing EventBridge accepts."""
+        """An empty pattern matches nothing EventBridge accepts; a field's value is a list of
+        values or a mapping of nested fields (PutRule refuses any other pattern at apply:
+        "Event pattern is not valid")."""
         if not self.pattern:
             return [Problem("value", "pattern: an empty pattern; name at least one field, e.g. {source: [orders]}", "pattern")]
-        return []
+        where = _pattern_problem(self.pattern, "")
+        return [Problem("value", f"pattern: {where}", "pattern")] if where else []
 
     def _bus(self, ctx: ServiceContext) -> dict[str, object]:
         if self.bus is None:
@@ -493,6 +496,29 @@ class StateMachine(Service):
         start = {"actions": ["states:StartExecution"], "resources": [ctx.stack_ref("aws_sfn_state_machine").arn]}
         inline_policy(ctx, suffix, role, [start])
         return {"arn": ctx.stack_ref("aws_sfn_state_machine").arn, "role_arn": role.arn}
+
+
+def _pattern_problem(pattern: dict[str, Any], path: str) -> str | None:
+    """Why an event pattern (or the part at ``path``) is not one EventBridge takes, or None.
+
+    >>> _pattern_problem({"source": "orders"}, "")
+    "'source' must be a list of values, e.g. source: [orders]"
+    >>> _pattern_problem({"detail": {"state": []}}, "") is not None, _pattern_problem({"detail": {"n": [{"numeric": [">", 0]}]}}, "")
+    (True, None)
+    """
+    for key, value in pattern.items():
+        field = f"{path}.{key}" if path else key
+        if isinstance(value, dict):
+            if not value:
+                return f"'{field}' is an empty mapping; name a nested field or give a list of values"
+            found = _pattern_problem(value, field)
+            if found:
+                return found
+        elif not isinstance(value, list):
+            return f"'{field}' must be a list of values, e.g. {key}: [{value}]"
+        elif not value:
+            return f"'{field}' is an empty list, which matches nothing; list at least one value"
+    return None
 
 
 def _substitute(value: Any, arns: dict[str, str]) -> Any:
