@@ -903,7 +903,8 @@ def test_cloudfront_cached_paths_keep_the_origins_host(tmp_path: Path) -> None:
         }
     }
     behaviours = stack["resource"]["aws_cloudfront_distribution"]["cdn"]["ordered_cache_behavior"]
-    assert {b["origin_request_policy_id"] for b in behaviours} == {"${data.aws_cloudfront_origin_request_policy.cdn_allviewerexcepthostheader.id}"}
+    all_but_host = "${data.aws_cloudfront_origin_request_policy.cdn_allviewerexcepthostheader.id}"
+    assert {b["origin_request_policy_id"] for b in behaviours} == {all_but_host}
     assert_plans(tmp_path, services, "cdn -> site", *routes)
 
 
