@@ -255,7 +255,7 @@ class EcsCluster(Service):
             f"ECS_CLUSTER={ctx.physical_name('aws_ecs_cluster')}\nECS_AWSVPC_BLOCK_IMDS=true\nECS_ENABLE_TASK_IAM_ROLE=true\nCONFIG\n"
         )
         template = launch_template(ctx, image, self.instance_type, profile, script, self.volume_gb)
-        group = autoscaling_group(ctx, template, (self.min, self.max, None), {"AmazonECSManaged": ""})
+        group = autoscaling_group(ctx, template, (self.min, self.max, None), {"AmazonECSManaged": ""}, scheduled=self.schedule is not None)
         if self.schedule is not None:
             for suffix, body in self.schedule.autoscaling_actions(group.attr("name"), (self.min, self.max, self.min)).items():
                 ctx.add("aws_autoscaling_schedule", f"schedule_{suffix}", body)
