@@ -294,7 +294,7 @@ class AutoScalingGroup(_Instances):
         template = launch_template(ctx, image, self.instance_type, profile, "", self.volume_gb)
         if data:  # already base64, or a Terraform base64encode() of a script with the file systems' ids
             ctx.stack.body(template)["user_data"] = data
-        group = autoscaling_group(ctx, template, (self.min, self.max, self.desired), {})
+        group = autoscaling_group(ctx, template, (self.min, self.max, self.desired), {}, scheduled=self.schedule is not None)
         if self.schedule is not None:
             for suffix, body in self.schedule.autoscaling_actions(group.attr("name"), (self.min, self.max, self.desired)).items():
                 ctx.add("aws_autoscaling_schedule", f"schedule_{suffix}", body)

@@ -164,8 +164,11 @@ def launch_template(ctx: ServiceContext, image_id: str, instance_type: str, prof
     return ctx.add("aws_launch_template", "", body)
 
 
-def autoscaling_group(ctx: ServiceContext, template: Ref, size: tuple[int, int, int | None], extra_tags: dict[str, str]) -> Ref:
-    """An Auto Scaling group over the private subnets of every AZ; size is (min, max, desired)."""
+def autoscaling_group(
+    ctx: ServiceContext, template: Ref, size: tuple[int, int, int | None], extra_tags: dict[str, str], *, scheduled: bool = False
+) -> Ref:
+    """An Auto Scaling group over the private subnets of every AZ; size is (min, max, desired).
+    ``scheduled``: scheduled actions own its sizes (a running schedule)."""
     low, high, desired = size
     tags = {"Name": ctx.aws_name(), "archc:service": ctx.node.id, **dict(ctx.arch.tags), **extra_tags}
     lb_target = any(e.via == "lb-target" for e in ctx.arch.edges_to(ctx.node.id))
@@ -185,6 +188,8 @@ def autoscaling_group(ctx: ServiceContext, template: Ref, size: tuple[int, int, 
         # Scaling moves the desired count and attachments add target groups.
         "lifecycle": {"ignore_changes": ["desired_capacity", "target_group_arns", "load_balancers"]},
     }
+    if scheduled:  # else an apply outside the running hours would put the model's sizes back: the fleet starts
+        body["lifecycle"]["ignore_changes"] += ["max_size", "min_size"]
     if desired is not None:
         body["desired_capacity"] = desired
     routes = route_dependencies(ctx, ctx.node.placement)

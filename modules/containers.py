@@ -255,7 +255,7 @@ class EcsCluster(Service):
             f"ECS_CLUSTER={ctx.physical_name('aws_ecs_cluster')}\nECS_AWSVPC_BLOCK_IMDS=true\nECS_ENABLE_TASK_IAM_ROLE=true\nCONFIG\n"
         )
         template = launch_template(ctx, image, self.instance_type, profile, script, self.volume_gb)
-        group = autoscaling_group(ctx, template, (self.min, self.max, None), {"AmazonECSManaged": ""})
+        group = autoscaling_group(ctx, template, (self.min, self.max, None), {"AmazonECSManaged": ""}, scheduled=self.schedule is not None)
         if self.schedule is not None:
             for suffix, body in self.schedule.autoscaling_actions(group.attr("name"), (self.min, self.max, self.min)).items():
                 ctx.add("aws_autoscaling_schedule", f"schedule_{suffix}", body)
@@ -383,7 +383,9 @@ class EcsService(HttpWorkload):
     scheduled: list[ScheduledCapacity] = Field(
         default_factory=list,
         description="Capacity changes on a schedule (UTC), e.g. [{at: 'cron(0 8 ? * MON-FRI *)', min: 4, max: 12}]; "
-        "target tracking then works inside the new bounds.",
+        "target tracking then works inside the new bounds. The bounds then belong to the schedule: min and max set them "
+        "when the service is created, and a later apply neither resets a scheduled action's bounds nor applies a new min "
+        "or max (change the scheduled actions instead).",
     )
     environment: Environment = Field(
         default_factory=dict,
@@ -615,18 +617,20 @@ class EcsService(HttpWorkload):
         body["container_definitions"] = json.dumps([container], sort_keys=True)
 
     def _scaling(self, ctx: ServiceContext, resource_id: str) -> None:
-        target = ctx.add(
-            "aws_appautoscaling_target",
-            "",
-            {
-                "service_namespace": "ecs",
-                "resource_id": resource_id,
-                "scalable_dimension": "ecs:service:DesiredCount",
-                "min_capacity": self.min,
-                "max_capacity": self.max,
-                "tags": ctx.tags(),
-            },
-        )
+        schedule = self.running_schedule(ctx.arch)
+        body: dict[str, Any] = {
+            "service_namespace": "ecs",
+            "resource_id": resource_id,
+            "scalable_dimension": "ecs:service:DesiredCount",
+            "min_capacity": self.min,
+            "max_capacity": self.max,
+            "tags": ctx.tags(),
+        }
+        if self.scheduled or schedule is not None:
+            # Scheduled actions move the target's bounds; Terraform would put the model's back
+            # on the next apply (terraform-aws-modules/terraform-aws-ecs#422), undoing them.
+            body["lifecycle"] = {"ignore_changes": ["max_capacity", "min_capacity"]}
+        target = ctx.add("aws_appautoscaling_target", "", body)
         ctx.add(
             "aws_appautoscaling_policy",
             "cpu",
@@ -660,7 +664,6 @@ class EcsService(HttpWorkload):
                     "scalable_target_action": [{"min_capacity": action.min, "max_capacity": action.max}],
                 },
             )
-        schedule = self.running_schedule(ctx.arch)
         if schedule is not None:  # the cluster's hours: its tasks stop with its instances
             scalable = {k: target.attr(k) for k in ("service_namespace", "resource_id", "scalable_dimension")}
             for suffix, body in schedule.ecs_actions(scalable, ctx.aws_name(), (self.min, self.max)).items():

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from pydantic import AfterValidator, Field
 
+from modules import support
 from modules.base import EventSource, Facts, KindInfo, Problem, RefTo, Service
 from modules.compute_kit import LOG_RETENTION_DAYS, attach_policies, extra_role, inline_policy, ref_name
 
@@ -346,10 +347,13 @@ class EventRule(_Rule):
     )
 
     def check(self, facts: Facts) -> list[Problem]:
-        """An empty pattern matches nothing EventBridge accepts."""
+        """An empty pattern matches nothing EventBridge accepts; a field's value is a list of
+        values or a mapping of nested fields (PutRule refuses any other pattern at apply:
+        "Event pattern is not valid")."""
         if not self.pattern:
             return [Problem("value", "pattern: an empty pattern; name at least one field, e.g. {source: [orders]}", "pattern")]
-        return []
+        where = _pattern_problem(self.pattern, "")
+        return [Problem("value", f"pattern: {where}", "pattern")] if where else []
 
     def _bus(self, ctx: ServiceContext) -> dict[str, object]:
         if self.bus is None:
@@ -374,6 +378,16 @@ LOG_DELIVERY = (
     "logs:UpdateLogDelivery",
 )
 TOKEN = re.compile(r"^\$\{([a-z0-9-]+)\}$")
+# Lambda's transient errors, retried with backoff: the retrier Step Functions' console and
+# Workflow Studio put on a Lambda task (developer guide, "Handle transient Lambda service
+# exceptions"). A function's own error is not retried: it fails the run, and the
+# ExecutionsFailed alarm shows it.
+LAMBDA_RETRY = {
+    "ErrorEquals": ["Lambda.AWSLambdaException", "Lambda.SdkClientException", "Lambda.ServiceException", "Lambda.TooManyRequestsException"],
+    "IntervalSeconds": 1,
+    "MaxAttempts": 3,
+    "BackoffRate": 2,
+}
 
 
 class StateMachine(Service):
@@ -420,13 +434,14 @@ class StateMachine(Service):
         if not steps:
             return {"Comment": "archc placeholder: set definition", "StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}}
         states: dict[str, Any] = {}
+        partition, _ = support.account(ctx)
         for i, step in enumerate(steps):
             state: dict[str, Any] = {
                 "Type": "Task",
-                "Resource": "arn:aws:states:::lambda:invoke",
+                "Resource": f"arn:{partition}:states:::lambda:invoke",
                 "Parameters": {"FunctionName": arns[step], "Payload.$": "$"},
                 "OutputPath": "$.Payload",
-                "Retry": [{"ErrorEquals": ["Lambda.ServiceException", "Lambda.TooManyRequestsException"], "MaxAttempts": 3}],
+                "Retry": [LAMBDA_RETRY],
             }
             state |= {"Next": steps[i + 1]} if i + 1 < len(steps) else {"End": True}
             states[step] = state
@@ -481,6 +496,29 @@ class StateMachine(Service):
         start = {"actions": ["states:StartExecution"], "resources": [ctx.stack_ref("aws_sfn_state_machine").arn]}
         inline_policy(ctx, suffix, role, [start])
         return {"arn": ctx.stack_ref("aws_sfn_state_machine").arn, "role_arn": role.arn}
+
+
+def _pattern_problem(pattern: dict[str, Any], path: str) -> str | None:
+    """Why an event pattern (or the part at ``path``) is not one EventBridge takes, or None.
+
+    >>> _pattern_problem({"source": "orders"}, "")
+    "'source' must be a list of values, e.g. source: [orders]"
+    >>> _pattern_problem({"detail": {"state": []}}, "") is not None, _pattern_problem({"detail": {"n": [{"numeric": [">", 0]}]}}, "")
+    (True, None)
+    """
+    for key, value in pattern.items():
+        field = f"{path}.{key}" if path else key
+        if isinstance(value, dict):
+            if not value:
+                return f"'{field}' is an empty mapping; name a nested field or give a list of values"
+            found = _pattern_problem(value, field)
+            if found:
+                return found
+        elif not isinstance(value, list):
+            return f"'{field}' must be a list of values, e.g. {key}: [{value}]"
+        elif not value:
+            return f"'{field}' is an empty list, which matches nothing; list at least one value"
+    return None
 
 
 def _substitute(value: Any, arns: dict[str, str]) -> Any:

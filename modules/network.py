@@ -57,6 +57,9 @@ CATCH_ALL = re.compile(r"^/\*+$")
 CLOUDFRONT_ZONE_ID = "Z2FDTNDATAQYW2"  # the hosted zone of every CloudFront distribution
 ALL_METHODS = ["DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"]
 READ_METHODS = ["GET", "HEAD", "OPTIONS"]
+# A cached dynamic answer varies with these (CORS and method overrides), as in AWS's
+# UseOriginCacheControlHeaders policies, less Host (see Distribution._origin_cache_control).
+ORIGIN_CACHE_KEY_HEADERS = ("Origin", "X-HTTP-Method", "X-HTTP-Method-Override", "X-Method-Override")
 # CloudFront Function (viewer request) of a single-page app's default behaviour: a path
 # whose last segment has no file extension is a client-side route, answered with the
 # app's shell; files and every other behaviour (APIs) keep their own answers and status.
@@ -674,8 +677,9 @@ class Distribution(Service):
     cached_paths: list[str] = Field(
         default_factory=list,
         description="Paths of load balancer or API origins (their connections' paths, e.g. '/api/products/*') whose answers "
-        "CloudFront caches as far as the origin's Cache-Control headers allow, keyed by the query string "
-        "(Managed-UseOriginCacheControlHeaders-QueryStrings). Other paths of such origins are never cached.",
+        "CloudFront caches as far as the origin's Cache-Control headers allow (nothing without them), keyed by the query "
+        "string and the Origin and method-override headers, never by cookies or Host (a cache policy of the distribution's "
+        "own). Other paths of such origins are never cached.",
     )
 
     def bucket_uses(self, me: str, bucket: str, vias: tuple[str, ...]) -> tuple[BucketUse, ...]:
@@ -769,16 +773,16 @@ class Distribution(Service):
         """Cached reads for buckets; all methods, viewer headers for dynamic origins, cached only on the
         ``cached_paths`` (as the origin's Cache-Control allows)."""
         dynamic = "custom_origin_config" in origin
-        cache = "Managed-CachingDisabled" if dynamic else "Managed-CachingOptimized"
+        cache_policy = self._policy(ctx, "cache", "Managed-CachingDisabled" if dynamic else "Managed-CachingOptimized")
         if dynamic and cached:
-            cache = "Managed-UseOriginCacheControlHeaders-QueryStrings"
+            cache_policy = self._origin_cache_control(ctx)
         behaviour: dict[str, object] = {
             "target_origin_id": origin["origin_id"],
             "viewer_protocol_policy": "redirect-to-https",
             "compress": True,
             "allowed_methods": ALL_METHODS if dynamic else READ_METHODS,
             "cached_methods": ["GET", "HEAD"],
-            "cache_policy_id": self._policy(ctx, "cache", cache),
+            "cache_policy_id": cache_policy,
             "response_headers_policy_id": self._policy(ctx, "response_headers", "Managed-SecurityHeadersPolicy"),
         }
         if dynamic:  # the origin checks its own Host name (API Gateway, ALB certificates)
@@ -806,6 +810,37 @@ class Distribution(Service):
             },
         )
         return function.arn
+
+    @staticmethod
+    def _origin_cache_control(ctx: ServiceContext) -> str:
+        """The id of this distribution's cache policy for ``cached_paths`` (made once): cached as
+        long as the origin's Cache-Control allows (TTL 0 without it, so nothing is kept unasked),
+        keyed by the query string and the headers that change a dynamic answer, never by Host.
+
+        Not AWS's UseOriginCacheControlHeaders-QueryStrings: its key holds Host, and CloudFront
+        sends every key header to the origin, so API Gateway (or an HTTPS load balancer's
+        certificate) would get the distribution's host name and answer 403 (the non-cached
+        paths send all viewer headers except Host for the same reason). Nor its cookies: a
+        cached answer is shared; one per user must say Cache-Control: private."""
+        ref = ctx.stack_ref("aws_cloudfront_cache_policy", "origin_cache_control")
+        if ctx.stack.has(ref):
+            return ref.id
+        key = {
+            "cookies_config": [{"cookie_behavior": "none"}],
+            "headers_config": [{"header_behavior": "whitelist", "headers": [{"items": list(ORIGIN_CACHE_KEY_HEADERS)}]}],
+            "query_strings_config": [{"query_string_behavior": "all"}],
+            "enable_accept_encoding_brotli": True,
+            "enable_accept_encoding_gzip": True,
+        }
+        body = {
+            "name": ctx.physical_name("aws_cloudfront_cache_policy", "origin-cache-control"),
+            "comment": "archc: cached_paths, as the origin's Cache-Control allows",
+            "min_ttl": 0,
+            "default_ttl": 0,
+            "max_ttl": 31536000,
+            "parameters_in_cache_key_and_forwarded_to_origin": [key],
+        }
+        return ctx.add("aws_cloudfront_cache_policy", "origin_cache_control", body).id
 
     @staticmethod
     def _policy(ctx: ServiceContext, what: str, name: str) -> str:

@@ -156,6 +156,17 @@ def test_asg_defaults(tmp_path: Path) -> None:
     assert _attachments(stack, "fleet") == {"AmazonSSMManagedInstanceCore"}
 
 
+def test_scheduled_asg_leaves_its_sizes_to_the_schedule(tmp_path: Path) -> None:
+    """Review of issue 18 (as ECS scheduled capacity): the stop action sets the sizes to 0; an apply
+    outside the running hours must not put the model's back (the fleet would start and bill)."""
+    stack = build(tmp_path, {"fleet": 'kind: asg, schedule: {hours: "08:00-20:00"}'})
+    group = stack["resource"]["aws_autoscaling_group"]["fleet"]
+    assert group["lifecycle"]["ignore_changes"] == ["desired_capacity", "target_group_arns", "load_balancers", "max_size", "min_size"]
+    assert stack["resource"]["aws_autoscaling_schedule"]["fleet_schedule_stop"]["max_size"] == 0
+    always = build(tmp_path, {"fleet": "kind: asg"})["resource"]["aws_autoscaling_group"]["fleet"]
+    assert always["lifecycle"]["ignore_changes"] == ["desired_capacity", "target_group_arns", "load_balancers"]
+
+
 def test_asg_behind_alb_uses_elb_health_checks(tmp_path: Path) -> None:
     stack = build(tmp_path, {"lb": ALB, "fleet": "kind: asg, min: 1, max: 6, desired: 3"}, "lb -> fleet")
     assert stack["resource"]["aws_autoscaling_attachment"]["fleet_lb_fleet"] == {

@@ -661,6 +661,11 @@ def test_ecs_service_scheduled_capacity(tmp_path: Path) -> None:
     assert (action["schedule"], action["timezone"]) == ("cron(0 8 ? * MON-FRI *)", "UTC")
     assert action["scalable_target_action"] == [{"min_capacity": 4, "max_capacity": 12}]
     assert action["resource_id"] == "${aws_appautoscaling_target.web.resource_id}"
+    # Review of issue 18: the next apply must not put the model's bounds back over the scheduled ones.
+    target = stack["resource"]["aws_appautoscaling_target"]["web"]
+    assert target["lifecycle"] == {"ignore_changes": ["max_capacity", "min_capacity"]}
+    unscheduled = build(tmp_path, {"cluster": CLUSTER, "web": "kind: ecs-service, cluster: cluster"})
+    assert "lifecycle" not in unscheduled["resource"]["aws_appautoscaling_target"]["web"]
 
 
 def test_ecs_requests_target_needs_a_load_balancer(tmp_path: Path) -> None:

@@ -234,6 +234,19 @@ def test_schedule_cannot_target_a_topic(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("pattern", "message"),
+    [
+        ("{source: orders}", "'source' must be a list of values, e.g. source: [orders]"),
+        ("{source: [orders], detail: {state: []}}", "'detail.state' is an empty list, which matches nothing; list at least one value"),
+        ("{detail: {}}", "'detail' is an empty mapping; name a nested field or give a list of values"),
+    ],
+)
+def test_event_rule_pattern_takes_lists(tmp_path: Path, pattern: str, message: str) -> None:
+    """Review of issue 18: EventBridge refuses such a pattern at apply (PutRule: "Event pattern is not valid")."""
+    assert error(tmp_path, {"placed": f"kind: event-rule, pattern: {pattern}"}) == f"model.yaml:7:43: error[value]: pattern: {message}"
+
+
 def test_event_rules_plan(tmp_path: Path) -> None:
     services = {"bus": "kind: event-bus", "placed": "kind: event-rule, bus: bus, pattern: {source: [orders]}", "jobs": "kind: sqs"}
     assert_plans(tmp_path, services, "placed -> jobs")
@@ -250,6 +263,21 @@ def test_state_machine_invokes_its_functions(tmp_path: Path) -> None:
     assert definition["StartAt"] == "charge"
     assert definition["States"]["charge"]["Next"] == "ship"
     assert definition["States"]["ship"]["Parameters"]["FunctionName"] == "${aws_lambda_function.ship.arn}"
+    # Review of issue 18: the partition of the account (not "aws"), and Lambda's four transient errors retried with backoff.
+    assert definition["States"]["charge"]["Resource"] == "arn:${data.aws_partition.archc.partition}:states:::lambda:invoke"
+    assert definition["States"]["charge"]["Retry"] == [
+        {
+            "ErrorEquals": [
+                "Lambda.AWSLambdaException",
+                "Lambda.SdkClientException",
+                "Lambda.ServiceException",
+                "Lambda.TooManyRequestsException",
+            ],
+            "IntervalSeconds": 1,
+            "MaxAttempts": 3,
+            "BackoffRate": 2,
+        }
+    ]
     assert machine["tracing_configuration"] == [{"enabled": True}]
     assert machine["logging_configuration"][0]["log_destination"] == "${aws_cloudwatch_log_group.flow.arn}:*"
     assert stack["resource"]["aws_cloudwatch_log_group"]["flow"]["name"] == "/aws/vendedlogs/states/t-flow"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 from pathlib import Path
@@ -863,10 +864,48 @@ def test_cloudfront_caches_only_the_listed_dynamic_paths(tmp_path: Path) -> None
         tmp_path, services, "cdn -> site", '{from: cdn, to: api, path: "/api/products/*"}', '{from: cdn, to: api, path: "/api/orders/*"}'
     )
     behaviours = {b["path_pattern"]: b for b in stack["resource"]["aws_cloudfront_distribution"]["cdn"]["ordered_cache_behavior"]}
+    assert behaviours["/api/products/*"]["cache_policy_id"] == "${aws_cloudfront_cache_policy.cdn_origin_cache_control.id}"
     policies = stack["data"]["aws_cloudfront_cache_policy"]
-    cached = behaviours["/api/products/*"]["cache_policy_id"].split(".")[2]
-    assert policies[cached]["name"] == "Managed-UseOriginCacheControlHeaders-QueryStrings"
     assert policies[behaviours["/api/orders/*"]["cache_policy_id"].split(".")[2]]["name"] == "Managed-CachingDisabled"
+
+
+def test_cloudfront_cached_paths_keep_the_origins_host(tmp_path: Path) -> None:
+    """Review of issue 18: AWS's UseOriginCacheControlHeaders-QueryStrings is not named with
+    "Managed-" (the data source lookup failed at plan), and its cache key holds Host, which
+    CloudFront forwards: API Gateway answers 403 to the distribution's host name. archc makes its
+    own policy: the origin's Cache-Control decides, query strings key it, Host never reaches it."""
+    services = {"cdn": 'kind: cloudfront, cached_paths: ["/api/a/*", "/api/b/*"]', "site": "kind: s3", "api": "kind: api-gateway"}
+    routes = ('{from: cdn, to: api, path: "/api/a/*"}', '{from: cdn, to: api, path: "/api/b/*"}')
+    stack = build(tmp_path, services, "cdn -> site", *routes)
+    assert "UseOriginCacheControlHeaders-QueryStrings" not in json.dumps(stack)
+    assert stack["resource"]["aws_cloudfront_cache_policy"] == {
+        "cdn_origin_cache_control": {
+            "name": "t-cdn-origin-cache-control",
+            "comment": "archc: cached_paths, as the origin's Cache-Control allows",
+            "min_ttl": 0,
+            "default_ttl": 0,
+            "max_ttl": 31536000,
+            "parameters_in_cache_key_and_forwarded_to_origin": [
+                {
+                    "cookies_config": [{"cookie_behavior": "none"}],
+                    "headers_config": [
+                        {
+                            "header_behavior": "whitelist",
+                            "headers": [{"items": ["Origin", "X-HTTP-Method", "X-HTTP-Method-Override", "X-Method-Override"]}],
+                        }
+                    ],
+                    "query_strings_config": [{"query_string_behavior": "all"}],
+                    "enable_accept_encoding_brotli": True,
+                    "enable_accept_encoding_gzip": True,
+                }
+            ],
+            "provider": "aws",
+        }
+    }
+    behaviours = stack["resource"]["aws_cloudfront_distribution"]["cdn"]["ordered_cache_behavior"]
+    all_but_host = "${data.aws_cloudfront_origin_request_policy.cdn_allviewerexcepthostheader.id}"
+    assert {b["origin_request_policy_id"] for b in behaviours} == {all_but_host}
+    assert_plans(tmp_path, services, "cdn -> site", *routes)
 
 
 def test_cloudfront_cached_path_must_be_a_route(tmp_path: Path) -> None:

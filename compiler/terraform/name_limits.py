@@ -25,6 +25,7 @@ NAME_LIMITS: dict[tuple[str, str], int] = {
     ("aws_apigatewayv2_vpc_link", "name"): 128,  # validate
     ("aws_athena_workgroup", "name"): 128,  # validate
     ("aws_autoscaling_group", "name"): 255,  # validate
+    ("aws_cloudfront_cache_policy", "name"): 64,  # api: CreateCachePolicy Name states no limit; kept to CreateFunction's
     ("aws_cloudfront_function", "name"): 64,  # api: CreateFunction Name
     ("aws_cloudfront_origin_access_control", "name"): 64,  # validate
     ("aws_cloudtrail", "name"): 128,  # validate
