@@ -123,7 +123,7 @@ class CloudWatch(Service):
             for sid, other in ctx.arch.services.items()
             if sid in connected or (self.monitor_all and sid != node.id and "monitor" in offered(other.spec))
         ]
-        problems = []
+        problems: list[tuple[tuple[str, ...], str]] = []
         for sid in self.thresholds:
             if sid in watched:
                 continue
