@@ -92,9 +92,9 @@ def _triggers(edge: Edge, kinds: dict[str, Service]) -> bool:
     """Does a message over this connection start the target's work by itself?"""
     if edge.via in ("consumer", "subscriber"):
         return True
-    target = kinds[edge.target]
-    # Sending to a queue or publishing to a topic: the target then delivers onwards.
-    return edge.via == "api" and target.info.needs in ("consumer", "subscriber") and edge.access in ("send", "publish")
+    # Sending to a queue or publishing to a topic: the target kind says which of its access
+    # levels deliver onwards (KindInfo.delivers).
+    return edge.via == "api" and edge.access in kinds[edge.target].info.delivers
 
 
 def _cycle_from(start: str, graph: dict[str, list[Edge]]) -> list[Edge] | None:

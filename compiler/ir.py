@@ -30,6 +30,17 @@ class ServiceNode:
     # spec.resources ("type.name" -> position): the escape hatch's errors point there.
     override_pos: tuple[tuple[int, int], ...] = ()
     resource_pos: tuple[tuple[str, tuple[int, int]], ...] = ()
+    # Line and column of the key of every value nested in its settings, by path below the
+    # service (("thresholds", "db", "CPUUtilization")): a kind that finds a problem only
+    # while it emits (what it alarms on) points at the entry (:meth:`at`).
+    setting_pos: tuple[tuple[tuple[str | int, ...], tuple[int, int]], ...] = ()
+
+    def at(self, *path: str | int) -> tuple[int, int]:
+        """Line and column of the setting at ``path`` (its key), else of its nearest parent, else of the service."""
+        found = dict(self.setting_pos)
+        while path and path not in found:
+            path = path[:-1]
+        return found.get(path, self.pos)
 
     @property
     def tf_name(self) -> str:

@@ -312,6 +312,7 @@ class _Resolver:
         flow = self.spec.network.flow_logs
         flow_logs = flow if isinstance(flow, str) and flow != "cloudwatch" else None  # the bucket they go to
         zones = tuple(sorted({d for _, svc in specs if (d := svc.hosted_zone())}))
+        setting_pos = self.setting_positions()
         for sid, (layer, svc) in services.items():
             outs = [e for e in edges if e.source == sid]
             reaches_vpc = any(e.via == "network" for e in outs)
@@ -364,8 +365,21 @@ class _Resolver:
                 for name in named
             )
             title = svc.title or svc.info.title
-            nodes[sid] = ServiceNode(sid, svc.kind, layer, title, placement, svc, pos, override_pos, resource_pos)
+            nodes[sid] = ServiceNode(
+                sid, svc.kind, layer, title, placement, svc, pos, override_pos, resource_pos, tuple(setting_pos.get(sid, ()))
+            )
         return nodes
+
+    def setting_positions(self) -> dict[str, list[tuple[Path_, tuple[int, int]]]]:
+        """Each service's nested settings: path below the service -> the key's line and column."""
+        owner = {path: sid for sid, path in self.where.items()}
+        found: dict[str, list[tuple[Path_, tuple[int, int]]]] = {}
+        depth = 4  # a service sits at ("layers", i, "services", id)
+        for path, p in self.doc.positions.items():
+            sid = owner.get(path[:depth])
+            if sid is not None and len(path) > depth:
+                found.setdefault(sid, []).append((path[depth:], (p.key_line, p.key_col)))
+        return found
 
 
 @dataclass(frozen=True)

@@ -75,6 +75,10 @@ class KindInfo:
     # An API connection to this kind: access level -> IAM actions it grants on the
     # target's ARN(s). The first level is the default.
     access: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # Access levels whose calls deliver onwards by themselves: a message sent to a queue, or
+    # published to a topic, starts its consumers' work. The event-loop check follows them
+    # (compiler/consistency.py); each must be a level of ``access``.
+    delivers: tuple[str, ...] = ()
     # The AWS service principal when the kind runs code under an IAM role of its own.
     principal: str | None = None
     # What this kind asks of a target it connects to: "network" is the generic

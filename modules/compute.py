@@ -337,7 +337,7 @@ class AutoScalingGroup(_Instances):
     def alarms(self, node: ServiceNode, ctx: ServiceContext) -> list[dict[str, object]]:
         """CPU pinned high although the group scales."""
         name = ctx.stack_ref("aws_autoscaling_group").attr("name")
-        return [alarm("CPUUtilization", "AWS/EC2", {"AutoScalingGroupName": name}, 90, "Average")]
+        return [alarm("CPUUtilization", "AWS/EC2", {"AutoScalingGroupName": name}, 90, "Average", percent=True)]
 
 
 # --- Lambda ---------------------------------------------------------------------------

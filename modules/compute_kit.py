@@ -252,8 +252,12 @@ def size_problems(low: int, desired: int | None, high: int) -> list[Problem]:
     return []
 
 
-def alarm(metric: str, namespace: str, dimensions: dict[str, str], threshold: float, statistic: str) -> dict[str, object]:
+def alarm(
+    metric: str, namespace: str, dimensions: dict[str, str], threshold: float, statistic: str, *, percent: bool = False
+) -> dict[str, object]:
+    """An alarm spec for CloudWatch (``Service.alarms()``); ``percent``: the metric is a percentage."""
     return {
+        **({"percent": True} if percent else {}),
         "metric_name": metric,
         "namespace": namespace,
         "dimensions": dimensions,

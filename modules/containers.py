@@ -734,7 +734,10 @@ class EcsService(HttpWorkload):
             "ClusterName": ctx.other(self.cluster).stack_ref("aws_ecs_cluster").attr("name"),
             "ServiceName": ctx.stack_ref("aws_ecs_service").attr("name"),
         }
-        return [alarm("CPUUtilization", "AWS/ECS", dims, 90, "Average"), alarm("MemoryUtilization", "AWS/ECS", dims, 90, "Average")]
+        return [
+            alarm("CPUUtilization", "AWS/ECS", dims, 90, "Average", percent=True),
+            alarm("MemoryUtilization", "AWS/ECS", dims, 90, "Average", percent=True),
+        ]
 
 
 def ecs_calls(arch: Architecture) -> tuple[list[Edge], dict[str, int]]:

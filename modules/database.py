@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from modules import support, supported
-from modules.base import Decision, Facts, KindInfo, Problem, Service, VersionUse
+from modules.base import Decision, EventSource, Facts, KindInfo, Problem, Service, VersionUse
 
 if TYPE_CHECKING:
     from compiler.ir import Edge, ServiceNode
@@ -429,39 +429,22 @@ class DynamoDbTable(Service):
         ctx.output("table_name", table.id, f"Name of the {node.id} table.")
 
     def connect(self, edge: Edge, target: ServiceNode, ctx: ServiceContext) -> None:
-        """``target`` consumes the change stream ("consumer"): an event source mapping from the
-        latest record, and read permissions on this table's stream only (on the function's role)."""
+        """``target`` consumes the change stream ("consumer")."""
+        target.spec.consume(target, ctx.other(target.id), self.event_source(ctx.node, ctx))
+
+    def event_source(self, node: ServiceNode, ctx: ServiceContext) -> EventSource:
+        """Read this table's change stream only, from the latest record. A failing batch is split to
+        find the bad record and retried 10 times at most (not for the stream's 24 hours, which would
+        hold up the shard), then described in the consumer's dead-letter queue."""
         table = ctx.stack_ref("aws_dynamodb_table")
-        stream_arn = table.attr("stream_arn")
-        function = ctx.other(target.id)
-        statements = [
-            {"sid": "ReadStream", "actions": list(DYNAMODB_STREAM_READ), "resources": [stream_arn]},
-            {"sid": "ListStreams", "actions": ["dynamodb:ListStreams"], "resources": [f"{table.arn}/stream/*"]},
-        ]
-        suffix = f"stream_{ctx.node.tf_name}"
-        doc = function.data("aws_iam_policy_document", suffix, {"statement": statements})
-        policy = function.add(
-            "aws_iam_role_policy",
-            suffix,
-            {"name": f"consume-{ctx.node.id}-stream"[:128], "role": function.role.id, "policy": doc.attr("json")},
-        )
-        function.add(
-            "aws_lambda_event_source_mapping",
-            f"from_{ctx.node.tf_name}",
-            {
-                "event_source_arn": stream_arn,
-                "function_name": target.spec.arns(target, function)[0],
-                "starting_position": "LATEST",
-                "batch_size": 100,
-                # A failing batch is split to find the bad record, and retried 10 times at most
-                # (not for the stream's 24 hours, which would hold up the shard).
-                "bisect_batch_on_function_error": True,
-                "maximum_retry_attempts": 10,
-                "enabled": True,
-                # Lambda checks the role can read the stream when the mapping is created.
-                "depends_on": [policy.address],
-            },
-        )
+        settings: dict[str, object] = {
+            "starting_position": "LATEST",
+            "batch_size": 100,
+            "bisect_batch_on_function_error": True,
+            "maximum_retry_attempts": 10,
+        }
+        listing: dict[str, object] = {"sid": "ListStreams", "actions": ["dynamodb:ListStreams"], "resources": [f"{table.arn}/stream/*"]}
+        return EventSource(table.attr("stream_arn"), DYNAMODB_STREAM_READ, settings, (listing,), on_failure=True)
 
     def arns(self, node: ServiceNode, ctx: ServiceContext) -> list[str]:
         """The table and its indexes."""

@@ -36,6 +36,7 @@ class SnsTopic(Service):
         summary="A publish/subscribe topic that fans notifications out to queues, functions and e-mail addresses.",
         icon="aws.integration.SimpleNotificationServiceSns",
         access={"publish": ("sns:Publish",)},
+        delivers=("publish",),
         needs="subscriber",
     )
 
@@ -89,6 +90,7 @@ class SqsQueue(Service):
         summary="A message queue that decouples producers from consumers and absorbs bursts of work.",
         icon="aws.integration.SimpleQueueServiceSqs",
         access={"send": SQS_SEND, "consume": SQS_CONSUME},
+        delivers=("send",),
         needs="consumer",
         offers=("subscriber", "notify", "event-target"),
     )

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 
 from pydantic import Field
 
+from compiler.errors import did_you_mean
 from modules import monitoring, support
 from modules.base import Decision, Facts, KindInfo, Problem, RefTo, Service, offered
 
@@ -44,6 +45,14 @@ class CloudWatch(Service):
         "on-call tooling reads or a function posting to chat.",
     )
     monitor_all: bool = Field(False, description="Monitor every service of the architecture, not only the ones it connects to.")
+    thresholds: dict[str, dict[str, Annotated[int, Field(ge=0)] | Annotated[float, Field(ge=0)]]] = Field(
+        default_factory=dict,
+        description="Alarm thresholds of your own, by service and metric, in the metric's unit, e.g. {orders-db: "
+        "{CPUUtilization: 70}} (percent) or {api: {5xx: 25}} (a count per 5 minutes). A service must be one this monitor "
+        "watches and the metric one archc alarms on for it (archc names them when it is not); every other alarm keeps "
+        "archc's threshold, shown in its alarm_description.",
+        examples=[{"orders-db": {"CPUUtilization": 70, "FreeStorageSpace": 5368709120}}],
+    )
 
     def relaxations(self) -> list[Decision]:
         """Alarms that notify no one (no address, no queue or function) need a reason."""
@@ -73,6 +82,7 @@ class CloudWatch(Service):
 
     def terraform(self, node: ServiceNode, ctx: ServiceContext) -> None:
         """Alarm topic and dashboard; with ``monitor_all``, every unconnected service too."""
+        self._check_threshold_services(node, ctx)
         self._topic(ctx, "")
         title = node.title if node.title != self.info.title else ctx.arch.title
         header = {
@@ -105,8 +115,30 @@ class CloudWatch(Service):
         """Alarms and a dashboard widget for one monitored service."""
         self._watch(target, ctx)
 
+    def _check_threshold_services(self, node: ServiceNode, ctx: ServiceContext) -> None:
+        """Each service under thresholds is one this monitor watches (its connections, or all with monitor_all)."""
+        connected = {e.target for e in ctx.arch.edges_from(node.id)}
+        watched = [
+            sid
+            for sid, other in ctx.arch.services.items()
+            if sid in connected or (self.monitor_all and sid != node.id and "monitor" in offered(other.spec))
+        ]
+        problems: list[tuple[tuple[str, ...], str]] = []
+        for sid in self.thresholds:
+            if sid in watched:
+                continue
+            if sid in ctx.arch.services:
+                why = f"{node.id} does not watch '{sid}': connect it ({node.id} -> {sid}) or set monitor_all: true"
+            else:
+                why = f"'{sid}' is not a service {node.id} watches (it watches {', '.join(watched) or 'none'}){did_you_mean(sid, watched)}"
+            problems.append((("thresholds", sid), f"thresholds: {why}"))
+        if problems:
+            monitoring.refuse(ctx, problems)
+
     def _watch(self, target: ServiceNode, ctx: ServiceContext, *, emitted: bool = True) -> None:
-        specs = monitoring.specs_for(target, ctx, emitted=emitted)
+        specs = monitoring.with_thresholds(
+            ctx, target, monitoring.specs_for(target, ctx, emitted=emitted), self.thresholds.get(target.id, {})
+        )
         if not specs:
             return
         for spec in specs:

@@ -14,8 +14,9 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
+from compiler.errors import ArchcError, Diagnostic, did_you_mean
 from modules import support
 
 if TYPE_CHECKING:
@@ -38,6 +39,7 @@ class Metric:
     period: int = 300
     evaluation_periods: int = 3
     provider: str = ""  # "us_east_1": a global service whose metrics live in us-east-1
+    percent: bool = False  # the metric is a percentage: a threshold of the model's is at most 100
     # What AWS needs before it publishes the metric (S3 request metrics need a metrics
     # configuration on the bucket): added to the stack, once, when the metric is used.
     setup: Callable[[Resource, StackBuilder], None] | None = None
@@ -85,24 +87,26 @@ METRICS: dict[str, tuple[Metric, ...]] = {
         Metric("AWS/ApplicationELB", "TargetResponseTime", _alb, "Average", 2),
     ),
     "aws_db_instance": (
-        Metric("AWS/RDS", "CPUUtilization", _one("DBInstanceIdentifier", "identifier"), threshold=80),
+        Metric("AWS/RDS", "CPUUtilization", _one("DBInstanceIdentifier", "identifier"), threshold=80, percent=True),
         Metric(
             "AWS/RDS", "FreeStorageSpace", _one("DBInstanceIdentifier", "identifier"), threshold=2 * GIB, comparison="LessThanThreshold"
         ),
     ),
-    "aws_rds_cluster": (Metric("AWS/RDS", "CPUUtilization", _one("DBClusterIdentifier", "cluster_identifier"), threshold=80),),
+    "aws_rds_cluster": (
+        Metric("AWS/RDS", "CPUUtilization", _one("DBClusterIdentifier", "cluster_identifier"), threshold=80, percent=True),
+    ),
     "aws_ecs_service": (
-        Metric("AWS/ECS", "CPUUtilization", _ecs_service, threshold=80),
-        Metric("AWS/ECS", "MemoryUtilization", _ecs_service, threshold=80),
+        Metric("AWS/ECS", "CPUUtilization", _ecs_service, threshold=80, percent=True),
+        Metric("AWS/ECS", "MemoryUtilization", _ecs_service, threshold=80, percent=True),
     ),
     "aws_lambda_function": (
         Metric("AWS/Lambda", "Errors", _one("FunctionName", "function_name"), "Sum", 0, evaluation_periods=1),
         Metric("AWS/Lambda", "Throttles", _one("FunctionName", "function_name"), "Sum", 0, evaluation_periods=1),
     ),
     "aws_sqs_queue": (Metric("AWS/SQS", "ApproximateAgeOfOldestMessage", _one("QueueName", "name"), "Maximum", 900),),
-    "aws_autoscaling_group": (Metric("AWS/EC2", "CPUUtilization", _one("AutoScalingGroupName", "name"), threshold=80),),
+    "aws_autoscaling_group": (Metric("AWS/EC2", "CPUUtilization", _one("AutoScalingGroupName", "name"), threshold=80, percent=True),),
     "aws_instance": (
-        Metric("AWS/EC2", "CPUUtilization", _one("InstanceId", "id"), threshold=80),
+        Metric("AWS/EC2", "CPUUtilization", _one("InstanceId", "id"), threshold=80, percent=True),
         Metric("AWS/EC2", "StatusCheckFailed", _one("InstanceId", "id"), "Maximum", 0, evaluation_periods=2),
     ),
     "aws_dynamodb_table": (
@@ -111,7 +115,13 @@ METRICS: dict[str, tuple[Metric, ...]] = {
     ),
     # Host metrics are per node; the first node of a replication group is <id>-001.
     "aws_elasticache_replication_group": (
-        Metric("AWS/ElastiCache", "CPUUtilization", lambda r: {"CacheClusterId": _attr(r, "replication_group_id") + "-001"}, threshold=80),
+        Metric(
+            "AWS/ElastiCache",
+            "CPUUtilization",
+            lambda r: {"CacheClusterId": _attr(r, "replication_group_id") + "-001"},
+            threshold=80,
+            percent=True,
+        ),
     ),
     "aws_apigatewayv2_api": (Metric("AWS/ApiGateway", "5xx", _one("ApiId", "id"), "Sum", 10, evaluation_periods=1),),
     "aws_api_gateway_rest_api": (Metric("AWS/ApiGateway", "5XXError", _one("ApiName", "name"), "Sum", 10, evaluation_periods=1),),
@@ -122,6 +132,7 @@ METRICS: dict[str, tuple[Metric, ...]] = {
             lambda r: {"DistributionId": _attr(r, "id"), "Region": "Global"},
             threshold=5,
             provider="us_east_1",
+            percent=True,
         ),
     ),
     "aws_sns_topic": (Metric("AWS/SNS", "NumberOfNotificationsFailed", _one("TopicName", "name"), "Sum", 0, evaluation_periods=1),),
@@ -132,7 +143,7 @@ METRICS: dict[str, tuple[Metric, ...]] = {
     # Targets EventBridge gave up on (EventBridge publishes it only when it is not zero).
     "aws_cloudwatch_event_rule": (Metric("AWS/Events", "FailedInvocations", _rule, "Sum", 0, evaluation_periods=1),),
     "aws_sfn_state_machine": (Metric("AWS/States", "ExecutionsFailed", _one("StateMachineArn", "arn"), "Sum", 0, evaluation_periods=1),),
-    "aws_efs_file_system": (Metric("AWS/EFS", "PercentIOLimit", _one("FileSystemId", "id"), threshold=90),),
+    "aws_efs_file_system": (Metric("AWS/EFS", "PercentIOLimit", _one("FileSystemId", "id"), threshold=90, percent=True),),
     "aws_codebuild_project": (Metric("AWS/CodeBuild", "FailedBuilds", _one("ProjectName", "name"), "Sum", 0, evaluation_periods=1),),
     # Storage metrics come once a day: graphed, not alarmed. Request metrics (per minute,
     # billed as custom metrics) need the bucket's metrics configuration, named by FilterId.
@@ -151,13 +162,13 @@ METRICS: dict[str, tuple[Metric, ...]] = {
     # EMR publishes cluster metrics every 5 minutes under the cluster (job flow) id.
     "aws_emr_cluster": (
         Metric("AWS/ElasticMapReduce", "AppsFailed", _one("JobFlowId", "id"), "Sum", 0, evaluation_periods=1),
-        Metric("AWS/ElasticMapReduce", "HDFSUtilization", _one("JobFlowId", "id"), threshold=80),
+        Metric("AWS/ElasticMapReduce", "HDFSUtilization", _one("JobFlowId", "id"), threshold=80, percent=True),
         Metric("AWS/ElasticMapReduce", "IsIdle", _one("JobFlowId", "id"), "Minimum"),
     ),
     # Cluster-wide utilization of the services in an ECS cluster.
     "aws_ecs_cluster": (
-        Metric("AWS/ECS", "CPUUtilization", _one("ClusterName", "name"), threshold=80),
-        Metric("AWS/ECS", "MemoryUtilization", _one("ClusterName", "name"), threshold=80),
+        Metric("AWS/ECS", "CPUUtilization", _one("ClusterName", "name"), threshold=80, percent=True),
+        Metric("AWS/ECS", "MemoryUtilization", _one("ClusterName", "name"), threshold=80, percent=True),
     ),
     # Control plane metrics EKS publishes for free (Kubernetes 1.28 and later).
     "aws_eks_cluster": (
@@ -171,6 +182,7 @@ METRICS: dict[str, tuple[Metric, ...]] = {
             "CPUUtilization",
             lambda r: {"AutoScalingGroupName": f"${{element({r.type}.{r.name}.autoscaling_groups, 0)}}"},
             threshold=80,
+            percent=True,
         ),
     ),
 }
@@ -212,9 +224,49 @@ def specs_for(target: ServiceNode, ctx: ServiceContext, *, emitted: bool = True)
                     "period": metric.period,
                     "evaluation_periods": metric.evaluation_periods,
                     **({"provider": metric.provider} if metric.provider else {}),
+                    **({"percent": True} if metric.percent else {}),
                 }
             )
     return specs
+
+
+def with_thresholds(ctx: ServiceContext, target: ServiceNode, specs: list[dict[str, Any]], own: dict[str, float]) -> list[dict[str, Any]]:
+    """``specs`` with the model's thresholds of ``target`` (``own``: metric name -> threshold), each
+    checked first: a metric archc alarms on for ``target``, within 0-100 for a percentage."""
+    alarmed = {str(spec["metric_name"]): spec for spec in specs if spec.get("threshold") is not None}
+    where = ("thresholds", target.id)
+    problems: list[tuple[tuple[str, ...], str]] = []
+    for metric, value in own.items():
+        spec = alarmed.get(metric)
+        if spec is None:
+            offered = f"it alarms on {', '.join(sorted(alarmed))}" if alarmed else "it alarms on none of its metrics"
+            problems.append(
+                (
+                    (*where, metric),
+                    f"thresholds: archc does not alarm on {metric} for {target.id} ({target.kind}); {offered}"
+                    f"{did_you_mean(metric, alarmed)}",
+                )
+            )
+        elif spec.get("percent") and value > 100:
+            problems.append(((*where, metric), f"thresholds: {metric} of {target.id} is a percentage; {_number(value)} is over 100"))
+    if problems:
+        refuse(ctx, problems)
+    return [
+        {**spec, "threshold": _number(own[spec["metric_name"]])}
+        if spec["metric_name"] in own and spec.get("threshold") is not None
+        else spec
+        for spec in specs
+    ]
+
+
+def _number(value: float) -> float | int:
+    """A whole number as an int (70, not 70.0, in Terraform and messages)."""
+    return int(value) if float(value).is_integer() else value
+
+
+def refuse(ctx: ServiceContext, problems: list[tuple[tuple[str, ...], str]]) -> NoReturn:
+    """Refuse the model at the monitor's settings: (path below the monitor, message) each."""
+    raise ArchcError([Diagnostic("value", message, ctx.arch.source_file, *ctx.node.at(*path)) for path, message in problems])
 
 
 def _resources(target: ServiceNode, ctx: ServiceContext, emitted: bool) -> list[Resource]:

@@ -181,3 +181,18 @@ def test_security_pages_name_the_groups_aws_services_add_themselves() -> None:
     assert f"- [Backend API (Node.js on Elastic Beanstalk)](services/api.md): {note}" in security
     assert note in api.split("## Network access", 1)[1].split("## IAM permissions", 1)[0]
     assert "open to any address (0.0.0.0/0) on 80;" in api
+
+
+def test_a_monitors_page_lists_each_alarm_with_the_threshold_in_effect(built: pipeline.BuildResult) -> None:
+    """One row per alarm the monitor emitted, naming the watched service and its threshold
+    (travel-booking sets its database's CPU threshold in the model: 70, not archc's 80)."""
+    docs = _docs(built)
+    for res in built.stack.resources.values():
+        if res.type != "aws_cloudwatch_metric_alarm":
+            continue
+        page = docs[doc_service_page(res.owner)].split("## Alarms", 1)[1]
+        row = next(line for line in page.splitlines() if f"`{res.address}`" in line)
+        assert f" {res.body['threshold']} for " in row, row
+    if built.arch.name == "travel-booking":
+        page = docs[doc_service_page("monitoring")]
+        assert "| [Amazon RDS (Multi-AZ)](bookings-db.md) | `AWS/RDS CPUUtilization` | Average above 70 for 3 periods of 5 min |" in page

@@ -249,12 +249,14 @@ def test_dynamodb_stream_consumed_by_a_lambda(tmp_path: Path) -> None:
         10,
         True,
     )
-    assert mapping["depends_on"] == ["aws_iam_role_policy.audit_stream_carts"]
-    read, listing = stack["data"]["aws_iam_policy_document"]["audit_stream_carts"]["statement"]
+    assert mapping["depends_on"] == ["aws_iam_role_policy.audit_consume_carts"]
+    # A batch that still fails is described in the function's dead-letter queue, not dropped.
+    assert mapping["destination_config"] == [{"on_failure": [{"destination_arn": "${aws_sqs_queue.audit_dlq.arn}"}]}]
+    read, listing = stack["data"]["aws_iam_policy_document"]["audit_consume_carts"]["statement"]
     assert read["actions"] == ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"]
     assert read["resources"] == ["${aws_dynamodb_table.carts.stream_arn}"]
     assert (listing["actions"], listing["resources"]) == (["dynamodb:ListStreams"], ["${aws_dynamodb_table.carts.arn}/stream/*"])
-    assert res["aws_iam_role_policy"]["audit_stream_carts"]["role"] == "${aws_iam_role.audit.id}"
+    assert res["aws_iam_role_policy"]["audit_consume_carts"]["role"] == "${aws_iam_role.audit.id}"
     # A view type set in the model is kept.
     services["carts"] += ", stream: KEYS_ONLY"
     assert build(tmp_path, services, "carts -> audit")["resource"]["aws_dynamodb_table"]["carts"]["stream_view_type"] == "KEYS_ONLY"

@@ -77,6 +77,51 @@ def test_cloudwatch_alarms_on_a_connected_service(tmp_path: Path) -> None:
     ]
 
 
+def test_cloudwatch_thresholds_set_in_the_model(tmp_path: Path) -> None:
+    """A threshold of the model replaces archc's on that metric of that service alone; the
+    others (FreeStorageSpace, the function's alarms) keep archc's."""
+    tf = build(
+        tmp_path,
+        """layers:
+  - name: app
+    services:
+      fn: {kind: lambda}
+      db: {kind: rds}
+  - name: ops
+    services:
+      mon:
+        kind: cloudwatch
+        alarm_emails: [ops@archc-demo.net]
+        monitor_all: true
+        thresholds: {db: {CPUUtilization: 65.5}, fn: {Errors: 3}}
+connections:
+  - mon -> db
+""",
+    )
+    alarms = tf["resource"]["aws_cloudwatch_metric_alarm"]
+    assert alarms["mon_db_cpuutilization"]["threshold"] == 65.5
+    assert alarms["mon_db_cpuutilization"]["alarm_description"] == "db: CPUUtilization GreaterThanThreshold 65.5"
+    assert alarms["mon_db_freestoragespace"]["threshold"] == 2 * 1024**3
+    assert alarms["mon_fn_errors"]["threshold"] == 3  # a service monitor_all covers, by the kind's own alarms()
+    assert alarms["mon_fn_throttles"]["threshold"] == 0
+
+
+def test_cloudwatch_threshold_of_a_graph_only_metric_is_refused(tmp_path: Path) -> None:
+    """BucketSizeBytes is graphed, never alarmed: a threshold for it would compile to nothing."""
+    err = error(
+        tmp_path,
+        """layers:
+  - name: ops
+    services:
+      assets: {kind: s3}
+      mon: {kind: cloudwatch, alarm_emails: [ops@archc-demo.net], thresholds: {assets: {BucketSizeBytes: 10}}}
+connections:
+  - mon -> assets
+""",
+    )
+    assert "thresholds: archc does not alarm on BucketSizeBytes for assets (s3); it alarms on 5xxErrors" in err
+
+
 def test_cloudwatch_monitor_all_sees_services_before_and_after_it(tmp_path: Path) -> None:
     tf = build(
         tmp_path,

@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
 from compiler.docs.markdown import Md, code, codes, escape, link, relative
-from compiler.docs.stackfacts import Grant, Rule
+from compiler.docs.stackfacts import Alarm, Grant, Rule, alarms_of
 from compiler.ir import Architecture, Edge, Reference, ServiceNode
 from compiler.names import diagram_file, doc_edge_link, doc_service_page
 from compiler.terraform.context import AppliedOverride, StackBuilder
@@ -196,6 +196,7 @@ class ServiceFacts:
     resources: tuple[tuple[str, str, str], ...]  # (address, connection id, how the model changed it: "" if not)
     outputs: tuple[tuple[str, str], ...]  # (name, description)
     overrides: tuple[AppliedOverride, ...]  # the escape hatch's changes to its resources
+    alarms: tuple[Alarm, ...] = ()  # the metric alarms it owns (a monitor's), with their thresholds
 
 
 def service_facts(arch: Architecture, stack: StackBuilder, node: ServiceNode, rules: list[Rule], grants: list[Grant]) -> ServiceFacts:
@@ -212,6 +213,7 @@ def service_facts(arch: Architecture, stack: StackBuilder, node: ServiceNode, ru
         resources=tuple((r.address, r.edge, hatch_note(stack, r.address)) for r in stack.resources.values() if r.owner == node.id),
         outputs=tuple((o.name, o.description) for o in stack.outputs.values() if o.owner == node.id),
         overrides=tuple(ov for ov in stack.overrides if ov.service == node.id),
+        alarms=tuple(alarms_of(stack, node.id)),
     )
 
 

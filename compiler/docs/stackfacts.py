@@ -157,6 +157,55 @@ def _policy_grants(stack: StackBuilder, res: Resource, role_owner: dict[str, str
     return out
 
 
+@dataclass(frozen=True)
+class Alarm:
+    """One CloudWatch metric alarm as emitted: what it watches and when it fires."""
+
+    watches: str  # the service whose resource the metric is about ("" when no dimension names one)
+    metric: str  # "AWS/RDS CPUUtilization"
+    condition: str  # "Average above 70 for 3 periods of 5 min"
+    address: str
+
+
+_COMPARISON = {
+    "GreaterThanThreshold": "above",
+    "GreaterThanOrEqualToThreshold": "at or above",
+    "LessThanThreshold": "below",
+    "LessThanOrEqualToThreshold": "at or below",
+}
+_ADDRESS = re.compile(r"\b(aws_[a-z0-9_]+)\.([A-Za-z0-9_-]+)\.")
+
+
+def alarms_of(stack: StackBuilder, owner: str) -> list[Alarm]:
+    """The metric alarms a service (a monitor) owns, in emission order, with the threshold in effect."""
+    found = []
+    for res in resources_of(stack, owner):
+        if res.type != "aws_cloudwatch_metric_alarm" or res.data:
+            continue
+        body = res.body
+        comparison = _COMPARISON.get(str(body.get("comparison_operator")), str(body.get("comparison_operator")))
+        period = int(body.get("period", 0))
+        every = f"{period // 60} min" if period % 86400 else f"{period // 86400} day"
+        periods = int(body.get("evaluation_periods", 1))
+        condition = f"{body.get('statistic')} {comparison} {body.get('threshold')} for {periods} period{'s' * (periods != 1)} of {every}"
+        found.append(Alarm(_watched(stack, body), f"{body.get('namespace')} {body.get('metric_name')}", condition, res.address))
+    return found
+
+
+def _watched(stack: StackBuilder, body: dict[str, Any]) -> str:
+    """The service an alarm is about: the one its description starts with (archc writes
+    "<service>: ..."), else the owner of the first resource a dimension refers to."""
+    named = str(body.get("alarm_description", "")).split(":", 1)[0]
+    if named in stack.arch.services:
+        return named
+    for value in body.get("dimensions", {}).values():
+        for rtype, name in _ADDRESS.findall(str(value)):
+            res = stack.resources.get(terraform_address(rtype, name))
+            if res is not None and res.owner in stack.arch.services:
+                return res.owner
+    return ""
+
+
 def resources_of(stack: StackBuilder, owner: str) -> list[Resource]:
     """The resources a service (or "network") owns, in emission order."""
     return [r for r in stack.resources.values() if r.owner == owner]
