@@ -83,13 +83,15 @@ class Subnet:
 
 @dataclass(frozen=True)
 class Network:
-    """The VPC as laid out."""
+    """The VPC as laid out, or (``vpc`` False, ``network: none``) its absence: no subnets,
+    no NAT, no flow logs, every service outside a VPC."""
 
-    cidr: str
+    cidr: str  # "" without a VPC
     azs: tuple[str, ...]
     subnets: tuple[Subnet, ...]
     nat: str  # "none" | "single" | "per-az"
     flow_logs: str | None  # None, "cloudwatch", or the id of an S3 service
+    vpc: bool = True  # False: the model sets network: none
 
     @property
     def tiers(self) -> tuple[str, ...]:

@@ -129,7 +129,12 @@ class ArchitectureSpec(Strict):
     )
     region: str = Field(description="AWS region.", examples=["eu-west-3"])
     tags: dict[str, str] = Field(default_factory=dict, description="Tags on every resource.")
-    network: NetworkSpec = Field(default_factory=NetworkSpec)
+    network: NetworkSpec | Literal["none"] = Field(
+        default_factory=NetworkSpec,
+        description="The VPC (default: one, with the settings below), or none: no VPC, subnets, NAT gateway, endpoints "
+        "or flow logs, for a model whose services all run outside a VPC (functions, APIs, tables, queues...); a kind "
+        "that runs in subnets is then refused.",
+    )
     layers: list[LayerSpec] = Field(min_length=1, description=_LAYERS_DOC)
     connections: list[ConnectionSpec] = Field(default_factory=list)
     terraform: TerraformSpec = Field(default_factory=TerraformSpec)

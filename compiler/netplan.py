@@ -21,10 +21,15 @@ TIERS = ("public", "private", "isolated")
 Err = Callable[[ErrorCode, str, Path_], Diagnostic]
 
 
+NO_VPC = Network("", (), (), "none", None, vpc=False)  # network: none
+
+
 def plan_network(spec: ArchitectureSpec, err: Err, diags: list[Diagnostic]) -> Network | None:
     """Return the network, or None after appending diagnostics."""
     net = spec.network
-    azs = _zones(spec, err, diags)
+    if net == "none":
+        return NO_VPC if _zones(spec, err, diags, None) is not None else None
+    azs = _zones(spec, err, diags, net.azs)
     try:
         vpc = ipaddress.IPv4Network(net.cidr)
     except ValueError as exc:
@@ -46,7 +51,8 @@ def plan_network(spec: ArchitectureSpec, err: Err, diags: list[Diagnostic]) -> N
     return Network(str(vpc), tuple(azs), tuple(subnets), net.nat, flow_logs)
 
 
-def _zones(spec: ArchitectureSpec, err: Err, diags: list[Diagnostic]) -> list[str] | None:
+def _zones(spec: ArchitectureSpec, err: Err, diags: list[Diagnostic], wanted: int | list[str] | None) -> list[str] | None:
+    """The zones the VPC spans (``wanted``: network.azs; None: no VPC, only the region is checked)."""
     region = spec.region
     if region not in AZ_LETTERS:
         from compiler.errors import did_you_mean
@@ -54,7 +60,8 @@ def _zones(spec: ArchitectureSpec, err: Err, diags: list[Diagnostic]) -> list[st
         diags.append(err("value", f"unknown AWS region '{region}'{did_you_mean(region, AZ_LETTERS)}", ("region",)))
         return None
     available = zones(region)
-    wanted = spec.network.azs
+    if wanted is None:
+        return []
     if isinstance(wanted, int):
         if not 1 <= wanted <= len(available):
             diags.append(err("network", f"{region} has {len(available)} availability zones; 'azs' asks for {wanted}", ("network", "azs")))
