@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from compiler.errors import Diagnostic
-    from modules.base import Capability, Service
+    from modules.base import Capability, Decision, Service
 
 
 @dataclass(frozen=True)
@@ -92,6 +92,7 @@ class Network:
     nat: str  # "none" | "single" | "per-az"
     flow_logs: str | None  # None, "cloudwatch", or the id of an S3 service
     vpc: bool = True  # False: the model sets network: none
+    decisions: tuple[Decision, ...] = ()  # secure defaults the network settings relax, with the model's reasons
 
     @property
     def tiers(self) -> tuple[str, ...]:

@@ -40,7 +40,15 @@ class NetworkSpec(Strict):
     nat: Literal["none", "single", "per-az"] = Field(
         "single", description="NAT gateways for private subnets: none, a single one, or one per AZ."
     )
-    flow_logs: bool | str = Field(True, description="VPC flow logs: true (CloudWatch Logs), false, or the name of an S3 bucket service.")
+    flow_logs: bool | str = Field(
+        True, description="VPC flow logs: true (CloudWatch Logs), false (say why under reasons), or the name of an S3 bucket service."
+    )
+    reasons: dict[Literal["flow_logs"], str] = Field(
+        default_factory=dict,
+        description="Why a setting relaxes a secure default: {flow_logs: '...'} with flow_logs: false (required then); "
+        "recorded in the docs' decisions and the checkov baseline.",
+        examples=[{"flow_logs": "a short-lived test network; no traffic to audit"}],
+    )
 
 
 _SERVICES_DOC = "Services by name; each has a 'kind'."

@@ -95,7 +95,7 @@ def render_docs(arch: Architecture, stack: StackBuilder, model: str, figures: fr
             "decisions.md.j2",
             arch=arch,
             links=links("docs/decisions.md"),
-            decisions=_decisions(arch, list(arch.services)),
+            decisions=_all_decisions(arch),
             overrides=stack.overrides,
             extras=_extras(stack),
         ),
@@ -146,6 +146,11 @@ def _extras(stack: StackBuilder) -> list[tuple[str, str, str, str]]:
 
 def _decisions(arch: Architecture, sids: list[str]) -> list[tuple[str, Any]]:
     return [(sid, d) for sid in sids for d in arch.services[sid].spec.decisions()]
+
+
+def _all_decisions(arch: Architecture) -> list[tuple[str | None, Any]]:
+    """Every relaxed default: the network's settings (service None), then each service's."""
+    return [*((None, d) for d in arch.network.decisions), *_decisions(arch, list(arch.services))]
 
 
 def _cost(arch: Architecture, est: Estimate, links: Links) -> bytes:
@@ -205,7 +210,8 @@ def _network(arch: Architecture, stack: StackBuilder, links: Links) -> bytes:
         "single": f"{nat_count}, shared by every availability zone",
         "per-az": f"{nat_count}, one per availability zone",
     }[net.nat]
-    flow_logs: str | Md = "off"
+    reason = next((d.reason for d in net.decisions if d.setting == "flow_logs"), "")
+    flow_logs: str | Md = f"off: {reason}" if reason else "off"
     if net.flow_logs == "cloudwatch":
         flow_logs = "to CloudWatch Logs"
     elif net.flow_logs:
