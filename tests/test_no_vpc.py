@@ -124,3 +124,13 @@ def test_flow_logs_off_with_reason_explains_checkov(tmp_path: Path) -> None:
     assert skips["aws_vpc.main"]["CKV2_AWS_11"] == "network.flow_logs: false (default true (CloudWatch Logs)): test network"
     decisions = render_docs(stack.arch, stack, "model.yaml")["docs/decisions.md"].decode()
     assert "| [network](network.md) | `flow_logs` | false | true (CloudWatch Logs) | test network |" in decisions
+
+
+def test_network_page_suggests_none_for_an_empty_vpc(tmp_path: Path) -> None:
+    """A VPC nothing runs in: the page says `network: none` would leave it out; not once a service runs in it."""
+    path = tmp_path / "model.yaml"
+    hint = "No service of the model runs in this VPC: `network: none` would leave it out"
+    for fn, shown in (("fn: {kind: lambda}", True), ("fn: {kind: lambda, vpc: true}", False)):
+        path.write_text(SERVERLESS.format(network="").replace("fn: {kind: lambda}", fn))
+        stack = pipeline.check(path, "model.yaml")
+        assert (hint in render_docs(stack.arch, stack, "model.yaml")["docs/network.md"].decode()) is shown
