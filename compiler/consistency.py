@@ -53,7 +53,8 @@ def check_nat(spec: ArchitectureSpec, network: Network | None, err: Err) -> list
     """A NAT gateway needs a public subnet; without one private subnets get no internet route."""
     if network is None or network.nat == "none" or "private" not in network.tiers or "public" in network.tiers:
         return []
-    where: Path_ = ("network", "nat") if "nat" in spec.network.model_fields_set else ("network", "subnets")
+    named = spec.network != "none" and "nat" in spec.network.model_fields_set
+    where: Path_ = ("network", "nat") if named else ("network", "subnets")
     return [
         err(
             "conflict",

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from compiler.errors import Diagnostic
-    from modules.base import Capability, Service
+    from modules.base import Capability, Decision, Service
 
 
 @dataclass(frozen=True)
@@ -94,13 +94,16 @@ class Subnet:
 
 @dataclass(frozen=True)
 class Network:
-    """The VPC as laid out."""
+    """The VPC as laid out, or (``vpc`` False, ``network: none``) its absence: no subnets,
+    no NAT, no flow logs, every service outside a VPC."""
 
-    cidr: str
+    cidr: str  # "" without a VPC
     azs: tuple[str, ...]
     subnets: tuple[Subnet, ...]
     nat: str  # "none" | "single" | "per-az"
     flow_logs: str | None  # None, "cloudwatch", or the id of an S3 service
+    vpc: bool = True  # False: the model sets network: none
+    decisions: tuple[Decision, ...] = ()  # secure defaults the network settings relax, with the model's reasons
 
     @property
     def tiers(self) -> tuple[str, ...]:

@@ -40,7 +40,15 @@ class NetworkSpec(Strict):
     nat: Literal["none", "single", "per-az"] = Field(
         "single", description="NAT gateways for private subnets: none, a single one, or one per AZ."
     )
-    flow_logs: bool | str = Field(True, description="VPC flow logs: true (CloudWatch Logs), false, or the name of an S3 bucket service.")
+    flow_logs: bool | str = Field(
+        True, description="VPC flow logs: true (CloudWatch Logs), false (say why under reasons), or the name of an S3 bucket service."
+    )
+    reasons: dict[Literal["flow_logs"], str] = Field(
+        default_factory=dict,
+        description="Why a setting relaxes a secure default: {flow_logs: '...'} with flow_logs: false (required then); "
+        "recorded in the docs' decisions and the checkov baseline.",
+        examples=[{"flow_logs": "a short-lived test network; no traffic to audit"}],
+    )
 
 
 _SERVICES_DOC = "Services by name; each has a 'kind'."
@@ -129,7 +137,12 @@ class ArchitectureSpec(Strict):
     )
     region: str = Field(description="AWS region.", examples=["eu-west-3"])
     tags: dict[str, str] = Field(default_factory=dict, description="Tags on every resource.")
-    network: NetworkSpec = Field(default_factory=NetworkSpec)
+    network: NetworkSpec | Literal["none"] = Field(
+        default_factory=NetworkSpec,
+        description="The VPC (default: one, with the settings below), or none: no VPC, subnets, NAT gateway, endpoints "
+        "or flow logs, for a model whose services all run outside a VPC (functions, APIs, tables, queues...); a kind "
+        "that runs in subnets is then refused.",
+    )
     layers: list[LayerSpec] = Field(min_length=1, description=_LAYERS_DOC)
     connections: list[ConnectionSpec] = Field(default_factory=list)
     terraform: TerraformSpec = Field(default_factory=TerraformSpec)

@@ -1,4 +1,5 @@
-"""Lays out the VPC: availability zones and one subnet per tier and zone.
+"""Lays out the VPC: availability zones and one subnet per tier and zone (none with
+``network: none``), and the secure defaults its settings relax (flow logs off, with a reason).
 
 Default layout: every tier gets an equal share of the VPC, carved in order public,
 private, isolated, one subnet per AZ, so adding a zone later does not renumber the
@@ -14,17 +15,23 @@ from collections.abc import Callable
 from compiler.errors import Diagnostic, ErrorCode
 from compiler.ir import Network, Subnet
 from compiler.loader import Path_
-from compiler.model import ArchitectureSpec
+from compiler.model import ArchitectureSpec, NetworkSpec
 from compiler.regions import AZ_LETTERS, zones
+from modules.base import Decision
 
 TIERS = ("public", "private", "isolated")
 Err = Callable[[ErrorCode, str, Path_], Diagnostic]
 
 
+NO_VPC = Network("", (), (), "none", None, vpc=False)  # network: none
+
+
 def plan_network(spec: ArchitectureSpec, err: Err, diags: list[Diagnostic]) -> Network | None:
     """Return the network, or None after appending diagnostics."""
     net = spec.network
-    azs = _zones(spec, err, diags)
+    if net == "none":
+        return NO_VPC if _zones(spec, err, diags, None) is not None else None
+    azs = _zones(spec, err, diags, net.azs)
     try:
         vpc = ipaddress.IPv4Network(net.cidr)
     except ValueError as exc:
@@ -43,10 +50,33 @@ def plan_network(spec: ArchitectureSpec, err: Err, diags: list[Diagnostic]) -> N
         return None
     flow = net.flow_logs
     flow_logs = ("cloudwatch" if flow else None) if isinstance(flow, bool) else flow
-    return Network(str(vpc), tuple(azs), tuple(subnets), net.nat, flow_logs)
+    decisions = _decisions(net, err, diags)
+    return Network(str(vpc), tuple(azs), tuple(subnets), net.nat, flow_logs, decisions=decisions)
 
 
-def _zones(spec: ArchitectureSpec, err: Err, diags: list[Diagnostic]) -> list[str] | None:
+def _decisions(net: NetworkSpec, err: Err, diags: list[Diagnostic]) -> tuple[Decision, ...]:
+    """The secure defaults the network relaxes, each with its reason (as a kind's ``reasons:``):
+    flow_logs: false needs one, a reason for a default kept is refused."""
+    reason = net.reasons.get("flow_logs", "")
+    if net.flow_logs is not False:
+        if "flow_logs" in net.reasons:
+            diags.append(
+                err(
+                    "value",
+                    "reasons: 'flow_logs' relaxes no secure default (flow logs are on); remove the reason",
+                    ("network", "reasons", "flow_logs"),
+                )
+            )
+        return ()
+    if not reason.strip():
+        message = "flow_logs: false relaxes the secure default (true: CloudWatch Logs); say why under reasons: {flow_logs: ...}"
+        diags.append(err("missing", message, ("network", "flow_logs")))
+        return ()
+    return (Decision("flow_logs", "false", "true (CloudWatch Logs)", reason, ("CKV2_AWS_11",)),)
+
+
+def _zones(spec: ArchitectureSpec, err: Err, diags: list[Diagnostic], wanted: int | list[str] | None) -> list[str] | None:
+    """The zones the VPC spans (``wanted``: network.azs; None: no VPC, only the region is checked)."""
     region = spec.region
     if region not in AZ_LETTERS:
         from compiler.errors import did_you_mean
@@ -54,7 +84,8 @@ def _zones(spec: ArchitectureSpec, err: Err, diags: list[Diagnostic]) -> list[st
         diags.append(err("value", f"unknown AWS region '{region}'{did_you_mean(region, AZ_LETTERS)}", ("region",)))
         return None
     available = zones(region)
-    wanted = spec.network.azs
+    if wanted is None:
+        return []
     if isinstance(wanted, int):
         if not 1 <= wanted <= len(available):
             diags.append(err("network", f"{region} has {len(available)} availability zones; 'azs' asks for {wanted}", ("network", "azs")))

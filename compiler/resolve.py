@@ -16,7 +16,7 @@ from typing import Any
 from compiler.connection_settings import setting_problems
 from compiler.consistency import check_backend, check_event_loops, check_nat
 from compiler.errors import ArchcError, Diagnostic, ErrorCode, did_you_mean
-from compiler.ir import SHARED_STACK, Account, Architecture, Backend, Budget, Edge, Layer, Reference, ServiceNode, StackGroup
+from compiler.ir import SHARED_STACK, Account, Architecture, Backend, Budget, Edge, Layer, Network, Reference, ServiceNode, StackGroup
 from compiler.loader import Document, Path_
 from compiler.model import ArchitectureSpec, ConnectionSpec
 from compiler.netplan import plan_network
@@ -208,7 +208,7 @@ class _Resolver:
         edges = self.resolve_edges(services)
         if network is not None and isinstance(network.flow_logs, str) and network.flow_logs != "cloudwatch":
             self.check_ref("", "flow_logs", network.flow_logs, RefTo(("s3",)), ("network", "flow_logs"), services)
-        nodes = self.make_nodes(services, edges, network.tiers if network else (), len(network.azs) if network else 0)
+        nodes = self.make_nodes(services, edges, network)
         self.check_versions(services)
         self.diags += check_backend(spec, self.err) + check_nat(spec, network, self.err)
         self.diags += check_event_loops(edges, {sid: svc for sid, (_, svc) in services.items()}, self.doc.file)
@@ -299,9 +299,8 @@ class _Resolver:
                 else:
                     self.warnings.append(dataclasses.replace(diag, severity="warning"))
 
-    def make_nodes(
-        self, services: dict[str, tuple[str, Service]], edges: list[Edge], tiers: tuple[str, ...], azs: int
-    ) -> dict[str, ServiceNode]:
+    def make_nodes(self, services: dict[str, tuple[str, Service]], edges: list[Edge], network: Network | None) -> dict[str, ServiceNode]:
+        tiers, azs = (network.tiers, len(network.azs)) if network else ((), 0)
         nodes: dict[str, ServiceNode] = {}
         referrers: dict[str, list[tuple[str, Service]]] = {}
         for other, (_, svc) in services.items():
@@ -309,14 +308,17 @@ class _Resolver:
                 referrers.setdefault(name, []).append((other, svc))
         connections = [(e.source, e.target, e.via) for e in edges]
         specs = [(other, svc) for other, (_, svc) in services.items()]
-        flow = self.spec.network.flow_logs
-        flow_logs = flow if isinstance(flow, str) and flow != "cloudwatch" else None  # the bucket they go to
+        flow = network.flow_logs if network else None
+        flow_logs = flow if flow != "cloudwatch" else None  # the bucket they go to
         zones = tuple(sorted({d for _, svc in specs if (d := svc.hosted_zone())}))
         setting_pos = self.setting_positions()
         for sid, (layer, svc) in services.items():
             outs = [e for e in edges if e.source == sid]
             reaches_vpc = any(e.via == "network" for e in outs)
             placement: str = svc.placement(reaches_vpc)
+            if placement != "outside" and network is not None and not network.vpc:
+                self.fail("network", _needs_vpc(sid, svc, placement, reaches_vpc), self.where[sid], key=True)
+                continue
             if placement != "outside" and tiers and placement not in tiers:
                 fallback = "private" if placement == "isolated" and "private" in tiers else None
                 if fallback is None:
@@ -345,7 +347,8 @@ class _Resolver:
                 service=sid,
                 base_dir=self.doc.base_dir,
             )
-            for problem in [*(svc.check(facts) if azs else []), *svc.reason_problems()]:  # no network: checks would only cascade
+            checked = network is not None  # a network that failed to lay out: kinds' checks would only cascade
+            for problem in [*(svc.check(facts) if checked else []), *svc.reason_problems()]:
                 if problem.connection is not None:
                     where, key = self.edge_paths[problem.connection], False
                 else:
@@ -464,6 +467,15 @@ def _link(edge: Edge, sid: str, services: dict[str, tuple[str, Service]]) -> Lin
     """A connection of service ``sid`` as its kind's check() sees it."""
     other = edge.target if edge.source == sid else edge.source
     return Link(edge.id, edge.source == sid, other, services[other][1], edge.via, edge.access)
+
+
+def _needs_vpc(sid: str, svc: Service, placement: str, reaches_vpc: bool) -> str:
+    """Why a service cannot be in a model without a VPC (``network: none``)."""
+    why = "its connections reach ports inside a VPC" if reaches_vpc and svc.info.placement == "outside" else ""
+    return (
+        f"service '{sid}' ({svc.kind}) runs in the {placement} subnets of a VPC{f' ({why})' if why else ''}, but the model "
+        "sets network: none (no VPC); remove network: none to give the model its VPC, or use a kind that runs outside one"
+    )
 
 
 def _default_label(via: str, port: int | None, access: str | None) -> str:

@@ -118,17 +118,19 @@ class _Found:
 
 
 def _diagnostics(exc: ValidationError, doc: Document, spec: type[ArchitectureSpec]) -> list[Diagnostic]:
-    errors = exc.errors(include_url=False)
+    # A mapping given where a union also takes a word (network: {...} | none) meant the mapping:
+    # its own errors say what is wrong, not "must be 'none'".
+    errors = [e for e in exc.errors(include_url=False) if not _mapping_for_word(e)]
     alternatives: dict[Path_, list[str]] = {}  # a value that fits no member of a union
     for err in errors:
-        wanted = _WANTED.get(err["type"])
+        wanted = _wanted(err)
         if wanted:
             alternatives.setdefault(_data_path(tuple(err["loc"]), doc.data, spec)[0], []).append(wanted)
     found: dict[tuple[int, int, str], _Found] = {}
     for err in errors:
         path = _data_path(tuple(err["loc"]), doc.data, spec)[0]
         options_for = alternatives.get(path, [])
-        if err["type"] in _WANTED and len(options_for) > 1:
+        if _wanted(err) and len(options_for) > 1:
             options = " or ".join(dict.fromkeys(options_for))
             found_text = f"{_article(_kind_of(err['input']))}{_shown(err['input'])}"
             one = _Found(doc.error("type", f"'{_name(path)}' must be {options}, not {found_text}", path))
@@ -154,6 +156,21 @@ _WANTED = {
     "model_type": "a mapping",
     "model_attributes_type": "a mapping",
 }
+
+
+def _wanted(err: Any) -> str | None:
+    """What a type error asked for, in words; a word of a union (``literal['none']``) as itself."""
+    if err["type"] == "literal_error" and _is_member_tag(err["loc"]):
+        return str(err["ctx"]["expected"])
+    return _WANTED.get(err["type"])
+
+
+def _is_member_tag(loc: tuple[Any, ...]) -> bool:
+    return bool(loc) and isinstance(loc[-1], str) and loc[-1].startswith("literal[")
+
+
+def _mapping_for_word(err: Any) -> bool:
+    return err["type"] == "literal_error" and _is_member_tag(err["loc"]) and isinstance(err["input"], (dict, list))
 
 
 def _shown(value: Any) -> str:
@@ -279,8 +296,13 @@ def _data_path(loc: tuple[Any, ...], data: Any, spec: type[ArchitectureSpec]) ->
         present = (isinstance(node, dict) and part in node) or (isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node))
         if not present and isinstance(part, str) and part in KINDS and isinstance(node, dict):
             continue  # the discriminator tag pydantic inserts for a service
-        if not present and isinstance(part, str) and _is_union(annotation) and (not isinstance(node, dict) or _TYPE_TAG.match(part)):
-            continue  # the member of a plain union (``int | list[str]``) that pydantic tried
+        if (
+            not present
+            and isinstance(part, str)
+            and _is_union(annotation)
+            and (not isinstance(node, dict) or _TYPE_TAG.match(part) or part in _member_models(annotation))
+        ):
+            continue  # the member of a plain union (``int | list[str]``, ``NetworkSpec | Literal["none"]``) that pydantic tried
         path.append(part)
         current = _as_model(annotation, node)
         if current is not None:
@@ -290,13 +312,20 @@ def _data_path(loc: tuple[Any, ...], data: Any, spec: type[ArchitectureSpec]) ->
     return tuple(path), model
 
 
-_TYPE_TAG = re.compile(r"^(int|str|bool|float|list\[.*\]|dict\[.*\])$")
+_TYPE_TAG = re.compile(r"^(int|str|bool|float|list\[.*\]|dict\[.*\]|literal\[.*\])$")
 
 
 def _is_union(annotation: Any) -> bool:
     while typing.get_origin(annotation) is typing.Annotated:
         annotation = typing.get_args(annotation)[0]
     return typing.get_origin(annotation) in (typing.Union, types.UnionType)
+
+
+def _member_models(annotation: Any) -> set[str]:
+    """Names of the model classes among a union's members (pydantic's tag for them in a loc)."""
+    while typing.get_origin(annotation) is typing.Annotated:
+        annotation = typing.get_args(annotation)[0]
+    return {a.__name__ for a in typing.get_args(annotation) if isinstance(a, type) and issubclass(a, BaseModel)}
 
 
 def _unwrap(annotation: Any, node: Any) -> Any:

@@ -15,6 +15,7 @@ import json
 from compiler.check.rationale import CATALOG_RATIONALE, catalog_reason
 from compiler.ir import Architecture
 from compiler.terraform.context import Resource, StackBuilder
+from compiler.terraform.network import OWNER as NETWORK
 
 # Resource types each check a decision may list applies to, for the baseline (which
 # needs resource names); a check missing here applies to every resource of the service.
@@ -24,6 +25,7 @@ DECISION_CHECK_TYPES: dict[str, tuple[str, ...]] = {
     "CKV2_AWS_20": ("aws_lb",),
     "CKV_AWS_260": ("aws_vpc_security_group_ingress_rule",),
     "CKV_AWS_157": ("aws_db_instance",),
+    "CKV2_AWS_11": ("aws_vpc",),
 }
 
 BASELINE_FILE = "checkov-baseline.json"
@@ -31,8 +33,11 @@ CONFIG_FILE = ".checkov.yaml"
 
 
 def decision_reasons(arch: Architecture) -> dict[str, dict[str, str]]:
-    """Service id -> check id -> the decision text that covers it."""
+    """Service id (or the network's owner, for the VPC's settings) -> check id -> the decision text that covers it."""
     out: dict[str, dict[str, str]] = {}
+    for d in arch.network.decisions:
+        for check in d.checks:
+            out.setdefault(NETWORK, {})[check] = f"network.{d.setting}: {d.value} (default {d.default}): {d.reason}"
     for sid, node in arch.services.items():
         for d in node.spec.decisions():
             for check in d.checks:

@@ -9,7 +9,9 @@ to bottom (public, private, isolated); each tier shows its subnets as one row of
 in AZ order (with the NAT gateway in the subnet that holds it) and its services under
 them. Only the paths into and inside the VPC are drawn (labelled with the port); calls
 out to regional APIs are the overview's business.
-A service that owns no Terraform resource (users, clients) is drawn outside AWS.
+A service that owns no Terraform resource (users, clients) is drawn outside AWS. A
+model without a VPC (``network: none``) draws no VPC frame, and says so in the title of
+its regional services.
 
 Above ``NODE_BUDGET`` services (``layers.py``) each place (outside AWS, outside the VPC,
 each tier) shows one node per kind with its count ("200 × Amazon ECS service"), and one
@@ -51,7 +53,12 @@ def network(arch: Architecture, icons: dict[str, Icon], stack: StackBuilder) -> 
         with Group("region", f"AWS Cloud · region {arch.region}", {"bgcolor": "white", "style": "rounded,dashed"}):
             outside = [sid for sid, svc in arch.services.items() if svc.placement == "outside" and sid in owners]
             if outside:
-                with Group("outside_vpc", "Regional and global services (outside the VPC)", {"bgcolor": "#F4F8FB"}) as group:
+                title = (
+                    "Regional and global services (outside the VPC)"
+                    if arch.network.vpc
+                    else "Regional and global services (no VPC: network: none)"
+                )
+                with Group("outside_vpc", title, {"bgcolor": "#F4F8FB"}) as group:
                     places.place("outside", outside, TIER_LEVEL["outside"], group.dot.body)
             if arch.network.subnets and "network" in owners:
                 _vpc(arch, nat_subnets, places)

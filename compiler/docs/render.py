@@ -7,6 +7,7 @@ and every value they print is Markdown-escaped unless built as :class:`Md`.
 from __future__ import annotations
 
 import contextlib
+import functools
 import re
 from collections import Counter
 from functools import cache
@@ -66,9 +67,11 @@ def _render(template: str, **context: Any) -> bytes:
     return (_BLANK_LINES.sub("\n\n", text).strip() + "\n").encode()
 
 
-def placement_text(node: ServiceNode) -> str:
-    """Where a service runs, in words."""
-    return "outside the VPC" if node.placement == "outside" else f"runs in the {node.placement} subnets"
+def placement_text(node: ServiceNode, vpc: bool = True) -> str:
+    """Where a service runs, in words (``vpc`` False: the model has no VPC, ``network: none``)."""
+    if node.placement == "outside":
+        return "outside the VPC" if vpc else "no VPC (network: none)"
+    return f"runs in the {node.placement} subnets"
 
 
 def render_docs(arch: Architecture, stack: StackBuilder, model: str, figures: frozenset[str] = frozenset()) -> dict[str, bytes]:
@@ -92,7 +95,7 @@ def render_docs(arch: Architecture, stack: StackBuilder, model: str, figures: fr
             "decisions.md.j2",
             arch=arch,
             links=links("docs/decisions.md"),
-            decisions=_decisions(arch, list(arch.services)),
+            decisions=_all_decisions(arch),
             overrides=stack.overrides,
             extras=_extras(stack),
         ),
@@ -100,14 +103,22 @@ def render_docs(arch: Architecture, stack: StackBuilder, model: str, figures: fr
     for layer in arch.layers:
         page = layer_page(layer.name)
         figure = diagram_layer_view(layer.name)  # drawn above the node budget: the layer's own figure
-        files[page] = _render("layer.md.j2", arch=arch, layer=layer, links=links(page), placement=placement_text, figure=figure)
+        files[page] = _render(
+            "layer.md.j2",
+            arch=arch,
+            layer=layer,
+            links=links(page),
+            placement=functools.partial(placement_text, vpc=arch.network.vpc),
+            figure=figure,
+        )
     for node in arch.services.values():
         page = doc_service_page(node.id)
         files[page] = _render(
             "service.md.j2",
             node=node,
             info=node.spec.info,
-            placement=placement_text(node),
+            placement=placement_text(node, arch.network.vpc),
+            vpc=arch.network.vpc,
             links=links(page),
             settings=settings(node, links(page)),
             f=service_facts(arch, stack, node, rules, grants),
@@ -135,6 +146,11 @@ def _extras(stack: StackBuilder) -> list[tuple[str, str, str, str]]:
 
 def _decisions(arch: Architecture, sids: list[str]) -> list[tuple[str, Any]]:
     return [(sid, d) for sid in sids for d in arch.services[sid].spec.decisions()]
+
+
+def _all_decisions(arch: Architecture) -> list[tuple[str | None, Any]]:
+    """Every relaxed default: the network's settings (service None), then each service's."""
+    return [*((None, d) for d in arch.network.decisions), *_decisions(arch, list(arch.services))]
 
 
 def _cost(arch: Architecture, est: Estimate, links: Links) -> bytes:
@@ -208,7 +224,8 @@ def _network(arch: Architecture, stack: StackBuilder, links: Links) -> bytes:
         "single": f"{nat_count}, shared by every availability zone",
         "per-az": f"{nat_count}, one per availability zone",
     }[net.nat]
-    flow_logs: str | Md = "off"
+    reason = next((d.reason for d in net.decisions if d.setting == "flow_logs"), "")
+    flow_logs: str | Md = f"off: {reason}" if reason else "off"
     if net.flow_logs == "cloudwatch":
         flow_logs = "to CloudWatch Logs"
     elif net.flow_logs:

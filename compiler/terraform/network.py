@@ -2,7 +2,8 @@
 
 Public subnets route to an internet gateway, private ones through NAT (when any),
 isolated ones nowhere but the VPC (and S3 through a gateway endpoint). The default
-security group is emptied so nothing can use it by accident.
+security group is emptied so nothing can use it by accident. A model with
+``network: none`` has none of it: every service runs outside a VPC.
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ Add = Callable[[str, str, dict[str, object]], Ref]
 
 
 def emit_network(arch: Architecture, stack: StackBuilder) -> None:
-    """Add the VPC and everything around it to the stack."""
+    """Add the VPC and everything around it to the stack (nothing with ``network: none``)."""
     net = arch.network
+    if not net.vpc:
+        return
     name = arch.name
 
     def add(rtype: str, tf: str, body: dict[str, object]) -> Ref:
