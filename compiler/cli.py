@@ -158,33 +158,23 @@ def _build_environments(args: argparse.Namespace, name: str, envs: list[str]) ->
     from compiler.terraform import runtime
 
     runtime.start()  # not one-shot: node synthesizes once per environment
-    from compiler.names import model_reference
-    from compiler.terraform.runners import ATLANTIS, atlantis_projects, atlantis_yaml
-    from compiler.terraform.stacks import split
-
     path = Path(args.file)
     out = Path(args.out) if args.out else pipeline.default_out(name)
-    files: dict[str, bytes] = {}
-    lines = []
-    projects: list[dict[str, object]] = []
     try:
         if args.out:
             check_destination(out)
-        for env in envs:
-            result = pipeline.build(path, _display(path), out_dir=lambda _name, env=env: out / env, env=env)  # type: ignore[misc]
+        built = pipeline.build_environments(path, _display(path), out, envs)
+        for result in built.results.values():
             _print_warnings(result.arch)
-            files.update({f"{env}/{rel}": content for rel, content in result.files.items()})
-            projects += atlantis_projects(result.arch, split(result.stack), model_reference(path, out / env), f"{env}/")
-            lines.append(f"{_display(path)}: built environment {env}: {_counts(result)} into {_display(out / env)}/")
-        files[ATLANTIS] = atlantis_yaml(projects)  # Atlantis: every environment's stacks, from DIR
-        write_tree(out, files)
+        write_tree(out, built.files)
     except OutputError as exc:
         print(f"archc: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except ArchcError as exc:
         _print_errors(exc)
         return EXIT_INVALID
-    print("\n".join(lines))
+    for env, result in built.results.items():
+        print(f"{_display(path)}: built environment {env}: {_counts(result)} into {_display(out / env)}/")
     return EXIT_OK
 
 

@@ -172,6 +172,34 @@ def build(
     return result
 
 
+@dataclass(frozen=True)
+class EnvironmentsBuild:
+    """Every environment of a model built into one directory: ``<env>/...`` each, and
+    the ``atlantis.yaml`` over all of them."""
+
+    results: dict[str, BuildResult]  # environment -> its build (files relative to <env>/)
+    files: dict[str, bytes]  # relative to the model's directory: <env>/..., atlantis.yaml
+
+
+def build_environments(path: Path, display_name: str | None, out: Path, envs: list[str]) -> EnvironmentsBuild:
+    """``archc build`` of a model with environments: each into ``out/<env>/``, as
+    ``archc build --env`` would write it, plus one ``atlantis.yaml`` at ``out`` naming
+    every environment's stacks (Atlantis reads one file)."""
+    from compiler.terraform.runners import ATLANTIS, atlantis_projects, atlantis_yaml
+    from compiler.terraform.stacks import split
+
+    results: dict[str, BuildResult] = {}
+    files: dict[str, bytes] = {}
+    projects: list[dict[str, object]] = []
+    for env in envs:
+        result = build(path, display_name, out_dir=lambda _name, env=env: out / env, env=env)  # type: ignore[misc]
+        results[env] = result
+        files.update({f"{env}/{rel}": content for rel, content in result.files.items()})
+        projects += atlantis_projects(result.arch, split(result.stack), model_reference(path, out / env), f"{env}/")
+    files[ATLANTIS] = atlantis_yaml(projects)
+    return EnvironmentsBuild(results, files)
+
+
 def build_docs(
     path: Path, display_name: str | None = None, out_dir: Callable[[str], Path] = default_out
 ) -> tuple[Architecture, dict[str, bytes]]:
