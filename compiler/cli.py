@@ -375,17 +375,19 @@ def cmd_cost(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from compiler.verify import verify
+    from compiler.verify import environment_dirs, verify
 
-    out = Path(args.dir)
-    problems, manifest = verify(out, _display(out).rstrip("/"))
-    for diag in problems:
-        print(diag.format(), file=sys.stderr)
-    if problems or manifest is None:
-        return EXIT_INVALID
-    counts = f"{len(manifest['files'])} files, {len(manifest['services'])} services, {len(manifest['connections'])} connections"
-    print(f"{_display(out)}/: verified {counts}: every one in every output, no file changed")
-    return EXIT_OK
+    status = EXIT_OK
+    for out in environment_dirs(Path(args.dir)) or [Path(args.dir)]:  # a model with environments: each one's
+        problems, manifest = verify(out, _display(out).rstrip("/"))
+        for diag in problems:
+            print(diag.format(), file=sys.stderr)
+        if problems or manifest is None:
+            status = EXIT_INVALID
+            continue
+        counts = f"{len(manifest['files'])} files, {len(manifest['services'])} services, {len(manifest['connections'])} connections"
+        print(f"{_display(out)}/: verified {counts}: every one in every output, no file changed")
+    return status
 
 
 def cmd_docs(args: argparse.Namespace) -> int:

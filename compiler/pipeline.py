@@ -201,7 +201,7 @@ def build_environments(path: Path, display_name: str | None, out: Path, envs: li
 
 
 def build_docs(
-    path: Path, display_name: str | None = None, out_dir: Callable[[str], Path] = default_out
+    path: Path, display_name: str | None = None, out_dir: Callable[[str], Path] = default_out, env: str | None = None
 ) -> tuple[Architecture, dict[str, bytes]]:
     """What the docs site shows of a model: its figures and docs pages, exactly as
     ``build`` writes them, and its IR. Refuses what ``build`` refuses (``check``), but
@@ -210,7 +210,7 @@ def build_docs(
     from compiler.diagrams import render_diagrams
     from compiler.docs import render_docs
 
-    stack = _checked_stack(load(path, display_name))
+    stack = _checked_stack(load(path, display_name, env))
     arch = stack.arch
     files = render_diagrams(arch, stack)
     files.update(render_docs(arch, stack, model_reference(path, out_dir(arch.name)), figures=frozenset(files)))
