@@ -344,14 +344,16 @@ def cmd_ci(args: argparse.Namespace) -> int:
     for file in args.files:
         path = Path(file)
         outputs = Path(args.outputs) if args.outputs else None
-        found = run_model(path, _display(path), outputs, plan=not args.no_plan, check=not args.no_check, display=_display)
-        for diag in [*found.errors, *found.findings]:
-            print(diag.format(), file=sys.stderr)
-        if found.staleness.stale:
-            s = found.staleness
-            counts = f"{len(s.changed)} changed, {len(s.missing)} not committed, {len(s.extra)} no longer built"
-            print(f"{found.model}: {found.outputs}/ is stale ({counts}): run archc build {found.model}", file=sys.stderr)
-        reports.append(found)
+        for found in run_model(path, _display(path), outputs, plan=not args.no_plan, check=not args.no_check, display=_display):
+            for diag in [*found.errors, *found.findings]:
+                print(diag.format(), file=sys.stderr)
+            if found.staleness.stale:
+                s = found.staleness
+                counts = f"{len(s.changed)} changed, {len(s.missing)} not committed, {len(s.extra)} no longer built"
+                print(
+                    f"{found.model}: {found.outputs}/ is stale ({counts}): run archc build {found.rebuild or found.model}", file=sys.stderr
+                )
+            reports.append(found)
     text = markdown(reports)
     sys.stdout.write(text)
     if args.summary:

@@ -25,7 +25,9 @@ FIXTURES = Path(__file__).parent / "fixtures" / "check"
 
 
 @pytest.mark.parametrize(("model", "env"), model_cases())
-def test_examples_pass_check(model: Path, env: str | None, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_examples_pass_check(
+    model: Path, env: str | None, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(ROOT)
     status = main(["check", str(model.relative_to(ROOT)), "--out", str(tmp_path / "out"), *(["--env", env] if env else [])])
     out = capsys.readouterr()

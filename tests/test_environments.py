@@ -185,3 +185,21 @@ def test_docs_show_the_environments_side_by_side(model: Path) -> None:
     assert "| `layers.data.services.db.instance_class` | `db.t3.micro` |  | `db.r6g.large` |\n" in index
     assert "| `region` | `eu-west-3` |  | `eu-central-1` |\n" in index
     assert "| `layers.data.services.db.engine` | `postgres` |  |  |\n" not in index  # removed (null): shown as archc's default
+
+
+def test_ci_reports_each_environment_and_what_is_stale_in_it(model: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["build", "m.yaml"]) == 0
+    capsys.readouterr()
+    assert main(["ci", "m.yaml", "--no-plan", "--no-check"]) == 0
+    summary = capsys.readouterr().out
+    assert summary.startswith("## archc: 2 of 2 models passed\n\n### ✅ `m.yaml --env dev`\n")
+    assert "Committed outputs in `generated/shop/dev/` match the model." in summary
+    assert "### ✅ `m.yaml --env prod`" in summary and "Committed outputs in `generated/shop/prod/` match the model." in summary
+    out = model.parent / "generated" / "shop"
+    (out / "prod" / "docs" / "index.md").write_text("edited\n")
+    (out / "atlantis.yaml").write_text("edited\n")
+    assert main(["ci", "m.yaml", "--no-plan", "--no-check"]) == 1
+    dev, prod = capsys.readouterr().out.split("### ❌ `m.yaml --env prod`")
+    rebuild = "are stale**: rebuild with `archc build m.yaml` and commit."  # every environment at once
+    assert f"in `generated/shop/dev/` {rebuild}\n\n- 1 changed: `../atlantis.yaml`\n" in dev  # beside the environments: told once
+    assert f"in `generated/shop/prod/` {rebuild}\n\n- 1 changed: `docs/index.md`\n" in prod

@@ -73,7 +73,9 @@ def test_every_example_and_committed_build_passes_real_validate(tmp_path: Path, 
                 built[label] = result
                 (stacks / label).mkdir(parents=True)
                 (stacks / label / "cdk.tf.json").write_bytes(content)
-    committed = {"generated-" + "-".join(c.relative_to(ROOT / "generated").parts[:-1]).replace("-terraform-stacks", ""): c for c in COMMITTED}
+    committed = {
+        "generated-" + "-".join(c.relative_to(ROOT / "generated").parts[:-1]).replace("-terraform-stacks", ""): c for c in COMMITTED
+    }
     for label, path in committed.items():
         shutil.copytree(path.parent, stacks / label)
     plans = plan_stacks(tmp_path / "terraform", provider="real", plugin_dir=PLUGIN_DIR, validate_only=True)

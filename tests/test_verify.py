@@ -31,7 +31,9 @@ def test_committed_outputs_verify(out: Path, capsys: pytest.CaptureFixture[str],
     lines = capsys.readouterr().out.splitlines()
     # A model with environments: each environment's directory is verified, one line each.
     model = ROOT / "examples" / f"{out.name}.yaml"
-    where = [f"generated/{out.name}/{env}" for env in pipeline.environment_names(model if model.exists() else ROOT / "architecture.yaml")[1]]
+    where = [
+        f"generated/{out.name}/{env}" for env in pipeline.environment_names(model if model.exists() else ROOT / "architecture.yaml")[1]
+    ]
     assert [line.split(": verified ")[0] for line in lines] == [f"{w}/" for w in where or [f"generated/{out.name}"]]
 
 
