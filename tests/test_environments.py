@@ -203,3 +203,16 @@ def test_ci_reports_each_environment_and_what_is_stale_in_it(model: Path, capsys
     rebuild = "are stale**: rebuild with `archc build m.yaml` and commit."  # every environment at once
     assert f"in `generated/shop/dev/` {rebuild}\n\n- 1 changed: `../atlantis.yaml`\n" in dev  # beside the environments: told once
     assert f"in `generated/shop/prod/` {rebuild}\n\n- 1 changed: `docs/index.md`\n" in prod
+
+
+def test_side_by_side_shows_archc_defaults_and_a_written_list_as_one_setting() -> None:
+    dev = "  dev:\n    layers:\n      app:\n        services:\n          fn: {memory_mb: 512}\n"
+    text = MODEL.replace("  dev:\n", dev)
+    azs = "      azs: [eu-central-1a, eu-central-1b]\n"
+    text = text.replace("    network:\n      nat: per-az\n", "    network:\n      nat: per-az\n" + azs, 1)
+    rows = {row.path: row for row in environments.side_by_side(parse_bytes(text.encode(), "m.yaml"))}
+    memory = rows["layers.app.services.fn.memory_mb"]
+    assert (memory.base, memory.default, memory.values) == ("256", True, (("dev", "512"), ("prod", "")))  # archc's default
+    assert rows["network.azs"].values == (("dev", ""), ("prod", "[eu-central-1a, eu-central-1b]"))  # a list replaces: one row
+    assert "network.azs.0" not in rows
+    assert list(rows).index("layers.app.services.fn.memory_mb") < list(rows).index("layers.data.services.db.instance_class")  # model order
