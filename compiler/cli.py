@@ -419,7 +419,7 @@ def cmd_docs(args: argparse.Namespace) -> int:
             return EXIT_INVALID
         print(f"archc: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    count = len(paths)
+    count = site.architectures  # each environment of a model is one
     print(f"docs site for {count} architecture{'s' if count != 1 else ''} in {_display(out)}/ (open index.html)", flush=True)
     if httpd is None:
         return EXIT_OK

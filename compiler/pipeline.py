@@ -117,10 +117,12 @@ def compile_terraform(arch: Architecture, model: str) -> dict[str, bytes]:
     return _synthesize(_checked_stack(arch), model)
 
 
-def build_terraform(path: Path, display_name: str | None = None, out_dir: Callable[[str], Path] = default_out) -> dict[str, bytes]:
-    """The Terraform outputs of a model file, alone (what the benchmark's figure times)."""
+def build_terraform(
+    path: Path, display_name: str | None = None, out_dir: Callable[[str], Path] = default_out, env: str | None = None
+) -> dict[str, bytes]:
+    """The Terraform outputs of a model file (environment ``env`` of it), alone (what the benchmark's figure times)."""
     with _node_started():
-        arch = load(path, display_name)
+        arch = load(path, display_name, env)
         return _synthesize(_checked_stack(arch), model_reference(path, out_dir(arch.name)))
 
 

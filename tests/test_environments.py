@@ -216,3 +216,12 @@ def test_side_by_side_shows_archc_defaults_and_a_written_list_as_one_setting() -
     assert rows["network.azs"].values == (("dev", ""), ("prod", "[eu-central-1a, eu-central-1b]"))  # a list replaces: one row
     assert "network.azs.0" not in rows
     assert list(rows).index("layers.app.services.fn.memory_mb") < list(rows).index("layers.data.services.db.instance_class")  # model order
+
+
+def test_docs_site_has_each_environment_as_an_architecture(model: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["docs", "m.yaml", "--out", "site"]) == 0
+    assert capsys.readouterr().out == "docs site for 2 architectures in site/ (open index.html)\n"
+    home = (model.parent / "site" / "index.html").read_text()
+    for env in ("dev", "prod"):
+        assert (model.parent / "site" / f"shop-{env}" / "docs" / "index.html").is_file()
+        assert f"Shop {env.title()}</a>" in home  # the title archc makes of the environment's name

@@ -44,6 +44,11 @@ class SiteBuilder:
         self._errors: dict[Path, list[Diagnostic]] = {}  # of the models whose last save failed
         self._written: dict[str, bytes] | None = None  # the project of the site on disk
 
+    @property
+    def architectures(self) -> int:
+        """How many architectures the site shows (one per environment of a model)."""
+        return sum(len(built) for built in self._built.values())
+
     def update(self, changed: Sequence[Path]) -> bool:
         """Rebuild the changed models, then the site if it changed; True when a new site
         was written.

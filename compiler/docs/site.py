@@ -54,7 +54,8 @@ def _nav(arch: Architecture) -> list[Any]:
 
 def _title(arch: Architecture) -> str:
     """An architecture's title on the site: each environment of a model is one, named."""
-    return f"{arch.title} ({arch.environment})" if arch.environment else arch.title
+    named = arch.environment and not arch.title.lower().endswith(arch.environment)  # a title made of the name has it
+    return f"{arch.title} ({arch.environment})" if named else arch.title
 
 
 def _home(archs: Sequence[Architecture]) -> str:
