@@ -28,7 +28,7 @@ MODELS = [*sorted((ROOT / "examples").glob("*.yaml")), ROOT / "architecture.yaml
 
 def docs_seconds(path: Path, runs: int = 3) -> tuple[float, float]:
     """(first call, best of ``runs``) of render_docs for a model: the stack is built beforehand."""
-    arch = pipeline.load(path)
+    arch = pipeline.load(path, None, (pipeline.environment_names(path)[1] or [None])[-1])  # with environments: prod
     stack = emit(arch)
     times = []
     for _ in range(runs):
@@ -40,7 +40,8 @@ def docs_seconds(path: Path, runs: int = 3) -> tuple[float, float]:
 
 def site_seconds() -> float:
     """build_site over every example (their builds done beforehand)."""
-    builds = [(r.arch, r.files) for r in (pipeline.build(p) for p in MODELS)]
+    deployments = [(p, env) for p in MODELS for env in pipeline.environment_names(p)[1] or [None]]
+    builds = [(r.arch, r.files) for r in (pipeline.build(p, env=env) for p, env in deployments)]
     start = time.perf_counter()
     build_site(builds)
     return time.perf_counter() - start

@@ -19,9 +19,10 @@ ROOT = Path(__file__).resolve().parent.parent
 def main(plugin_dir: str) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         stacks = Path(tmp) / "stacks"
-        for stack in sorted((ROOT / "generated").glob("*/terraform/stacks/*/cdk.tf.json")):
-            (stacks / stack.parent.name).mkdir(parents=True)
-            (stacks / stack.parent.name / stack.name).write_bytes(stack.read_bytes())
+        for stack in sorted((ROOT / "generated").glob("**/terraform/stacks/*/cdk.tf.json")):
+            label = "-".join(stack.relative_to(ROOT / "generated").parts[:-1]).replace("-terraform-stacks", "")  # stack names repeat
+            (stacks / label).mkdir(parents=True)
+            (stacks / label / stack.name).write_bytes(stack.read_bytes())
         plans = plan_stacks(Path(tmp), provider="real", plugin_dir=Path(plugin_dir), validate_only=True)
     for plan in plans:
         print(f"{plan.stack}: {'ok' if plan.ok else 'errors'} ({plan.seconds:.2f} s)")

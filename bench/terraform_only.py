@@ -19,7 +19,8 @@ from compiler.terraform import runtime
 
 def main(model: str, out: str) -> int:
     runtime.one_shot()
-    write_tree(Path(out), pipeline.build_terraform(Path(model), model, out_dir=lambda _: Path(out)))
+    env = (pipeline.environment_names(Path(model))[1] or [None])[-1]  # a model with environments: its last (prod)
+    write_tree(Path(out), pipeline.build_terraform(Path(model), model, out_dir=lambda _: Path(out), env=env))
     end_process()
     return 0
 

@@ -44,8 +44,9 @@ class Staleness:
 class ModelReport:
     """One model's CI result."""
 
-    model: str
+    model: str  # as shown: the file, and its environment ("examples/m.yaml --env prod")
     outputs: str
+    rebuild: str = ""  # what `archc build` takes to rebuild the outputs (every environment at once)
     errors: list[Diagnostic] = field(default_factory=list)
     warnings: list[Diagnostic] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
@@ -77,19 +78,49 @@ def compare(built: dict[str, bytes], committed: Path) -> Staleness:
     return found
 
 
-def run_model(path: Path, shown: str, outputs: Path | None, *, plan: bool, check: bool, display: Callable[[Path], str]) -> ModelReport:
-    """Build, compare, plan and check one model."""
+def run_model(
+    path: Path, shown: str, outputs: Path | None, *, plan: bool, check: bool, display: Callable[[Path], str]
+) -> list[ModelReport]:
+    """Build, compare, plan and check one model: one report, or one per environment of a
+    model with environments (all built as ``archc build`` builds them, compared together)."""
     from compiler import pipeline
 
-    report = ModelReport(shown, "")
     try:
-        result = pipeline.build(path, shown, None, lambda name: outputs or pipeline.default_out(name))
+        name, envs = pipeline.environment_names(path, shown)
+        if not envs:
+            result = pipeline.build(path, shown, None, lambda name: outputs or pipeline.default_out(name))
+            committed = outputs or pipeline.default_out(result.arch.name)
+            return [_report(result, shown, shown, display(committed), compare(result.files, committed), plan=plan, check=check)]
+        committed = outputs or pipeline.default_out(name)
+        built = pipeline.build_environments(path, shown, committed, envs)
     except ArchcError as exc:
-        report.errors = list(exc.diagnostics)
-        return report
+        return [ModelReport(shown, "", errors=list(exc.diagnostics))]
+    stale = compare(built.files, committed)
+    reports = []
+    for i, (env, result) in enumerate(built.results.items()):
+        # Each environment's differences in its report; those of the files beside them (atlantis.yaml) in the first.
+        mine = _under(stale, f"{env}/", "../" if i == 0 else None, envs)
+        reports.append(_report(result, f"{shown} --env {env}", shown, display(committed / env), mine, plan=plan, check=check))
+    return reports
+
+
+def _under(found: Staleness, prefix: str, beside: str | None, envs: list[str]) -> Staleness:
+    """The differences under ``prefix``, relative to it; with ``beside``, also those of no
+    environment's directory, named from it (``../atlantis.yaml``)."""
+
+    def pick(files: list[str]) -> list[str]:
+        mine = [f.removeprefix(prefix) for f in files if f.startswith(prefix)]
+        if beside is not None:
+            mine += [beside + f for f in files if f.split("/", 1)[0] not in envs]
+        return mine
+
+    return Staleness(pick(found.changed), pick(found.missing), pick(found.extra))
+
+
+def _report(result: BuildResult, model: str, rebuild: str, outputs: str, staleness: Staleness, *, plan: bool, check: bool) -> ModelReport:
+    """One build's counts and cost, then its plan and check on a scratch copy."""
     arch = result.arch
-    committed = outputs or pipeline.default_out(arch.name)
-    report.outputs = display(committed)
+    report = ModelReport(model, outputs, rebuild=rebuild)
     report.warnings = list(arch.warnings)
     data = sum(1 for r in result.stack.resources.values() if r.data)
     report.counts = {
@@ -98,7 +129,7 @@ def run_model(path: Path, shown: str, outputs: Path | None, *, plan: bool, check
         "resources": len(result.stack.resources) - data,
         "data sources": data,
     }
-    report.staleness = compare(result.files, committed)
+    report.staleness = staleness
     from compiler.cost.estimate import estimate
     from compiler.cost.report import usd
 
@@ -115,7 +146,7 @@ def run_model(path: Path, shown: str, outputs: Path | None, *, plan: bool, check
             from compiler.check.report import run_check
 
             found = run_check(result, out / "terraform")
-            report.check_summary = found.summary(shown)
+            report.check_summary = found.summary(model)
             report.findings = sorted(found.unexplained, key=lambda d: (d.line, d.col, d.message))
     return report
 
@@ -156,7 +187,7 @@ def _staleness_lines(r: ModelReport) -> list[str]:
     s = r.staleness
     if not s.stale:
         return [f"Committed outputs in `{r.outputs}/` match the model.", ""]
-    lines = [f"**Committed outputs in `{r.outputs}/` are stale**: rebuild with `archc build {r.model}` and commit.", ""]
+    lines = [f"**Committed outputs in `{r.outputs}/` are stale**: rebuild with `archc build {r.rebuild or r.model}` and commit.", ""]
     for title, files in (("changed", s.changed), ("not committed", s.missing), ("no longer built", s.extra)):
         if files:
             shown = ", ".join(f"`{f}`" for f in files[:MAX_LISTED])

@@ -158,33 +158,23 @@ def _build_environments(args: argparse.Namespace, name: str, envs: list[str]) ->
     from compiler.terraform import runtime
 
     runtime.start()  # not one-shot: node synthesizes once per environment
-    from compiler.names import model_reference
-    from compiler.terraform.runners import ATLANTIS, atlantis_projects, atlantis_yaml
-    from compiler.terraform.stacks import split
-
     path = Path(args.file)
     out = Path(args.out) if args.out else pipeline.default_out(name)
-    files: dict[str, bytes] = {}
-    lines = []
-    projects: list[dict[str, object]] = []
     try:
         if args.out:
             check_destination(out)
-        for env in envs:
-            result = pipeline.build(path, _display(path), out_dir=lambda _name, env=env: out / env, env=env)  # type: ignore[misc]
+        built = pipeline.build_environments(path, _display(path), out, envs)
+        for result in built.results.values():
             _print_warnings(result.arch)
-            files.update({f"{env}/{rel}": content for rel, content in result.files.items()})
-            projects += atlantis_projects(result.arch, split(result.stack), model_reference(path, out / env), f"{env}/")
-            lines.append(f"{_display(path)}: built environment {env}: {_counts(result)} into {_display(out / env)}/")
-        files[ATLANTIS] = atlantis_yaml(projects)  # Atlantis: every environment's stacks, from DIR
-        write_tree(out, files)
+        write_tree(out, built.files)
     except OutputError as exc:
         print(f"archc: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except ArchcError as exc:
         _print_errors(exc)
         return EXIT_INVALID
-    print("\n".join(lines))
+    for env, result in built.results.items():
+        print(f"{_display(path)}: built environment {env}: {_counts(result)} into {_display(out / env)}/")
     return EXIT_OK
 
 
@@ -354,14 +344,16 @@ def cmd_ci(args: argparse.Namespace) -> int:
     for file in args.files:
         path = Path(file)
         outputs = Path(args.outputs) if args.outputs else None
-        found = run_model(path, _display(path), outputs, plan=not args.no_plan, check=not args.no_check, display=_display)
-        for diag in [*found.errors, *found.findings]:
-            print(diag.format(), file=sys.stderr)
-        if found.staleness.stale:
-            s = found.staleness
-            counts = f"{len(s.changed)} changed, {len(s.missing)} not committed, {len(s.extra)} no longer built"
-            print(f"{found.model}: {found.outputs}/ is stale ({counts}): run archc build {found.model}", file=sys.stderr)
-        reports.append(found)
+        for found in run_model(path, _display(path), outputs, plan=not args.no_plan, check=not args.no_check, display=_display):
+            for diag in [*found.errors, *found.findings]:
+                print(diag.format(), file=sys.stderr)
+            if found.staleness.stale:
+                s = found.staleness
+                counts = f"{len(s.changed)} changed, {len(s.missing)} not committed, {len(s.extra)} no longer built"
+                print(
+                    f"{found.model}: {found.outputs}/ is stale ({counts}): run archc build {found.rebuild or found.model}", file=sys.stderr
+                )
+            reports.append(found)
     text = markdown(reports)
     sys.stdout.write(text)
     if args.summary:
@@ -385,17 +377,19 @@ def cmd_cost(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from compiler.verify import verify
+    from compiler.verify import environment_dirs, verify
 
-    out = Path(args.dir)
-    problems, manifest = verify(out, _display(out).rstrip("/"))
-    for diag in problems:
-        print(diag.format(), file=sys.stderr)
-    if problems or manifest is None:
-        return EXIT_INVALID
-    counts = f"{len(manifest['files'])} files, {len(manifest['services'])} services, {len(manifest['connections'])} connections"
-    print(f"{_display(out)}/: verified {counts}: every one in every output, no file changed")
-    return EXIT_OK
+    status = EXIT_OK
+    for out in environment_dirs(Path(args.dir)) or [Path(args.dir)]:  # a model with environments: each one's
+        problems, manifest = verify(out, _display(out).rstrip("/"))
+        for diag in problems:
+            print(diag.format(), file=sys.stderr)
+        if problems or manifest is None:
+            status = EXIT_INVALID
+            continue
+        counts = f"{len(manifest['files'])} files, {len(manifest['services'])} services, {len(manifest['connections'])} connections"
+        print(f"{_display(out)}/: verified {counts}: every one in every output, no file changed")
+    return status
 
 
 def cmd_docs(args: argparse.Namespace) -> int:
@@ -425,7 +419,7 @@ def cmd_docs(args: argparse.Namespace) -> int:
             return EXIT_INVALID
         print(f"archc: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    count = len(paths)
+    count = site.architectures  # each environment of a model is one
     print(f"docs site for {count} architecture{'s' if count != 1 else ''} in {_display(out)}/ (open index.html)", flush=True)
     if httpd is None:
         return EXIT_OK

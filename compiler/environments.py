@@ -254,27 +254,50 @@ def reason_problems(base_spec: ArchitectureSpec, spec: ArchitectureSpec, env: En
 
 
 def side_by_side(doc: Document) -> tuple[EnvironmentRow, ...]:
-    """Every setting some environment's overlay sets, with the base's value and each
-    environment's (the docs' index shows them side by side). Paths name layers by name."""
+    """Every setting some environment's overlay sets, with the base's value (archc's
+    default where the base sets none) and each environment's (the docs' index shows
+    them side by side). Paths name layers by name; a list an overlay writes is one
+    setting (it replaces the base's whole); rows keep the model's order."""
     from compiler.docs.pages import format_value
-    from compiler.explain_path import dotted_name, value_at
+    from compiler.explain_path import dotted_name, value_at, walk
 
     envs = names(doc)
     found: dict[str, dict[str, str]] = {}
+    order: dict[str, tuple[tuple[int, str], ...]] = {}  # the model's order: layers by position, keys by name
     base_doc = base(doc)
     for env in envs:
         try:
             chosen = select(doc, env)
         except ArchcError:
             continue  # reported where the environment is loaded
-        for path in sorted(chosen.overlay_paths, key=str):
-            if path in chosen.doc.positions and not _has_child(chosen.overlay_paths, path):
-                found.setdefault(dotted_name(base_doc.data, chosen.doc.data, path), {})[env] = format_value(value_at(chosen.doc.data, path))
+        written = chosen.overlay_paths
+        lists = {p for p in written if isinstance(value_at(chosen.doc.data, p), list)}
+        for path in written:
+            if any(len(path) > len(at) and path[: len(at)] == at for at in lists):
+                continue  # inside a list the overlay writes whole
+            if path in lists or (path in chosen.doc.positions and not _has_child(written, path)):
+                dotted = dotted_name(base_doc.data, chosen.doc.data, path)
+                found.setdefault(dotted, {})[env] = format_value(value_at(chosen.doc.data, path))
+                order[dotted] = tuple((0, f"{k:09d}") if isinstance(k, int) else (1, str(k)) for k in path)
+    defaults = _defaults(base_doc)
     rows = []
-    for dotted, values in found.items():
+    for dotted in sorted(found, key=order.__getitem__):
+        values = found[dotted]
         at = value_at(base_doc.data, _base_path(base_doc.data, dotted))
-        rows.append(EnvironmentRow(dotted, "" if at is None else format_value(at), tuple((e, values.get(e, "")) for e in envs)))
+        default = walk(defaults, dotted.split(".")) if at is None and defaults is not None else None
+        shown = format_value(at) if at is not None else format_value(default[0]) if default is not None else ""
+        rows.append(EnvironmentRow(dotted, shown, tuple((e, values.get(e, "")) for e in envs), default=at is None and bool(shown)))
     return tuple(rows)
+
+
+def _defaults(base_doc: Document) -> Any:
+    """The base model with archc's defaults filled in (None if the base does not validate)."""
+    from compiler.validate import validate
+
+    try:
+        return validate(base_doc).model_dump(by_alias=True, mode="json")
+    except ArchcError:
+        return None
 
 
 def _has_child(paths: frozenset[Path_], path: Path_) -> bool:

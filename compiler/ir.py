@@ -142,8 +142,9 @@ class EnvironmentRow:
     """One setting an environment's overlay changes: its path, the base's value, each environment's."""
 
     path: str  # "layers.data.services.db.instance_class"
-    base: str  # the base model's value, as YAML flow text ("" if it does not set it)
+    base: str  # the base model's value, as YAML flow text (archc's default if it sets none; "" if none either)
     values: tuple[tuple[str, str], ...]  # (environment, its value; "" where it keeps the base's)
+    default: bool = False  # the base sets none: ``base`` is archc's default
 
 
 SHARED_STACK = "shared"  # the stack of the resources the whole architecture shares, when a model has stacks

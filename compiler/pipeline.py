@@ -117,10 +117,12 @@ def compile_terraform(arch: Architecture, model: str) -> dict[str, bytes]:
     return _synthesize(_checked_stack(arch), model)
 
 
-def build_terraform(path: Path, display_name: str | None = None, out_dir: Callable[[str], Path] = default_out) -> dict[str, bytes]:
-    """The Terraform outputs of a model file, alone (what the benchmark's figure times)."""
+def build_terraform(
+    path: Path, display_name: str | None = None, out_dir: Callable[[str], Path] = default_out, env: str | None = None
+) -> dict[str, bytes]:
+    """The Terraform outputs of a model file (environment ``env`` of it), alone (what the benchmark's figure times)."""
     with _node_started():
-        arch = load(path, display_name)
+        arch = load(path, display_name, env)
         return _synthesize(_checked_stack(arch), model_reference(path, out_dir(arch.name)))
 
 
@@ -172,8 +174,36 @@ def build(
     return result
 
 
+@dataclass(frozen=True)
+class EnvironmentsBuild:
+    """Every environment of a model built into one directory: ``<env>/...`` each, and
+    the ``atlantis.yaml`` over all of them."""
+
+    results: dict[str, BuildResult]  # environment -> its build (files relative to <env>/)
+    files: dict[str, bytes]  # relative to the model's directory: <env>/..., atlantis.yaml
+
+
+def build_environments(path: Path, display_name: str | None, out: Path, envs: list[str]) -> EnvironmentsBuild:
+    """``archc build`` of a model with environments: each into ``out/<env>/``, as
+    ``archc build --env`` would write it, plus one ``atlantis.yaml`` at ``out`` naming
+    every environment's stacks (Atlantis reads one file)."""
+    from compiler.terraform.runners import ATLANTIS, atlantis_projects, atlantis_yaml
+    from compiler.terraform.stacks import split
+
+    results: dict[str, BuildResult] = {}
+    files: dict[str, bytes] = {}
+    projects: list[dict[str, object]] = []
+    for env in envs:
+        result = build(path, display_name, out_dir=lambda _name, env=env: out / env, env=env)  # type: ignore[misc]
+        results[env] = result
+        files.update({f"{env}/{rel}": content for rel, content in result.files.items()})
+        projects += atlantis_projects(result.arch, split(result.stack), model_reference(path, out / env), f"{env}/")
+    files[ATLANTIS] = atlantis_yaml(projects)
+    return EnvironmentsBuild(results, files)
+
+
 def build_docs(
-    path: Path, display_name: str | None = None, out_dir: Callable[[str], Path] = default_out
+    path: Path, display_name: str | None = None, out_dir: Callable[[str], Path] = default_out, env: str | None = None
 ) -> tuple[Architecture, dict[str, bytes]]:
     """What the docs site shows of a model: its figures and docs pages, exactly as
     ``build`` writes them, and its IR. Refuses what ``build`` refuses (``check``), but
@@ -182,7 +212,7 @@ def build_docs(
     from compiler.diagrams import render_diagrams
     from compiler.docs import render_docs
 
-    stack = _checked_stack(load(path, display_name))
+    stack = _checked_stack(load(path, display_name, env))
     arch = stack.arch
     files = render_diagrams(arch, stack)
     files.update(render_docs(arch, stack, model_reference(path, out_dir(arch.name)), figures=frozenset(files)))

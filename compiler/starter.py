@@ -174,4 +174,6 @@ def _check(text: str, shown_as: Path, beside: dict[str, bytes]) -> None:
         path = Path(scratch) / MODEL_FILE
         path.write_text(text, encoding="utf-8")
         _write(Path(scratch), beside)
-        pipeline.check(path, shown_as.as_posix())
+        envs: list[str | None] = [*pipeline.environment_names(path)[1]] or [None]
+        for env in envs:  # every environment of an example with them
+            pipeline.check(path, shown_as.as_posix(), env)

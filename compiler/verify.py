@@ -158,6 +158,14 @@ def _addresses(rel: str, text: str | None) -> dict[str, tuple[str, int]]:
     return found
 
 
+def environment_dirs(out: Path) -> list[Path]:
+    """The directories of a build of every environment (``DIR/<env>/``, each with its
+    manifest; ``DIR`` has none): each is verified as a build of its own."""
+    if (out / MANIFEST).exists() or not out.is_dir():
+        return []
+    return sorted(p for p in out.iterdir() if (p / MANIFEST).is_file())
+
+
 def verify(out: Path, shown: str) -> tuple[list[Diagnostic], dict[str, Any] | None]:
     """Every problem of an output directory, and its manifest (None when unreadable)."""
     try:

@@ -477,6 +477,10 @@ class ElastiCacheCluster(Service):
     replicas: int = Field(1, ge=0, le=5, description="Read replicas; with 1 or more (and 2 AZs) failover is automatic and Multi-AZ.")
     snapshot_retention_days: int = Field(7, ge=0, le=35, description="Daily snapshots kept (0: none).")
 
+    def relaxations(self) -> list[Decision]:
+        """A group without replicas: one node, no automatic failover, no Multi-AZ."""
+        return [] if self.replicas else [Decision("replicas", "0", "1", "", ("CKV2_AWS_50",))]
+
     def version(self) -> str:
         """The engine version: the model's, else the table's default for the engine."""
         return self.engine_version or supported.default(f"elasticache-{self.engine}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -29,3 +30,20 @@ def check_golden(path: Path, actual: bytes) -> None:
         assert actual.decode() == expected.decode(), message  # text: pytest shows a diff
     except UnicodeDecodeError:
         assert actual == expected, message
+
+
+# The models every example-wide test runs on: the examples and the default model.
+MODELS = [*sorted((ROOT / "examples").glob("*.yaml")), ROOT / "architecture.yaml"]
+
+
+def model_cases(models: list[Path] | None = None) -> list[Any]:
+    """One case per deployment: each environment of a model with ``environments:``
+    (``travel-booking-dev``), else the model itself; params (path, env), ids by name."""
+    from compiler import pipeline
+
+    cases = []
+    for path in models or MODELS:
+        name, envs = pipeline.environment_names(path)
+        stem = path.stem if path.parent.name == "examples" else name
+        cases += [pytest.param(path, env, id=f"{stem}-{env}") for env in envs] or [pytest.param(path, None, id=stem)]
+    return cases

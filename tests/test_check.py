@@ -17,18 +17,19 @@ from compiler import pipeline
 from compiler.check.invariants import check_invariants
 from compiler.cli import main
 from compiler.terraform.context import Resource
-from tests.conftest import ROOT
+from tests.conftest import ROOT, model_cases
 
 pytestmark = pytest.mark.slow  # checkov on every example (make check-fast leaves it out)
 
-MODELS = [*sorted((ROOT / "examples").glob("*.yaml")), ROOT / "architecture.yaml"]
 FIXTURES = Path(__file__).parent / "fixtures" / "check"
 
 
-@pytest.mark.parametrize("model", MODELS, ids=lambda p: p.stem)
-def test_examples_pass_check(model: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(("model", "env"), model_cases())
+def test_examples_pass_check(
+    model: Path, env: str | None, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(ROOT)
-    status = main(["check", str(model.relative_to(ROOT)), "--out", str(tmp_path / "out")])
+    status = main(["check", str(model.relative_to(ROOT)), "--out", str(tmp_path / "out"), *(["--env", env] if env else [])])
     out = capsys.readouterr()
     assert out.err == ""
     assert status == 0, out.out

@@ -21,7 +21,7 @@ from compiler.cost.usage import USAGE_KEYS
 from compiler.terraform.emit import emit
 from modules import CATALOG
 from modules.base import UsageKey
-from tests.conftest import ROOT
+from tests.conftest import ROOT, model_cases
 
 MODELS = [ROOT / "architecture.yaml", *sorted((ROOT / "examples").glob("*.yaml"))]
 EVERY_KIND = ROOT / "tests" / "fixtures" / "names" / "every-kind.yaml"  # one service of every kind
@@ -38,8 +38,8 @@ def test_every_resource_type_archc_emits_is_priced_or_known_free() -> None:
     every = pipeline.load(EVERY_KIND)
     assert {n.kind for n in every.services.values()} == set(CATALOG)
     emitted = {r.type for r in emit(every).resources.values() if not r.data}
-    for model in MODELS:
-        emitted |= {r.type for r in pipeline.check(model).resources.values() if not r.data}
+    for case in model_cases(MODELS):
+        emitted |= {r.type for r in pipeline.check(case.values[0], None, case.values[1]).resources.values() if not r.data}
     unclassified = sorted(t for t in emitted if t not in RULES and t not in NOT_BILLED and t not in FREE)
     assert unclassified == [], "add a rule (compiler/cost/rules.py) or say why they cost nothing"
     assert not (set(RULES) & (set(NOT_BILLED) | FREE)) and not (set(NOT_BILLED) & FREE)
@@ -48,8 +48,8 @@ def test_every_resource_type_archc_emits_is_priced_or_known_free() -> None:
 def test_every_price_the_examples_need_is_in_every_covered_region() -> None:
     assert regions() == ["eu-west-1", "eu-west-3", "us-east-1"]
     keys = set()
-    for model in MODELS:
-        stack = pipeline.check(model)
+    for case in model_cases(MODELS):  # every environment: prod may run in another region
+        stack = pipeline.check(case.values[0], None, case.values[1])
         found = estimate(stack.arch, stack)
         assert found.warnings == [] or all("free tier" in w.message for w in found.warnings), [w.format() for w in found.warnings]
         keys |= {line.charge.key for line in found.lines}

@@ -26,21 +26,20 @@ from compiler.ir import Architecture
 from compiler.names import DIAGRAM_VIEWS, diagram_file
 from compiler.terraform.emit import emit
 from modules.general import Users
-from tests.conftest import ROOT
+from tests.conftest import ROOT, model_cases
 
-MODELS = [*sorted((ROOT / "examples").glob("*.yaml")), ROOT / "architecture.yaml"]
 ARCHC = str(ROOT / ".venv" / "bin" / "archc")
 XLINK = "{http://www.w3.org/1999/xlink}href"
 
 
-def _draw(path: Path) -> tuple[Architecture, dict[str, bytes]]:
-    arch = pipeline.load(path, path.relative_to(ROOT).as_posix())
+def _draw(path: Path, env: str | None = None) -> tuple[Architecture, dict[str, bytes]]:
+    arch = pipeline.load(path, path.relative_to(ROOT).as_posix(), env)
     return arch, render_diagrams(arch, emit(arch))
 
 
-@pytest.mark.parametrize("path", MODELS, ids=[p.stem for p in MODELS])
-def test_every_view_is_drawn_valid_and_self_contained(path: Path) -> None:
-    arch, files = _draw(path)
+@pytest.mark.parametrize(("path", "env"), model_cases())
+def test_every_view_is_drawn_valid_and_self_contained(path: Path, env: str | None) -> None:
+    arch, files = _draw(path, env)
     assert set(files) == {diagram_file(v, ext) for v in DIAGRAM_VIEWS for ext in ("dot", "svg", "png")}
     for view in DIAGRAM_VIEWS:
         assert files[diagram_file(view, "png")].startswith(PNG_MAGIC)
@@ -59,12 +58,12 @@ def test_every_view_is_drawn_valid_and_self_contained(path: Path) -> None:
 
 def test_same_bytes_on_every_run(tmp_path: Path) -> None:
     path = ROOT / "examples" / "travel-booking.yaml"
-    first = _draw(path)[1]
-    again = _draw(path)[1]
+    first = _draw(path, "prod")[1]
+    again = _draw(path, "prod")[1]
     assert first == again
     outs = [tmp_path / "a", tmp_path / "b" / "deeper"]
     for out in outs:
-        subprocess.run([ARCHC, "diagram", str(path), "--out", str(out)], check=True, capture_output=True, cwd=tmp_path)
+        subprocess.run([ARCHC, "diagram", str(path), "--env", "prod", "--out", str(out)], check=True, capture_output=True, cwd=tmp_path)
     for view in DIAGRAM_VIEWS:
         for ext in ("dot", "svg", "png"):
             name = f"{view}.{ext}"
@@ -128,7 +127,7 @@ def test_a_large_model_draws_one_summary_edge_per_layer_a_monitor_watches(tmp_pa
 
 
 def test_sibling_layers_share_a_band_and_edges_leave_a_layer_from_its_last_row() -> None:
-    arch = pipeline.load(ROOT / "examples" / "travel-booking.yaml")
+    arch = pipeline.load(ROOT / "examples" / "travel-booking.yaml", env="prod")
     layout = plan(arch, PER_RANK_TB)
     assert ["business-logic", "data"] in layout.bands  # nothing connects them: side by side under the application
     layer_of = {sid: svc.layer for sid, svc in arch.services.items()}

@@ -13,21 +13,23 @@ from compiler import pipeline
 from compiler.docs.markdown import escape
 from compiler.flow import request_path
 from compiler.names import doc_edge_anchor, doc_service_page
-from tests.conftest import ROOT
+from tests.conftest import MODELS, ROOT, model_cases
 
-MODELS = [*sorted((ROOT / "examples").glob("*.yaml")), ROOT / "architecture.yaml"]
 HOSTILE = ROOT / "tests" / "docs" / "hostile.yaml"
 LINK = re.compile(r"(?<!\\)\]\(([^)\s]+)\)")  # not an escaped \](...) from model text
 ANCHOR = re.compile(r'<a id="([^"]+)"></a>')
 
 
-def _build(path: Path) -> pipeline.BuildResult:
-    return pipeline.build(path, path.relative_to(ROOT).as_posix())
+def _build(path: Path, env: str | None = None) -> pipeline.BuildResult:
+    return pipeline.build(path, path.relative_to(ROOT).as_posix(), env=env)
 
 
-@pytest.fixture(scope="module", params=[*MODELS, HOSTILE], ids=[p.stem for p in [*MODELS, HOSTILE]])
+CASES = model_cases([*MODELS, HOSTILE])  # each environment of a model with environments
+
+
+@pytest.fixture(scope="module", params=[c.values for c in CASES], ids=[c.id for c in CASES])
 def built(request: pytest.FixtureRequest) -> pipeline.BuildResult:
-    return _build(request.param)
+    return _build(*request.param)
 
 
 def _docs(result: pipeline.BuildResult) -> dict[str, str]:

@@ -34,7 +34,7 @@ SERVICE = f"        title: {TITLE}\n"
 BROKEN = SERVICE + '        "<b>tag</b>": 1\n'
 _LINE = MODEL.read_text().splitlines(keepends=True).index(SERVICE) + 2  # the line BROKEN adds after SERVICE
 ERROR = f"model.yaml:{_LINE}:9: error[unknown-key]: unknown key '<b>tag</b>' in service 'customers'"
-PAGE = "travel-booking/docs/index.html"
+PAGE = "travel-booking-prod/docs/index.html"  # the model has environments: one architecture each
 
 
 @dataclass
@@ -156,7 +156,7 @@ def test_a_save_shows_in_the_open_page_and_an_error_in_a_banner(served: Served, 
     banner = str(_until("the banner", lambda: _banner(browser)))
     assert ERROR in banner and banner.endswith("|0")  # the markup in the error is text, not an element
     assert "Edited travellers" in _text(browser)  # the last good build stays
-    browser.get(served.url + "travel-booking/docs/security.html")  # type: ignore[attr-defined]
+    browser.get(served.url + "travel-booking-prod/docs/security.html")  # type: ignore[attr-defined]
     assert ERROR in str(_until("the banner on a page opened later", lambda: _banner(browser)))
     site_text = [p.read_bytes() for p in served.site.rglob("*") if p.is_file()]
     assert not [c for c in site_text if b"Broken travellers" in c or b"__archc" in c]  # nor the live script on disk
@@ -189,8 +189,8 @@ def test_a_taken_port_is_one_line(tmp_path: Path) -> None:
 
 def test_the_docs_build_makes_the_pages_and_figures_of_the_full_build() -> None:
     """`pipeline.build_docs` (no Terraform synthesis) makes the site's files byte for byte as `build` does."""
-    arch, files = pipeline.build_docs(MODEL, "examples/travel-booking.yaml")
-    full = pipeline.build(MODEL, "examples/travel-booking.yaml")
+    arch, files = pipeline.build_docs(MODEL, "examples/travel-booking.yaml", env="prod")
+    full = pipeline.build(MODEL, "examples/travel-booking.yaml", env="prod")
     assert files == {rel: content for rel, content in full.files.items() if rel.startswith(SITE_DIRS)}
     assert arch == full.arch
 

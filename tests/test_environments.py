@@ -202,3 +202,43 @@ def test_docs_show_the_environments_side_by_side(model: Path) -> None:
     assert "| `layers.data.services.db.instance_class` | `db.t3.micro` |  | `db.r6g.large` |\n" in index
     assert "| `region` | `eu-west-3` |  | `eu-central-1` |\n" in index
     assert "| `layers.data.services.db.engine` | `postgres` |  |  |\n" not in index  # removed (null): shown as archc's default
+
+
+def test_ci_reports_each_environment_and_what_is_stale_in_it(model: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["build", "m.yaml"]) == 0
+    capsys.readouterr()
+    assert main(["ci", "m.yaml", "--no-plan", "--no-check"]) == 0
+    summary = capsys.readouterr().out
+    assert summary.startswith("## archc: 2 of 2 models passed\n\n### ✅ `m.yaml --env dev`\n")
+    assert "Committed outputs in `generated/shop/dev/` match the model." in summary
+    assert "### ✅ `m.yaml --env prod`" in summary and "Committed outputs in `generated/shop/prod/` match the model." in summary
+    out = model.parent / "generated" / "shop"
+    (out / "prod" / "docs" / "index.md").write_text("edited\n")
+    (out / "atlantis.yaml").write_text("edited\n")
+    assert main(["ci", "m.yaml", "--no-plan", "--no-check"]) == 1
+    dev, prod = capsys.readouterr().out.split("### ❌ `m.yaml --env prod`")
+    rebuild = "are stale**: rebuild with `archc build m.yaml` and commit."  # every environment at once
+    assert f"in `generated/shop/dev/` {rebuild}\n\n- 1 changed: `../atlantis.yaml`\n" in dev  # beside the environments: told once
+    assert f"in `generated/shop/prod/` {rebuild}\n\n- 1 changed: `docs/index.md`\n" in prod
+
+
+def test_side_by_side_shows_archc_defaults_and_a_written_list_as_one_setting() -> None:
+    dev = "  dev:\n    layers:\n      app:\n        services:\n          fn: {memory_mb: 512}\n"
+    text = MODEL.replace("  dev:\n", dev)
+    azs = "      azs: [eu-central-1a, eu-central-1b]\n"
+    text = text.replace("    network:\n      nat: per-az\n", "    network:\n      nat: per-az\n" + azs, 1)
+    rows = {row.path: row for row in environments.side_by_side(parse_bytes(text.encode(), "m.yaml"))}
+    memory = rows["layers.app.services.fn.memory_mb"]
+    assert (memory.base, memory.default, memory.values) == ("256", True, (("dev", "512"), ("prod", "")))  # archc's default
+    assert rows["network.azs"].values == (("dev", ""), ("prod", "[eu-central-1a, eu-central-1b]"))  # a list replaces: one row
+    assert "network.azs.0" not in rows
+    assert list(rows).index("layers.app.services.fn.memory_mb") < list(rows).index("layers.data.services.db.instance_class")  # model order
+
+
+def test_docs_site_has_each_environment_as_an_architecture(model: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["docs", "m.yaml", "--out", "site"]) == 0
+    assert capsys.readouterr().out == "docs site for 2 architectures in site/ (open index.html)\n"
+    home = (model.parent / "site" / "index.html").read_text()
+    for env in ("dev", "prod"):
+        assert (model.parent / "site" / f"shop-{env}" / "docs" / "index.html").is_file()
+        assert f"Shop {env.title()}</a>" in home  # the title archc makes of the environment's name

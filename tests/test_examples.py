@@ -1,10 +1,13 @@
-"""The five seed systems and the default model: they build, their Terraform holds what
+"""The seed systems and the default model: they build, their Terraform holds what
 their documents name, and every generated file equals the committed golden copy under
-generated/ (UPDATE_GOLDEN=1 rewrites them)."""
+generated/ (UPDATE_GOLDEN=1 rewrites them). A model with environments is built as
+`archc build` builds it: every environment into generated/<name>/<env>/, and one
+atlantis.yaml over them."""
 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -13,9 +16,7 @@ import pytest
 from compiler import pipeline
 from compiler.manifest import MANIFEST
 from compiler.outputs import MARKER
-from tests.conftest import ROOT, UPDATE, check_golden
-
-MODELS = [*sorted((ROOT / "examples").glob("*.yaml")), ROOT / "architecture.yaml"]
+from tests.conftest import MODELS, ROOT, UPDATE, check_golden
 
 # What each seed document names, as Terraform resource types that must be present.
 EXPECTED: dict[str, set[str]] = {
@@ -113,7 +114,12 @@ EXPECTED: dict[str, set[str]] = {
 
 
 def _build(path: Path) -> tuple[str, dict[str, bytes]]:
-    result = pipeline.build(path, path.relative_to(ROOT).as_posix(), out_dir=lambda name: ROOT / "generated" / name)
+    """The model's name and every file its build writes, relative to generated/<name>/."""
+    name, envs = pipeline.environment_names(path)
+    shown = path.relative_to(ROOT).as_posix()
+    if envs:
+        return name, pipeline.build_environments(path, shown, ROOT / "generated" / name, envs).files
+    result = pipeline.build(path, shown, out_dir=lambda name: ROOT / "generated" / name)
     return result.arch.name, result.files
 
 
@@ -122,19 +128,23 @@ def built(request: pytest.FixtureRequest) -> tuple[str, dict[str, bytes]]:
     return _build(request.param)
 
 
+STACK_FILE = re.compile(r"^(?:[^/]+/)?terraform/stacks/[^/]+/cdk\.tf\.json$")  # an environment's under <env>/
+
+
 def _stacks(files: dict[str, bytes]) -> list[dict[str, Any]]:
-    """Every stack's cdk.tf.json: one, or those of the model's stacks: (udagram)."""
-    return [
-        json.loads(content)
-        for rel, content in sorted(files.items())
-        if rel.startswith("terraform/stacks/") and rel.endswith("/cdk.tf.json")
-    ]
+    """Every stack's cdk.tf.json: one, those of the model's stacks:, of each environment."""
+    return [json.loads(content) for rel, content in sorted(files.items()) if STACK_FILE.match(rel)]
 
 
 def test_holds_what_the_document_names(built: tuple[str, dict[str, bytes]]) -> None:
     name, files = built
-    present = {rtype for stack in _stacks(files) for rtype in stack.get("resource", {})}
-    assert EXPECTED[name] - present == set()
+    present: dict[str, set[str]] = {}  # per environment ("" without environments)
+    for rel, content in sorted(files.items()):
+        if STACK_FILE.match(rel):
+            present.setdefault(rel.partition("terraform/")[0], set()).update(json.loads(content).get("resource", {}))
+    assert present
+    for env, types in present.items():
+        assert EXPECTED[name] - types == set(), env
 
 
 def test_matches_golden_outputs(built: tuple[str, dict[str, bytes]]) -> None:
@@ -144,7 +154,7 @@ def test_matches_golden_outputs(built: tuple[str, dict[str, bytes]]) -> None:
         if rel.endswith(".png") and not UPDATE:  # pixels depend on fonts and cairo: DOT and SVG are the goldens
             assert content.startswith(b"\x89PNG\r\n\x1a\n"), f"{rel} is not a PNG"
             continue
-        if rel == MANIFEST and not UPDATE:  # it holds the PNGs' checksums: compare the rest
+        if rel.rsplit("/", 1)[-1] == MANIFEST and not UPDATE:  # it holds the PNGs' checksums: compare the rest
             assert _without_png_sums(content) == _without_png_sums((golden / rel).read_bytes()), f"{rel} differs"
             continue
         check_golden(golden / rel, content)

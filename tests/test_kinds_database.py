@@ -328,12 +328,17 @@ def test_elasticache_defaults(tmp_path: Path) -> None:
 
 
 def test_elasticache_without_replicas_has_no_failover(tmp_path: Path) -> None:
-    stack = build(tmp_path, {"cache": "kind: elasticache, engine: valkey, replicas: 0"})
+    stack = build(tmp_path, {"cache": "kind: elasticache, engine: valkey, replicas: 0, reasons: {replicas: a scratch cache}"})
     group = stack["resource"]["aws_elasticache_replication_group"]["cache"]
     assert (group["engine"], group["engine_version"]) == ("valkey", "8.0")
     assert group["num_cache_clusters"] == 1
     assert group["automatic_failover_enabled"] is False
     assert group["multi_az_enabled"] is False
+
+
+def test_elasticache_without_replicas_needs_a_reason(tmp_path: Path) -> None:
+    message = error(tmp_path, {"cache": "kind: elasticache, replicas: 0"})
+    assert "error[missing]" in message and "replicas" in message, message
 
 
 def test_elasticache_single_az_has_no_multi_az(tmp_path: Path) -> None:

@@ -11,14 +11,12 @@ from compiler.cli import main
 from compiler.pipeline import build
 from compiler.plan import TfDiagnostic
 from compiler.plan_report import locate
-from tests.conftest import ROOT
-
-MODELS = [*sorted((ROOT / "examples").glob("*.yaml")), ROOT / "architecture.yaml"]
+from tests.conftest import model_cases
 
 
-@pytest.mark.parametrize("model", MODELS, ids=[p.stem for p in MODELS])
-def test_example_plans_clean(model: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    status = main(["plan", str(model), "--out", str(tmp_path / "out")])
+@pytest.mark.parametrize(("model", "env"), model_cases())
+def test_example_plans_clean(model: Path, env: str | None, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    status = main(["plan", str(model), "--out", str(tmp_path / "out"), *(["--env", env] if env else [])])
     out = capsys.readouterr()
     assert status == 0, out.err
     assert "plan ok:" in out.out

@@ -21,12 +21,11 @@ from compiler.pipeline import BuildResult, build
 from compiler.plan import PlanSession, plan_stacks
 from compiler.plan.real_provider import find_provider
 from compiler.plan_report import locate
-from tests.conftest import ROOT
+from tests.conftest import ROOT, model_cases
 
 pytestmark = pytest.mark.slow  # a real provider / a real browser: make check-fast leaves it out
 
-MODELS = [*sorted((ROOT / "examples").glob("*.yaml")), ROOT / "architecture.yaml"]
-COMMITTED = sorted((ROOT / "generated").glob("*/terraform/stacks/*/cdk.tf.json"))
+COMMITTED = sorted((ROOT / "generated").glob("**/terraform/stacks/*/cdk.tf.json"))
 REAL_FIXTURES = Path(__file__).parent / "fixtures" / "plan" / "real"
 _NO_CREDENTIALS = "no plan (it needs AWS credentials: none in AWS_ACCESS_KEY_ID, AWS_PROFILE or ~/.aws/credentials)"
 
@@ -62,21 +61,32 @@ def no_credentials(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 def test_every_example_and_committed_build_passes_real_validate(tmp_path: Path, no_credentials: None) -> None:
     # All stacks in one run: one Terraform process, the provider's schema loaded once.
+    # Every environment of a model, every stack of a model with stacks:.
     stacks = tmp_path / "terraform" / "stacks"
     built: dict[str, BuildResult] = {}
-    for model in MODELS:
-        result = build(model, model.relative_to(ROOT).as_posix())
-        label = f"build-{model.stem}"
-        built[label] = result
+    contents = set()
+    for case in model_cases():
+        model, env = case.values
+        result = build(model, model.relative_to(ROOT).as_posix(), env=env)
         for rel, content in result.files.items():
             if rel.startswith("terraform/stacks/") and rel.endswith("/cdk.tf.json"):
+                label = f"build-{case.id}-{rel.split('/')[2]}"
+                built[label] = result
+                contents.add(content)
                 (stacks / label).mkdir(parents=True)
                 (stacks / label / "cdk.tf.json").write_bytes(content)
-    committed = {f"generated-{c.parent.name}": c for c in COMMITTED}
+    # A committed stack equal to its build is validated once, as the build (test_examples
+    # compares them); one that differs (outputs not rebuilt) is validated too.
+    committed = {
+        "generated-" + "-".join(c.relative_to(ROOT / "generated").parts[:-1]).replace("-terraform-stacks", ""): c
+        for c in COMMITTED
+        if c.read_bytes() not in contents
+    }
     for label, path in committed.items():
         shutil.copytree(path.parent, stacks / label)
     plans = plan_stacks(tmp_path / "terraform", provider="real", plugin_dir=PLUGIN_DIR, validate_only=True)
-    assert len(plans) == len(MODELS) + len(COMMITTED) == 12
+    assert len(built) == len(COMMITTED) == 14  # every environment and every stack: 4 + 2 x 2 + 6
+    assert len(plans) == len(built) + len(committed)
     assert all(p.commands == ("init", "validate") for p in plans), [(p.stack, p.commands) for p in plans]
     problems = []
     for plan in plans:

@@ -14,23 +14,26 @@ import pytest
 from compiler import pipeline
 from compiler.flow import request_path
 from compiler.terraform.realization import outside_aws, required
-from tests.conftest import ROOT
-
-MODELS = [ROOT / "architecture.yaml", *sorted((ROOT / "examples").glob("*.yaml"))]
+from tests.conftest import ROOT, model_cases
 
 
-def _committed_addresses(name: str) -> set[str]:
-    stack = json.loads((ROOT / "generated" / name / "terraform" / "stacks" / name / "cdk.tf.json").read_text())
-    found = {f"{rtype}.{rname}" for rtype, bodies in stack.get("resource", {}).items() for rname in bodies}
-    found |= {f"data.{rtype}.{rname}" for rtype, bodies in stack.get("data", {}).items() for rname in bodies}
+def _committed_addresses(model: Path, env: str | None) -> set[str]:
+    """Every address in the committed stacks of a build (each stack of stacks:, one environment's)."""
+    out = ROOT / "generated" / pipeline.environment_names(model)[0] / (env or "")
+    found = set()
+    for path in sorted((out / "terraform" / "stacks").glob("*/cdk.tf.json")):
+        stack = json.loads(path.read_text())
+        found |= {f"{rtype}.{rname}" for rtype, bodies in stack.get("resource", {}).items() for rname in bodies}
+        found |= {f"data.{rtype}.{rname}" for rtype, bodies in stack.get("data", {}).items() for rname in bodies}
+    assert found, out
     return found
 
 
-@pytest.mark.parametrize("model", MODELS, ids=[m.stem for m in MODELS])
-def test_every_hop_of_the_request_path_is_emitted(model: Path) -> None:
-    stack = pipeline.check(model)
+@pytest.mark.parametrize(("model", "env"), model_cases())
+def test_every_hop_of_the_request_path_is_emitted(model: Path, env: str | None) -> None:
+    stack = pipeline.check(model, None, env)
     arch = stack.arch
-    committed = _committed_addresses(arch.name)
+    committed = _committed_addresses(model, env)
     steps = request_path(arch)
     assert steps, "a model without a request path"
     for step in steps:
@@ -46,10 +49,10 @@ def test_every_hop_of_the_request_path_is_emitted(model: Path) -> None:
         assert missing == [], f"{hop}: its parts are not in the committed Terraform: {missing}"
 
 
-@pytest.mark.parametrize("model", MODELS, ids=[m.stem for m in MODELS])
-def test_the_path_keeps_every_numbered_step_of_the_model(model: Path) -> None:
+@pytest.mark.parametrize(("model", "env"), model_cases())
+def test_the_path_keeps_every_numbered_step_of_the_model(model: Path, env: str | None) -> None:
     """The seeds' steps are the models' `step:` numbers: none is dropped from the path walked above."""
-    arch = pipeline.load(model)
+    arch = pipeline.load(model, None, env)
     numbered = sorted((e.step, e.id) for e in arch.edges if e.step is not None)
     walked = sorted((s.number, s.edge.id) for s in request_path(arch))
     assert set(numbered) <= set(walked)

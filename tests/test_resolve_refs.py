@@ -22,7 +22,7 @@ def test_each_service_s_references_are_read_once(monkeypatch: pytest.MonkeyPatch
         return read(svc, path)
 
     monkeypatch.setattr(resolve, "_refs_in", counted)
-    arch = pipeline.load(ROOT / "examples" / "travel-booking.yaml", "travel-booking.yaml")
+    arch = pipeline.load(ROOT / "examples" / "travel-booking.yaml", "travel-booking.yaml", "prod")
     assert calls and set(calls.values()) == {1}
     assert sorted(calls) == sorted(arch.services)
     assert arch.references  # the model names services in settings: the reading is used

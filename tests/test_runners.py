@@ -110,3 +110,20 @@ def test_a_model_without_stacks_or_environments_writes_no_runner_file() -> None:
     files = set((ROOT / "generated" / "udagram" / "archc-manifest.json").read_text().split('"'))
     assert "atlantis.yaml" not in files
     assert not any(f.endswith("stack.tm.hcl") for f in files)
+
+
+@pytest.mark.parametrize(("name", "envs"), [("road-warrior", [""]), ("travel-booking", ["dev/", "prod/"])])
+def test_the_committed_examples_runner_files_follow_their_manifests(name: str, envs: list[str]) -> None:
+    """What a team would point Atlantis at: the examples' own atlantis.yaml (every
+    environment's stacks from generated/<name>/), against each build's manifest order."""
+    root = ROOT / "generated" / name
+    projects = _check_atlantis(root, yaml.safe_load((root / "atlantis.yaml").read_text()), ROOT / "examples" / f"{name}.yaml")
+    expected = set()
+    for env in envs:
+        for stack, needed in _manifest_deps(root / env).items():
+            project = next(p for p in projects.values() if p["dir"] == f"{env}terraform/stacks/{stack}")
+            assert {projects[d]["dir"] for d in project.get("depends_on", [])} == {f"{env}terraform/stacks/{n}" for n in needed}
+            expected.add(project["name"])
+    assert set(projects) == expected
+    if name == "road-warrior":
+        assert len(projects) == 6 and projects["road-warrior-monitoring"]["execution_order_group"] == 3

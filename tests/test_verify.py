@@ -28,7 +28,24 @@ STACK = "terraform/stacks/udagram/cdk.tf.json"
 def test_committed_outputs_verify(out: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
     assert main(["verify", f"generated/{out.name}"]) == 0, capsys.readouterr().err
-    assert capsys.readouterr().out.startswith(f"generated/{out.name}/: verified ")
+    lines = capsys.readouterr().out.splitlines()
+    # A model with environments: each environment's directory is verified, one line each.
+    model = ROOT / "examples" / f"{out.name}.yaml"
+    where = [
+        f"generated/{out.name}/{env}" for env in pipeline.environment_names(model if model.exists() else ROOT / "architecture.yaml")[1]
+    ]
+    assert [line.split(": verified ")[0] for line in lines] == [f"{w}/" for w in where or [f"generated/{out.name}"]]
+
+
+def test_every_environment_of_a_build_is_verified(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "travel-booking"
+    shutil.copytree(ROOT / "generated" / "travel-booking", out)
+    page = out / "prod" / "docs" / "index.md"
+    page.write_text(page.read_text() + "edited\n")
+    assert main(["verify", str(out)]) == 1
+    captured = capsys.readouterr()
+    assert "dev/: verified " in captured.out and "prod/: verified" not in captured.out
+    assert "prod/docs/index.md" in captured.err
 
 
 @pytest.fixture
@@ -168,11 +185,10 @@ def test_not_an_archc_directory(tmp_path: Path, capsys: pytest.CaptureFixture[st
 
 
 def test_manifest_is_deterministic_and_complete() -> None:
-    result = pipeline.build(ROOT / "examples" / "travel-booking.yaml", "examples/travel-booking.yaml")
+    model = ROOT / "examples" / "travel-booking.yaml"
+    result = pipeline.build(model, "examples/travel-booking.yaml", env="prod")
     manifest = json.loads(result.files[MANIFEST])
-    assert (
-        result.files[MANIFEST] == pipeline.build(ROOT / "examples" / "travel-booking.yaml", "examples/travel-booking.yaml").files[MANIFEST]
-    )
+    assert result.files[MANIFEST] == pipeline.build(model, "examples/travel-booking.yaml", env="prod").files[MANIFEST]
     assert set(manifest["services"]) == set(result.arch.services)
     assert set(manifest["connections"]) == {e.id for e in result.arch.edges}
     assert set(manifest["files"]) == set(result.files) - {MANIFEST}

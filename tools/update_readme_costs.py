@@ -17,14 +17,17 @@ MARK = "<!-- cost-table: tests/test_cost.py checks these figures -->\n"
 
 
 def rows() -> list[str]:
-    """One row per model: the default model, then the examples."""
+    """One row per deployment: the default model, then the examples, each environment of a
+    model with environments on its own row (``--env dev``)."""
     found = []
     for model in [ROOT / "architecture.yaml", *sorted((ROOT / "examples").glob("*.yaml"))]:
-        stack = pipeline.check(model)
-        est = estimate(stack.arch, stack)
         rel = model.relative_to(ROOT).as_posix()
-        fixed, usage, total = usd(est.total(fixed=True)), usd(est.total(fixed=False)), usd(est.total())
-        found.append(f"| `{rel}` | {stack.arch.region} | {est.free_tier} | {fixed} | {usage} | **{total}** |")
+        for env in pipeline.environment_names(model)[1] or [None]:
+            stack = pipeline.check(model, None, env)
+            est = estimate(stack.arch, stack)
+            fixed, usage, total = usd(est.total(fixed=True)), usd(est.total(fixed=False)), usd(est.total())
+            shown = f"`{rel} --env {env}`" if env else f"`{rel}`"
+            found.append(f"| {shown} | {stack.arch.region} | {est.free_tier} | {fixed} | {usage} | **{total}** |")
     return found
 
 

@@ -3,7 +3,8 @@
 One process builds, watches and serves, so a rebuild finds everything warm: imports,
 compiled templates, the figure cache. :class:`SiteBuilder` holds each model's last
 good build and rebuilds only the models whose text changed (``pipeline.build_docs``: no
-Terraform synthesis); mkdocs runs only when the site's sources changed.
+Terraform synthesis); mkdocs runs only when the site's sources changed. A model with
+environments is one architecture per environment on the site (``<name>-<env>/``).
 :func:`watch` polls the files (content, not mtime: editors that replace the file and
 second-resolution clocks both look alike to it) and hands changes to a callback.
 """
@@ -39,9 +40,14 @@ class SiteBuilder:
         self.paths = list(paths)
         self._display, self._write, self._warn = display, write, warn  # warn: told each model built, for its warnings
         self._out_dir = out_dir  # where each architecture's pages land (they name the model from there)
-        self._built: dict[Path, tuple[Architecture, dict[str, bytes]]] = {}
+        self._built: dict[Path, list[tuple[Architecture, dict[str, bytes]]]] = {}  # one per environment
         self._errors: dict[Path, list[Diagnostic]] = {}  # of the models whose last save failed
         self._written: dict[str, bytes] | None = None  # the project of the site on disk
+
+    @property
+    def architectures(self) -> int:
+        """How many architectures the site shows (one per environment of a model)."""
+        return sum(len(built) for built in self._built.values())
 
     def update(self, changed: Sequence[Path]) -> bool:
         """Rebuild the changed models, then the site if it changed; True when a new site
@@ -56,14 +62,16 @@ class SiteBuilder:
         for path in changed:
             try:
                 out_dir = self._out_dir or pipeline.default_out
-                self._built[path] = pipeline.build_docs(path, self._display(path), out_dir)
+                envs: list[str | None] = [*pipeline.environment_names(path, self._display(path))[1]] or [None]
+                self._built[path] = [pipeline.build_docs(path, self._display(path), out_dir, env) for env in envs]
                 self._errors.pop(path, None)
-                self._warn(self._built[path][0])
+                for arch, _ in self._built[path]:
+                    self._warn(arch)
             except ArchcError as exc:
                 self._errors[path] = exc.diagnostics
         if self._errors:
             raise ArchcError([diag for path in self.paths for diag in self._errors.get(path, [])])
-        sources = project([self._built[p] for p in self.paths])
+        sources = project([built for p in self.paths for built in self._built[p]])
         if sources == self._written:
             return False
         self._write(build_project(sources))

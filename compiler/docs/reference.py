@@ -81,11 +81,13 @@ def _example(key: str, field: Any, used: dict[str, Any]) -> str:
 
 def example_usage() -> dict[str, tuple[str, str, dict[str, Any]]]:
     """Kind -> (example file, service id, its settings as written) for the first example using it."""
-    from compiler.pipeline import load
+    from compiler import environments, pipeline
+    from compiler.loader import load_file
 
     found: dict[str, tuple[str, str, dict[str, Any]]] = {}
     for path in [*sorted((ROOT / "examples").glob("*.yaml")), ROOT / "architecture.yaml"]:
-        for node in load(path).services.values():
+        written_at_the_service = environments.select(load_file(path), None)  # the base: no environment's overlay
+        for node in pipeline.resolve_environment(written_at_the_service).services.values():
             written = node.spec.model_dump(mode="json", by_alias=True, exclude_unset=True, exclude=HATCH_FIELDS)
             if node.kind not in found or len(written) > len(found[node.kind][2]):
                 found[node.kind] = (path.relative_to(ROOT).as_posix(), node.id, written)
@@ -209,26 +211,49 @@ def _leading_comment(path: Path) -> str:
     return " ".join(lines)
 
 
+def _envs(path: Path) -> list[str | None]:
+    """A model's environments, or [None]: the model itself."""
+    from compiler.pipeline import environment_names
+
+    return [*environment_names(path)[1]] or [None]
+
+
+def _stacks(path: Path) -> list[str]:
+    """The Terraform stacks of a model with ``stacks:``, producers first."""
+    from compiler.pipeline import check
+    from compiler.terraform.stacks import split
+
+    return [part.name for part in split(check(path, None, _envs(path)[0]))]
+
+
 def gallery() -> str:
-    """The examples: what each models, and links to its model and generated docs."""
+    """The examples: what each models, and links to its model and generated docs (each
+    environment's, for a model with environments; its stacks, for a model with stacks)."""
     from compiler.pipeline import load
 
     lines = ["# Gallery", "", "The example models and what `archc build FILE` generates from them into `generated/<name>/`."]
     lines += ["Generated from `examples/`; do not edit.", ""]
     for path in [*sorted((ROOT / "examples").glob("*.yaml")), ROOT / "architecture.yaml"]:
-        arch = load(path)
+        envs = _envs(path)
+        archs = [load(path, None, env) for env in envs]
+        arch = archs[0]
         rel = path.relative_to(ROOT).as_posix()
+        home = arch.name.removesuffix(f"-{arch.environment}") if arch.environment else arch.name
         lines += [f"## {escape(arch.title)}", "", escape(arch.description), ""]
         if _leading_comment(path):
             lines += [f"*{escape(_leading_comment(path))}*", ""]
         kinds = sorted({n.kind for n in arch.services.values()})
-        lines += [
-            f"- Model: [{rel}](../{rel}) · {len(arch.services)} services, {len(arch.edges)} connections in `{arch.region}`",
-            f"- Docs: [generated/{arch.name}/docs/index.md](../generated/{arch.name}/docs/index.md)",
-            f"- Terraform: [generated/{arch.name}/terraform/](../generated/{arch.name}/terraform/)",
-            f"- Kinds: {codes(kinds)}",
-            "",
-        ]
+        regions = sorted({a.region for a in archs})
+        lines.append(f"- Model: [{rel}](../{rel}) · {len(arch.services)} services, {len(arch.edges)} connections in {codes(regions)}")
+        stacks = f" ({len(_stacks(path))} stacks, in the order to apply them: {codes(_stacks(path))})" if arch.stacks else ""
+        if arch.environment:  # built into generated/<name>/<env>/ each
+            docs = ", ".join(f"[{a.environment}](../generated/{home}/{a.environment}/docs/index.md) (`{a.region}`)" for a in archs)
+            terraform = ", ".join(f"[{a.environment}](../generated/{home}/{a.environment}/terraform/)" for a in archs)
+            lines += [f"- Docs of each environment: {docs}", f"- Terraform of each environment: {terraform}{stacks}"]
+        else:
+            lines.append(f"- Docs: [generated/{home}/docs/index.md](../generated/{home}/docs/index.md)")
+            lines.append(f"- Terraform: [generated/{home}/terraform/](../generated/{home}/terraform/){stacks}")
+        lines += [f"- Kinds: {codes(kinds)}", ""]
     return "\n".join(lines).rstrip() + "\n"
 
 

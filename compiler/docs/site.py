@@ -52,10 +52,16 @@ def _nav(arch: Architecture) -> list[Any]:
     return [*(entry(t, p) for t, p in SITE_PAGES), {"Layers": layers}, *(entry(t, p) for t, p in SITE_PAGES_END)]
 
 
+def _title(arch: Architecture) -> str:
+    """An architecture's title on the site: each environment of a model is one, named."""
+    named = arch.environment and not arch.title.lower().endswith(arch.environment)  # a title made of the name has it
+    return f"{arch.title} ({arch.environment})" if named else arch.title
+
+
 def _home(archs: Sequence[Architecture]) -> str:
     lines = ["# Architectures", "", "| Architecture | Region | Services | Description |", "|---|---|---|---|"]
     for arch in archs:
-        link = f"[{escape(arch.title)}]({arch.name}/docs/index.md)"
+        link = f"[{escape(_title(arch))}]({arch.name}/docs/index.md)"
         lines.append(f"| {link} | `{arch.region}` | {len(arch.services)} | {escape(arch.description)} |")
     return "\n".join(lines) + "\n"
 
@@ -72,7 +78,7 @@ def site_config(archs: Sequence[Architecture]) -> dict[str, Any]:
     if single:
         nav += _nav(archs[0])
     else:
-        nav += [{html.escape(arch.title): _nav(arch)} for arch in archs]
+        nav += [{html.escape(_title(arch)): _nav(arch)} for arch in archs]
     return {
         "site_name": _site_name(archs[0]) if single else "Architectures",
         "docs_dir": "src",
