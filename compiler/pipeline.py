@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from compiler import environments
-from compiler.errors import ArchcError
+from compiler.errors import ArchcError, Diagnostic
 from compiler.ir import Architecture
 from compiler.loader import load_file
 from compiler.names import model_reference
@@ -190,6 +190,15 @@ def build_environments(path: Path, display_name: str | None, out: Path, envs: li
     from compiler.terraform.runners import ATLANTIS, atlantis_projects, atlantis_yaml
     from compiler.terraform.stacks import split
 
+    # Every environment's errors first, as validate reports them: nothing is built until all are sound.
+    errors: list[Diagnostic] = []
+    for env in envs:
+        try:
+            check(path, display_name, env)
+        except ArchcError as exc:
+            errors += [d for d in exc.diagnostics if d not in errors]  # the base's errors, once
+    if errors:
+        raise ArchcError(errors)
     results: dict[str, BuildResult] = {}
     files: dict[str, bytes] = {}
     projects: list[dict[str, object]] = []

@@ -242,3 +242,14 @@ def test_docs_site_has_each_environment_as_an_architecture(model: Path, capsys: 
     for env in ("dev", "prod"):
         assert (model.parent / "site" / f"shop-{env}" / "docs" / "index.html").is_file()
         assert f"Shop {env.title()}</a>" in home  # the title archc makes of the environment's name
+
+
+def test_build_reports_every_environments_errors_as_validate_does(model: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Found by test_properties: build stopped at the first broken environment, validate showed all."""
+    model.write_text(MODEL.replace("  dev:\n", "  dev:\n    region: mars-1\n").replace("region: eu-central-1", "region: venus-2"))
+    assert main(["validate", "m.yaml"]) == 1
+    validated = capsys.readouterr().err
+    assert main(["build", "m.yaml", "--out", "out"]) == 1
+    assert capsys.readouterr().err == validated
+    assert validated.count("error[value]: environment 'dev'") == 1 and validated.count("environment 'prod'") == 1
+    assert not Path("out").exists()
