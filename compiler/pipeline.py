@@ -190,23 +190,21 @@ def build_environments(path: Path, display_name: str | None, out: Path, envs: li
     from compiler.terraform.runners import ATLANTIS, atlantis_projects, atlantis_yaml
     from compiler.terraform.stacks import split
 
-    # Every environment's errors first, as validate reports them: nothing is built until all are sound.
-    errors: list[Diagnostic] = []
-    for env in envs:
-        try:
-            check(path, display_name, env)
-        except ArchcError as exc:
-            errors += [d for d in exc.diagnostics if d not in errors]  # the base's errors, once
-    if errors:
-        raise ArchcError(errors)
     results: dict[str, BuildResult] = {}
     files: dict[str, bytes] = {}
     projects: list[dict[str, object]] = []
+    errors: list[Diagnostic] = []  # every environment's, as validate reports them
     for env in envs:
-        result = build(path, display_name, out_dir=lambda _name, env=env: out / env, env=env)  # type: ignore[misc]
+        try:
+            result = build(path, display_name, out_dir=lambda _name, env=env: out / env, env=env)  # type: ignore[misc]
+        except ArchcError as exc:
+            errors += [d for d in exc.diagnostics if d not in errors]  # the base's errors, once
+            continue
         results[env] = result
         files.update({f"{env}/{rel}": content for rel, content in result.files.items()})
         projects += atlantis_projects(result.arch, split(result.stack), model_reference(path, out / env), f"{env}/")
+    if errors:
+        raise ArchcError(errors)
     files[ATLANTIS] = atlantis_yaml(projects)
     return EnvironmentsBuild(results, files)
 

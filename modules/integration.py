@@ -10,21 +10,12 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 from pydantic import AfterValidator, Field
 
 from modules import support
-from modules.base import EventSource, Facts, KindInfo, Problem, RefTo, Service
+from modules.base import Email, EventSource, Facts, KindInfo, Problem, RefTo, Service
 from modules.compute_kit import LOG_RETENTION_DAYS, attach_policies, extra_role, inline_policy, ref_name
 
 if TYPE_CHECKING:
     from compiler.ir import Edge, ServiceNode
     from compiler.terraform.context import Ref, ServiceContext
-
-EMAIL = re.compile(r"^[^@\s{}]+@[^@\s{}]+\.[^@\s{}]+$")
-
-
-def _email(value: str) -> str:
-    """A plain check (pydantic's EmailStr needs a package archc does not ship)."""
-    if not EMAIL.match(value):
-        raise ValueError(f"{value!r} is not an e-mail address")
-    return value
 
 
 class SnsTopic(Service):
@@ -44,7 +35,7 @@ class SnsTopic(Service):
     display_name: str | None = Field(
         None, max_length=100, pattern=r"^[^{}]*$", description="Sender name shown in e-mail and SMS notifications."
     )
-    emails: list[Annotated[str, AfterValidator(_email)]] = Field(
+    emails: list[Email] = Field(
         default_factory=list,
         description="E-mail addresses to subscribe; each recipient confirms the subscription from the message AWS sends.",
     )
