@@ -65,7 +65,10 @@ def write_tree(out: Path, files: dict[str, bytes]) -> None:
     check_destination(out)
     shown, out = out, out.resolve()
     recover(out)
-    if out.exists() and not (out / MARKER).exists() and any(out.iterdir()):
+    # An environment's directory (DIR/<env>/ of a build of every environment) is archc's
+    # too: the marker sits once, in DIR.
+    inside_output = (out.parent / MARKER).exists()
+    if out.exists() and not (out / MARKER).exists() and not inside_output and any(out.iterdir()):
         raise OutputError(f"{shown}/ exists and was not written by archc; choose another --out or empty it")
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -79,7 +82,8 @@ def write_tree(out: Path, files: dict[str, bytes]) -> None:
             target = staging / rel
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(content)
-        (staging / MARKER).write_text(MARKER_TEXT)
+        if not inside_output:
+            (staging / MARKER).write_text(MARKER_TEXT)
         _pause(len(files))
         cwd = Path.cwd()
         _swap(staging, out)

@@ -253,3 +253,12 @@ def test_build_reports_every_environments_errors_as_validate_does(model: Path, c
     assert capsys.readouterr().err == validated
     assert validated.count("error[value]: environment 'dev'") == 1 and validated.count("environment 'prod'") == 1
     assert not Path("out").exists()
+
+
+def test_one_environment_rebuilds_into_a_build_of_every_environment(model: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """build (every environment), then build --env dev: DIR/dev/ is archc's, replaced in place, no second marker."""
+    assert main(["build", "m.yaml", "--out", "out"]) == 0
+    before = {p.relative_to("out"): p.read_bytes() for p in sorted(Path("out").rglob("*")) if p.is_file()}
+    assert main(["build", "m.yaml", "--env", "dev", "--out", "out/dev"]) == 0
+    after = {p.relative_to("out"): p.read_bytes() for p in sorted(Path("out").rglob("*")) if p.is_file()}
+    assert after == before
